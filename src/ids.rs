@@ -1,0 +1,50 @@
+//! Identifier newtypes for HubSpot objects and portals.
+//! Layer: core (pure). HubSpot sends every id as a string in JSON, so each newtype wraps the
+//! string form; `is_numeric` is there for the places where HubSpot guarantees digits.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+macro_rules! id_newtype {
+    ($($(#[$doc:meta])* $name:ident),* $(,)?) => {$(
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub String);
+
+        impl $name {
+            pub fn new(value: impl Into<String>) -> Self { Self(value.into()) }
+            pub fn as_str(&self) -> &str { &self.0 }
+            /// True when the id is a non-empty run of ASCII digits, as HubSpot's record ids are.
+            pub fn is_numeric(&self) -> bool { is_digits(&self.0) }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(&self.0) }
+        }
+    )*};
+}
+
+id_newtype! {
+    /// A HubSpot account ("portal", "hub").
+    PortalId,
+    /// A contact record (object type `0-1`).
+    ContactId,
+    /// A company record (object type `0-2`).
+    CompanyId,
+    /// A task record (object type `0-27`).
+    TaskId,
+    /// A call engagement (object type `0-48`).
+    CallId,
+    /// A CRM owner: the value for `hubspot_owner_id`. Not the same number as a user id.
+    OwnerId,
+    /// A HubSpot user, as the OAuth token names it. Map to an `OwnerId` before writing.
+    UserId,
+    /// A CRM list (the 2026-03 `listId`, not the legacy v1 id).
+    ListId,
+}
+
+/// True for a non-empty string of ASCII digits of a sane length.
+pub fn is_digits(text: &str) -> bool {
+    !text.is_empty() && text.len() <= 20 && text.bytes().all(|b| b.is_ascii_digit())
+}

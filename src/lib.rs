@@ -1,0 +1,14 @@
+//! Spotdial core: every decision the extension makes, in pure Rust.
+//! Layer: core. Every module here is pure (no JS types, testable natively) except `wasm`,
+//! which is compiled only for `wasm32` and only moves bytes between the core and Chrome.
+
+pub mod ids;
+pub mod hubspot;
+pub mod message;
+pub mod page;
+pub mod phone;
+pub mod ports;
+pub mod secret;
+
+#[cfg(target_arch = "wasm32")]
+mod wasm;

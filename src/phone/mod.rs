@@ -1,0 +1,1 @@
+//! Phone numbers: parsing and normalizing for dialing. Layer: core (pure).

@@ -1,0 +1,291 @@
+//! The few small traits through which the pure core reaches the world: HTTP, a key-value
+//! store, a clock. Layer: core (pure). The wasm glue implements them over `fetch` and
+//! `chrome.storage`; native tests implement them with fakes that record what was asked.
+//! No `Send` bounds: futures in a service worker are single-threaded.
+
+use serde::{Deserialize, Serialize};
+
+/// HTTP methods the core uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
+/// One HTTP request, fully described as data so tests can assert on it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HttpRequest {
+    pub method: Method,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<String>,
+}
+
+impl HttpRequest {
+    pub fn new(method: Method, url: impl Into<String>) -> Self {
+        Self { method, url: url.into(), headers: Vec::new(), body: None }
+    }
+
+    pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.push((name.to_string(), value.into()));
+        self
+    }
+
+    /// A JSON body, with its content type.
+    pub fn json(self, body: &serde_json::Value) -> Self {
+        let mut req = self.header("Content-Type", "application/json");
+        req.body = Some(body.to_string());
+        req
+    }
+
+    /// An `application/x-www-form-urlencoded` body (OAuth token endpoints take only this).
+    pub fn form(self, fields: &[(&str, &str)]) -> Self {
+        let mut req = self.header("Content-Type", "application/x-www-form-urlencoded");
+        req.body = Some(crate::ports::form_encode(fields));
+        req
+    }
+
+    /// The value of a request header, matched case-insensitively.
+    pub fn header_value(&self, name: &str) -> Option<&str> {
+        find_header(&self.headers, name)
+    }
+}
+
+/// One HTTP response as the core sees it: status, headers and the body as text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl HttpResponse {
+    /// The value of a response header, matched case-insensitively.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        find_header(&self.headers, name)
+    }
+
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
+
+fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+}
+
+/// Why a request got no HTTP answer. Either way the request may or may not have reached
+/// the server, which is why call logs are settled by looking their id up before a retry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "detail", rename_all = "snake_case")]
+pub enum TransportError {
+    /// The connection failed or dropped (offline, DNS, reset, CORS refusal).
+    Network(String),
+    /// No answer within the time allowed.
+    Timeout,
+}
+
+/// Sends HTTP requests. Implemented over `fetch` in the extension.
+#[allow(async_fn_in_trait)]
+pub trait Http {
+    async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError>;
+}
+
+/// Time: milliseconds since the Unix epoch, and waiting. Injected so that expiry, backoff
+/// and retention are testable; a fake clock's `sleep` simply moves its time forward.
+#[allow(async_fn_in_trait)]
+pub trait Clock {
+    fn now_ms(&self) -> i64;
+    async fn sleep(&self, ms: u64);
+}
+
+/// Where HubSpot requests get their access token. Implemented by the sign-in module, which
+/// refreshes ahead of expiry and shares one refresh among every concurrent caller.
+#[allow(async_fn_in_trait)]
+pub trait TokenSource {
+    /// A token believed valid now (refreshing first if it is about to expire).
+    async fn access_token(&self) -> Result<crate::secret::AccessToken, AuthFailure>;
+    /// HubSpot answered 401 to `rejected`: refresh at most once (shared with concurrent
+    /// callers that saw the same token rejected) and hand back the new token.
+    async fn refresh_after_unauthorized(
+        &self,
+        rejected: &crate::secret::AccessToken,
+    ) -> Result<crate::secret::AccessToken, AuthFailure>;
+}
+
+/// Why no access token could be had.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum AuthFailure {
+    /// Nobody is signed in.
+    SignedOut,
+    /// The refresh token was refused (revoked, app uninstalled): the rep must reconnect.
+    NeedsReconnect { reason: String },
+    /// The broker or HubSpot could not be reached; try again later.
+    Unreachable { reason: String },
+}
+
+/// The storage areas of `chrome.storage` the core uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Area {
+    /// Survives restarts; holds the refresh token, the outbox, settings and caches.
+    Local,
+    /// Cleared when the browser closes; holds the access token.
+    Session,
+}
+
+/// A storage failure (quota, a closed context).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoreError(pub String);
+
+/// A JSON key-value store, one namespace per area. Implemented over `chrome.storage`.
+#[allow(async_fn_in_trait)]
+pub trait Store {
+    async fn get(&self, area: Area, key: &str) -> Result<Option<serde_json::Value>, StoreError>;
+    async fn set(&self, area: Area, key: &str, value: serde_json::Value) -> Result<(), StoreError>;
+    async fn remove(&self, area: Area, key: &str) -> Result<(), StoreError>;
+    /// Every key present in the area, so that wipes and purges can find what they own.
+    async fn keys(&self, area: Area) -> Result<Vec<String>, StoreError>;
+}
+
+/// Percent-encodes form fields (`application/x-www-form-urlencoded`, spaces as `%20`,
+/// which every server accepts and HubSpot's authorize URL requires for `scope`).
+pub fn form_encode(fields: &[(&str, &str)]) -> String {
+    let mut out = String::new();
+    for (i, (key, value)) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        percent_encode_into(key, &mut out);
+        out.push('=');
+        percent_encode_into(value, &mut out);
+    }
+    out
+}
+
+/// Percent-encodes everything outside RFC 3986's unreserved set.
+pub fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    percent_encode_into(text, &mut out);
+    out
+}
+
+fn percent_encode_into(text: &str, out: &mut String) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(byte as char);
+        } else {
+            out.push('%');
+            out.push(HEX[(byte >> 4) as usize] as char);
+            out.push(HEX[(byte & 15) as usize] as char);
+        }
+    }
+}
+
+/// Decodes `%XX` escapes and `+` (as a space) in a query-string component. Invalid escapes
+/// are kept as they are; invalid UTF-8 is replaced, never a panic.
+pub fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                match (hex_value(bytes[i + 1]), hex_value(bytes[i + 2])) {
+                    (Some(hi), Some(lo)) => {
+                        out.push(hi << 4 | lo);
+                        i += 2;
+                    }
+                    _ => out.push(b'%'),
+                }
+            }
+            other => out.push(other),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn hex_value(byte: u8) -> Option<u8> {
+    match byte {
+        b'0'..=b'9' => Some(byte - b'0'),
+        b'a'..=b'f' => Some(byte - b'a' + 10),
+        b'A'..=b'F' => Some(byte - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Splits a query string (without the `?`) into decoded key-value pairs.
+pub fn parse_query(query: &str) -> Vec<(String, String)> {
+    query
+        .split('&')
+        .filter(|part| !part.is_empty())
+        .map(|part| match part.split_once('=') {
+            Some((k, v)) => (percent_decode(k), percent_decode(v)),
+            None => (percent_decode(part), String::new()),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_encoding_escapes_reserved_characters_and_spaces() {
+        assert_eq!(
+            form_encode(&[("scope", "oauth crm.objects.contacts.read"), ("a&b", "=/?")]),
+            "scope=oauth%20crm.objects.contacts.read&a%26b=%3D%2F%3F"
+        );
+    }
+
+    #[test]
+    fn decoding_round_trips_and_survives_bad_escapes() {
+        assert_eq!(percent_decode(&percent_encode("é ü/?&=")), "é ü/?&=");
+        assert_eq!(percent_decode("100%"), "100%");
+        assert_eq!(percent_decode("%zz%4"), "%zz%4");
+        assert_eq!(percent_decode("a+b"), "a b");
+        assert_eq!(percent_decode("%ff"), "\u{fffd}");
+    }
+
+    #[test]
+    fn query_pairs_are_decoded() {
+        assert_eq!(
+            parse_query("code=na1-abc&state=x%2By&flag"),
+            vec![
+                ("code".into(), "na1-abc".into()),
+                ("state".into(), "x+y".into()),
+                ("flag".into(), String::new())
+            ]
+        );
+    }
+
+    #[test]
+    fn headers_match_case_insensitively() {
+        let resp = HttpResponse {
+            status: 200,
+            headers: vec![("x-hubspot-ratelimit-remaining".into(), "9".into())],
+            body: String::new(),
+        };
+        assert_eq!(resp.header("X-HubSpot-RateLimit-Remaining"), Some("9"));
+    }
+}
