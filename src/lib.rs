@@ -2,6 +2,7 @@
 //! Layer: core. Every module here is pure (no JS types, testable natively) except `wasm`,
 //! which is compiled only for `wasm32` and only moves bytes between the core and Chrome.
 
+pub mod auth;
 pub mod ids;
 pub mod hubspot;
 pub mod message;
@@ -9,6 +10,7 @@ pub mod page;
 pub mod phone;
 pub mod ports;
 pub mod secret;
+pub mod worker;
 
 #[cfg(target_arch = "wasm32")]
 mod wasm;

@@ -1,0 +1,1068 @@
+//! The token keeper: stores the tokens and the sign-in state, hands out access tokens,
+//! refreshes ahead of expiry with one shared refresh however many callers wait, and signs out.
+//! Layer: core (pure); reaches the world only through the `Http`, `Store` and `Clock` ports.
+//! Storage: access token in `session`, refresh token and state in `local` (DESIGN §2).
+
+use super::authorize::{begin, finish, PendingSignIn, SignInError};
+use super::config::AuthConfig;
+use super::grant::{
+    exchange_request, introspect_request, parse_introspection, parse_revoke_response,
+    parse_token_response, refresh_request, revoke_request, transport_error, Introspection,
+    TokenError,
+};
+use crate::ids::{PortalId, UserId};
+use crate::ports::{Area, AuthFailure, Clock, Http, Store, StoreError, TokenSource};
+use crate::secret::{AccessToken, AuthCode, RefreshToken};
+use futures_util::future::{LocalBoxFuture, Shared};
+use futures_util::FutureExt;
+use serde::{Deserialize, Serialize};
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::rc::Rc;
+
+/// Access token and its expiry, in `Area::Session` (gone when the browser closes).
+pub const ACCESS_KEY: &str = "auth:v1:access";
+/// Refresh token, in `Area::Local`.
+pub const REFRESH_KEY: &str = "auth:v1:refresh";
+/// The sign-in waiting for its redirect, in `Area::Session`.
+pub const PENDING_KEY: &str = "auth:v1:pending";
+/// `AuthState`, in `Area::Local`.
+pub const STATE_KEY: &str = "auth:v1:state";
+/// Every key this module owns starts with this; sign-out removes them all in both areas.
+pub const KEY_PREFIX: &str = "auth:";
+
+/// The longest refresh margin; shorter lifetimes use a quarter of the lifetime.
+pub const MAX_REFRESH_MARGIN_MS: i64 = 5 * 60 * 1000;
+
+/// How long before expiry a token is refreshed: min(5 min, lifetime / 4). A 60 s token is
+/// refreshed at 45 s, a 30 min token at 25 min.
+pub fn refresh_margin_ms(lifetime_ms: i64) -> i64 {
+    MAX_REFRESH_MARGIN_MS.min(lifetime_ms / 4)
+}
+
+/// Where sign-in stands, as the popup shows it. Holds no token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum AuthState {
+    SignedOut,
+    SignedIn {
+        hub_id: PortalId,
+        user_id: Option<UserId>,
+    },
+    /// The rep must sign in again: a refused refresh, or scopes HubSpot did not grant.
+    NeedsReconnect {
+        reason: String,
+        missing_scopes: Vec<String>,
+    },
+}
+
+/// Why a sign-in (or an introspection) did not succeed. Holds no secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ConnectError {
+    /// No sign-in was started, or it was already finished or abandoned.
+    NoPendingSignIn,
+    SignIn(SignInError),
+    Token(TokenError),
+    /// HubSpot granted fewer scopes than Spotdial needs; the state names them.
+    MissingScopes {
+        missing: Vec<String>,
+    },
+    Auth(AuthFailure),
+    Storage {
+        reason: String,
+    },
+}
+
+impl From<StoreError> for ConnectError {
+    fn from(error: StoreError) -> Self {
+        ConnectError::Storage { reason: error.0 }
+    }
+}
+
+impl fmt::Display for ConnectError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConnectError::NoPendingSignIn => {
+                f.write_str("No sign-in is in progress. Please start again.")
+            }
+            ConnectError::SignIn(e) => e.fmt(f),
+            ConnectError::Token(e) => e.fmt(f),
+            ConnectError::MissingScopes { missing } => write!(
+                f,
+                "HubSpot did not grant every permission Spotdial needs (missing: {}). Ask your admin.",
+                missing.join(", ")
+            ),
+            ConnectError::Auth(AuthFailure::SignedOut) => f.write_str("You are signed out."),
+            ConnectError::Auth(AuthFailure::NeedsReconnect { reason }) => {
+                write!(f, "Please reconnect to HubSpot: {reason}")
+            }
+            ConnectError::Auth(AuthFailure::Unreachable { reason }) => {
+                write!(f, "HubSpot is not reachable right now: {reason}")
+            }
+            ConnectError::Storage { reason } => write!(f, "The browser's storage failed: {reason}"),
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredAccess {
+    token: AccessToken,
+    expires_at_ms: i64,
+    lifetime_ms: i64,
+}
+
+impl StoredAccess {
+    fn refresh_at_ms(&self) -> i64 {
+        self.expires_at_ms - refresh_margin_ms(self.lifetime_ms)
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredRefresh {
+    token: RefreshToken,
+}
+
+fn storage_failure(error: StoreError) -> AuthFailure {
+    AuthFailure::Unreachable { reason: format!("storage: {}", error.0) }
+}
+
+/// Holds `closing` true while alive, also when the sign-out future is dropped half-way.
+struct Closing<'c>(&'c Cell<bool>);
+
+impl<'c> Closing<'c> {
+    fn set(flag: &'c Cell<bool>) -> Self {
+        flag.set(true);
+        Closing(flag)
+    }
+}
+
+impl Drop for Closing<'_> {
+    fn drop(&mut self) {
+        self.0.set(false);
+    }
+}
+
+type RefreshFuture<'a> = Shared<LocalBoxFuture<'a, Result<AccessToken, AuthFailure>>>;
+
+/// The borrowed ports, copied into the shared refresh future (which must not borrow the
+/// keeper it is stored in).
+struct Ports<'a, H, S, C> {
+    config: &'a AuthConfig,
+    http: &'a H,
+    store: &'a S,
+    clock: &'a C,
+    /// Bumped by sign-in and sign-out: a refresh that started before must not write.
+    epoch: Rc<Cell<u64>>,
+    /// True while a sign-out wipes: a refresh must not even start.
+    closing: Rc<Cell<bool>>,
+}
+
+impl<H, S, C> Clone for Ports<'_, H, S, C> {
+    fn clone(&self) -> Self {
+        Self {
+            config: self.config,
+            http: self.http,
+            store: self.store,
+            clock: self.clock,
+            epoch: self.epoch.clone(),
+            closing: self.closing.clone(),
+        }
+    }
+}
+
+impl<'a, H: Http, S: Store, C: Clock> Ports<'a, H, S, C> {
+    async fn state(&self) -> Result<AuthState, StoreError> {
+        let value = self.store.get(Area::Local, STATE_KEY).await?;
+        // An unreadable state (a newer version, corruption) counts as signed out.
+        Ok(value.and_then(|v| serde_json::from_value(v).ok()).unwrap_or(AuthState::SignedOut))
+    }
+
+    async fn access(&self) -> Result<Option<StoredAccess>, StoreError> {
+        let value = self.store.get(Area::Session, ACCESS_KEY).await?;
+        Ok(value.and_then(|v| serde_json::from_value(v).ok()))
+    }
+
+    async fn refresh_token(&self) -> Result<Option<RefreshToken>, StoreError> {
+        let value = self.store.get(Area::Local, REFRESH_KEY).await?;
+        Ok(value.and_then(|v| serde_json::from_value::<StoredRefresh>(v).ok()).map(|r| r.token))
+    }
+
+    async fn put<T: Serialize>(&self, area: Area, key: &str, value: &T) -> Result<(), StoreError> {
+        let json = serde_json::to_value(value).map_err(|e| StoreError(e.to_string()))?;
+        self.store.set(area, key, json).await
+    }
+
+    async fn store_access(
+        &self,
+        token: &AccessToken,
+        expires_at_ms: i64,
+        lifetime_ms: i64,
+    ) -> Result<(), StoreError> {
+        let record = StoredAccess { token: token.clone(), expires_at_ms, lifetime_ms };
+        self.put(Area::Session, ACCESS_KEY, &record).await
+    }
+
+    async fn store_refresh(&self, token: &RefreshToken) -> Result<(), StoreError> {
+        self.put(Area::Local, REFRESH_KEY, &StoredRefresh { token: token.clone() }).await
+    }
+
+    /// Sets "needs reconnect" and drops the tokens, which are useless now; nothing else
+    /// (pending sign-in, other modules' keys) is touched.
+    async fn needs_reconnect(
+        &self,
+        reason: &str,
+        missing_scopes: Vec<String>,
+    ) -> Result<(), StoreError> {
+        let state = AuthState::NeedsReconnect { reason: reason.to_string(), missing_scopes };
+        self.put(Area::Local, STATE_KEY, &state).await?;
+        self.store.remove(Area::Session, ACCESS_KEY).await?;
+        self.store.remove(Area::Local, REFRESH_KEY).await
+    }
+
+    /// The one refresh. `seen` is the token the caller judged stale or HubSpot rejected: if
+    /// the store already holds another, fresh one, someone refreshed and no request is sent.
+    async fn refresh(self, seen: Option<AccessToken>) -> Result<AccessToken, AuthFailure> {
+        if self.closing.get() {
+            return Err(AuthFailure::SignedOut);
+        }
+        let epoch = self.epoch.get();
+        // Checked before every write: signing in or out meanwhile makes this refresh stale.
+        let still_current = || !self.closing.get() && self.epoch.get() == epoch;
+        match self.state().await.map_err(storage_failure)? {
+            AuthState::SignedIn { .. } => {}
+            AuthState::SignedOut => return Err(AuthFailure::SignedOut),
+            AuthState::NeedsReconnect { reason, .. } => {
+                return Err(AuthFailure::NeedsReconnect { reason })
+            }
+        }
+        if let Some(current) = self.access().await.map_err(storage_failure)? {
+            if Some(&current.token) != seen.as_ref()
+                && self.clock.now_ms() < current.refresh_at_ms()
+            {
+                return Ok(current.token);
+            }
+        }
+        let Some(refresh) = self.refresh_token().await.map_err(storage_failure)? else {
+            if !still_current() {
+                return Err(AuthFailure::SignedOut);
+            }
+            let reason = "The saved HubSpot sign-in is incomplete. Please reconnect.";
+            self.needs_reconnect(reason, Vec::new()).await.map_err(storage_failure)?;
+            return Err(AuthFailure::NeedsReconnect { reason: reason.to_string() });
+        };
+        let sent_at_ms = self.clock.now_ms();
+        let outcome = match self.http.send(&refresh_request(self.config, &refresh)).await {
+            Ok(response) => parse_token_response(&response, sent_at_ms),
+            Err(error) => Err(transport_error(&error)),
+        };
+        if !still_current() {
+            // Signed out (or in again) while the request was out: its answer must not be
+            // written back. Whatever the store holds now is the truth.
+            return match self.access().await.map_err(storage_failure)? {
+                Some(current) if self.clock.now_ms() < current.expires_at_ms => Ok(current.token),
+                _ => Err(AuthFailure::SignedOut),
+            };
+        }
+        match outcome {
+            Ok(grant) => {
+                self.store_access(&grant.access, grant.expires_at_ms, grant.lifetime_ms)
+                    .await
+                    .map_err(storage_failure)?;
+                // Rotation is UNSURE (API-FACTS §1.5): keep whatever HubSpot returns.
+                if let Some(new_refresh) = grant.refresh.filter(|r| *r != refresh) {
+                    if !still_current() {
+                        return Ok(grant.access);
+                    }
+                    self.store_refresh(&new_refresh).await.map_err(storage_failure)?;
+                }
+                Ok(grant.access)
+            }
+            Err(refused @ TokenError::Refused { .. }) => {
+                let reason = refused.to_string();
+                self.needs_reconnect(&reason, Vec::new()).await.map_err(storage_failure)?;
+                Err(AuthFailure::NeedsReconnect { reason })
+            }
+            Err(other) => Err(AuthFailure::Unreachable { reason: other.to_string() }),
+        }
+    }
+}
+
+/// Keeps the rep's HubSpot tokens. One per service worker; every HubSpot request gets its
+/// token here (`TokenSource`).
+pub struct TokenKeeper<'a, H: Http, S: Store, C: Clock> {
+    ports: Ports<'a, H, S, C>,
+    inflight: RefCell<Option<RefreshFuture<'a>>>,
+}
+
+impl<H: Http, S: Store, C: Clock> fmt::Debug for TokenKeeper<'_, H, S, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenKeeper")
+            .field("config", self.ports.config)
+            .field("refreshing", &self.inflight.borrow().is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a, H: Http + 'a, S: Store + 'a, C: Clock + 'a> TokenKeeper<'a, H, S, C> {
+    pub fn new(config: &'a AuthConfig, http: &'a H, store: &'a S, clock: &'a C) -> Self {
+        Self {
+            ports: Ports {
+                config,
+                http,
+                store,
+                clock,
+                epoch: Rc::new(Cell::new(0)),
+                closing: Rc::new(Cell::new(false)),
+            },
+            inflight: RefCell::new(None),
+        }
+    }
+
+    /// Where sign-in stands.
+    pub async fn state(&self) -> Result<AuthState, StoreError> {
+        self.ports.state().await
+    }
+
+    /// Starts a sign-in: stores the pending sign-in (session area) and returns the URL to open
+    /// with `launchWebAuthFlow`. `random` comes from `crypto.getRandomValues`.
+    pub async fn begin_sign_in(
+        &self,
+        redirect_uri: &str,
+        random: &[u8; 64],
+    ) -> Result<String, ConnectError> {
+        let (url, pending) =
+            begin(self.ports.config, redirect_uri, random, self.ports.clock.now_ms())
+                .map_err(ConnectError::SignIn)?;
+        self.ports.put(Area::Session, PENDING_KEY, &pending).await?;
+        Ok(url)
+    }
+
+    /// Finishes the sign-in `launchWebAuthFlow` resolved with `returned_url`: checks it against
+    /// the stored pending sign-in (which is used up either way) and exchanges the code.
+    pub async fn finish_sign_in(&self, returned_url: &str) -> Result<AuthState, ConnectError> {
+        let pending = self.pending().await?.ok_or(ConnectError::NoPendingSignIn)?;
+        self.ports.store.remove(Area::Session, PENDING_KEY).await?;
+        let code = finish(returned_url, &pending, self.ports.clock.now_ms())
+            .map_err(ConnectError::SignIn)?;
+        self.complete_sign_in(&code, &pending).await
+    }
+
+    /// The rep closed the consent window (`launchWebAuthFlow` rejected): forget the attempt.
+    pub async fn abandon_sign_in(&self) -> Result<(), StoreError> {
+        self.ports.store.remove(Area::Session, PENDING_KEY).await
+    }
+
+    /// The stored pending sign-in, if any (an expired one is still returned; `finish` says so).
+    pub async fn pending(&self) -> Result<Option<PendingSignIn>, StoreError> {
+        let value = self.ports.store.get(Area::Session, PENDING_KEY).await?;
+        Ok(value.and_then(|v| serde_json::from_value(v).ok()))
+    }
+
+    /// Exchanges `code` and stores the tokens. Scopes HubSpot did not grant are not accepted:
+    /// the state becomes "needs reconnect" naming them, and no token is kept.
+    pub async fn complete_sign_in(
+        &self,
+        code: &AuthCode,
+        pending: &PendingSignIn,
+    ) -> Result<AuthState, ConnectError> {
+        let ports = &self.ports;
+        let sent_at_ms = ports.clock.now_ms();
+        let grant = match ports.http.send(&exchange_request(ports.config, code, pending)).await {
+            Ok(response) => parse_token_response(&response, sent_at_ms),
+            Err(error) => Err(transport_error(&error)),
+        }
+        .map_err(ConnectError::Token)?;
+        // From here on a refresh of the previous session must not write.
+        self.new_epoch();
+        let missing = grant.missing_scopes();
+        if !missing.is_empty() {
+            let reason = ConnectError::MissingScopes { missing: missing.clone() }.to_string();
+            ports.needs_reconnect(&reason, missing.clone()).await?;
+            return Err(ConnectError::MissingScopes { missing });
+        }
+        let refresh = grant.refresh.as_ref().ok_or_else(|| {
+            ConnectError::Token(TokenError::Malformed {
+                reason: "token answer has no refresh_token".into(),
+            })
+        })?;
+        ports.store_refresh(refresh).await?;
+        ports.store_access(&grant.access, grant.expires_at_ms, grant.lifetime_ms).await?;
+        let state =
+            AuthState::SignedIn { hub_id: grant.hub_id.clone(), user_id: grant.user_id.clone() };
+        ports.put(Area::Local, STATE_KEY, &state).await?;
+        Ok(state)
+    }
+
+    /// Who the current token belongs to (portal, user, email, hublet).
+    pub async fn introspect(&self) -> Result<Introspection, ConnectError> {
+        let access = self.access_token().await.map_err(ConnectError::Auth)?;
+        let response = self
+            .ports
+            .http
+            .send(&introspect_request(self.ports.config, &access))
+            .await
+            .map_err(|e| ConnectError::Token(transport_error(&e)))?;
+        parse_introspection(&response).map_err(ConnectError::Token)
+    }
+
+    /// When the refresh alarm should fire: the refresh point of the stored token, now when
+    /// signed in without one (the session area was cleared), `None` when not signed in.
+    pub async fn next_refresh_at_ms(&self) -> Result<Option<i64>, StoreError> {
+        if !matches!(self.ports.state().await?, AuthState::SignedIn { .. }) {
+            return Ok(None);
+        }
+        Ok(Some(match self.ports.access().await? {
+            Some(access) => access.refresh_at_ms(),
+            None => self.ports.clock.now_ms(),
+        }))
+    }
+
+    /// Something outside the keeper knows the rep must reconnect: HubSpot kept answering 401
+    /// after a refresh, or a 403 named missing scopes. Drops the tokens.
+    pub async fn mark_needs_reconnect(
+        &self,
+        reason: &str,
+        missing_scopes: Vec<String>,
+    ) -> Result<(), StoreError> {
+        self.new_epoch();
+        self.ports.needs_reconnect(reason, missing_scopes).await
+    }
+
+    /// Signs out: removes every `auth:` key in both areas, then revokes the refresh token
+    /// (best effort: a failed or hanging revoke never keeps a token on this machine).
+    /// Returns whether HubSpot confirmed the revocation.
+    pub async fn sign_out(&self) -> Result<bool, StoreError> {
+        self.new_epoch();
+        let (wiped, refresh) = {
+            let _closing = Closing::set(&self.ports.closing);
+            let refresh = self.ports.refresh_token().await.ok().flatten();
+            (self.wipe().await, refresh)
+        };
+        let revoked = match refresh {
+            Some(token) => {
+                match self.ports.http.send(&revoke_request(self.ports.config, &token)).await {
+                    Ok(response) => parse_revoke_response(&response).is_ok(),
+                    Err(_) => false,
+                }
+            }
+            None => false,
+        };
+        wiped.map(|()| revoked)
+    }
+
+    async fn wipe(&self) -> Result<(), StoreError> {
+        let mut first_error = None;
+        for area in [Area::Local, Area::Session] {
+            let mut keys: Vec<String> = match self.ports.store.keys(area).await {
+                Ok(keys) => keys.into_iter().filter(|k| k.starts_with(KEY_PREFIX)).collect(),
+                Err(error) => {
+                    first_error.get_or_insert(error);
+                    Vec::new()
+                }
+            };
+            for known in [ACCESS_KEY, REFRESH_KEY, PENDING_KEY, STATE_KEY] {
+                if !keys.iter().any(|k| k == known) {
+                    keys.push(known.to_string());
+                }
+            }
+            for key in keys {
+                if let Err(error) = self.ports.store.remove(area, &key).await {
+                    first_error.get_or_insert(error);
+                }
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+
+    fn new_epoch(&self) {
+        self.ports.epoch.set(self.ports.epoch.get().wrapping_add(1));
+        self.inflight.borrow_mut().take();
+    }
+
+    /// Joins the refresh in flight, or starts the one every caller until it ends will share.
+    async fn shared_refresh(&self, seen: Option<AccessToken>) -> Result<AccessToken, AuthFailure> {
+        let refresh = {
+            let mut slot = self.inflight.borrow_mut();
+            match slot.as_ref() {
+                Some(running) if running.peek().is_none() => running.clone(),
+                _ => {
+                    let started = self.ports.clone().refresh(seen).boxed_local().shared();
+                    *slot = Some(started.clone());
+                    started
+                }
+            }
+        };
+        let result = refresh.clone().await;
+        let mut slot = self.inflight.borrow_mut();
+        if slot.as_ref().is_some_and(|current| current.ptr_eq(&refresh)) {
+            *slot = None;
+        }
+        result
+    }
+}
+
+impl<'a, H: Http + 'a, S: Store + 'a, C: Clock + 'a> TokenSource for TokenKeeper<'a, H, S, C> {
+    async fn access_token(&self) -> Result<AccessToken, AuthFailure> {
+        let stored = self.ports.access().await.map_err(storage_failure)?;
+        if let Some(access) = &stored {
+            if self.ports.clock.now_ms() < access.refresh_at_ms() {
+                return Ok(access.token.clone());
+            }
+        }
+        match self.shared_refresh(stored.as_ref().map(|a| a.token.clone())).await {
+            // The refresh failed for now, but the old token has not expired yet: use it.
+            Err(AuthFailure::Unreachable { .. })
+                if stored.as_ref().is_some_and(|a| self.ports.clock.now_ms() < a.expires_at_ms) =>
+            {
+                stored.map(|a| a.token).ok_or(AuthFailure::SignedOut)
+            }
+            other => other,
+        }
+    }
+
+    async fn refresh_after_unauthorized(
+        &self,
+        rejected: &AccessToken,
+    ) -> Result<AccessToken, AuthFailure> {
+        self.shared_refresh(Some(rejected.clone())).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::fakes::{
+        block_on, ok, status, token_answer, yield_now, FakeClock, FakeHttp, FakeStore,
+    };
+    use crate::auth::grant::Grant;
+    use crate::ports::{HttpResponse, TransportError};
+    use crate::secret::ClientSecret;
+    use futures_util::future::{join, join_all};
+    use serde_json::json;
+    use std::rc::Rc;
+
+    const T0: i64 = 1_800_000_000_000;
+    const REDIRECT: &str = "https://abcdefghijklmnopabcdefghijklmnop.chromiumapp.org/";
+
+    fn config() -> AuthConfig {
+        AuthConfig::broker("client-1", "https://broker.example")
+    }
+
+    /// A signed-in rep whose access token `at-0` was issued at the clock's now for
+    /// `lifetime_s`, with refresh token `rt-0`.
+    fn signed_in(store: &FakeStore, clock: &FakeClock, lifetime_s: i64) {
+        let lifetime_ms = lifetime_s * 1000;
+        let now = clock.now.get();
+        store.put(
+            Area::Local,
+            STATE_KEY,
+            json!({"kind": "signed_in", "hub_id": "1234567", "user_id": "293199"}),
+        );
+        store.put(Area::Local, REFRESH_KEY, json!({"token": "rt-0"}));
+        store.put(
+            Area::Session,
+            ACCESS_KEY,
+            json!({"token": "at-0", "expires_at_ms": now + lifetime_ms, "lifetime_ms": lifetime_ms}),
+        );
+    }
+
+    fn auth_keys(store: &FakeStore) -> Vec<(Area, String)> {
+        let mut keys = Vec::new();
+        for area in [Area::Local, Area::Session] {
+            for key in store.keys_in(area).into_iter().filter(|k| k.starts_with(KEY_PREFIX)) {
+                keys.push((area, key));
+            }
+        }
+        keys
+    }
+
+    fn invalid_grant() -> HttpResponse {
+        status(
+            400,
+            r#"{"error":"invalid_grant","error_description":"refresh token is invalid, expired or revoked",
+                "status":"BAD_REFRESH_TOKEN","message":"refresh token is invalid, expired or revoked"}"#,
+        )
+    }
+
+    #[test]
+    fn margin_is_a_quarter_of_short_lifetimes_and_five_minutes_at_most() {
+        assert_eq!(refresh_margin_ms(60_000), 15_000);
+        assert_eq!(refresh_margin_ms(1_800_000), 300_000);
+        assert_eq!(refresh_margin_ms(6 * 3_600_000), 300_000);
+    }
+
+    #[test]
+    fn sign_in_survives_a_worker_restart_and_stores_tokens_only_under_their_keys() {
+        let store = FakeStore::default();
+        let clock = FakeClock::at(T0);
+        let http = FakeHttp::scripted(vec![Ok(token_answer("at-1", Some("rt-1"), 1800))]);
+        let config = config();
+        let url = {
+            let keeper = TokenKeeper::new(&config, &http, &store, &clock);
+            block_on(keeper.begin_sign_in(REDIRECT, &[7; 64])).expect("sign-in starts")
+        };
+        assert!(url.starts_with("https://app.hubspot.com/oauth/authorize?client_id=client-1&"));
+        assert_eq!(store.keys_in(Area::Session), vec![PENDING_KEY.to_string()]);
+        let pending: PendingSignIn =
+            serde_json::from_value(store.value(Area::Session, PENDING_KEY).expect("pending"))
+                .expect("parses");
+
+        // The worker was stopped while the consent window was open: a new keeper finishes.
+        clock.advance(90_000);
+        let keeper = TokenKeeper::new(&config, &http, &store, &clock);
+        let returned = format!("{REDIRECT}?code=na1-code&state={}", pending.state);
+        let state = block_on(keeper.finish_sign_in(&returned)).expect("signed in");
+        let expected = AuthState::SignedIn {
+            hub_id: PortalId::new("1234567"),
+            user_id: Some(UserId::new("293199")),
+        };
+        assert_eq!(state, expected);
+        assert_eq!(block_on(keeper.state()), Ok(expected));
+
+        let requests = http.requests.borrow();
+        assert_eq!(requests.len(), 1);
+        assert_eq!(requests[0].url, "https://broker.example/v1/token");
+        assert_eq!(
+            requests[0].body.as_deref(),
+            Some(
+                format!(
+                    "grant_type=authorization_code&code=na1-code&redirect_uri=\
+                     https%3A%2F%2Fabcdefghijklmnopabcdefghijklmnop.chromiumapp.org%2F&code_verifier={}",
+                    pending.verifier.expose()
+                )
+                .as_str()
+            )
+        );
+        assert_eq!(
+            store.keys_in(Area::Local),
+            vec![REFRESH_KEY.to_string(), STATE_KEY.to_string()]
+        );
+        assert_eq!(store.keys_in(Area::Session), vec![ACCESS_KEY.to_string()]);
+        assert_eq!(
+            store.value(Area::Session, ACCESS_KEY),
+            Some(
+                json!({"token": "at-1", "expires_at_ms": T0 + 90_000 + 1_800_000, "lifetime_ms": 1_800_000})
+            )
+        );
+        for (area, key, value) in store.dump() {
+            assert_eq!(
+                value.contains("at-1"),
+                (area, key.as_str()) == (Area::Session, ACCESS_KEY),
+                "{key}"
+            );
+            assert_eq!(
+                value.contains("rt-1"),
+                (area, key.as_str()) == (Area::Local, REFRESH_KEY),
+                "{key}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_forged_redirect_exchanges_nothing_and_uses_up_the_pending_sign_in() {
+        let (store, clock, http, config) =
+            (FakeStore::default(), FakeClock::at(T0), FakeHttp::scripted(vec![]), config());
+        let keeper = TokenKeeper::new(&config, &http, &store, &clock);
+        block_on(keeper.begin_sign_in(REDIRECT, &[9; 64])).expect("sign-in starts");
+        let forged = format!("{REDIRECT}?code=attacker-code&state=guess");
+        assert_eq!(
+            block_on(keeper.finish_sign_in(&forged)),
+            Err(ConnectError::SignIn(SignInError::StateMismatch))
+        );
+        assert_eq!(http.count(), 0);
+        assert_eq!(block_on(keeper.finish_sign_in(&forged)), Err(ConnectError::NoPendingSignIn));
+        assert_eq!(block_on(keeper.state()), Ok(AuthState::SignedOut));
+        assert!(auth_keys(&store).is_empty());
+    }
+
+    #[test]
+    fn missing_scopes_are_named_and_no_token_is_kept() {
+        let body = json!({"access_token": "at-1", "refresh_token": "rt-1", "expires_in": 1800,
+            "hub_id": 1, "scopes": ["oauth", "crm.objects.contacts.read"]});
+        let (store, clock, config) = (FakeStore::default(), FakeClock::at(T0), config());
+        let http = FakeHttp::scripted(vec![Ok(ok(&body.to_string()))]);
+        let keeper = TokenKeeper::new(&config, &http, &store, &clock);
+        block_on(keeper.begin_sign_in(REDIRECT, &[3; 64])).expect("sign-in starts");
+        let pending = block_on(keeper.pending()).expect("readable").expect("stored");
+        let missing = vec![
+            "crm.objects.contacts.write".to_string(),
+            "crm.objects.owners.read".to_string(),
+            "crm.lists.read".to_string(),
+        ];
+        assert_eq!(
+            block_on(keeper.complete_sign_in(&AuthCode::new("c"), &pending)),
+            Err(ConnectError::MissingScopes { missing: missing.clone() })
+        );
+        match block_on(keeper.state()) {
+            Ok(AuthState::NeedsReconnect { reason, missing_scopes }) => {
+                assert_eq!(missing_scopes, missing);
+                assert!(reason.contains("crm.lists.read"), "{reason}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(!store.dump().iter().any(|(_, _, v)| v.contains("at-1") || v.contains("rt-1")));
+    }
+
+    #[test]
+    fn a_fresh_token_is_served_from_storage() {
+        let (store, clock, http, config) =
+            (FakeStore::default(), FakeClock::at(T0), FakeHttp::issuing(60), config());
+        signed_in(&store, &clock, 1800);
+        let keeper = TokenKeeper::new(&config, &http, &store, &clock);
+        assert_eq!(block_on(keeper.access_token()), Ok(AccessToken::new("at-0")));
+        assert_eq!(http.count(), 0);
+    }
+
+    #[test]
+    fn a_60_second_token_is_refreshed_at_45_seconds() {
+        let (store, clock, http, config) =
+            (FakeStore::default(), FakeClock::at(T0), FakeHttp::issuing(60), config());
+        signed_in(&store, &clock, 60);
+        let keeper = TokenKeeper::new(&config, &http, &store, &clock);
+        assert_eq!(block_on(keeper.next_refresh_at_ms()), Ok(Some(T0 + 45_000)));
+        clock.advance(44_999);
+        assert_eq!(block_on(keeper.access_token()), Ok(AccessToken::new("at-0")));
+        assert_eq!(http.count(), 0);
+        clock.advance(1);
+        assert_eq!(block_on(keeper.access_token()), Ok(AccessToken::new("at-1")));
+        assert_eq!(http.bodies(), vec!["grant_type=refresh_token&refresh_token=rt-0".to_string()]);
+        assert_eq!(block_on(keeper.next_refresh_at_ms()), Ok(Some(T0 + 90_000)));
+    }
+
+    #[test]
+    fn a_30_minute_token_is_refreshed_at_25_minutes() {
+        let (store, clock, http, config) =
+            (FakeStore::default(), FakeClock::at(T0), FakeHttp::issuing(1800), config());
+        signed_in(&store, &clock, 1800);
+        let keeper = TokenKeeper::new(&config, &http, &store, &clock);
+        assert_eq!(block_on(keeper.next_refresh_at_ms()), Ok(Some(T0 + 25 * 60_000)));
+        clock.advance(25 * 60_000 - 1);
+        assert_eq!(block_on(keeper.access_token()), Ok(AccessToken::new("at-0")));
+        clock.advance(1);
+        assert_eq!(block_on(keeper.access_token()), Ok(AccessToken::new("at-1")));
+        assert_eq!(http.count(), 1);
+    }
+
+    #[test]
+    fn five_minutes_of_use_refresh_once_per_usable_lifetime_and_never_serve_an_expired_token() {
+        let (store, clock, http, config) =
+            (FakeStore::default(), FakeClock::at(T0), FakeHttp::issuing(60), config());
+        signed_in(&store, &clock, 60);
+        let keeper = TokenKeeper::new(&config, &http, &store, &clock);
+        let mut issued_at = std::collections::HashMap::from([("at-0".to_string(), T0)]);
+        block_on(async {
+            while clock.now_ms() < T0 + 5 * 60_000 {
+                let token = keeper.access_token().await.expect("a token");
+                let now = clock.now_ms();
+                let born = *issued_at.entry(token.expose().to_string()).or_insert(now);
+                assert!(now < born + 60_000, "{:?} served expired at {}", token, now - T0);
+                clock.sleep(1_000).await;
+            }
+        });
+        // Each 60 s token is used for 45 s (its margin is 15 s): 300 s / 45 s = 6 refreshes,
+        // at 45, 90, 135, 180, 225 and 270 s; one per token lifetime begun, none per call.
+        assert_eq!(http.count(), 6);
+        assert_eq!(http.count(), (5 * 60_000 / (60_000 - refresh_margin_ms(60_000))) as usize);
+    }
+
+    #[test]
+    fn the_alarm_time_drives_the_refreshes() {
+        let (store, clock, http, config) =
+            (FakeStore::default(), FakeClock::at(T0), FakeHttp::issuing(60), config());
+        signed_in(&store, &clock, 60);
+        let keeper = TokenKeeper::new(&config, &http, &store, &clock);
+        block_on(async {
+            loop {
+                let at = keeper.next_refresh_at_ms().await.expect("readable").expect("signed in");
+                if at > T0 + 5 * 60_000 {
+                    break;
+                }
+                clock.sleep((at - clock.now_ms()) as u64).await;
+                keeper.access_token().await.expect("refreshed");
+            }
+        });
+        assert_eq!(http.count(), 6);
+    }
+
+    #[test]
+    fn ten_concurrent_callers_at_expiry_share_one_refresh() {
+        let (store, clock, http, config) =
+            (FakeStore::default(), FakeClock::at(T0), FakeHttp::issuing(60), config());
+        signed_in(&store, &clock, 60);
+        clock.advance(50_000);
+        let keeper = TokenKeeper::new(&config, &http, &store, &clock);
+        let results = block_on(join_all((0..10).map(|_| keeper.access_token())));
+        assert_eq!(http.count(), 1);
+        assert!(results.iter().all(|r| *r == Ok(AccessToken::new("at-1"))), "{results:?}");
+        // And the next caller after it reads the stored result.
+        assert_eq!(block_on(keeper.access_token()), Ok(AccessToken::new("at-1")));
+        assert_eq!(http.count(), 1);
+    }
+
+    #[test]
+    fn ten_concurrent_401s_share_one_refresh_and_a_late_one_refreshes_nothing() {
+        let (store, clock, http, config) =
+            (FakeStore::default(), FakeClock::at(T0), FakeHttp::issuing(1800), config());
+        signed_in(&store, &clock, 1800);
+        let keeper = TokenKeeper::new(&config, &http, &store, &clock);
+        let rejected = AccessToken::new("at-0");
+        let results =
+            block_on(join_all((0..10).map(|_| keeper.refresh_after_unauthorized(&rejected))));
+        assert_eq!(http.count(), 1);
+        assert!(results.iter().all(|r| *r == Ok(AccessToken::new("at-1"))), "{results:?}");
+        // A request that was still out with at-0 comes back 401 later: the new token, no request.
+        assert_eq!(
+            block_on(keeper.refresh_after_unauthorized(&rejected)),
+            Ok(AccessToken::new("at-1"))
+        );
+        assert_eq!(http.count(), 1);
+        // The new token rejected as well: one more refresh.
+        let again = block_on(keeper.refresh_after_unauthorized(&AccessToken::new("at-1")));
+        assert_eq!(again, Ok(AccessToken::new("at-2")));
+        assert_eq!(http.count(), 2);
+    }
+
+    #[test]
+    fn callers_at_expiry_and_401s_together_still_share_one_refresh() {
+        let (store, clock, http, config) =
+            (FakeStore::default(), FakeClock::at(T0), FakeHttp::issuing(60), config());
+        signed_in(&store, &clock, 60);
+        clock.advance(46_000);
+        let keeper = TokenKeeper::new(&config, &http, &store, &clock);
+        let rejected = AccessToken::new("at-0");
+        let (a, b) = block_on(join(
+            join_all((0..5).map(|_| keeper.access_token())),
+            join_all((0..5).map(|_| keeper.refresh_after_unauthorized(&rejected))),
+        ));
+        assert_eq!(http.count(), 1);
+        assert!(a.iter().chain(&b).all(|r| *r == Ok(AccessToken::new("at-1"))));
+    }
+
+    #[test]
+    fn a_refused_refresh_asks_for_reconnect_and_touches_nothing_else() {
+        let (store, clock, config) = (FakeStore::default(), FakeClock::at(T0), config());
+        let http = FakeHttp::scripted(vec![Ok(invalid_grant())]);
+        signed_in(&store, &clock, 60);
+        store.put(Area::Local, "outbox:v1", json!([{"id": "log-1"}]));
+        store.put(Area::Session, PENDING_KEY, json!({"kept": true}));
+        clock.advance(50_000);
+        let keeper = TokenKeeper::new(&config, &http, &store, &clock);
+        let result = block_on(keeper.access_token());
+        let Err(AuthFailure::NeedsReconnect { reason }) = result else { panic!("{result:?}") };
+        assert!(reason.contains("invalid_grant"), "{reason}");
+        assert_eq!(
+            block_on(keeper.state()),
+            Ok(AuthState::NeedsReconnect { reason: reason.clone(), missing_scopes: vec![] })
+        );
+        assert_eq!(store.value(Area::Local, REFRESH_KEY), None);
+        assert_eq!(store.value(Area::Session, ACCESS_KEY), None);
+        assert_eq!(store.value(Area::Local, "outbox:v1"), Some(json!([{"id": "log-1"}])));
+        assert_eq!(store.value(Area::Session, PENDING_KEY), Some(json!({"kept": true})));
+        // Later callers get the same answer without asking the broker again.
+        assert_eq!(block_on(keeper.access_token()), Err(AuthFailure::NeedsReconnect { reason }));
+        assert_eq!(http.count(), 1);
+        assert_eq!(block_on(keeper.next_refresh_at_ms()), Ok(None));
+    }
+
+    #[test]
+    fn an_unreachable_broker_changes_nothing_and_the_old_token_serves_until_it_expires() {
+        let (store, clock, config) = (FakeStore::default(), FakeClock::at(T0), config());
+        let online = Rc::new(Cell::new(false));
+        let switch = online.clone();
+        let http = FakeHttp::answering(move |_| {
+            if switch.get() {
+                Ok(token_answer("at-9", None, 60))
+            } else {
+                Err(TransportError::Network("offline".into()))
+            }
+        });
+        signed_in(&store, &clock, 60);
+        let before = store.dump();
+        let keeper = TokenKeeper::new(&config, &http, &store, &clock);
+        clock.advance(50_000);
+        assert_eq!(block_on(keeper.access_token()), Ok(AccessToken::new("at-0")));
+        clock.advance(10_000);
+        assert!(matches!(block_on(keeper.access_token()), Err(AuthFailure::Unreachable { .. })));
+        assert_eq!(store.dump(), before);
+        assert_eq!(http.count(), 2);
+        online.set(true);
+        assert_eq!(block_on(keeper.access_token()), Ok(AccessToken::new("at-9")));
+        // No refresh token in the answer: the stored one is kept.
+        assert_eq!(store.value(Area::Local, REFRESH_KEY), Some(json!({"token": "rt-0"})));
+    }
+
+    #[test]
+    fn overload_is_temporary_too() {
+        let (store, clock, config) = (FakeStore::default(), FakeClock::at(T0), config());
+        let http = FakeHttp::scripted(vec![Ok(status(503, "")), Ok(status(429, "{}"))]);
+        signed_in(&store, &clock, 60);
+        let keeper = TokenKeeper::new(&config, &http, &store, &clock);
+        clock.advance(61_000);
+        for _ in 0..2 {
+            assert!(matches!(
+                block_on(keeper.access_token()),
+                Err(AuthFailure::Unreachable { .. })
+            ));
+        }
+        assert!(matches!(block_on(keeper.state()), Ok(AuthState::SignedIn { .. })));
+    }
+
+    #[test]
+    fn a_rotated_refresh_token_replaces_the_stored_one() {
+        let (store, clock, config) = (FakeStore::default(), FakeClock::at(T0), config());
+        let http = FakeHttp::scripted(vec![
+            Ok(token_answer("at-1", Some("rt-new"), 60)),
+            Ok(token_answer("at-2", Some("rt-new"), 60)),
+        ]);
+        signed_in(&store, &clock, 60);
+        let keeper = TokenKeeper::new(&config, &http, &store, &clock);
+        clock.advance(45_000);
+        assert_eq!(block_on(keeper.access_token()), Ok(AccessToken::new("at-1")));
+        assert_eq!(store.value(Area::Local, REFRESH_KEY), Some(json!({"token": "rt-new"})));
+        clock.advance(45_000);
+        assert_eq!(block_on(keeper.access_token()), Ok(AccessToken::new("at-2")));
+        assert_eq!(http.bodies()[1], "grant_type=refresh_token&refresh_token=rt-new");
+    }
+
+    #[test]
+    fn after_a_browser_restart_the_refresh_token_gets_a_new_access_token() {
+        let (store, clock, http, config) =
+            (FakeStore::default(), FakeClock::at(T0), FakeHttp::issuing(1800), config());
+        signed_in(&store, &clock, 1800);
+        store.data.borrow_mut().remove(&Area::Session);
+        let keeper = TokenKeeper::new(&config, &http, &store, &clock);
+        assert_eq!(block_on(keeper.next_refresh_at_ms()), Ok(Some(T0)));
+        assert_eq!(block_on(keeper.access_token()), Ok(AccessToken::new("at-1")));
+        assert_eq!(http.count(), 1);
+    }
+
+    #[test]
+    fn signed_out_means_no_token_and_no_request() {
+        let (store, clock, http, config) =
+            (FakeStore::default(), FakeClock::at(T0), FakeHttp::issuing(60), config());
+        let keeper = TokenKeeper::new(&config, &http, &store, &clock);
+        assert_eq!(block_on(keeper.access_token()), Err(AuthFailure::SignedOut));
+        assert_eq!(
+            block_on(keeper.refresh_after_unauthorized(&AccessToken::new("x"))),
+            Err(AuthFailure::SignedOut)
+        );
+        assert_eq!(block_on(keeper.next_refresh_at_ms()), Ok(None));
+        assert_eq!(http.count(), 0);
+    }
+
+    #[test]
+    fn sign_out_removes_every_auth_key_even_when_revoke_fails() {
+        for answer in
+            [Err(TransportError::Network("offline".into())), Ok(status(500, "")), Ok(ok(""))]
+        {
+            let confirmed = matches!(answer, Ok(HttpResponse { status: 200, .. }));
+            let (store, clock, config) = (FakeStore::default(), FakeClock::at(T0), config());
+            let http = FakeHttp::scripted(vec![answer]);
+            signed_in(&store, &clock, 1800);
+            store.put(Area::Session, PENDING_KEY, json!({"state": "s"}));
+            store.put(Area::Local, "auth:v0:legacy", json!("old"));
+            store.put(Area::Local, "outbox:v1", json!([]));
+            let keeper = TokenKeeper::new(&config, &http, &store, &clock);
+            assert_eq!(block_on(keeper.sign_out()), Ok(confirmed));
+            let requests = http.requests.borrow();
+            assert_eq!(requests.len(), 1);
+            assert_eq!(requests[0].url, "https://broker.example/v1/revoke");
+            assert_eq!(
+                requests[0].body.as_deref(),
+                Some("token=rt-0&token_type_hint=refresh_token")
+            );
+            assert_eq!(auth_keys(&store), vec![]);
+            assert_eq!(store.keys_in(Area::Local), vec!["outbox:v1".to_string()]);
+            assert_eq!(block_on(keeper.state()), Ok(AuthState::SignedOut));
+            assert_eq!(block_on(keeper.access_token()), Err(AuthFailure::SignedOut));
+        }
+    }
+
+    #[test]
+    fn a_refresh_in_flight_during_sign_out_never_writes_a_token_back() {
+        // Every interleaving: sign-out starts before, during and after the refresh request.
+        for delay in 0..16 {
+            let (store, clock, http, config) =
+                (FakeStore::default(), FakeClock::at(T0), FakeHttp::issuing(60), config());
+            signed_in(&store, &clock, 60);
+            clock.advance(50_000);
+            let keeper = TokenKeeper::new(&config, &http, &store, &clock);
+            let (token, signed_out) = block_on(join(keeper.access_token(), async {
+                for _ in 0..delay {
+                    yield_now().await;
+                }
+                keeper.sign_out().await
+            }));
+            assert!(signed_out.is_ok());
+            assert_eq!(auth_keys(&store), vec![], "delay {delay}, token {token:?}");
+            assert_eq!(
+                block_on(keeper.access_token()),
+                Err(AuthFailure::SignedOut),
+                "delay {delay}"
+            );
+        }
+    }
+
+    #[test]
+    fn mark_needs_reconnect_drops_the_tokens() {
+        let (store, clock, http, config) =
+            (FakeStore::default(), FakeClock::at(T0), FakeHttp::issuing(60), config());
+        signed_in(&store, &clock, 1800);
+        let keeper = TokenKeeper::new(&config, &http, &store, &clock);
+        let missing = vec!["crm.lists.read".to_string()];
+        block_on(keeper.mark_needs_reconnect("HubSpot keeps refusing the token.", missing.clone()))
+            .expect("stored");
+        assert_eq!(
+            block_on(keeper.state()),
+            Ok(AuthState::NeedsReconnect {
+                reason: "HubSpot keeps refusing the token.".into(),
+                missing_scopes: missing
+            })
+        );
+        assert!(matches!(block_on(keeper.access_token()), Err(AuthFailure::NeedsReconnect { .. })));
+        assert_eq!(http.count(), 0);
+    }
+
+    #[test]
+    fn introspection_uses_the_current_token() {
+        let (store, clock, config) = (FakeStore::default(), FakeClock::at(T0), config());
+        let body = r#"{"hub_id":1234567,"user_id":293199,"user":"rep@example.com","hub_domain":"example.com",
+            "scopes":["oauth"],"signed_access_token":{"hublet":"na1"}}"#;
+        let http = FakeHttp::scripted(vec![Ok(ok(body))]);
+        signed_in(&store, &clock, 1800);
+        let keeper = TokenKeeper::new(&config, &http, &store, &clock);
+        let info = block_on(keeper.introspect()).expect("introspected");
+        assert_eq!(info.user_email.as_deref(), Some("rep@example.com"));
+        assert_eq!(info.hublet.as_deref(), Some("na1"));
+        assert_eq!(http.bodies(), vec!["token=at-0&token_type_hint=access_token".to_string()]);
+        assert_eq!(http.requests.borrow()[0].url, "https://broker.example/v1/introspect");
+    }
+
+    #[test]
+    fn debug_of_every_public_type_shows_no_secret() {
+        let secret_config = AuthConfig::direct("client-1", ClientSecret::new("sekrit-client"));
+        let (store, clock, http) = (FakeStore::default(), FakeClock::at(T0), FakeHttp::issuing(60));
+        let keeper = TokenKeeper::new(&secret_config, &http, &store, &clock);
+        let (_, pending) = crate::auth::authorize::begin(&secret_config, REDIRECT, &[5; 64], T0)
+            .expect("valid input");
+        let grant = Grant {
+            access: AccessToken::new("sekrit-access"),
+            refresh: Some(RefreshToken::new("sekrit-refresh")),
+            expires_at_ms: 1,
+            lifetime_ms: 1,
+            hub_id: PortalId::new("1"),
+            user_id: None,
+            scopes: None,
+        };
+        let shown = format!(
+            "{secret_config:?} {keeper:?} {pending:?} {grant:?} {:?} {:?}",
+            AuthState::SignedOut,
+            ConnectError::NoPendingSignIn
+        );
+        for secret in ["sekrit", pending.state.as_str(), pending.verifier.expose()] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(shown.contains("PendingSignIn") && shown.contains("TokenKeeper"));
+    }
+}
