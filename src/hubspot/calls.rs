@@ -1,0 +1,205 @@
+//! Call engagements (API-FACTS §6): create one call with its contact association (type 194)
+//! inline, and find a call by `hs_call_external_id` to settle a write whose answer was lost
+//! (DESIGN §4). Layer: core (pure). The outbox owns retries; nothing here resends.
+
+use super::error::ApiError;
+use super::model::{json_body, object_id, prop, results};
+use super::version;
+use crate::ids::{CallId, ContactId, OwnerId};
+use crate::ports::{HttpRequest, HttpResponse, Method};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+/// The HubSpot-defined call→contact association type (§6, §7).
+pub const CALL_TO_CONTACT: i64 = 194;
+
+/// `hs_call_status` values a rep's log can carry (§6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum CallStatus {
+    Completed,
+    NoAnswer,
+    Busy,
+    Failed,
+    Canceled,
+}
+
+impl CallStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallStatus::Completed => "COMPLETED",
+            CallStatus::NoAnswer => "NO_ANSWER",
+            CallStatus::Busy => "BUSY",
+            CallStatus::Failed => "FAILED",
+            CallStatus::Canceled => "CANCELED",
+        }
+    }
+}
+
+/// One call to log, as the outbox holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallLog {
+    /// Client-made id, written to `hs_call_external_id`; the key for settling lost answers.
+    pub external_id: String,
+    pub contact: ContactId,
+    /// The rep's owner id (`hubspot_owner_id`: an owner id, never a user id, §8).
+    pub owner: Option<OwnerId>,
+    /// When the call started, epoch ms (`hs_timestamp`, its place on the timeline).
+    pub started_at_ms: i64,
+    pub duration_ms: u64,
+    pub title: Option<String>,
+    /// The rep's notes as typed (plain text).
+    pub notes: Option<String>,
+    pub to_number: Option<String>,
+    pub from_number: Option<String>,
+    /// Outcome GUID for `hs_call_disposition`.
+    pub outcome: Option<String>,
+    pub status: CallStatus,
+}
+
+/// `POST /crm/objects/2026-03/calls` with the properties of §6 and an inline association to
+/// the contact (HUBSPOT_DEFINED 194).
+pub fn create_call(log: &CallLog) -> HttpRequest {
+    let mut p = Map::new();
+    let mut put = |k: &str, v: String| {
+        p.insert(k.to_string(), Value::String(v));
+    };
+    put("hs_timestamp", iso_utc(log.started_at_ms));
+    put("hs_call_direction", "OUTBOUND".into());
+    put("hs_call_status", log.status.as_str().into());
+    // §6: duration in milliseconds, as a string.
+    put("hs_call_duration", log.duration_ms.to_string());
+    put("hs_call_external_id", log.external_id.clone());
+    let optional = [
+        ("hs_call_title", log.title.clone()),
+        // §6: the body is rendered as HTML; escape so the notes show exactly as typed.
+        ("hs_call_body", log.notes.as_deref().map(notes_html)),
+        ("hs_call_to_number", log.to_number.clone()),
+        ("hs_call_from_number", log.from_number.clone()),
+        ("hs_call_disposition", log.outcome.clone()),
+        ("hubspot_owner_id", log.owner.as_ref().map(|o| o.0.clone())),
+    ];
+    for (k, v) in optional {
+        if let Some(v) = v.filter(|v| !v.is_empty()) {
+            put(k, v);
+        }
+    }
+    let body = json!({
+        "properties": p,
+        "associations": [{
+            "to": { "id": log.contact.as_str() },
+            "types": [{ "associationCategory": "HUBSPOT_DEFINED", "associationTypeId": CALL_TO_CONTACT }],
+        }],
+    });
+    HttpRequest::new(Method::Post, version::objects_url("calls", "")).json(&body)
+}
+
+/// The new call's id from the 201 answer.
+pub fn parse_created_call(resp: &HttpResponse) -> Result<CallId, ApiError> {
+    object_id(&json_body(resp)?).map(CallId).ok_or_else(|| ApiError::malformed("a created call without an id"))
+}
+
+/// `POST /crm/objects/2026-03/calls/search` for `hs_call_external_id EQ id`. Search is
+/// eventually consistent (§11): a call created seconds ago may not be found yet, so the outbox
+/// waits before concluding that a lost write never arrived.
+pub fn search_call_by_external_id(external_id: &str) -> HttpRequest {
+    let body = json!({
+        "filterGroups": [{ "filters": [
+            { "propertyName": "hs_call_external_id", "operator": "EQ", "value": external_id },
+        ]}],
+        "properties": ["hs_call_external_id", "hs_timestamp"],
+        "limit": 10,
+    });
+    HttpRequest::new(Method::Post, version::objects_url("calls", "/search")).json(&body)
+}
+
+/// The call carrying exactly `external_id` (string search matching is case-insensitive, §11,
+/// so the value is compared again here), or `None` if HubSpot holds none.
+pub fn parse_call_search(resp: &HttpResponse, external_id: &str) -> Result<Option<CallId>, ApiError> {
+    let body = json_body(resp)?;
+    Ok(results(&body, "call search")?
+        .iter()
+        .find(|c| prop(c, "hs_call_external_id").as_deref() == Some(external_id))
+        .and_then(object_id)
+        .map(CallId))
+}
+
+fn iso_utc(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+        .unwrap_or_else(|| ms.to_string())
+}
+
+/// Plain text → HTML that shows the same text: `&`, `<`, `>` escaped, line breaks kept.
+fn notes_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\n' => out.push_str("<br>"),
+            '\r' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn log() -> CallLog {
+        CallLog {
+            external_id: "spotdial-7f3a".into(),
+            contact: ContactId::new("500"),
+            owner: Some(OwnerId::new("41629779")),
+            started_at_ms: 1_790_604_300_000,
+            duration_ms: 95_000,
+            title: Some("Call with Ana".into()),
+            notes: Some("Wants a quote <5 seats> & demo\nnext week".into()),
+            to_number: Some("+13855550111".into()),
+            from_number: None,
+            outcome: Some("f240bbac-87c9-4f6e-bf70-924b57d47db7".into()),
+            status: CallStatus::Completed,
+        }
+    }
+
+    #[test]
+    fn create_body_follows_section_6() {
+        let req = create_call(&log());
+        assert_eq!(req.method, Method::Post);
+        assert_eq!(req.url, "https://api.hubapi.com/crm/objects/2026-03/calls");
+        let body: Value = serde_json::from_str(req.body.as_deref().unwrap()).unwrap();
+        assert_eq!(
+            body,
+            json!({"properties":{
+                "hs_timestamp":"2026-09-28T14:05:00.000Z","hs_call_direction":"OUTBOUND","hs_call_status":"COMPLETED",
+                "hs_call_duration":"95000","hs_call_external_id":"spotdial-7f3a","hs_call_title":"Call with Ana",
+                "hs_call_body":"Wants a quote &lt;5 seats&gt; &amp; demo<br>next week","hs_call_to_number":"+13855550111",
+                "hs_call_disposition":"f240bbac-87c9-4f6e-bf70-924b57d47db7","hubspot_owner_id":"41629779"},
+              "associations":[{"to":{"id":"500"},"types":[{"associationCategory":"HUBSPOT_DEFINED","associationTypeId":194}]}]})
+        );
+    }
+
+    #[test]
+    fn created_call_id() {
+        let r = HttpResponse { status: 201, headers: vec![], body: r#"{"id":"9001","properties":{"hs_call_external_id":"spotdial-7f3a"},"createdAt":"x","updatedAt":"x","archived":false}"#.into() };
+        assert_eq!(parse_created_call(&r).unwrap(), CallId::new("9001"));
+        let r = HttpResponse { status: 201, headers: vec![], body: "{}".into() };
+        assert!(matches!(parse_created_call(&r), Err(ApiError::Malformed { .. })));
+    }
+
+    #[test]
+    fn settle_by_external_id() {
+        let req = search_call_by_external_id("spotdial-7f3a");
+        assert_eq!(req.url, "https://api.hubapi.com/crm/objects/2026-03/calls/search");
+        let body: Value = serde_json::from_str(req.body.as_deref().unwrap()).unwrap();
+        assert_eq!(body["filterGroups"][0]["filters"][0], json!({"propertyName":"hs_call_external_id","operator":"EQ","value":"spotdial-7f3a"}));
+        let found = r#"{"total":2,"results":[{"id":"1","properties":{"hs_call_external_id":"SPOTDIAL-7F3A"}},{"id":"9001","properties":{"hs_call_external_id":"spotdial-7f3a"}}]}"#;
+        let r = |b: &str| HttpResponse { status: 200, headers: vec![], body: b.into() };
+        assert_eq!(parse_call_search(&r(found), "spotdial-7f3a").unwrap(), Some(CallId::new("9001")));
+        assert_eq!(parse_call_search(&r(r#"{"total":0,"results":[]}"#), "spotdial-7f3a").unwrap(), None);
+    }
+}

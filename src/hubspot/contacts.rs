@@ -1,0 +1,114 @@
+//! Contact requests: read one contact, batch-read up to 100 (API-FACTS §4, §12), and their
+//! parsers. Layer: core (pure). Builders return requests without `Authorization`; the session
+//! adds it. Callers chunk id lists: a builder given more than 100 ids is a bug and asserts.
+
+use super::error::ApiError;
+use super::model::{batch_errors, json_body, results, BatchError, Contact};
+use super::properties::{join, PropertyName};
+use super::version;
+use crate::ids::ContactId;
+use crate::ports::{percent_encode, HttpRequest, HttpResponse, Method};
+use serde_json::{json, Value};
+
+/// Batch endpoints take at most 100 inputs (§12).
+pub const BATCH_READ_MAX: usize = 100;
+
+/// `GET /crm/objects/2026-03/contacts/{id}?properties=…`.
+pub fn get_contact(id: &ContactId, properties: &[PropertyName]) -> HttpRequest {
+    let rest = ["/", &percent_encode(id.as_str()), "?properties=", &join(properties)].concat();
+    HttpRequest::new(Method::Get, version::objects_url("contacts", &rest))
+}
+
+pub fn parse_contact(resp: &HttpResponse) -> Result<Contact, ApiError> {
+    Contact::from_object(&json_body(resp)?).ok_or_else(|| ApiError::malformed("a contact without an id"))
+}
+
+/// `POST /crm/objects/2026-03/contacts/batch/read` for at most 100 ids.
+pub fn batch_read_contacts(ids: &[ContactId], properties: &[PropertyName]) -> HttpRequest {
+    assert!(ids.len() <= BATCH_READ_MAX, "contact batch read takes at most 100 ids; chunk first");
+    let inputs: Vec<Value> = ids.iter().map(|id| json!({ "id": id.as_str() })).collect();
+    let props: Vec<&str> = properties.iter().map(PropertyName::as_str).collect();
+    HttpRequest::new(Method::Post, version::objects_url("contacts", "/batch/read"))
+        .json(&json!({ "properties": props, "inputs": inputs }))
+}
+
+/// The contacts read, and the ones HubSpot reported missing (207 `errors[]`: deleted or
+/// merged ids, §12).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactBatch {
+    pub contacts: Vec<Contact>,
+    pub errors: Vec<BatchError>,
+}
+
+pub fn parse_contact_batch(resp: &HttpResponse) -> Result<ContactBatch, ApiError> {
+    let body = json_body(resp)?;
+    Ok(ContactBatch {
+        contacts: results(&body, "contact batch")?.iter().filter_map(Contact::from_object).collect(),
+        errors: batch_errors(&body),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hubspot::properties::dialing_properties;
+
+    fn ok(status: u16, body: &str) -> HttpResponse {
+        HttpResponse { status, headers: vec![], body: body.into() }
+    }
+
+    #[test]
+    fn get_builds_the_documented_url() {
+        let req = get_contact(&ContactId::new("123"), &dialing_properties(&[]));
+        assert_eq!(req.method, Method::Get);
+        assert_eq!(
+            req.url,
+            "https://api.hubapi.com/crm/objects/2026-03/contacts/123?properties=firstname,lastname,company,jobtitle,phone,mobilephone,hs_timezone,country"
+        );
+        assert!(req.header_value("Authorization").is_none());
+        let odd = get_contact(&ContactId::new("1/../2?x"), &[]);
+        assert!(odd.url.contains("/contacts/1%2F..%2F2%3Fx?properties="), "{}", odd.url);
+    }
+
+    #[test]
+    fn batch_read_body_is_exact() {
+        let ids = [ContactId::new("1"), ContactId::new("2")];
+        let req = batch_read_contacts(&ids, &dialing_properties(&[]));
+        assert_eq!(req.method, Method::Post);
+        assert_eq!(req.url, "https://api.hubapi.com/crm/objects/2026-03/contacts/batch/read");
+        assert_eq!(req.header_value("content-type"), Some("application/json"));
+        let body: Value = serde_json::from_str(req.body.as_deref().unwrap()).unwrap();
+        assert_eq!(
+            body,
+            json!({"properties":["firstname","lastname","company","jobtitle","phone","mobilephone","hs_timezone","country"],
+                   "inputs":[{"id":"1"},{"id":"2"}]})
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "at most 100")]
+    fn batch_read_refuses_more_than_100() {
+        let ids: Vec<ContactId> = (0..101).map(|i| ContactId::new(i.to_string())).collect();
+        batch_read_contacts(&ids, &[]);
+    }
+
+    #[test]
+    fn batch_207_keeps_results_and_errors() {
+        let body = r#"{"status":"COMPLETE","results":[{"id":"1","properties":{"firstname":"Ana","phone":"+13855550100"},"createdAt":"2026-01-01T00:00:00Z","updatedAt":"2026-01-01T00:00:00Z","archived":false}],
+            "numErrors":1,"errors":[{"status":"error","category":"OBJECT_NOT_FOUND","message":"Could not get some CONTACT objects, they may be deleted or not exist. Check that ids are valid.","context":{"ids":["2"]}}],
+            "startedAt":"2026-01-01T00:00:00Z","completedAt":"2026-01-01T00:00:01Z"}"#;
+        let batch = parse_contact_batch(&ok(207, body)).unwrap();
+        assert_eq!(batch.contacts.len(), 1);
+        assert_eq!(batch.contacts[0].phone.as_deref(), Some("+13855550100"));
+        assert_eq!(batch.errors[0].ids, ["2"]);
+        assert_eq!(batch.errors[0].category.as_deref(), Some("OBJECT_NOT_FOUND"));
+    }
+
+    #[test]
+    fn single_read_errors() {
+        assert!(matches!(parse_contact(&ok(404, r#"{"category":"OBJECT_NOT_FOUND"}"#)), Err(ApiError::NotFound { .. })));
+        assert!(matches!(parse_contact(&ok(200, r#"{"properties":{}}"#)), Err(ApiError::Malformed { .. })));
+        assert!(matches!(parse_contact(&ok(200, "{\"id\":\"1\",\"prop")), Err(ApiError::Malformed { .. })));
+        assert_eq!(parse_contact(&ok(200, r#"{"id":"5","properties":{"lastname":"Li"}}"#)).unwrap().last_name.as_deref(), Some("Li"));
+    }
+}
