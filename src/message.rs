@@ -70,14 +70,12 @@ pub fn origin_of(sender: &Sender, own_id: &str) -> Origin {
         return Origin::Untrusted;
     }
     let url = sender.url.as_deref().unwrap_or("");
-    if !sender.from_tab {
-        let own_prefix = ["chrome-extension://", own_id, "/"].concat();
-        return if url.starts_with(&own_prefix) { Origin::ExtensionPage } else { Origin::Untrusted };
+    // Our own pages (the popup, or the options page open in a tab) are known by their URL.
+    let own_prefix = ["chrome-extension://", own_id, "/"].concat();
+    if url.starts_with(&own_prefix) {
+        return Origin::ExtensionPage;
     }
-    if sender.frame_id != Some(0) {
-        return Origin::Untrusted;
-    }
-    if is_hubspot_app_url(url) {
+    if sender.from_tab && sender.frame_id == Some(0) && is_hubspot_app_url(url) {
         Origin::HubSpotTopFrame
     } else {
         Origin::Untrusted
@@ -109,5 +107,91 @@ pub fn answer_local(request: &Request) -> Option<Response> {
             }
             _ => Response::NotARecord,
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const OWN: &str = "mlcffbhjimpjdchleegdmflbagencmpj";
+
+    fn sender(id: &str, url: &str, from_tab: bool, frame: Option<i64>) -> Sender {
+        Sender { id: Some(id.into()), url: Some(url.into()), from_tab, frame_id: frame }
+    }
+
+    /// One JSON snapshot per variant: the wire shape the JS shell relies on.
+    #[test]
+    fn request_snapshots() {
+        let cases = [
+            (Request::Ping, json!({"kind": "ping"})),
+            (Request::Card { url: "https://x".into() }, json!({"kind": "card", "url": "https://x"})),
+        ];
+        for (request, wire) in cases {
+            assert_eq!(serde_json::to_value(&request).unwrap(), wire);
+            assert_eq!(serde_json::from_value::<Request>(wire).unwrap(), request);
+        }
+    }
+
+    #[test]
+    fn response_snapshots() {
+        let cases = [
+            (Response::Pong { version: "1".into() }, json!({"kind": "pong", "version": "1"})),
+            (
+                Response::Card { hublet: Hublet::Eu1, portal: "9".into(), contact: ContactId::new("7") },
+                json!({"kind": "card", "hublet": "eu1", "portal": "9", "contact": "7"}),
+            ),
+            (Response::NotARecord, json!({"kind": "not_a_record"})),
+            (
+                Response::Error { error: Failure::new("forbidden", "No.", false) },
+                json!({"kind": "error", "error": {"code": "forbidden", "message": "No.", "retryable": false}}),
+            ),
+        ];
+        for (response, wire) in cases {
+            assert_eq!(serde_json::to_value(&response).unwrap(), wire);
+        }
+    }
+
+    #[test]
+    fn senders_are_classified_failing_closed() {
+        let popup = format!("chrome-extension://{OWN}/popup/popup.html");
+        let record = "https://app.hubspot.com/contacts/1/record/0-1/2";
+        let table = [
+            (sender(OWN, &popup, false, None), Origin::ExtensionPage),
+            (sender(OWN, &popup, true, Some(0)), Origin::ExtensionPage), // options page in a tab
+            (sender(OWN, record, true, Some(0)), Origin::HubSpotTopFrame),
+            (sender(OWN, "https://app-eu1.hubspot.com/x", true, Some(0)), Origin::HubSpotTopFrame),
+            // A HubSpot sub-frame, another site, another extension, a missing id.
+            (sender(OWN, record, true, Some(3)), Origin::Untrusted),
+            (sender(OWN, record, false, Some(0)), Origin::Untrusted),
+            (sender(OWN, "https://evil.example/", true, Some(0)), Origin::Untrusted),
+            (sender(OWN, "https://app.hubspot.com.evil.example/", true, Some(0)), Origin::Untrusted),
+            (sender(OWN, "http://app.hubspot.com/", true, Some(0)), Origin::Untrusted),
+            (sender("otherextensionid", &popup, false, None), Origin::Untrusted),
+            (sender(OWN, "chrome-extension://otherextensionid/page.html", false, None), Origin::Untrusted),
+            (Sender::default(), Origin::Untrusted),
+        ];
+        for (s, expected) in table {
+            assert_eq!(origin_of(&s, OWN), expected, "{s:?}");
+        }
+        assert_eq!(origin_of(&sender("", &popup, false, None), ""), Origin::Untrusted);
+    }
+
+    #[test]
+    fn allowed_table() {
+        use Origin::*;
+        let card = Request::Card { url: "https://app.hubspot.com/".into() };
+        let table = [
+            (Request::Ping, ExtensionPage, true),
+            (Request::Ping, HubSpotTopFrame, true),
+            (Request::Ping, Untrusted, false),
+            (card.clone(), HubSpotTopFrame, true),
+            (card.clone(), ExtensionPage, false),
+            (card, Untrusted, false),
+        ];
+        for (request, origin, expected) in table {
+            assert_eq!(allowed(&request, origin), expected, "{request:?} from {origin:?}");
+        }
     }
 }

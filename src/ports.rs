@@ -149,6 +149,8 @@ pub enum Area {
     Local,
     /// Cleared when the browser closes; holds the access token.
     Session,
+    /// Read-only: what an admin set through Chrome policy (`chrome.storage.managed`).
+    Managed,
 }
 
 /// A storage failure (quota, a closed context).
@@ -163,6 +165,23 @@ pub trait Store {
     async fn remove(&self, area: Area, key: &str) -> Result<(), StoreError>;
     /// Every key present in the area, so that wipes and purges can find what they own.
     async fn keys(&self, area: Area) -> Result<Vec<String>, StoreError>;
+}
+
+/// The rest of Chrome the core drives: sign-in windows, alarms, the badge, randomness, tabs.
+#[allow(async_fn_in_trait)]
+pub trait Browser {
+    /// `chrome.identity.getRedirectURL()`: `https://<extension id>.chromiumapp.org/`.
+    fn redirect_url(&self) -> String;
+    /// `chrome.identity.launchWebAuthFlow({url, interactive: true})`: the URL HubSpot
+    /// redirected to, or why the window closed without one.
+    async fn launch_web_auth_flow(&self, url: &str) -> Result<String, String>;
+    /// Cryptographically strong random bytes (`crypto.getRandomValues`).
+    fn fill_random(&self, buffer: &mut [u8]);
+    /// Schedules the named alarm at an absolute time (replacing an earlier one of that name).
+    fn set_alarm(&self, name: &str, at_ms: i64);
+    fn clear_alarm(&self, name: &str);
+    /// The toolbar badge: short text (empty clears it) and whether it signals trouble.
+    fn set_badge(&self, text: &str, trouble: bool);
 }
 
 /// Percent-encodes form fields (`application/x-www-form-urlencoded`, spaces as `%20`,

@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# Spotdial's one entry point. Installs what is missing, then:
+#   ./build.sh          build dist/extension (unpacked extension) and the token broker
+#   ./build.sh demo     run the HubSpot sandbox + broker and open Chromium with the extension
+#   ./build.sh test     native tests, wasm tests in headless Chromium, end-to-end tests
+#   ./build.sh bench    performance figures (sizes, start-up, requests per workflow)
+#   ./build.sh package  the Web Store zip and the admin policy templates
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$PWD
+DIST=$ROOT/dist
+WASM_TARGET=wasm32-unknown-unknown
+CRATE=spotdial
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+die() { printf 'build.sh: %s\n' "$*" >&2; exit 1; }
+
+# ---------------------------------------------------------------------------------------------
+# Installing what is missing. Each step is skipped when its tool is already right.
+# ---------------------------------------------------------------------------------------------
+ensure_system_packages() {
+  if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then return; fi
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "Installing Chromium and chromedriver from Debian"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq chromium chromium-driver >/dev/null
+  else
+    die "Chromium and chromedriver are missing. Install them, e.g.: sudo apt-get install chromium chromium-driver"
+  fi
+}
+
+ensure_rust() {
+  command -v cargo >/dev/null || die "Rust is missing: install it with rustup (https://rustup.rs)."
+  if ! rustup target list --installed 2>/dev/null | grep -qx "$WASM_TARGET"; then
+    say "Adding the $WASM_TARGET Rust target"
+    rustup target add "$WASM_TARGET"
+  fi
+  # The CLI must equal the wasm-bindgen crate in Cargo.lock. No --locked: see TOOLCHAIN.md.
+  local want have
+  want=$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^version = "\(.*\)"/\1/p')
+  [ -n "$want" ] || die "Cargo.lock names no wasm-bindgen version"
+  have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
+  if [ "$have" != "$want" ]; then
+    say "Installing wasm-bindgen-cli $want (found '${have:-none}')"
+    cargo install wasm-bindgen-cli --version "=$want"
+  fi
+}
+
+ensure_node_packages() {
+  command -v npm >/dev/null || die "Node.js 20+ and npm are missing: install them (Debian: apt-get install nodejs npm)."
+  if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    say "Installing npm packages from package-lock.json"
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
+}
+
+ensure_all() { ensure_system_packages; ensure_rust; ensure_node_packages; }
+
+# ---------------------------------------------------------------------------------------------
+# Building.
+# ---------------------------------------------------------------------------------------------
+build_wasm() {
+  say "Building the core for wasm"
+  cargo build --quiet --release --target "$WASM_TARGET" -p "$CRATE" --lib
+  local raw=target/$WASM_TARGET/release/$CRATE.wasm
+  local out=$DIST/pkg
+  # wasm-bindgen and wasm-opt only when the compiled wasm changed.
+  if [ ! -f "$out/${CRATE}_bg.wasm" ] || [ "$raw" -nt "$out/${CRATE}_bg.wasm" ]; then
+    rm -rf "$out" && mkdir -p "$out"
+    wasm-bindgen --target web --no-typescript --out-dir "$out" "$raw"
+    # npm binaryen: Debian's wasm-opt 108 produces wasm that fails in Chromium (TOOLCHAIN.md).
+    node_modules/.bin/wasm-opt -Oz --enable-reference-types --enable-bulk-memory --enable-nontrapping-float-to-int \
+      --enable-sign-ext --enable-mutable-globals --strip-debug --strip-producers \
+      "$out/${CRATE}_bg.wasm" -o "$out/${CRATE}_bg.wasm"
+  fi
+}
+
+assemble_extension() {
+  local stage=$DIST/extension.new
+  rm -rf "$stage" && cp -r extension "$stage" && cp -r "$DIST/pkg" "$stage/pkg"
+  rm -rf "$DIST/extension" && mv "$stage" "$DIST/extension"
+}
+
+print_sizes() {
+  local wasm=$DIST/extension/pkg/${CRATE}_bg.wasm js=$DIST/extension/pkg/$CRATE.js
+  printf 'wasm  %8d bytes raw  %8d gzip   (%s)\n' "$(stat -c %s "$wasm")" "$(gzip -9c "$wasm" | wc -c)" "${wasm#"$ROOT"/}"
+  printf 'glue  %8d bytes raw  %8d gzip   (%s)\n' "$(stat -c %s "$js")" "$(gzip -9c "$js" | wc -c)" "${js#"$ROOT"/}"
+}
+
+build_extension() { build_wasm; assemble_extension; print_sizes; }
+
+build_broker() {
+  local profile=${1:-release}
+  say "Building the token broker ($profile)"
+  if [ "$profile" = release ]; then cargo build --quiet --release -p spotdial-broker
+  else cargo build --quiet -p spotdial-broker; fi
+}
+
+# ---------------------------------------------------------------------------------------------
+# Commands.
+# ---------------------------------------------------------------------------------------------
+cmd_build() { ensure_all; build_extension; build_broker release; }
+
+cmd_test() {
+  local started=$SECONDS
+  ensure_all
+  say "Native tests (core and broker)"
+  cargo test --workspace
+  build_extension
+  say "wasm glue tests in headless Chromium"
+  CHROMEDRIVER=$(command -v chromedriver) cargo test --target "$WASM_TARGET" -p "$CRATE" --lib
+  build_broker debug
+  say "Sandbox tests"
+  node --test --test-reporter=spec tests/sandbox/
+  say "End-to-end tests: the real extension in Chromium against the sandbox"
+  SPOTDIAL_BROKER_BIN=$ROOT/target/debug/spotdial-broker node --test --test-concurrency=1 --test-reporter=spec tests/e2e/
+  say "All tests passed in $((SECONDS - started)) s"
+}
+
+cmd_demo() {
+  ensure_all; build_extension; build_broker debug
+  SPOTDIAL_BROKER_BIN=$ROOT/target/debug/spotdial-broker node tools/demo.mjs
+}
+
+cmd_bench() {
+  ensure_all; build_extension; build_broker debug
+  SPOTDIAL_BROKER_BIN=$ROOT/target/debug/spotdial-broker node tools/bench.mjs
+}
+
+cmd_package() {
+  ensure_all; build_extension
+  node tools/package.mjs
+}
+
+case "${1:-build}" in
+  build) cmd_build ;;
+  demo) cmd_demo ;;
+  test) cmd_test ;;
+  bench) cmd_bench ;;
+  package) cmd_package ;;
+  *) die "unknown command '$1' (use: build, demo, test, bench, package)" ;;
+esac

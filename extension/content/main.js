@@ -1,0 +1,34 @@
+// Content script entry: follows HubSpot's single-page navigation and asks the worker for the
+// card of the record in view. Layer: shell (content script): no wasm, no tokens, no decisions;
+// which URL is a contact record is decided by the worker's Rust page classifier.
+'use strict';
+(() => {
+  let shownUrl = null;
+  let generation = 0;
+
+  async function refresh() {
+    const url = location.href;
+    if (url === shownUrl) return;
+    shownUrl = url;
+    const mine = ++generation;
+    let answer;
+    try {
+      answer = await chrome.runtime.sendMessage(spotdialMessage.card(url));
+    } catch (_) {
+      answer = { kind: 'error', error: { code: 'worker_unreachable', message: 'Spotdial could not reach its background worker. Reload the page to try again.', retryable: true } };
+    }
+    if (mine === generation) spotdialCard.render(answer); // a newer navigation wins
+  }
+
+  // HubSpot navigates with history.pushState, which an isolated world cannot hook; the
+  // Navigation API reports it, and popstate plus a DOM observer cover older Chromes.
+  if (globalThis.navigation) navigation.addEventListener('currententrychange', () => refresh());
+  addEventListener('popstate', () => refresh());
+  let pending = false;
+  new MutationObserver(() => {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(() => { pending = false; refresh(); });
+  }).observe(document.documentElement, { childList: true, subtree: true });
+  refresh();
+})();

@@ -1,0 +1,20 @@
+// Spotdial service worker: loads the wasm core once and hands every event to it.
+// Layer: shell. Listeners are registered synchronously at top level (MV3 may start the worker
+// just to deliver one event); each waits on `ready`. No dynamic import() in a worker.
+import init, * as core from './pkg/spotdial.js';
+
+const ready = init({ module_or_path: new URL('./pkg/spotdial_bg.wasm', import.meta.url) });
+
+chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
+  ready
+    .then(() => core.handle_message(message, sender))
+    .catch((error) => ({
+      kind: 'error',
+      error: { code: 'internal', message: `Spotdial's worker failed: ${error && error.message || error}`, retryable: true },
+    }))
+    .then(sendResponse);
+  return true; // the answer is sent asynchronously
+});
+
+// Test and diagnostics hook: read-only handles, nothing that carries a token.
+self.__spotdial = { ready, classify: (url) => ready.then(() => core.classify_page(url)) };

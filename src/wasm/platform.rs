@@ -1,0 +1,159 @@
+//! The core's ports implemented over the browser: `fetch` for `Http`, `chrome.storage` for
+//! `Store`, `Date.now`/`setTimeout` for `Clock`. Layer: glue (wasm32 only).
+
+use super::chrome::{self, set_timeout};
+use crate::ports::{Area, Browser, Clock, Http, HttpRequest, HttpResponse, Method, Store, StoreError, TransportError};
+use gloo_net::http::RequestBuilder;
+use js_sys::{Array, Object, Promise};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+/// How long one HTTP request may take before it is abandoned as a timeout.
+const REQUEST_TIMEOUT_MS: i32 = 20_000;
+
+pub struct BrowserHttp;
+
+impl Http for BrowserHttp {
+    async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
+        let controller = web_sys::AbortController::new().map_err(|_| network("no AbortController"))?;
+        let signal = controller.signal();
+        let abort = Closure::once_into_js(move || controller.abort());
+        set_timeout(abort.unchecked_ref(), REQUEST_TIMEOUT_MS);
+        let method = match request.method {
+            Method::Get => gloo_net::http::Method::GET,
+            Method::Post => gloo_net::http::Method::POST,
+            Method::Put => gloo_net::http::Method::PUT,
+            Method::Patch => gloo_net::http::Method::PATCH,
+            Method::Delete => gloo_net::http::Method::DELETE,
+        };
+        let mut builder = RequestBuilder::new(&request.url).method(method).abort_signal(Some(&signal));
+        for (name, value) in &request.headers {
+            builder = builder.header(name, value);
+        }
+        let built = match &request.body {
+            Some(body) => builder.body(body.clone()),
+            None => builder.build(),
+        }
+        .map_err(|e| network(&e.to_string()))?;
+        let response = built.send().await.map_err(|e| {
+            if signal.aborted() { TransportError::Timeout } else { network(&e.to_string()) }
+        })?;
+        let status = response.status();
+        let headers = response.headers().entries().collect();
+        let body = response.text().await.map_err(|e| {
+            if signal.aborted() { TransportError::Timeout } else { network(&e.to_string()) }
+        })?;
+        Ok(HttpResponse { status, headers, body })
+    }
+}
+
+fn network(reason: &str) -> TransportError {
+    TransportError::Network(reason.to_string())
+}
+
+pub struct ChromeStore;
+
+fn area_name(area: Area) -> &'static str {
+    match area {
+        Area::Local => "local",
+        Area::Session => "session",
+        Area::Managed => "managed",
+    }
+}
+
+fn store_error(e: JsValue) -> StoreError {
+    StoreError(e.as_string().unwrap_or_else(|| js_sys::JSON::stringify(&e).map(String::from).unwrap_or_default()))
+}
+
+/// Converts JSON to a plain JS value (objects as objects, not `Map`s).
+pub fn to_js(value: &impl Serialize) -> JsValue {
+    value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap_or(JsValue::NULL)
+}
+
+impl Store for ChromeStore {
+    async fn get(&self, area: Area, key: &str) -> Result<Option<serde_json::Value>, StoreError> {
+        let storage = chrome::storage_area(area_name(area)).map_err(store_error)?;
+        let items = JsFuture::from(storage.get(&JsValue::from_str(key))).await.map_err(store_error)?;
+        let value = chrome::field(&items, key);
+        if value.is_undefined() {
+            return Ok(None);
+        }
+        serde_wasm_bindgen::from_value(value).map(Some).map_err(|e| StoreError(e.to_string()))
+    }
+
+    async fn set(&self, area: Area, key: &str, value: serde_json::Value) -> Result<(), StoreError> {
+        let storage = chrome::storage_area(area_name(area)).map_err(store_error)?;
+        let items = Object::new();
+        js_sys::Reflect::set(&items, &JsValue::from_str(key), &to_js(&value)).map_err(store_error)?;
+        JsFuture::from(storage.set(&items)).await.map(|_| ()).map_err(store_error)
+    }
+
+    async fn remove(&self, area: Area, key: &str) -> Result<(), StoreError> {
+        let storage = chrome::storage_area(area_name(area)).map_err(store_error)?;
+        JsFuture::from(storage.remove(&JsValue::from_str(key))).await.map(|_| ()).map_err(store_error)
+    }
+
+    async fn keys(&self, area: Area) -> Result<Vec<String>, StoreError> {
+        let storage = chrome::storage_area(area_name(area)).map_err(store_error)?;
+        let items = JsFuture::from(storage.get(&JsValue::NULL)).await.map_err(store_error)?;
+        let object: Object = items.unchecked_into();
+        let keys: Array = Object::keys(&object);
+        Ok(keys.iter().filter_map(|k| k.as_string()).collect())
+    }
+}
+
+pub struct BrowserClock;
+
+impl Clock for BrowserClock {
+    fn now_ms(&self) -> i64 {
+        js_sys::Date::now() as i64
+    }
+
+    async fn sleep(&self, ms: u64) {
+        let wait = Promise::new(&mut |resolve, _reject| {
+            set_timeout(&resolve, ms.min(i32::MAX as u64) as i32);
+        });
+        let _ = JsFuture::from(wait).await;
+    }
+}
+
+pub struct ChromeBrowser;
+
+impl Browser for ChromeBrowser {
+    fn redirect_url(&self) -> String {
+        chrome::get_redirect_url()
+    }
+
+    async fn launch_web_auth_flow(&self, url: &str) -> Result<String, String> {
+        let details = to_js(&serde_json::json!({ "url": url, "interactive": true }));
+        let promise = chrome::launch_web_auth_flow(&details).map_err(|e| describe(&e))?;
+        let answer = JsFuture::from(promise).await.map_err(|e| describe(&e))?;
+        answer.as_string().ok_or_else(|| "The sign-in window returned no address.".to_string())
+    }
+
+    fn fill_random(&self, buffer: &mut [u8]) {
+        // getRandomValues cannot fail for buffers under 64 KiB in a worker.
+        let _ = chrome::get_random_values(buffer);
+    }
+
+    fn set_alarm(&self, name: &str, at_ms: i64) {
+        let _ = chrome::alarms_create(name, &to_js(&serde_json::json!({ "when": at_ms as f64 })));
+    }
+
+    fn clear_alarm(&self, name: &str) {
+        let _ = chrome::alarms_clear(name);
+    }
+
+    fn set_badge(&self, text: &str, trouble: bool) {
+        let _ = chrome::set_badge_text(&to_js(&serde_json::json!({ "text": text })));
+        let color = if trouble { "#b3261e" } else { "#516f90" };
+        let _ = chrome::set_badge_background_color(&to_js(&serde_json::json!({ "color": color })));
+    }
+}
+
+/// A readable sentence from a thrown JS value (an Error's message, or the value itself).
+pub fn describe(error: &JsValue) -> String {
+    let message = chrome::field(error, "message");
+    message.as_string().or_else(|| error.as_string()).unwrap_or_else(|| "unknown browser error".to_string())
+}

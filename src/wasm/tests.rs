@@ -1,0 +1,78 @@
+//! Glue tests, run by wasm-bindgen-test in headless Chromium (`cargo test --target
+//! wasm32-unknown-unknown --lib`). Layer: glue. They check the byte-moving: JSON ↔ JS values,
+//! Chrome's `MessageSender` shape, `fetch` results and failures, the clock.
+
+use super::exports::{classify_page, read_sender};
+use super::platform::{to_js, BrowserClock, BrowserHttp};
+use crate::message::Sender;
+use crate::ports::{Clock, Http, HttpRequest, Method, TransportError};
+use js_sys::{Object, Reflect, JSON};
+use wasm_bindgen::JsValue;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn set(object: &Object, key: &str, value: JsValue) {
+    Reflect::set(object, &JsValue::from_str(key), &value).expect("set");
+}
+
+#[wasm_bindgen_test]
+fn json_objects_cross_as_plain_objects_not_maps() {
+    let value = serde_json::json!({"kind": "card", "nested": {"a": [1, "two", null]}});
+    let text: String = JSON::stringify(&to_js(&value)).expect("stringify").into();
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&text).expect("json"), value);
+}
+
+#[wasm_bindgen_test]
+fn message_sender_is_read_from_chromes_shape() {
+    let sender = Object::new();
+    set(&sender, "id", "abc".into());
+    set(&sender, "url", "https://app.hubspot.com/contacts/1/record/0-1/2".into());
+    set(&sender, "tab", Object::new().into());
+    set(&sender, "frameId", JsValue::from_f64(0.0));
+    assert_eq!(
+        read_sender(&sender.into()),
+        Sender {
+            id: Some("abc".into()),
+            url: Some("https://app.hubspot.com/contacts/1/record/0-1/2".into()),
+            from_tab: true,
+            frame_id: Some(0),
+        }
+    );
+    // Garbage in: no panic, nothing trusted.
+    assert_eq!(read_sender(&JsValue::from_f64(3.0)), Sender::default());
+    assert_eq!(read_sender(&JsValue::NULL), Sender::default());
+}
+
+#[wasm_bindgen_test]
+fn classify_page_returns_a_tagged_object() {
+    let page = classify_page("https://app-eu1.hubspot.com/contacts/9/record/0-1/77");
+    let text: String = JSON::stringify(&page).expect("stringify").into();
+    assert_eq!(text, r#"{"kind":"contact","hublet":"eu1","portal":"9","contact":"77"}"#);
+}
+
+#[wasm_bindgen_test]
+async fn fetch_reads_status_headers_and_body() {
+    let request = HttpRequest::new(Method::Get, "data:application/json,%7B%22ok%22%3Atrue%7D");
+    let response = BrowserHttp.send(&request).await.expect("data URL answers");
+    assert_eq!(response.status, 200);
+    assert_eq!(response.header("content-type"), Some("application/json"));
+    assert_eq!(response.body, r#"{"ok":true}"#);
+}
+
+#[wasm_bindgen_test]
+async fn fetch_reports_a_refused_connection_as_a_network_error() {
+    let request = HttpRequest::new(Method::Post, "http://127.0.0.1:9/nothing-listens-here").header("X-Test", "1");
+    match BrowserHttp.send(&request).await {
+        Err(TransportError::Network(_)) => {}
+        other => panic!("expected a network error, got {other:?}"),
+    }
+}
+
+#[wasm_bindgen_test]
+async fn clock_sleeps_about_as_long_as_asked() {
+    let before = BrowserClock.now_ms();
+    BrowserClock.sleep(50).await;
+    let slept = BrowserClock.now_ms() - before;
+    assert!((45..1000).contains(&slept), "slept {slept} ms");
+}

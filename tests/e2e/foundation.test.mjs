@@ -1,0 +1,103 @@
+// End-to-end: the real extension in Chromium against the sandbox — the worker's wasm answers,
+// and the content script follows HubSpot's record pages. Layer: tests (e2e).
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { launchBrowser } from '../harness/browser.mjs';
+import { startStack } from '../harness/stack.mjs';
+import { find, gone, queryAll, textOf } from '../harness/a11y.mjs';
+import { DEMO } from '../harness/seeded.mjs';
+
+describe('foundation', () => {
+  let stack;
+  let browser;
+  before(async () => {
+    stack = await startStack({ broker: false });
+    browser = await launchBrowser(stack);
+  });
+  after(async () => {
+    await browser?.close();
+    await stack?.close();
+  });
+
+  async function extensionPage() {
+    const page = await browser.context.newPage();
+    await page.goto(browser.extensionUrl('options/options.html'));
+    return page;
+  }
+
+  test('the worker answers a message with its wasm core', async () => {
+    const page = await extensionPage();
+    const answer = await page.evaluate(() => chrome.runtime.sendMessage({ kind: 'ping' }));
+    assert.equal(answer.kind, 'pong');
+    assert.match(answer.version, /^\d+\.\d+\.\d+$/);
+    await page.close();
+  });
+
+  test('a malformed message gets a clear error, not silence', async () => {
+    const page = await extensionPage();
+    const answer = await page.evaluate(() => chrome.runtime.sendMessage({ kind: 'launch_missiles' }));
+    assert.equal(answer.kind, 'error');
+    assert.equal(answer.error.code, 'bad_request');
+    assert.match(answer.error.message, /Not a Spotdial request/);
+    await page.close();
+  });
+
+  test('a request the sender may not make is refused', async () => {
+    const page = await extensionPage();
+    // Card requests belong to content scripts on HubSpot pages, not to extension pages.
+    const answer = await page.evaluate((url) => chrome.runtime.sendMessage({ kind: 'card', url }), DEMO.contactUrl(DEMO.contacts.first));
+    assert.equal(answer.kind, 'error');
+    assert.equal(answer.error.code, 'forbidden');
+    await page.close();
+  });
+
+  test('a contact record gets the Spotdial region, and it follows in-page navigation', async () => {
+    const page = await browser.context.newPage();
+    await page.goto(DEMO.contactUrl(DEMO.contacts.first));
+    const region = await find(page, 'region', 'Spotdial');
+    assert.match(await textOf(page, region), new RegExp(`Contact ${DEMO.contacts.first}\\b`));
+
+    // HubSpot's single-page navigation: history.pushState, no page load.
+    const loads = [];
+    page.on('load', () => loads.push(page.url()));
+    await page.click('#next-record');
+    await page.waitForURL(/record\/0-1\/202$/);
+    await page.waitForFunction(() => true);
+    const deadline = Date.now() + 5000;
+    let text = '';
+    while (Date.now() < deadline) {
+      const [node] = await queryAll(page, 'region', 'Spotdial');
+      text = node ? await textOf(page, node) : '';
+      if (text.includes(`Contact ${DEMO.contacts.second}`)) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.match(text, new RegExp(`Contact ${DEMO.contacts.second}\\b`));
+    assert.deepEqual(loads, [], 'the navigation was in-page');
+    assert.equal((await queryAll(page, 'region', 'Spotdial')).length, 1, 'one card, not one per navigation');
+
+    // Leaving records in-page removes the card.
+    await page.evaluate(() => { history.pushState({}, '', '/contacts/62515/objects/0-1/views/all/list'); });
+    await gone(page, 'region', 'Spotdial');
+    await page.close();
+  });
+
+  test('the legacy record URL and the EU host get the card too', async () => {
+    const page = await browser.context.newPage();
+    await page.goto(DEMO.legacyContactUrl(DEMO.contacts.second));
+    assert.match(await textOf(page, await find(page, 'region', 'Spotdial')), /Contact 202\b/);
+    await page.goto(DEMO.contactUrl('801', DEMO.euPortal, 'app-eu1.hubspot.com'));
+    assert.match(await textOf(page, await find(page, 'region', 'Spotdial')), /Contact 801\b/);
+    await page.close();
+  });
+
+  test('a non-record page renders nothing', async () => {
+    const page = await browser.context.newPage();
+    await page.goto(DEMO.listUrl());
+    await page.waitForLoadState('load');
+    // Give the content script time to ask and be told "not a record".
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal((await queryAll(page, 'region', 'Spotdial')).length, 0);
+    assert.equal(await page.evaluate(() => document.getElementById('spotdial-root')), null);
+    await page.close();
+  });
+});

@@ -1,0 +1,100 @@
+// Finds controls the way a screen reader does: by role and accessible name in Chromium's
+// accessibility tree (through CDP), which also reaches into Spotdial's closed shadow root,
+// where DOM selectors cannot. Clicks are real mouse events at the control's position.
+// Layer: test tooling.
+
+async function session(page) {
+  if (!page.__spotdialCdp) page.__spotdialCdp = await page.context().newCDPSession(page);
+  return page.__spotdialCdp;
+}
+
+function matches(value, expected) {
+  if (expected === undefined) return true;
+  if (expected instanceof RegExp) return expected.test(value || '');
+  return value === expected;
+}
+
+/** Every accessibility node with this role and name (string = exact, RegExp = test). */
+export async function queryAll(page, role, name) {
+  const cdp = await session(page);
+  const { nodes } = await cdp.send('Accessibility.getFullAXTree');
+  return nodes
+    .filter((n) => !n.ignored && n.role && n.role.value === role && matches(n.name && n.name.value, name))
+    .map((n) => ({ role, name: n.name && n.name.value, backendNodeId: n.backendDOMNodeId, node: n }));
+}
+
+/** Waits until exactly one node has this role and name, and returns it. */
+export async function find(page, role, name, { timeout = 10000 } = {}) {
+  const deadline = Date.now() + timeout;
+  let last = [];
+  while (Date.now() < deadline) {
+    last = await queryAll(page, role, name);
+    if (last.length === 1) return last[0];
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`expected one ${role} named ${name}, found ${last.length}: ${last.map((n) => n.name).join(' | ')}`);
+}
+
+/** Waits until no node has this role and name. */
+export async function gone(page, role, name, { timeout = 10000 } = {}) {
+  const deadline = Date.now() + timeout;
+  while (Date.now() < deadline) {
+    if ((await queryAll(page, role, name)).length === 0) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${role} named ${name} is still there`);
+}
+
+/** The text content of a node (including its descendants), read through CDP. */
+export async function textOf(page, found) {
+  const cdp = await session(page);
+  const { object } = await cdp.send('DOM.resolveNode', { backendNodeId: found.backendNodeId });
+  const { result } = await cdp.send('Runtime.callFunctionOn', {
+    objectId: object.objectId, functionDeclaration: 'function () { return this.textContent; }', returnByValue: true,
+  });
+  return result.value;
+}
+
+/** Clicks the control with a real mouse event at its centre. */
+export async function click(page, role, name) {
+  const found = await find(page, role, name);
+  const cdp = await session(page);
+  await cdp.send('DOM.scrollIntoViewIfNeeded', { backendNodeId: found.backendNodeId });
+  const { model } = await cdp.send('DOM.getBoxModel', { backendNodeId: found.backendNodeId });
+  const q = model.content;
+  const x = (q[0] + q[2] + q[4] + q[6]) / 4;
+  const y = (q[1] + q[3] + q[5] + q[7]) / 4;
+  await page.mouse.click(x, y);
+  return found;
+}
+
+/** Focuses the control (as Tab would) and types into it with the keyboard. */
+export async function type(page, role, name, text) {
+  const found = await find(page, role, name);
+  const cdp = await session(page);
+  await cdp.send('DOM.focus', { backendNodeId: found.backendNodeId });
+  await page.keyboard.type(text);
+  return found;
+}
+
+/** Chooses an option of a combobox (a <select>) by its label, firing `change` like a user. */
+export async function choose(page, name, label) {
+  const found = await find(page, 'combobox', name);
+  const cdp = await session(page);
+  await cdp.send('DOM.focus', { backendNodeId: found.backendNodeId });
+  const { object } = await cdp.send('DOM.resolveNode', { backendNodeId: found.backendNodeId });
+  const { result } = await cdp.send('Runtime.callFunctionOn', {
+    objectId: object.objectId,
+    arguments: [{ value: label }],
+    functionDeclaration: `function (label) {
+      const option = [...this.options].find((o) => o.label === label);
+      if (!option) return false;
+      this.value = option.value;
+      this.dispatchEvent(new Event('input', { bubbles: true }));
+      this.dispatchEvent(new Event('change', { bubbles: true }));
+      return true;
+    }`,
+    returnByValue: true,
+  });
+  if (!result.value) throw new Error(`combobox ${name} has no option ${label}`);
+}

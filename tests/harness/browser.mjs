@@ -1,0 +1,50 @@
+// Launches Debian's Chromium with the unpacked extension, HubSpot's host names mapped to the
+// sandbox and only the sandbox's certificate trusted. Layer: test tooling (playwright-core,
+// no browser download). Used by the end-to-end tests, the demo and the benchmarks.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { EXTENSION_DIR, EXTENSION_ID } from './stack.mjs';
+
+export const HUBSPOT_HOSTS = ['app.hubspot.com', 'app-eu1.hubspot.com', 'api.hubapi.com', 'api-eu1.hubapi.com'];
+
+export async function launchBrowser(stack, { headless = true, extensionDir = EXTENSION_DIR } = {}) {
+  const profile = mkdtempSync(path.join(os.tmpdir(), 'spotdial-profile-'));
+  const rules = HUBSPOT_HOSTS.map((h) => `MAP ${h} 127.0.0.1:${stack.sandbox.port}`).join(', ');
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless,
+    args: [
+      `--disable-extensions-except=${extensionDir}`,
+      `--load-extension=${extensionDir}`,
+      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      `--host-resolver-rules=${rules}`,
+      // Trust exactly the sandbox's leaf certificate; the extension's own fetches need this
+      // flag (Playwright's ignoreHTTPSErrors covers pages only, TOOLCHAIN.md §4).
+      `--ignore-certificate-errors-spki-list=${stack.certs.spki}`,
+    ],
+    ignoreDefaultArgs: ['--disable-extensions'],
+    viewport: { width: 1280, height: 800 },
+  });
+  let [worker] = context.serviceWorkers();
+  if (!worker) worker = await context.waitForEvent('serviceworker', { timeout: 20000 });
+  const extensionId = new URL(worker.url()).host;
+  if (extensionId !== EXTENSION_ID) throw new Error(`extension id ${extensionId}, expected ${EXTENSION_ID}`);
+  await worker.evaluate(() => self.__spotdial.ready);
+  return {
+    context,
+    extensionId,
+    /** The current service worker (a stopped worker is replaced by a new one). */
+    async worker() {
+      const live = context.serviceWorkers().find((w) => w.url().includes(extensionId));
+      return live || context.waitForEvent('serviceworker', { timeout: 20000 });
+    },
+    extensionUrl: (file) => `chrome-extension://${extensionId}/${file}`,
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
