@@ -1,0 +1,46 @@
+// HubSpot sandbox (tests layer): per-portal rate limits (§13, §11).
+// Standard API calls: `rateLimitMax` per rolling `rateLimitIntervalMs` (110 / 10 s), with the
+// X-HubSpot-RateLimit-* headers on every answer, 429 TEN_SECONDLY_ROLLING beyond. Search: 5 per
+// rolling second, no rate headers, 429 SECONDLY. OAuth token endpoints are not counted.
+import { rateLimited } from './errors.mjs';
+
+function windowOf(state, key) {
+  let w = state.rate.get(key);
+  if (!w) { w = []; state.rate.set(key, w); }
+  return w;
+}
+
+function prune(w, now, interval) {
+  while (w.length && w[0] <= now - interval) w.shift();
+}
+
+// Returns {blocked: answer|null, headers}. A refused request does not use up budget.
+export function takeStandard(state, portalId, now) {
+  const max = state.config.rateLimitMax;
+  const interval = state.config.rateLimitIntervalMs;
+  const w = windowOf(state, `std:${portalId}`);
+  prune(w, now, interval);
+  const headers = {
+    'x-hubspot-ratelimit-interval-milliseconds': String(interval),
+    'x-hubspot-ratelimit-max': String(max),
+  };
+  if (w.length >= max) {
+    headers['x-hubspot-ratelimit-remaining'] = '0';
+    const blocked = rateLimited('TEN_SECONDLY_ROLLING');
+    blocked.headers = { ...headers };
+    return { blocked, headers };
+  }
+  w.push(now);
+  headers['x-hubspot-ratelimit-remaining'] = String(max - w.length);
+  return { blocked: null, headers };
+}
+
+// §17.4: the key is "per account" (2026 guide) or "per token" (2024); per account is stricter
+// because every rep of a portal shares it.
+export function takeSearch(state, portalId, now) {
+  const w = windowOf(state, `search:${portalId}`);
+  prune(w, now, 1000);
+  if (w.length >= state.config.searchRateLimitPerSecond) return rateLimited('SECONDLY');
+  w.push(now);
+  return null;
+}
