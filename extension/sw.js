@@ -3,7 +3,7 @@
 // just to deliver one event); each waits on `ready`. No dynamic import() in a worker.
 import init, * as core from './pkg/spotdial.js';
 
-const ready = init({ module_or_path: new URL('./pkg/spotdial_bg.wasm', import.meta.url) });
+const ready = init({ module_or_path: new URL('./pkg/spotdial_bg.wasm', import.meta.url) }).then(() => core.start());
 
 chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
   ready
@@ -14,6 +14,14 @@ chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
     }))
     .then(sendResponse);
   return true; // the answer is sent asynchronously
+});
+
+chrome.alarms.onAlarm.addListener((alarm) => {
+  ready.then(() => core.on_alarm(alarm.name));
+});
+
+chrome.storage.onChanged.addListener((changes, area) => {
+  if (area === 'managed' || (area === 'local' && 'settings:v1' in changes)) ready.then(() => core.reconfigure());
 });
 
 // Test and diagnostics hook: read-only handles, nothing that carries a token.

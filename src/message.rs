@@ -14,6 +14,12 @@ pub enum Request {
     Ping,
     /// The dialing card for the contact record the content script sits on.
     Card { url: String },
+    /// Sign-in state and the signed-in rep, for the popup.
+    Status,
+    /// Start the interactive HubSpot sign-in.
+    SignIn,
+    /// Sign out: revoke and wipe tokens and HubSpot data (unsent call logs are kept).
+    SignOut,
 }
 
 /// A domain failure, returned as data.
@@ -37,6 +43,7 @@ pub enum Response {
     Pong { version: String },
     Card { hublet: Hublet, portal: String, contact: ContactId },
     NotARecord,
+    Status(crate::worker::StatusView),
     Error { error: Failure },
 }
 
@@ -94,6 +101,7 @@ pub fn allowed(request: &Request, origin: Origin) -> bool {
     match request {
         Request::Ping => matches!(origin, ExtensionPage | HubSpotTopFrame),
         Request::Card { .. } => matches!(origin, HubSpotTopFrame),
+        Request::Status | Request::SignIn | Request::SignOut => matches!(origin, ExtensionPage),
     }
 }
 
@@ -107,6 +115,7 @@ pub fn answer_local(request: &Request) -> Option<Response> {
             }
             _ => Response::NotARecord,
         }),
+        Request::Status | Request::SignIn | Request::SignOut => None,
     }
 }
 

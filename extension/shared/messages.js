@@ -5,4 +5,16 @@
 globalThis.spotdialMessage = Object.freeze({
   ping: () => ({ kind: 'ping' }),
   card: (url) => ({ kind: 'card', url: String(url) }),
+  status: () => ({ kind: 'status' }),
+  signIn: () => ({ kind: 'sign_in' }),
+  signOut: () => ({ kind: 'sign_out' }),
+  /** Sends a message; a worker that cannot be reached becomes an error answer, never a throw. */
+  async send(message) {
+    try {
+      const answer = await chrome.runtime.sendMessage(message);
+      return answer || { kind: 'error', error: { code: 'no_answer', message: 'Spotdial did not answer.', retryable: true } };
+    } catch (_) {
+      return { kind: 'error', error: { code: 'worker_unreachable', message: 'Spotdial could not reach its background worker.', retryable: true } };
+    }
+  },
 });

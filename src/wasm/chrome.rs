@@ -16,6 +16,8 @@ extern "C" {
     pub fn set(this: &StorageArea, items: &JsValue) -> Promise;
     #[wasm_bindgen(method)]
     pub fn remove(this: &StorageArea, keys: &JsValue) -> Promise;
+    #[wasm_bindgen(method, js_name = setAccessLevel, catch)]
+    pub fn set_access_level(this: &StorageArea, options: &JsValue) -> Result<Promise, JsValue>;
 
     #[wasm_bindgen(js_name = setTimeout)]
     pub fn set_timeout(handler: &Function, ms: i32) -> JsValue;

@@ -3,21 +3,72 @@
 //! the answer; no decision is made here.
 
 use super::chrome;
-use super::platform::{to_js, BrowserClock, BrowserHttp, ChromeStore};
-use crate::message::Sender;
-use crate::worker::{parse_request, Worker};
+use super::platform::{to_js, BrowserClock, BrowserHttp, ChromeBrowser, ChromeStore};
+use crate::message::{Failure, Response, Sender};
+use crate::worker::{auth_config, parse_request, App, Ports};
+use std::cell::Cell;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+type WorkerApp = App<BrowserHttp, ChromeStore, BrowserClock, ChromeBrowser>;
+
+static HTTP: BrowserHttp = BrowserHttp;
+static STORE: ChromeStore = ChromeStore;
+static CLOCK: BrowserClock = BrowserClock;
+static BROWSER: ChromeBrowser = ChromeBrowser;
+
+thread_local! {
+    /// The worker's one `App`, set by `start` (the service worker is single-threaded).
+    static APP: Cell<Option<&'static WorkerApp>> = const { Cell::new(None) };
+}
+
+/// Starts the core: restricts storage to trusted contexts, builds the `App`, re-arms alarms.
+/// The worker's `ready` promise waits on this.
+#[wasm_bindgen]
+pub async fn start() -> Result<(), JsValue> {
+    // Content scripts must never read tokens or HubSpot data (DESIGN §2).
+    let trusted = to_js(&serde_json::json!({ "accessLevel": "TRUSTED_CONTEXTS" }));
+    for area in ["session", "local"] {
+        JsFuture::from(chrome::storage_area(area)?.set_access_level(&trusted)?).await?;
+    }
+    reconfigure().await;
+    if let Some(app) = app() {
+        app.on_startup().await;
+    }
+    Ok(())
+}
+
+/// Rebuilds the `App` from the settings in force (admin policy or the rep's settings changed).
+#[wasm_bindgen]
+pub async fn reconfigure() {
+    let config = auth_config(&STORE).await;
+    let ports = Ports { http: &HTTP, store: &STORE, clock: &CLOCK, browser: &BROWSER, extension_id: chrome::runtime_id() };
+    let app = App::build(ports, config).await;
+    APP.with(|cell| cell.set(Some(app)));
+}
+
+fn app() -> Option<&'static WorkerApp> {
+    APP.with(Cell::get)
+}
 
 /// Answers one `chrome.runtime.onMessage` message. Always resolves with a response object.
 #[wasm_bindgen]
 pub async fn handle_message(message: JsValue, sender: JsValue) -> JsValue {
+    let Some(app) = app() else {
+        return to_js(&Response::Error { error: Failure::new("starting", "Spotdial is still starting.", true) });
+    };
     let raw = serde_wasm_bindgen::from_value::<serde_json::Value>(message)
         .map_err(|e| e.to_string())
         .and_then(parse_request);
-    let extension_id = chrome::runtime_id();
-    let worker = Worker { http: &BrowserHttp, store: &ChromeStore, clock: &BrowserClock, extension_id: &extension_id };
-    let response = worker.handle(raw, &read_sender(&sender)).await;
-    to_js(&response)
+    to_js(&app.handle(raw, &read_sender(&sender)).await)
+}
+
+/// A `chrome.alarms.onAlarm` event.
+#[wasm_bindgen]
+pub async fn on_alarm(name: String) {
+    if let Some(app) = app() {
+        app.on_alarm(&name).await;
+    }
 }
 
 /// Classifies a URL (used by tests and the popup).

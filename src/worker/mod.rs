@@ -1,37 +1,111 @@
-//! The service worker's brain: takes a parsed request and its sender, checks the `allowed`
-//! table, and answers. Layer: core (pure). The wasm glue only decodes the message, calls
-//! `Worker::handle` and encodes the answer.
+//! The service worker's brain: one long-lived `App` per worker holds the token keeper (so
+//! concurrent callers share one refresh), the HubSpot client and its rate budget, and answers
+//! each request after checking the `allowed` table. Layer: core (pure). The wasm glue builds
+//! the `App` once, then only decodes messages, calls `handle` and encodes the answers.
 
+mod account;
+mod config;
+
+use crate::auth::{AuthConfig, TokenKeeper};
+use crate::hubspot::budget::{Class, RateBudget};
+use crate::hubspot::session::Client;
+use crate::hubspot::ApiError;
 use crate::message::{allowed, answer_local, origin_of, Failure, Request, Response, Sender};
-use crate::ports::{Clock, Http, Store};
+use crate::ports::{Area, Browser, Clock, Http, HttpRequest, HttpResponse, Store};
 
-/// Everything the worker needs from the world, borrowed for one call.
-pub struct Worker<'a, H: Http, S: Store, C: Clock> {
-    pub http: &'a H,
-    pub store: &'a S,
-    pub clock: &'a C,
+pub use account::{Profile, StatusView, PROFILE_KEY};
+pub use config::auth_config;
+
+/// Alarm names (one prefix for everything Spotdial names in Chrome).
+pub const ALARM_REFRESH: &str = "spotdial:refresh";
+/// Storage key of the persisted rate-budget pause.
+pub const BUDGET_KEY: &str = "budget:v1";
+
+/// The world as the worker sees it, for the worker's whole life.
+pub struct Ports<H: 'static, S: 'static, C: 'static, B: 'static> {
+    pub http: &'static H,
+    pub store: &'static S,
+    pub clock: &'static C,
+    pub browser: &'static B,
     /// This extension's id (`chrome.runtime.id`), to recognise our own senders.
-    pub extension_id: &'a str,
+    pub extension_id: String,
 }
 
-impl<'a, H: Http, S: Store, C: Clock> Worker<'a, H, S, C> {
+/// One per service worker. Built once (`App::build`) and kept for the worker's life: the
+/// token keeper's single-flight refresh only works if every request goes through one keeper.
+pub struct App<H: Http + 'static, S: Store + 'static, C: Clock + 'static, B: Browser + 'static> {
+    ports: Ports<H, S, C, B>,
+    keeper: &'static TokenKeeper<'static, H, S, C>,
+    client: Client<'static, H, C, TokenKeeper<'static, H, S, C>>,
+}
+
+impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
+    /// Builds the worker's one `App`. The parts reference each other for the worker's life,
+    /// so they are leaked once: a worker is stopped after ~30 s idle, freeing everything.
+    pub async fn build(ports: Ports<H, S, C, B>, config: AuthConfig) -> &'static Self {
+        let budget = match ports.store.get(Area::Local, BUDGET_KEY).await {
+            Ok(Some(value)) => serde_json::from_value(value).unwrap_or_default(),
+            _ => RateBudget::default(),
+        };
+        let config: &'static AuthConfig = Box::leak(Box::new(config));
+        let keeper: &'static TokenKeeper<'static, H, S, C> =
+            Box::leak(Box::new(TokenKeeper::new(config, ports.http, ports.store, ports.clock)));
+        let client = Client::new(ports.http, ports.clock, keeper, budget);
+        Box::leak(Box::new(App { ports, keeper, client }))
+    }
+
     /// Answers one message. Never panics; refusals and failures come back as data.
     pub async fn handle(&self, raw: Result<Request, String>, sender: &Sender) -> Response {
         let request = match raw {
             Ok(request) => request,
-            Err(reason) => return Response::Error { error: Failure::new("bad_request", reason, false) },
+            Err(reason) => return error("bad_request", reason, false),
         };
-        let origin = origin_of(sender, self.extension_id);
+        let origin = origin_of(sender, &self.ports.extension_id);
         if !allowed(&request, origin) {
-            return Response::Error {
-                error: Failure::new("forbidden", "This sender may not make that request.", false),
-            };
+            return error("forbidden", "This sender may not make that request.", false);
         }
-        match answer_local(&request) {
-            Some(response) => response,
-            None => Response::Error { error: Failure::new("unsupported", "Not supported yet.", false) },
+        if let Some(response) = answer_local(&request) {
+            return response;
+        }
+        match request {
+            Request::Status => Response::Status(self.status().await),
+            Request::SignIn => self.sign_in().await,
+            Request::SignOut => self.sign_out().await,
+            Request::Ping | Request::Card { .. } => error("unsupported", "Not supported.", false),
         }
     }
+
+    /// A Chrome alarm fired.
+    pub async fn on_alarm(&self, name: &str) {
+        if name == ALARM_REFRESH {
+            self.refresh_tokens().await;
+        }
+    }
+
+    /// The worker started (browser start, install, or a wake-up): re-arm what must run.
+    pub async fn on_startup(&self) {
+        self.schedule_refresh().await;
+    }
+
+    /// Sends one HubSpot request through the shared client, persisting a rate-limit pause so
+    /// that a restarted worker still honours it.
+    pub async fn api(&self, request: HttpRequest, class: Class) -> Result<HttpResponse, ApiError> {
+        let was_paused = self.client.paused().is_some();
+        let result = self.client.send(request, class).await;
+        let now_paused = self.client.paused().is_some();
+        if was_paused != now_paused || matches!(result, Err(ApiError::RateLimited { .. })) {
+            if let Ok(value) = serde_json::to_value(self.client.budget()) {
+                let _ = self.ports.store.set(Area::Local, BUDGET_KEY, value).await;
+            }
+            self.ports.browser.set_badge(if now_paused { "!" } else { "" }, now_paused);
+        }
+        result
+    }
+}
+
+/// A failure answer.
+pub fn error(code: &str, message: impl Into<String>, retryable: bool) -> Response {
+    Response::Error { error: Failure::new(code, message, retryable) }
 }
 
 /// Parses a JSON message into a request, with a clear reason when it is not one.

@@ -48,3 +48,23 @@ export async function launchBrowser(stack, { headless = true, extensionDir = EXT
     },
   };
 }
+
+/**
+ * Points the extension at the test broker through the rep's own settings (the path a rep
+ * without a managed browser uses; admin policy is tested on its own).
+ */
+export async function configure(browser, stack, extra = {}) {
+  const worker = await browser.worker();
+  const settings = { brokerUrl: stack.broker.url, clientId: 'spotdial-sandbox-client', ...extra };
+  await worker.evaluate((s) => chrome.storage.local.set({ 'settings:v1': s }), settings);
+  // The worker rebuilds itself on the change; wait until it answers again.
+  await worker.evaluate(() => self.__spotdial.ready);
+  await new Promise((r) => setTimeout(r, 200));
+}
+
+/** Opens an extension page (popup, options) in a tab, as a rep would see it. */
+export async function openExtensionPage(browser, file) {
+  const page = await browser.context.newPage();
+  await page.goto(browser.extensionUrl(file));
+  return page;
+}
