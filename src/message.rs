@@ -20,6 +20,15 @@ pub enum Request {
     SignIn,
     /// Sign out: revoke and wipe tokens and HubSpot data (unsent call logs are kept).
     SignOut,
+    /// The rep's queue (cached for a short while unless `refresh`).
+    Queue {
+        #[serde(default)]
+        refresh: bool,
+    },
+    /// Contact lists that can serve as the queue.
+    Lists,
+    /// Use this list as the queue (`None`: the rep's call tasks).
+    SetQueueList { list: Option<crate::ids::ListId> },
 }
 
 /// A domain failure, returned as data.
@@ -44,6 +53,8 @@ pub enum Response {
     Card { hublet: Hublet, portal: String, contact: ContactId },
     NotARecord,
     Status(crate::worker::StatusView),
+    Queue { queue: crate::worker::QueueView, paused: Option<crate::worker::PauseView> },
+    Lists { lists: Vec<crate::hubspot::model::ListSummary> },
     Error { error: Failure },
 }
 
@@ -101,7 +112,12 @@ pub fn allowed(request: &Request, origin: Origin) -> bool {
     match request {
         Request::Ping => matches!(origin, ExtensionPage | HubSpotTopFrame),
         Request::Card { .. } => matches!(origin, HubSpotTopFrame),
-        Request::Status | Request::SignIn | Request::SignOut => matches!(origin, ExtensionPage),
+        Request::Status
+        | Request::SignIn
+        | Request::SignOut
+        | Request::Queue { .. }
+        | Request::Lists
+        | Request::SetQueueList { .. } => matches!(origin, ExtensionPage),
     }
 }
 
@@ -115,7 +131,7 @@ pub fn answer_local(request: &Request) -> Option<Response> {
             }
             _ => Response::NotARecord,
         }),
-        Request::Status | Request::SignIn | Request::SignOut => None,
+        _ => None,
     }
 }
 

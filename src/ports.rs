@@ -113,6 +113,10 @@ pub trait Http {
 pub trait Clock {
     fn now_ms(&self) -> i64;
     async fn sleep(&self, ms: u64);
+    /// The rep's local time minus UTC at `at_ms`, in ms (for "due by the end of today").
+    fn utc_offset_ms(&self, _at_ms: i64) -> i64 {
+        0
+    }
 }
 
 /// Where HubSpot requests get their access token. Implemented by the sign-in module, which

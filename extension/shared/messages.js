@@ -8,6 +8,9 @@ globalThis.spotdialMessage = Object.freeze({
   status: () => ({ kind: 'status' }),
   signIn: () => ({ kind: 'sign_in' }),
   signOut: () => ({ kind: 'sign_out' }),
+  queue: (refresh = false) => ({ kind: 'queue', refresh: Boolean(refresh) }),
+  lists: () => ({ kind: 'lists' }),
+  setQueueList: (list) => ({ kind: 'set_queue_list', list: list ? String(list) : null }),
   /** Sends a message; a worker that cannot be reached becomes an error answer, never a throw. */
   async send(message) {
     try {

@@ -38,10 +38,14 @@ pub async fn start() -> Result<(), JsValue> {
     Ok(())
 }
 
-/// Rebuilds the `App` from the settings in force (admin policy or the rep's settings changed).
+/// Rebuilds the `App` when the sign-in settings in force changed (admin policy or the rep's
+/// settings). Other setting changes keep the running `App` and its in-memory state.
 #[wasm_bindgen]
 pub async fn reconfigure() {
     let config = auth_config(&STORE).await;
+    if app().is_some_and(|running| running.config() == &config) {
+        return;
+    }
     let ports = Ports { http: &HTTP, store: &STORE, clock: &CLOCK, browser: &BROWSER, extension_id: chrome::runtime_id() };
     let app = App::build(ports, config).await;
     APP.with(|cell| cell.set(Some(app)));

@@ -110,6 +110,12 @@ impl Clock for BrowserClock {
         js_sys::Date::now() as i64
     }
 
+    fn utc_offset_ms(&self, at_ms: i64) -> i64 {
+        // getTimezoneOffset is UTC minus local, in minutes.
+        let date = js_sys::Date::new(&JsValue::from_f64(at_ms as f64));
+        -(date.get_timezone_offset() as i64) * 60_000
+    }
+
     async fn sleep(&self, ms: u64) {
         let wait = Promise::new(&mut |resolve, _reject| {
             set_timeout(&resolve, ms.min(i32::MAX as u64) as i32);

@@ -30,24 +30,40 @@ pub struct Profile {
     pub owner_name: Option<String>,
 }
 
-/// What the popup shows about sign-in.
+/// Where sign-in stands, as the popup shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "auth", rename_all = "snake_case")]
-pub enum StatusView {
+pub enum AuthView {
     SignedOut,
     SignedIn { profile: Option<Profile> },
     NeedsReconnect { reason: String, missing_scopes: Vec<String> },
 }
 
+/// HubSpot's rate limit was reached: syncing is paused until then.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PauseView {
+    pub until_ms: i64,
+    pub message: String,
+}
+
+/// What the popup shows: sign-in, a rate-limit pause.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusView {
+    #[serde(flatten)]
+    pub auth: AuthView,
+    pub paused: Option<PauseView>,
+}
+
 impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
     pub(super) async fn status(&self) -> StatusView {
-        match self.keeper.state().await {
-            Ok(AuthState::SignedIn { .. }) => StatusView::SignedIn { profile: self.profile().await },
+        let auth = match self.keeper.state().await {
+            Ok(AuthState::SignedIn { .. }) => AuthView::SignedIn { profile: self.profile().await },
             Ok(AuthState::NeedsReconnect { reason, missing_scopes }) => {
-                StatusView::NeedsReconnect { reason, missing_scopes }
+                AuthView::NeedsReconnect { reason, missing_scopes }
             }
-            Ok(AuthState::SignedOut) | Err(_) => StatusView::SignedOut,
-        }
+            Ok(AuthState::SignedOut) | Err(_) => AuthView::SignedOut,
+        };
+        StatusView { auth, paused: self.pause() }
     }
 
     pub async fn profile(&self) -> Option<Profile> {

@@ -90,12 +90,12 @@ export async function handleControl(ctx) {
     for (const portal of state.portals.values()) for (const rec of portal.objects.calls.values()) out.push(dump(portal, rec));
     return ok(out);
   }
-  if ((m = /^tasks\/(\d+)$/.exec(route)) && method === 'GET') {
+  if ((m = /^(tasks|contacts)\/(\d+)$/.exec(route)) && method === 'GET') {
     for (const portal of state.portals.values()) {
-      const rec = portal.objects.tasks.get(m[1]);
+      const rec = portal.objects[m[1]].get(m[2]);
       if (rec) return ok(dump(portal, rec));
     }
-    return bad(`no task ${m[1]}`, 404);
+    return bad(`no ${m[1].slice(0, -1)} ${m[2]}`, 404);
   }
   if (route === 'revoke-all' && method === 'POST') {
     const j = parseJson(ctx, { optional: true });

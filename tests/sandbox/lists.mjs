@@ -47,8 +47,10 @@ function search(ctx) {
   let lists = [...ctx.portal.lists.values()];
   if (b.objectTypeId && b.objectTypeId !== '0-1') lists = [];
   if (b.query) lists = lists.filter((l) => l.name.toLowerCase().includes(b.query.toLowerCase()));
-  if (b.processingTypes) lists = lists.filter((l) => b.processingTypes.includes(l.processingType));
-  if (b.listIds) lists = lists.filter((l) => b.listIds.map(String).includes(l.listId));
+  // The spec marks listIds and processingTypes required yet says "if not specified, all lists
+  // ... are included": a client must send them, so an empty array means "no filter".
+  if (b.processingTypes && b.processingTypes.length) lists = lists.filter((l) => b.processingTypes.includes(l.processingType));
+  if (b.listIds && b.listIds.length) lists = lists.filter((l) => b.listIds.map(String).includes(l.listId));
   const page = lists.slice(offset, offset + count).map((l) => listShape(ctx.portal, l, false));
   return { status: 200, body: { lists: page, offset: offset + page.length, hasMore: offset + count < lists.length, total: lists.length } };
 }

@@ -1,0 +1,222 @@
+//! The rep's queue as the popup shows it: open call tasks due by the horizon (or a list's
+//! contacts), each with its contact's dialing facts and record link; a short-lived cache in
+//! session storage so opening the popup again costs no request. Layer: core (pure).
+
+use super::{App, SETTINGS_KEY};
+use crate::hubspot::budget::Class;
+use crate::hubspot::model::{Contact, Priority};
+use crate::hubspot::properties::{dialing_properties, PropertyName};
+use crate::hubspot::queue::{load_list_queue, load_task_queue, QueueContact, QueueItem};
+use crate::hubspot::{lists, ApiError};
+use crate::ids::{ContactId, ListId, TaskId};
+use crate::message::Failure;
+use crate::page::{contact_url, Hublet};
+use crate::ports::{Area, Browser, Clock, Http, Store};
+use serde::{Deserialize, Serialize};
+
+/// Session-storage key of the cached queue.
+pub const QUEUE_CACHE_KEY: &str = "cache:v1:queue";
+/// How long a loaded queue is shown without asking HubSpot again.
+pub const QUEUE_CACHE_MS: i64 = 120_000;
+const DAY_MS: i64 = 86_400_000;
+/// The furthest ahead a rep may look (days after today).
+pub const MAX_HORIZON_DAYS: i64 = 30;
+
+/// A contact as the popup and the card need it: the dialing facts only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactView {
+    pub id: ContactId,
+    pub name: String,
+    pub company: Option<String>,
+    pub title: Option<String>,
+    /// `(property, number as HubSpot holds it)`.
+    pub numbers: Vec<(String, String)>,
+    pub time_zone: Option<String>,
+    pub country: Option<String>,
+}
+
+impl ContactView {
+    pub fn from_contact(contact: &Contact) -> Self {
+        ContactView {
+            id: contact.id.clone(),
+            name: contact.display_name().unwrap_or_else(|| "Unnamed contact".to_string()),
+            company: contact.company.clone(),
+            title: contact.job_title.clone(),
+            numbers: contact.numbers(),
+            time_zone: contact.time_zone.clone(),
+            country: contact.country.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskView {
+    pub id: TaskId,
+    pub subject: String,
+    pub due_ms: Option<i64>,
+    pub priority: Priority,
+    pub overdue: bool,
+}
+
+/// One line of the queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueEntry {
+    pub task: Option<TaskView>,
+    pub contact: Option<ContactView>,
+    /// Why there is nothing to dial, when there is not.
+    pub problem: Option<String>,
+    pub record_url: Option<String>,
+}
+
+/// Where the queue comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum QueueSource {
+    Tasks { due_by_ms: i64 },
+    List { list: ListId },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueView {
+    pub source: QueueSource,
+    pub entries: Vec<QueueEntry>,
+    pub truncated: bool,
+    pub fetched_at_ms: i64,
+}
+
+/// The end of the rep's local day `days` after today, in epoch ms.
+pub fn due_horizon_ms(now_ms: i64, utc_offset_ms: i64, days: i64) -> i64 {
+    let local = now_ms + utc_offset_ms;
+    let end_of_today_local = local - local.rem_euclid(DAY_MS) + DAY_MS - 1;
+    end_of_today_local + days.clamp(0, MAX_HORIZON_DAYS) * DAY_MS - utc_offset_ms
+}
+
+fn entry(item: &QueueItem, hublet: Hublet, portal: &crate::ids::PortalId) -> QueueEntry {
+    let task = item.task.as_ref().map(|t| TaskView {
+        id: t.id.clone(),
+        subject: t.subject.clone().unwrap_or_else(|| "Call".to_string()),
+        due_ms: t.due_ms,
+        priority: t.priority,
+        overdue: item.overdue,
+    });
+    let (contact, problem) = match &item.contact {
+        QueueContact::Found(c) => (Some(ContactView::from_contact(c)), None),
+        QueueContact::NoContact => (None, Some("This task has no contact to call.".to_string())),
+        QueueContact::Unreadable { .. } => {
+            (None, Some("This task's contact was deleted or merged in HubSpot.".to_string()))
+        }
+    };
+    let record_url = contact.as_ref().map(|c| contact_url(hublet, portal, &c.id));
+    QueueEntry { task, contact, problem, record_url }
+}
+
+impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
+    /// The queue source in force: a list chosen by the admin or the rep, else the rep's tasks.
+    pub(super) async fn queue_source(&self, now_ms: i64) -> QueueSource {
+        let list = match self.ports.store.get(Area::Managed, "queueListId").await {
+            Ok(Some(serde_json::Value::String(id))) if crate::ids::is_digits(&id) => Some(id),
+            _ => match self.ports.store.get(Area::Local, SETTINGS_KEY).await {
+                Ok(Some(own)) => own.get("queueListId").and_then(|v| v.as_str()).filter(|id| crate::ids::is_digits(id)).map(str::to_string),
+                _ => None,
+            },
+        };
+        match list {
+            Some(id) => QueueSource::List { list: ListId::new(id) },
+            None => {
+                let days = match self.ports.store.get(Area::Managed, "queueHorizonDays").await {
+                    Ok(Some(v)) => v.as_i64().unwrap_or(0),
+                    _ => 0,
+                };
+                let offset = self.ports.clock.utc_offset_ms(now_ms);
+                QueueSource::Tasks { due_by_ms: due_horizon_ms(now_ms, offset, days) }
+            }
+        }
+    }
+
+    /// The queue, from the cache when it is fresh and the source has not changed.
+    pub(super) async fn queue(&self, refresh: bool) -> Result<QueueView, Failure> {
+        let now = self.ports.clock.now_ms();
+        let source = self.queue_source(now).await;
+        if !refresh {
+            if let Some(cached) = self.cached_queue().await {
+                let same_source = match (&cached.source, &source) {
+                    (QueueSource::List { list: a }, QueueSource::List { list: b }) => a == b,
+                    (QueueSource::Tasks { .. }, QueueSource::Tasks { .. }) => true,
+                    _ => false,
+                };
+                if same_source && now - cached.fetched_at_ms < QUEUE_CACHE_MS && now >= cached.fetched_at_ms {
+                    return Ok(cached);
+                }
+            }
+        }
+        let profile = self.profile().await.ok_or_else(|| Failure::new("signed_out", "Sign in with HubSpot to see your call tasks.", false))?;
+        let properties = dialing_properties(&self.mapped_properties().await);
+        let loaded = match &source {
+            QueueSource::Tasks { due_by_ms } => {
+                let Some(owner) = &profile.owner else {
+                    return Err(Failure::new("no_owner", "Your HubSpot user is not a CRM owner, so it has no tasks of its own.", false));
+                };
+                load_task_queue(&self.client, owner, *due_by_ms, now, &properties).await
+            }
+            QueueSource::List { list } => load_list_queue(&self.client, list, &properties).await,
+        };
+        self.after_api(&loaded).await;
+        let queue = match loaded {
+            Ok(queue) => queue,
+            Err(e @ ApiError::RateLimited { .. }) => {
+                // Paused by HubSpot's rate limit: keep showing what we had; the pause is shown too.
+                return self.cached_queue().await.ok_or_else(|| e.failure());
+            }
+            Err(e) => return Err(e.failure()),
+        };
+        let view = QueueView {
+            source,
+            entries: queue.items.iter().map(|i| entry(i, profile.hublet, &profile.portal)).collect(),
+            truncated: queue.truncated,
+            fetched_at_ms: now,
+        };
+        if let Ok(value) = serde_json::to_value(&view) {
+            let _ = self.ports.store.set(Area::Session, QUEUE_CACHE_KEY, value).await;
+        }
+        Ok(view)
+    }
+
+    pub(super) async fn cached_queue(&self) -> Option<QueueView> {
+        let value = self.ports.store.get(Area::Session, QUEUE_CACHE_KEY).await.ok()??;
+        serde_json::from_value(value).ok()
+    }
+
+    /// Contact lists the rep may use as a queue.
+    pub(super) async fn contact_lists(&self) -> Result<Vec<crate::hubspot::model::ListSummary>, Failure> {
+        let result = self.api(lists::search_lists("", 0, 100), Class::Read).await;
+        let resp = result.map_err(|e| e.failure())?;
+        lists::parse_list_search(&resp).map(|found| found.lists).map_err(|e: ApiError| e.failure())
+    }
+
+    /// Admin-mapped extra properties (phone fields and card fields), validated.
+    pub(super) async fn mapped_properties(&self) -> Vec<PropertyName> {
+        let mut out = Vec::new();
+        for key in ["phoneProperties", "mappedProperties"] {
+            if let Ok(Some(serde_json::Value::Array(names))) = self.ports.store.get(Area::Managed, key).await {
+                out.extend(names.iter().filter_map(|n| n.as_str()).filter_map(PropertyName::parse));
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn horizon_is_the_end_of_the_local_day() {
+        // 2026-11-27 10:00 UTC; a rep in UTC-5 is at 05:00 local, so "today" ends at 04:59:59.999Z next day.
+        let now = 1_795_773_600_000;
+        assert_eq!(due_horizon_ms(now, 0, 0), 1_795_823_999_999);
+        assert_eq!(due_horizon_ms(now, -5 * 3_600_000, 0), 1_795_823_999_999 + 5 * 3_600_000);
+        assert_eq!(due_horizon_ms(now, 0, 2), 1_795_823_999_999 + 2 * DAY_MS);
+        assert_eq!(due_horizon_ms(now, 0, 400), 1_795_823_999_999 + MAX_HORIZON_DAYS * DAY_MS);
+        assert_eq!(due_horizon_ms(now, 0, -3), 1_795_823_999_999);
+    }
+}
