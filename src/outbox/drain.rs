@@ -1,0 +1,423 @@
+//! The outbox drain: the state machine that takes every due entry, oldest first, one request at
+//! a time, from `Waiting` to a call in HubSpot and its task completed, settling every lost answer
+//! by looking the external id up before any resend (DESIGN §4); and `DrainGuard`, which keeps
+//! two drains of one worker from ever running at once.
+//! Layer: core (pure; HubSpot through `Client`, storage through `Store`, time through `Clock`).
+
+use super::entry::{load, load_all, remove, save, Entry, EntryId, Hold, State, Unreadable};
+use super::timing::{
+    backoff_ms, BACKOFF_BASE_MS, CONFIRM_AFTER_MS, DRAIN_SLEEP_BUDGET_MS, INLINE_WAIT_MAX_MS, MAX_PASSES,
+    SETTLE_MS, SIGN_IN_RECHECK_MS,
+};
+use crate::hubspot::{calls, tasks, ApiError, CallLog, Class, Client};
+use crate::ids::{CallId, TaskId};
+use crate::ports::{AuthFailure, Clock, Http, Store, StoreError, TokenSource};
+use serde::{Deserialize, Serialize};
+use std::cell::Cell;
+
+/// Single flight for `drain`. The worker keeps exactly one for its whole life, in one place
+/// (the wasm glue holds it in a `thread_local!` next to its other worker state), and passes it
+/// to every drain: the alarm handler and the "log call" handler are both async and interleave
+/// on the worker's one thread. A drain that finds another running returns at once with
+/// `already_draining`, and the running one makes one more pass before it stops, so an entry
+/// enqueued meanwhile is not left for the alarm. The guard is released when the drain ends or
+/// its future is dropped.
+#[derive(Debug, Default)]
+pub struct DrainGuard {
+    running: Cell<bool>,
+    again: Cell<bool>,
+}
+
+impl DrainGuard {
+    pub const fn new() -> Self {
+        DrainGuard { running: Cell::new(false), again: Cell::new(false) }
+    }
+
+    pub fn is_draining(&self) -> bool {
+        self.running.get()
+    }
+
+    fn enter(&self) -> Option<Running<'_>> {
+        if self.running.replace(true) {
+            self.again.set(true);
+            return None;
+        }
+        self.again.set(false);
+        Some(Running(self))
+    }
+}
+
+struct Running<'a>(&'a DrainGuard);
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.0.running.set(false);
+        self.0.again.set(false);
+    }
+}
+
+/// What became of a settled entry's task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskResult {
+    NoTask,
+    Completed,
+    /// HubSpot answered 404: the task was deleted meanwhile; nothing left to complete.
+    AlreadyGone,
+}
+
+/// An entry that left the outbox: its call is in HubSpot and its task handled. The caller
+/// writes it to the rep's call history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Settled {
+    pub id: EntryId,
+    pub log: CallLog,
+    pub call_id: CallId,
+    pub contact_name: String,
+    pub task: Option<TaskId>,
+    pub task_result: TaskResult,
+    pub settled_at_ms: i64,
+}
+
+/// What one drain did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DrainReport {
+    /// Another drain was running; this one did nothing (that one makes another pass).
+    pub already_draining: bool,
+    pub settled: Vec<Settled>,
+    /// Entries HubSpot refused for good during this drain (now `Failed`, shown to the rep).
+    pub failed: Vec<EntryId>,
+    /// Why draining stopped early: every further request would have been refused.
+    pub stopped: Option<Hold>,
+    /// Stored values under outbox keys that could not be read; kept in place.
+    pub unreadable: Vec<Unreadable>,
+    /// A storage failure ended the drain (nothing is sent that was not persisted first).
+    pub store_error: Option<StoreError>,
+    /// Create requests attempted, each persisted as `Sending` first.
+    pub creates_attempted: u32,
+}
+
+enum Flow {
+    Next,
+    /// Stop draining; hold every other active entry until `until_ms`.
+    Stop { hold: Hold, until_ms: i64 },
+}
+
+/// Processes every due entry, oldest first, one request at a time, and loops until none is
+/// due (sleeping in place through short waits, within `DRAIN_SLEEP_BUDGET_MS`). Afterwards the
+/// caller sets the alarm to `next_wake_at_ms` and records `settled` in the call history.
+pub async fn drain<S, H, C, T>(guard: &DrainGuard, store: &S, client: &Client<'_, H, C, T>, clock: &C) -> DrainReport
+where
+    S: Store,
+    H: Http,
+    C: Clock,
+    T: TokenSource,
+{
+    let Some(_running) = guard.enter() else {
+        return DrainReport { already_draining: true, ..DrainReport::default() };
+    };
+    let mut report = DrainReport::default();
+    let mut slept = 0;
+    for _ in 0..MAX_PASSES {
+        let (entries, unreadable) = match load_all(store).await {
+            Ok(loaded) => loaded,
+            Err(error) => {
+                report.store_error = Some(error);
+                return report;
+            }
+        };
+        report.unreadable = unreadable;
+        let now = clock.now_ms();
+        let due: Vec<EntryId> = entries.iter().filter(|e| e.is_due(now)).map(Entry::id).collect();
+        if due.is_empty() {
+            // A drain that bounced off the guard meanwhile may have enqueued something.
+            if guard.again.replace(false) {
+                continue;
+            }
+            let wait = entries.iter().filter(|e| e.is_active()).map(|e| e.next_attempt_at_ms - now).min();
+            match wait {
+                Some(ms) if ms > 0 && ms <= INLINE_WAIT_MAX_MS && slept + ms <= DRAIN_SLEEP_BUDGET_MS => {
+                    clock.sleep(ms as u64).await;
+                    slept += ms;
+                    continue;
+                }
+                _ => return report,
+            }
+        }
+        for id in due {
+            match step(&id, store, client, clock, &mut report).await {
+                Ok(Flow::Next) => {}
+                Ok(Flow::Stop { hold, until_ms }) => {
+                    if let Err(error) = hold_others(store, &id, &hold, until_ms, clock.now_ms()).await {
+                        report.store_error = Some(error);
+                    }
+                    report.stopped = Some(hold);
+                    return report;
+                }
+                Err(error) => {
+                    report.store_error = Some(error);
+                    return report;
+                }
+            }
+        }
+    }
+    report
+}
+
+/// Moves one entry on as far as it can go without waiting.
+async fn step<S, H, C, T>(
+    id: &EntryId,
+    store: &S,
+    client: &Client<'_, H, C, T>,
+    clock: &C,
+    report: &mut DrainReport,
+) -> Result<Flow, StoreError>
+where
+    S: Store,
+    H: Http,
+    C: Clock,
+    T: TokenSource,
+{
+    // Read again right before acting: the rep or the privacy feature may have changed or
+    // removed it since the pass began.
+    let Some(Ok(mut e)) = load(store, id).await? else { return Ok(Flow::Next) };
+    if !e.is_due(clock.now_ms()) {
+        return Ok(Flow::Next);
+    }
+    // Uncertain → Waiting → Logged → settled is the longest path through one step.
+    for _ in 0..4 {
+        let now = clock.now_ms();
+        match e.state.clone() {
+            State::Failed { .. } => return Ok(Flow::Next),
+            State::Sending { .. } => {
+                // Only a drain writes `Sending`, and no other drain runs: the worker was
+                // stopped after persisting it. The request may have reached HubSpot.
+                e.state = State::Uncertain { since_ms: now, first_miss_ms: None };
+                e.next_attempt_at_ms = now + SETTLE_MS;
+                e.hold = None;
+                save(store, &mut e, now).await?;
+                return Ok(Flow::Next);
+            }
+            State::Waiting => {
+                if e.next_attempt_at_ms > now {
+                    return Ok(Flow::Next);
+                }
+                e.state = State::Sending { sent_at_ms: now };
+                e.attempts = e.attempts.saturating_add(1);
+                e.last_sent_at_ms = Some(now);
+                e.next_attempt_at_ms = now;
+                e.hold = None;
+                // Persisted before the request goes out (DESIGN §4).
+                save(store, &mut e, now).await?;
+                report.creates_attempted += 1;
+                let answer = client.send(calls::create_call(&e.log), Class::Write).await;
+                let now = clock.now_ms();
+                match answer {
+                    Ok(resp) => match calls::parse_created_call(&resp) {
+                        Ok(call_id) => {
+                            e.state = State::Logged { call_id };
+                            e.failures = 0;
+                            save(store, &mut e, now).await?;
+                        }
+                        Err(_) => {
+                            // A 2xx: the call exists, but its id was unreadable. Find it.
+                            become_uncertain(&mut e, now);
+                            save(store, &mut e, now).await?;
+                            return Ok(Flow::Next);
+                        }
+                    },
+                    Err(ApiError::Transport { may_have_reached: true, .. }) => {
+                        become_uncertain(&mut e, now);
+                        save(store, &mut e, now).await?;
+                        // The network is failing: the other entries would fare no better.
+                        return Ok(Flow::Stop { hold: Hold::Offline, until_ms: now + BACKOFF_BASE_MS });
+                    }
+                    Err(ApiError::Unavailable { .. } | ApiError::Malformed { .. }) => {
+                        // A 5xx may come after HubSpot stored the call.
+                        become_uncertain(&mut e, now);
+                        save(store, &mut e, now).await?;
+                        return Ok(Flow::Next);
+                    }
+                    Err(err) => {
+                        // Everything else means HubSpot did not store it.
+                        e.state = State::Waiting;
+                        if let Some((hold, until_ms)) = halt(&err, now, &mut e) {
+                            save(store, &mut e, now).await?;
+                            return Ok(Flow::Stop { hold, until_ms });
+                        }
+                        fail(&mut e, &err, None);
+                        report.failed.push(e.id());
+                        save(store, &mut e, now).await?;
+                        return Ok(Flow::Next);
+                    }
+                }
+            }
+            State::Uncertain { since_ms, first_miss_ms } => {
+                // §11: search is eventually consistent. Only a "not found" taken after the lag
+                // counts, and a resend needs two, SETTLE_MS apart and CONFIRM_AFTER_MS after
+                // the loss.
+                let earliest = match first_miss_ms {
+                    None => since_ms + SETTLE_MS,
+                    Some(first) => (first + SETTLE_MS).max(since_ms + CONFIRM_AFTER_MS),
+                };
+                if now < earliest {
+                    e.next_attempt_at_ms = earliest;
+                    save(store, &mut e, now).await?;
+                    return Ok(Flow::Next);
+                }
+                let external_id = e.log.external_id.clone();
+                let answer = client.send(calls::search_call_by_external_id(&external_id), Class::Search).await;
+                let now = clock.now_ms();
+                match answer.and_then(|resp| calls::parse_call_search(&resp, &external_id)) {
+                    Ok(Some(call_id)) => {
+                        e.state = State::Logged { call_id };
+                        e.failures = 0;
+                        e.hold = None;
+                        save(store, &mut e, now).await?;
+                    }
+                    Ok(None) if first_miss_ms.is_none() => {
+                        e.state = State::Uncertain { since_ms, first_miss_ms: Some(now) };
+                        e.failures = 0;
+                        e.hold = None;
+                        e.next_attempt_at_ms = (now + SETTLE_MS).max(since_ms + CONFIRM_AFTER_MS);
+                        save(store, &mut e, now).await?;
+                        return Ok(Flow::Next);
+                    }
+                    Ok(None) => {
+                        // Confirmed absent: HubSpot never stored it. Resend, after the backoff
+                        // between attempts.
+                        e.state = State::Waiting;
+                        e.failures = 0;
+                        e.hold = None;
+                        e.next_attempt_at_ms =
+                            e.last_sent_at_ms.map_or(now, |sent| (sent + backoff_ms(e.attempts)).max(now));
+                        save(store, &mut e, now).await?;
+                        if e.next_attempt_at_ms > now {
+                            return Ok(Flow::Next);
+                        }
+                    }
+                    Err(err) => return retry_later(store, &mut e, &err, now).await,
+                }
+            }
+            State::Logged { call_id } => {
+                let Some(task) = e.task.clone() else {
+                    return settle(store, e, call_id, TaskResult::NoTask, now, report).await;
+                };
+                // A PATCH to COMPLETED is idempotent: repeating it after a lost answer is safe.
+                match client.send(tasks::complete_task(&task), Class::Write).await {
+                    // Any 2xx completed it, whatever its body says.
+                    Ok(_) => return settle(store, e, call_id, TaskResult::Completed, clock.now_ms(), report).await,
+                    Err(ApiError::NotFound { .. }) => {
+                        return settle(store, e, call_id, TaskResult::AlreadyGone, clock.now_ms(), report).await
+                    }
+                    Err(
+                        err @ (ApiError::Validation { .. }
+                        | ApiError::MissingScopes { .. }
+                        | ApiError::Forbidden { .. }
+                        | ApiError::Rejected { .. }),
+                    ) => {
+                        // Refused for good: the call stays logged; the rep sees why and may retry
+                        // the task completion (never the call).
+                        fail(&mut e, &err, Some(call_id));
+                        report.failed.push(e.id());
+                        save(store, &mut e, clock.now_ms()).await?;
+                        return Ok(Flow::Next);
+                    }
+                    Err(err) => return retry_later(store, &mut e, &err, clock.now_ms()).await,
+                }
+            }
+        }
+    }
+    Ok(Flow::Next)
+}
+
+fn become_uncertain(e: &mut Entry, now: i64) {
+    e.state = State::Uncertain { since_ms: now, first_miss_ms: None };
+    e.next_attempt_at_ms = now + SETTLE_MS;
+    e.hold = None;
+}
+
+/// Errors after which no request can succeed for a while: the entry is held, draining stops.
+fn halt(err: &ApiError, now: i64, e: &mut Entry) -> Option<(Hold, i64)> {
+    let (hold, until_ms) = match err {
+        ApiError::RateLimited { policy, retry_at_ms } => {
+            let until_ms = (*retry_at_ms).max(now + 1_000);
+            (Hold::RateLimited { until_ms, policy: policy.clone() }, until_ms)
+        }
+        ApiError::Auth { failure: AuthFailure::SignedOut } => (Hold::SignedOut, now + SIGN_IN_RECHECK_MS),
+        ApiError::Auth { failure: AuthFailure::NeedsReconnect { .. } } | ApiError::Unauthorized { .. } => {
+            (Hold::NeedsReconnect, now + SIGN_IN_RECHECK_MS)
+        }
+        ApiError::Auth { failure: AuthFailure::Unreachable { .. } } | ApiError::Transport { .. } => {
+            e.failures = e.failures.saturating_add(1);
+            (Hold::Offline, now + backoff_ms(e.failures))
+        }
+        _ => return None,
+    };
+    e.hold = Some(hold.clone());
+    e.next_attempt_at_ms = until_ms;
+    Some((hold, until_ms))
+}
+
+/// A lookup or task completion that failed: the state stays, the attempt is repeated later.
+async fn retry_later<S: Store>(store: &S, e: &mut Entry, err: &ApiError, now: i64) -> Result<Flow, StoreError> {
+    if let Some((hold, until_ms)) = halt(err, now, e) {
+        save(store, e, now).await?;
+        return Ok(Flow::Stop { hold, until_ms });
+    }
+    e.failures = e.failures.saturating_add(1);
+    e.next_attempt_at_ms = now + backoff_ms(e.failures);
+    e.hold = None;
+    save(store, e, now).await?;
+    Ok(Flow::Next)
+}
+
+fn fail(e: &mut Entry, err: &ApiError, call_id: Option<CallId>) {
+    let failure = err.failure();
+    e.state = State::Failed { code: failure.code, reason: failure.message, retry: true, call_id };
+    e.hold = None;
+}
+
+async fn settle<S: Store>(
+    store: &S,
+    e: Entry,
+    call_id: CallId,
+    task_result: TaskResult,
+    now: i64,
+    report: &mut DrainReport,
+) -> Result<Flow, StoreError> {
+    let id = e.id();
+    // If this fails the entry stays `Logged`: the next drain repeats the (idempotent) task
+    // completion and removes it; it is reported as settled only once.
+    remove(store, &id).await?;
+    report.settled.push(Settled {
+        id,
+        log: e.log,
+        call_id,
+        contact_name: e.contact_name,
+        task: e.task,
+        task_result,
+        settled_at_ms: now,
+    });
+    Ok(Flow::Next)
+}
+
+/// After a stop, every other active entry due before `until_ms` waits with the same hold, so
+/// that `next_wake_at_ms` and the popup say what is really going on.
+async fn hold_others<S: Store>(
+    store: &S,
+    except: &EntryId,
+    hold: &Hold,
+    until_ms: i64,
+    now: i64,
+) -> Result<(), StoreError> {
+    let (entries, _) = load_all(store).await?;
+    for mut e in entries {
+        if e.is_active() && &e.id() != except && e.next_attempt_at_ms < until_ms {
+            e.hold = Some(hold.clone());
+            e.next_attempt_at_ms = until_ms;
+            save(store, &mut e, now).await?;
+        }
+    }
+    Ok(())
+}

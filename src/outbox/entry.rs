@@ -1,0 +1,260 @@
+//! One outbox entry: a call log waiting to reach HubSpot, its states, its storage under one key
+//! per entry (`outbox:v1:<external id>` in `Area::Local`), the `migrate` hook that reads stored
+//! JSON, and `enqueue`, which writes the entry before any request is made (DESIGN §4).
+//! Layer: core (pure; storage only through the `Store` port).
+
+use crate::hubspot::CallLog;
+use crate::ids::{CallId, ContactId, TaskId};
+use crate::ports::{Area, Clock, Store, StoreError};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Every outbox key starts with this. The version moves (with a `migrate` step) when the
+/// stored shape changes incompatibly.
+pub const KEY_PREFIX: &str = "outbox:v1:";
+/// The `schema` number written into every entry of this version.
+pub const SCHEMA: u32 = 1;
+/// External ids are at most this long (they are also HubSpot property values and keys).
+const MAX_ID_LEN: usize = 100;
+
+/// An entry's id: the call's client-made external id (`hs_call_external_id`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct EntryId(pub String);
+
+impl EntryId {
+    pub fn new(value: impl Into<String>) -> Self {
+        EntryId(value.into())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The storage key of this entry.
+    pub fn key(&self) -> String {
+        [KEY_PREFIX, &self.0].concat()
+    }
+
+    /// The id an outbox key names, or `None` for a key the outbox does not own.
+    pub fn from_key(key: &str) -> Option<EntryId> {
+        key.strip_prefix(KEY_PREFIX).map(EntryId::new)
+    }
+}
+
+/// `spotdial-` and 32 lowercase hex digits. The caller draws the bytes from
+/// `crypto.getRandomValues` (`Browser::fill_random`): the core never makes randomness.
+pub fn external_id_from_random(bytes: &[u8; 16]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(9 + 32);
+    out.push_str("spotdial-");
+    for b in bytes {
+        out.push(HEX[(b >> 4) as usize] as char);
+        out.push(HEX[(b & 15) as usize] as char);
+    }
+    out
+}
+
+/// What the caller hands to `enqueue`: the log (its `external_id` already made), the task the
+/// call came from, and the contact's display name for the popup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEntry {
+    pub log: CallLog,
+    pub task: Option<TaskId>,
+    pub contact_name: String,
+}
+
+/// Where an entry stands with HubSpot. Serialized with a `kind` tag.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum State {
+    /// Not sent yet, or HubSpot certainly does not hold it (refused, or settled as absent).
+    Waiting,
+    /// A create request is in flight; written before the request goes out. Found by a drain,
+    /// it means the worker stopped mid-send: the call may exist.
+    Sending { sent_at_ms: i64 },
+    /// The create may have reached HubSpot but no answer came (network drop, timeout, 5xx, or
+    /// a stale `Sending`). Settled by looking the external id up before any resend:
+    /// `first_miss_ms` is the first "not found" taken after the search lag.
+    Uncertain { since_ms: i64, first_miss_ms: Option<i64> },
+    /// The call exists in HubSpot; the task completion is still to do.
+    Logged { call_id: CallId },
+    /// HubSpot refused for good (400, the contact deleted, scopes, forbidden). Kept and shown
+    /// to the rep; `retry` says whether "Retry" is offered. `call_id` is set when the call
+    /// exists and only the task completion was refused: a retry then never re-creates the call.
+    Failed { code: String, reason: String, retry: bool, call_id: Option<CallId> },
+}
+
+/// Why an unsent entry waits beyond its own schedule. Serialized with a `kind` tag.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Hold {
+    /// Nobody is signed in.
+    SignedOut,
+    /// The refresh token was refused or HubSpot answered 401 twice: the rep must reconnect.
+    NeedsReconnect,
+    /// HubSpot's rate limit (or our budget's pause) until `until_ms`.
+    RateLimited { until_ms: i64, policy: String },
+    /// HubSpot or the token broker could not be reached.
+    Offline,
+}
+
+/// One stored entry (the JSON value under its key).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    pub schema: u32,
+    pub log: CallLog,
+    pub task: Option<TaskId>,
+    pub contact_name: String,
+    pub created_at_ms: i64,
+    pub updated_at_ms: i64,
+    /// Create requests attempted (persisted as `Sending` each time).
+    pub attempts: u32,
+    /// Consecutive failed steps, for the backoff; reset by any answer that moves it on.
+    pub failures: u32,
+    pub last_sent_at_ms: Option<i64>,
+    /// Not touched by a drain before this time (a stale `Sending` is always handled).
+    pub next_attempt_at_ms: i64,
+    pub state: State,
+    pub hold: Option<Hold>,
+}
+
+impl Entry {
+    pub fn id(&self) -> EntryId {
+        EntryId::new(self.log.external_id.clone())
+    }
+
+    pub fn contact(&self) -> &ContactId {
+        &self.log.contact
+    }
+
+    /// Failed entries wait for the rep; every other one is the drain's business.
+    pub fn is_active(&self) -> bool {
+        !matches!(self.state, State::Failed { .. })
+    }
+
+    pub fn is_due(&self, now_ms: i64) -> bool {
+        match self.state {
+            State::Failed { .. } => false,
+            State::Sending { .. } => true,
+            _ => self.next_attempt_at_ms <= now_ms,
+        }
+    }
+
+    /// True until HubSpot is known to hold the call.
+    pub fn is_unsent(&self) -> bool {
+        match &self.state {
+            State::Logged { .. } => false,
+            State::Failed { call_id, .. } => call_id.is_none(),
+            _ => true,
+        }
+    }
+}
+
+/// A stored value under an outbox key that could not be read. It is kept (never deleted) and
+/// reported, so a log is never silently lost to a bad write or a downgrade.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unreadable {
+    pub key: String,
+    pub reason: String,
+}
+
+/// Reads a stored entry into the current shape. Today only schema 1 exists; a later version
+/// converts older shapes here, step by step, and keeps a clear error for what it cannot read.
+pub fn migrate(stored: &Value) -> Result<Entry, String> {
+    match stored.get("schema").and_then(Value::as_u64) {
+        Some(1) => serde_json::from_value::<Entry>(stored.clone())
+            .map_err(|e| ["not a readable v1 outbox entry: ", &e.to_string()].concat()),
+        Some(n) if n > SCHEMA as u64 => Err([
+            "written by a newer version of Spotdial (schema ",
+            &n.to_string(),
+            "); update Spotdial to send it",
+        ]
+        .concat()),
+        Some(n) => Err(["unknown outbox schema ", &n.to_string()].concat()),
+        None => Err("not an outbox entry (no schema number)".into()),
+    }
+}
+
+/// Every entry, oldest first, and every unreadable value (kept in place).
+pub async fn load_all<S: Store>(store: &S) -> Result<(Vec<Entry>, Vec<Unreadable>), StoreError> {
+    let mut keys: Vec<String> = store.keys(Area::Local).await?;
+    keys.retain(|k| k.starts_with(KEY_PREFIX));
+    keys.sort();
+    let mut entries = Vec::with_capacity(keys.len());
+    let mut unreadable = Vec::new();
+    for key in keys {
+        // A key can vanish between `keys` and `get` (settled meanwhile): nothing to read.
+        let Some(value) = store.get(Area::Local, &key).await? else { continue };
+        match read(&key, &value) {
+            Ok(entry) => entries.push(entry),
+            Err(reason) => unreadable.push(Unreadable { key, reason }),
+        }
+    }
+    entries.sort_by(|a, b| (a.created_at_ms, &a.log.external_id).cmp(&(b.created_at_ms, &b.log.external_id)));
+    Ok((entries, unreadable))
+}
+
+/// One entry by id: `None` when absent, `Some(Err)` when present but unreadable.
+pub async fn load<S: Store>(store: &S, id: &EntryId) -> Result<Option<Result<Entry, Unreadable>>, StoreError> {
+    let key = id.key();
+    Ok(store.get(Area::Local, &key).await?.map(|value| {
+        read(&key, &value).map_err(|reason| Unreadable { key, reason })
+    }))
+}
+
+fn read(key: &str, value: &Value) -> Result<Entry, String> {
+    let entry = migrate(value)?;
+    if EntryId::from_key(key).as_ref() != Some(&entry.id()) {
+        return Err("the entry's external id does not match its key".into());
+    }
+    Ok(entry)
+}
+
+/// Writes `entry` under its key, stamping `updated_at_ms`.
+pub async fn save<S: Store>(store: &S, entry: &mut Entry, now_ms: i64) -> Result<(), StoreError> {
+    entry.updated_at_ms = now_ms;
+    let value = serde_json::to_value(&*entry).map_err(|e| StoreError(e.to_string()))?;
+    store.set(Area::Local, &entry.id().key(), value).await
+}
+
+pub async fn remove<S: Store>(store: &S, id: &EntryId) -> Result<(), StoreError> {
+    store.remove(Area::Local, &id.key()).await
+}
+
+/// Writes the log to the outbox, due now, before any request is made. Idempotent per external
+/// id: enqueueing an id that is already stored keeps the stored entry untouched (a double
+/// click on "Log call" must not make two calls), and an unreadable value under that key is
+/// never overwritten.
+pub async fn enqueue<S: Store, C: Clock>(store: &S, clock: &C, new: NewEntry) -> Result<EntryId, StoreError> {
+    let id = EntryId::new(new.log.external_id.clone());
+    if !valid_external_id(id.as_str()) {
+        return Err(StoreError(
+            "an outbox id must be 1 to 100 letters, digits, '-' or '_' (see external_id_from_random)".into(),
+        ));
+    }
+    if store.get(Area::Local, &id.key()).await?.is_some() {
+        return Ok(id);
+    }
+    let now = clock.now_ms();
+    let mut entry = Entry {
+        schema: SCHEMA,
+        log: new.log,
+        task: new.task,
+        contact_name: new.contact_name,
+        created_at_ms: now,
+        updated_at_ms: now,
+        attempts: 0,
+        failures: 0,
+        last_sent_at_ms: None,
+        next_attempt_at_ms: now,
+        state: State::Waiting,
+        hold: None,
+    };
+    save(store, &mut entry, now).await?;
+    Ok(id)
+}
+
+fn valid_external_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= MAX_ID_LEN && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}

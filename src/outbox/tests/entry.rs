@@ -1,0 +1,130 @@
+//! Entry tests: the stored JSON shape (snapshot), `kind` tags, external ids, idempotent and
+//! validated `enqueue`, and `migrate` reading old, new and broken values.
+//! Layer: core tests (native only).
+
+use super::*;
+use crate::ids::CallId;
+use crate::outbox::{external_id_from_random, migrate, Hold, State};
+
+#[test]
+fn external_ids_are_spotdial_and_32_hex_digits() {
+    let bytes: [u8; 16] = [0x00, 0x01, 0x0a, 0x10, 0x7f, 0x80, 0xab, 0xff, 0, 0, 0, 0, 0, 0, 0, 0x42];
+    assert_eq!(external_id_from_random(&bytes), "spotdial-00010a107f80abff0000000000000042");
+    assert_eq!(external_id_from_random(&[0xff; 16]).len(), "spotdial-".len() + 32);
+}
+
+#[test]
+fn an_enqueued_entry_is_stored_under_its_own_versioned_key_in_this_shape() {
+    let h = Harness::new();
+    let id = h.enqueue(1, Some("77"));
+    assert_eq!(id.key(), "outbox:v1:spotdial-01010101010101010101010101010101");
+    assert_eq!(h.store.keys_in(Area::Local), [id.key()]);
+    assert!(h.store.keys_in(Area::Session).is_empty());
+    assert_eq!(
+        h.store.value(Area::Local, &id.key()).unwrap(),
+        json!({
+            "schema": 1,
+            "log": {"external_id": "spotdial-01010101010101010101010101010101", "contact": "501",
+                    "owner": "41629779", "started_at_ms": T0 - 120_000, "duration_ms": 95_000,
+                    "title": "Call with Ana", "notes": "Wants a quote", "to_number": "+13855550111",
+                    "from_number": null, "outcome": "f240bbac-87c9-4f6e-bf70-924b57d47db7", "status": "COMPLETED"},
+            "task": "77", "contact_name": "Ana 1",
+            "created_at_ms": T0, "updated_at_ms": T0, "attempts": 0, "failures": 0,
+            "last_sent_at_ms": null, "next_attempt_at_ms": T0,
+            "state": {"kind": "waiting"}, "hold": null
+        })
+    );
+    assert_eq!(h.http.count(), 0, "enqueue sends nothing");
+}
+
+#[test]
+fn states_and_holds_serialize_with_a_kind_tag() {
+    let cases = [
+        (State::Waiting, json!({"kind": "waiting"})),
+        (State::Sending { sent_at_ms: 5 }, json!({"kind": "sending", "sent_at_ms": 5})),
+        (
+            State::Uncertain { since_ms: 5, first_miss_ms: Some(9) },
+            json!({"kind": "uncertain", "since_ms": 5, "first_miss_ms": 9}),
+        ),
+        (State::Logged { call_id: CallId::new("9001") }, json!({"kind": "logged", "call_id": "9001"})),
+        (
+            State::Failed { code: "hubspot_validation".into(), reason: "r".into(), retry: true, call_id: None },
+            json!({"kind": "failed", "code": "hubspot_validation", "reason": "r", "retry": true, "call_id": null}),
+        ),
+    ];
+    for (state, expected) in cases {
+        assert_eq!(serde_json::to_value(&state).unwrap(), expected);
+        assert_eq!(serde_json::from_value::<State>(expected).unwrap(), state);
+    }
+    let holds = [
+        (Hold::SignedOut, json!({"kind": "signed_out"})),
+        (Hold::NeedsReconnect, json!({"kind": "needs_reconnect"})),
+        (Hold::RateLimited { until_ms: 7, policy: "DAILY".into() }, json!({"kind": "rate_limited", "until_ms": 7, "policy": "DAILY"})),
+        (Hold::Offline, json!({"kind": "offline"})),
+    ];
+    for (hold, expected) in holds {
+        assert_eq!(serde_json::to_value(&hold).unwrap(), expected);
+    }
+}
+
+#[test]
+fn enqueue_is_idempotent_per_external_id() {
+    let h = Harness::new();
+    let first = h.enqueue(1, Some("77"));
+    h.clock.advance(1_000);
+    let mut again = new_entry(1, None);
+    again.log.notes = Some("edited".into());
+    let second = block_on(enqueue(&h.store, &*h.clock, again)).unwrap();
+    assert_eq!(first, second);
+    assert_eq!(h.store.keys_in(Area::Local).len(), 1);
+    let kept = h.entry(&first).unwrap();
+    assert_eq!((kept.log.notes.as_deref(), kept.task.as_ref().map(|t| t.as_str())), (Some("Wants a quote"), Some("77")));
+
+    h.drain();
+    assert_eq!(h.portal.calls.borrow().len(), 1, "a double click makes one call");
+}
+
+#[test]
+fn enqueue_refuses_ids_that_are_not_external_ids_and_storage_failures_surface() {
+    let h = Harness::new();
+    for bad in ["", "a:b", "spaced id", &"x".repeat(101)] {
+        let mut entry = new_entry(1, None);
+        entry.log.external_id = bad.to_string();
+        assert!(block_on(enqueue(&h.store, &*h.clock, entry)).is_err(), "{bad:?}");
+    }
+    assert!(h.store.keys_in(Area::Local).is_empty());
+    h.store.fail_writes.set(true);
+    assert!(block_on(enqueue(&h.store, &*h.clock, new_entry(1, None))).is_err());
+}
+
+#[test]
+fn migrate_reads_v1_and_explains_what_it_cannot() {
+    let h = Harness::new();
+    let id = h.enqueue(1, None);
+    let stored = h.store.value(Area::Local, &id.key()).unwrap();
+    assert_eq!(migrate(&stored).map(|e| e.id()), Ok(id));
+
+    let mut newer = stored.clone();
+    newer["schema"] = json!(2);
+    assert!(migrate(&newer).unwrap_err().contains("newer version of Spotdial (schema 2)"));
+    let mut zero = stored.clone();
+    zero["schema"] = json!(0);
+    assert_eq!(migrate(&zero).unwrap_err(), "unknown outbox schema 0");
+    assert!(migrate(&json!([1, 2])).unwrap_err().contains("no schema number"));
+    let mut broken = stored;
+    broken["state"] = json!({"kind": "teleported"});
+    assert!(migrate(&broken).unwrap_err().starts_with("not a readable v1 outbox entry"));
+}
+
+#[test]
+fn an_entry_stored_under_another_id_is_unreadable_not_misfiled() {
+    let h = Harness::new();
+    let id = h.enqueue(1, None);
+    let value = h.store.value(Area::Local, &id.key()).unwrap();
+    h.store.put(Area::Local, "outbox:v1:spotdial-elsewhere", value);
+    let report = h.drain();
+    assert_eq!(report.settled.len(), 1);
+    assert_eq!(report.unreadable.len(), 1);
+    assert_eq!(report.unreadable[0].key, "outbox:v1:spotdial-elsewhere");
+    assert_eq!(h.portal.calls.borrow().len(), 1);
+}

@@ -1,0 +1,248 @@
+//! Outbox tests: a small fake HubSpot portal that stores calls, answers search only after a
+//! lag and can drop an answer after storing (the faults that make logs double or vanish), and
+//! a harness that runs drains with the shared fakes of `crate::testing`.
+//! Layer: core tests (native only). The assertions count the calls the portal ended up with.
+
+mod scenarios;
+mod entry;
+mod view;
+
+use super::{drain, enqueue, next_wake_at_ms, DrainGuard, DrainReport, Entry, EntryId, NewEntry};
+use crate::hubspot::{CallLog, CallStatus, Client, RateBudget};
+use crate::ids::{ContactId, OwnerId, TaskId};
+use crate::ports::{Area, HttpRequest, Method, TransportError};
+use crate::testing::{block_on, response, Answer, FakeClock, FakeHttp, FakeStore, FakeTokens};
+use serde_json::{json, Value};
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+
+pub const T0: i64 = 1_790_604_300_000;
+pub const CALLS: &str = "https://api.hubapi.com/crm/objects/2026-03/calls";
+pub const SEARCH: &str = "https://api.hubapi.com/crm/objects/2026-03/calls/search";
+pub const TASKS: &str = "https://api.hubapi.com/crm/objects/2026-03/tasks/";
+/// How long the fake portal's search takes to see a new call (§11: eventually consistent).
+pub const LAG_MS: i64 = 8_000;
+
+/// What the portal does with the next request of a kind.
+#[derive(Debug, Clone)]
+pub enum Fault {
+    /// Stores the call, then the connection drops before the answer arrives.
+    StoreThenDrop,
+    /// The connection drops before HubSpot gets the request.
+    DropBeforeStore,
+    /// Stores the call, then answers with this status (a 5xx after the write).
+    StoreThenStatus(u16),
+    /// Answers with this status and body; nothing is stored.
+    Status(u16, String),
+}
+
+#[derive(Debug, Clone)]
+pub struct PortalCall {
+    pub id: String,
+    pub external_id: String,
+    pub contact: String,
+    pub created_at_ms: i64,
+}
+
+/// A fake HubSpot holding calls and tasks, as honest as the outbox needs.
+pub struct Portal {
+    clock: Rc<FakeClock>,
+    pub calls: RefCell<Vec<PortalCall>>,
+    pub completed_tasks: RefCell<Vec<String>>,
+    /// When each create request arrived, whatever became of it.
+    pub create_times: RefCell<Vec<i64>>,
+    pub search_times: RefCell<Vec<i64>>,
+    pub deleted_tasks: RefCell<Vec<String>>,
+    pub create_faults: RefCell<VecDeque<Fault>>,
+    pub task_faults: RefCell<VecDeque<Fault>>,
+}
+
+impl Portal {
+    fn answer(&self, req: &HttpRequest) -> Answer {
+        assert!(req.header_value("Authorization").is_some_and(|a| a.starts_with("Bearer ")), "unauthenticated request");
+        let body: Value = serde_json::from_str(req.body.as_deref().unwrap_or("null")).unwrap_or(Value::Null);
+        let now = self.clock.now.get();
+        match (req.method, req.url.as_str()) {
+            (Method::Post, CALLS) => {
+                self.create_times.borrow_mut().push(now);
+                let props = &body["properties"];
+                let call = PortalCall {
+                    id: (9_001 + self.calls.borrow().len()).to_string(),
+                    external_id: props["hs_call_external_id"].as_str().unwrap_or_default().to_string(),
+                    contact: body["associations"][0]["to"]["id"].as_str().unwrap_or_default().to_string(),
+                    created_at_ms: now,
+                };
+                assert!(!call.external_id.is_empty(), "every call carries its external id");
+                let fault = self.create_faults.borrow_mut().pop_front();
+                match fault {
+                    Some(Fault::Status(status, body)) => return Ok(response(status, &body)),
+                    Some(Fault::DropBeforeStore) => return Err(TransportError::Timeout),
+                    _ => {}
+                }
+                let created = json!({"id": call.id, "properties": {"hs_call_external_id": call.external_id},
+                    "createdAt": "2026-09-28T14:05:00Z", "updatedAt": "2026-09-28T14:05:00Z", "archived": false});
+                self.calls.borrow_mut().push(call);
+                match fault {
+                    Some(Fault::StoreThenDrop) => Err(TransportError::Network("connection reset".into())),
+                    Some(Fault::StoreThenStatus(status)) => Ok(response(status, "<html>Bad Gateway</html>")),
+                    _ => Ok(response(201, &created.to_string())),
+                }
+            }
+            (Method::Post, SEARCH) => {
+                self.search_times.borrow_mut().push(now);
+                let wanted = body["filterGroups"][0]["filters"][0]["value"].as_str().unwrap_or_default().to_lowercase();
+                let results: Vec<Value> = self
+                    .calls
+                    .borrow()
+                    .iter()
+                    .filter(|c| c.external_id.to_lowercase() == wanted && c.created_at_ms + LAG_MS <= now)
+                    .map(|c| json!({"id": c.id, "properties": {"hs_call_external_id": c.external_id}}))
+                    .collect();
+                Ok(response(200, &json!({"total": results.len(), "results": results}).to_string()))
+            }
+            (Method::Patch, url) if url.starts_with(TASKS) => {
+                let id = url[TASKS.len()..].to_string();
+                assert_eq!(body, json!({"properties": {"hs_task_status": "COMPLETED"}}));
+                if let Some(Fault::Status(status, body)) = self.task_faults.borrow_mut().pop_front() {
+                    return Ok(response(status, &body));
+                }
+                if self.deleted_tasks.borrow().contains(&id) {
+                    return Ok(response(404, r#"{"status":"error","message":"Object not found","category":"OBJECT_NOT_FOUND"}"#));
+                }
+                self.completed_tasks.borrow_mut().push(id.clone());
+                Ok(response(200, &json!({"id": id, "properties": {"hs_task_status": "COMPLETED"}}).to_string()))
+            }
+            _ => panic!("unexpected request {} {}", req.method.as_str(), req.url),
+        }
+    }
+
+    /// Calls in the portal carrying `external_id`.
+    pub fn calls_with(&self, external_id: &str) -> usize {
+        self.calls.borrow().iter().filter(|c| c.external_id == external_id).count()
+    }
+}
+
+/// One worker's world: store, clock, tokens, the portal behind a recording `FakeHttp`, the
+/// drain guard, and the rate budget the worker persists between drains.
+pub struct Harness {
+    pub clock: Rc<FakeClock>,
+    pub portal: Rc<Portal>,
+    pub http: FakeHttp,
+    pub store: FakeStore,
+    pub tokens: FakeTokens,
+    pub guard: DrainGuard,
+    pub budget: RefCell<RateBudget>,
+}
+
+impl Harness {
+    pub fn new() -> Self {
+        let clock = Rc::new(FakeClock::at(T0));
+        let portal = Rc::new(Portal {
+            clock: clock.clone(),
+            calls: RefCell::default(),
+            completed_tasks: RefCell::default(),
+            create_times: RefCell::default(),
+            search_times: RefCell::default(),
+            deleted_tasks: RefCell::default(),
+            create_faults: RefCell::default(),
+            task_faults: RefCell::default(),
+        });
+        let answering = portal.clone();
+        Harness {
+            clock,
+            portal,
+            http: FakeHttp::responding(move |req| answering.answer(req)),
+            store: FakeStore::default(),
+            tokens: FakeTokens::new(),
+            guard: DrainGuard::new(),
+            budget: RefCell::new(RateBudget::new()),
+        }
+    }
+
+    pub fn now(&self) -> i64 {
+        self.clock.now.get()
+    }
+
+    pub fn client(&self) -> Client<'_, FakeHttp, FakeClock, FakeTokens> {
+        Client::new(&self.http, &*self.clock, &self.tokens, self.budget.borrow().clone())
+    }
+
+    pub fn drain(&self) -> DrainReport {
+        let client = self.client();
+        let report = block_on(drain(&self.guard, &self.store, &client, &*self.clock));
+        *self.budget.borrow_mut() = client.budget();
+        report
+    }
+
+    /// What the alarm does: wait until `next_wake_at_ms`, then drain.
+    pub fn wake_and_drain(&self) -> DrainReport {
+        let at = self.next_wake().expect("an alarm is set");
+        assert!(at >= self.now(), "the alarm is never set in the past");
+        self.clock.now.set(at);
+        self.drain()
+    }
+
+    pub fn next_wake(&self) -> Option<i64> {
+        block_on(next_wake_at_ms(&self.store, self.now())).expect("store")
+    }
+
+    /// Enqueues call `n` of contact `500 + n`, with a task when given.
+    pub fn enqueue(&self, n: u8, task: Option<&str>) -> EntryId {
+        block_on(enqueue(&self.store, &*self.clock, new_entry(n, task))).expect("enqueued")
+    }
+
+    pub fn entry(&self, id: &EntryId) -> Option<Entry> {
+        self.store.value(Area::Local, &id.key()).map(|v| serde_json::from_value(v).expect("a readable entry"))
+    }
+
+    pub fn creates(&self) -> usize {
+        self.http.count_where(|r| r.method == Method::Post && r.url == CALLS)
+    }
+
+    pub fn searches(&self) -> usize {
+        self.http.count_where(|r| r.url == SEARCH)
+    }
+
+    pub fn task_patches(&self) -> usize {
+        self.http.count_where(|r| r.method == Method::Patch)
+    }
+}
+
+pub fn external_id(n: u8) -> String {
+    super::external_id_from_random(&[n; 16])
+}
+
+pub fn new_entry(n: u8, task: Option<&str>) -> NewEntry {
+    NewEntry {
+        log: CallLog {
+            external_id: external_id(n),
+            contact: ContactId::new((500 + n as u32).to_string()),
+            owner: Some(OwnerId::new("41629779")),
+            started_at_ms: T0 - 120_000,
+            duration_ms: 95_000,
+            title: Some("Call with Ana".into()),
+            notes: Some("Wants a quote".into()),
+            to_number: Some("+13855550111".into()),
+            from_number: None,
+            outcome: Some("f240bbac-87c9-4f6e-bf70-924b57d47db7".into()),
+            status: CallStatus::Completed,
+        },
+        task: task.map(TaskId::new),
+        contact_name: ["Ana ", &n.to_string()].concat(),
+    }
+}
+
+/// Polls `fut` once with a waker that does nothing (the fakes wake themselves).
+pub fn poll_once<F: Future>(fut: Pin<&mut F>) -> Poll<F::Output> {
+    struct Noop;
+    impl Wake for Noop {
+        fn wake(self: Arc<Self>) {}
+    }
+    let waker = Waker::from(Arc::new(Noop));
+    fut.poll(&mut Context::from_waker(&waker))
+}

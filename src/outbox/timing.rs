@@ -1,0 +1,65 @@
+//! The outbox's timing: how long a lost write is given to show up in search, the backoff
+//! between attempts, and how long one drain may wait in place before leaving it to the alarm.
+//! Layer: core (pure). Every wait the outbox makes is derived from these constants.
+
+/// Search is eventually consistent (API-FACTS §11: new records "can take a moment to
+/// appear"). A lost create is first looked up no earlier than this after the loss, and the two
+/// "not found" answers needed before a resend are at least this far apart.
+pub const SETTLE_MS: i64 = 5_000;
+
+/// The confirming "not found" (the second one) is taken no earlier than this after the loss,
+/// so a resend only happens once HubSpot has had half a minute to index the call: a wide margin
+/// over the lag of a few seconds, and the shortest delay `chrome.alarms` honours anyway.
+pub const CONFIRM_AFTER_MS: i64 = 30_000;
+
+/// Backoff between attempts: 30 s, 1 min, 2 min, 4 min, 8 min, then 15 min for ever. The first
+/// step equals Chrome's minimum alarm delay, so the alarm never fires "too early".
+pub const BACKOFF_BASE_MS: i64 = 30_000;
+pub const BACKOFF_CAP_MS: i64 = 15 * 60_000;
+
+/// While signed out or waiting for a reconnect, the alarm still looks again this often (a
+/// sign-in also resumes the outbox at once through `resume_after_sign_in`).
+pub const SIGN_IN_RECHECK_MS: i64 = BACKOFF_CAP_MS;
+
+/// A drain sleeps in place (with `Clock::sleep`) for a wait no longer than this; longer
+/// waits are left to the next drain, woken by the alarm at `next_wake_at_ms`.
+pub const INLINE_WAIT_MAX_MS: i64 = 10_000;
+
+/// Total in-place sleeping allowed in one drain: well inside the 30 s an idle MV3 service
+/// worker is given, so a drain does not outlive its worker in the common case.
+pub const DRAIN_SLEEP_BUDGET_MS: i64 = 20_000;
+
+/// Passes over the stored entries in one drain (a pass handles every due entry once). Each
+/// step leaves an entry removed, failed or due later, so this bound is a backstop, not a limit
+/// reached in practice.
+pub const MAX_PASSES: u32 = 20;
+
+// The first lookup happens inside the drain that lost the answer; the confirming one at least
+// SETTLE_MS after it; and a drain's in-place sleeping stays inside a worker's idle lifetime.
+const _: () = assert!(SETTLE_MS <= INLINE_WAIT_MAX_MS);
+const _: () = assert!(CONFIRM_AFTER_MS >= 2 * SETTLE_MS);
+const _: () = assert!(DRAIN_SLEEP_BUDGET_MS < 30_000);
+
+/// The wait after `failures` consecutive failures (0 → none).
+pub fn backoff_ms(failures: u32) -> i64 {
+    if failures == 0 {
+        return 0;
+    }
+    let shift = (failures - 1).min(6);
+    (BACKOFF_BASE_MS << shift).min(BACKOFF_CAP_MS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_from_30_s_and_stops_at_15_min() {
+        let waits: Vec<i64> = (0..10).map(backoff_ms).collect();
+        assert_eq!(
+            waits,
+            [0, 30_000, 60_000, 120_000, 240_000, 480_000, 900_000, 900_000, 900_000, 900_000]
+        );
+        assert_eq!(backoff_ms(u32::MAX), BACKOFF_CAP_MS);
+    }
+}

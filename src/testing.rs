@@ -1,0 +1,233 @@
+//! Shared test fakes for the core: an `Http` that records every request and answers from a
+//! script or a responder, a `Clock` whose `sleep` moves time, a `TokenSource` that counts
+//! refreshes, a per-area `Store` that yields like `chrome.storage`, and a small `block_on`.
+//! Layer: core tests (native only; declared `#[cfg(test)]` in lib.rs).
+
+use crate::ports::{
+    Area, AuthFailure, Clock, Http, HttpRequest, HttpResponse, Store, StoreError, TokenSource, TransportError,
+};
+use crate::secret::AccessToken;
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::future::Future;
+use std::pin::pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+use serde_json::Value;
+
+/// Runs a future to completion on this thread. Every fake is either ready at once or wakes
+/// itself before returning `Pending` (`yield_now`), so re-polling is enough; the bound turns a
+/// future that never completes into a test failure instead of a hang.
+pub fn block_on<F: Future>(fut: F) -> F::Output {
+    struct Noop;
+    impl Wake for Noop {
+        fn wake(self: Arc<Self>) {}
+    }
+    let waker = Waker::from(Arc::new(Noop));
+    let mut cx = Context::from_waker(&waker);
+    let mut fut = pin!(fut);
+    for _ in 0..1_000_000 {
+        if let Poll::Ready(out) = fut.as_mut().poll(&mut cx) {
+            return out;
+        }
+    }
+    panic!("a fake future never completed");
+}
+
+/// Returns `Pending` once, then `Ready`: an await point where other futures get polled, as
+/// every `chrome.*` call is in the extension.
+pub async fn yield_now() {
+    let mut yielded = false;
+    std::future::poll_fn(move |cx| {
+        if yielded {
+            Poll::Ready(())
+        } else {
+            yielded = true;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+    })
+    .await
+}
+
+pub type Answer = Result<HttpResponse, TransportError>;
+
+/// Records every request; answers from a script (in order) or, when the script is empty,
+/// from the responder.
+pub struct FakeHttp {
+    pub sent: RefCell<Vec<HttpRequest>>,
+    script: RefCell<VecDeque<Answer>>,
+    responder: Box<dyn Fn(&HttpRequest) -> Answer>,
+}
+
+impl FakeHttp {
+    pub fn scripted(answers: Vec<Answer>) -> Self {
+        FakeHttp {
+            sent: RefCell::new(Vec::new()),
+            script: RefCell::new(answers.into()),
+            responder: Box::new(|req| panic!("unscripted request {} {}", req.method.as_str(), req.url)),
+        }
+    }
+
+    pub fn responding(responder: impl Fn(&HttpRequest) -> Answer + 'static) -> Self {
+        FakeHttp { sent: RefCell::new(Vec::new()), script: RefCell::new(VecDeque::new()), responder: Box::new(responder) }
+    }
+
+    pub fn count(&self) -> usize {
+        self.sent.borrow().len()
+    }
+
+    pub fn count_where(&self, pred: impl Fn(&HttpRequest) -> bool) -> usize {
+        self.sent.borrow().iter().filter(|r| pred(r)).count()
+    }
+}
+
+impl Http for FakeHttp {
+    async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
+        self.sent.borrow_mut().push(request.clone());
+        let next = self.script.borrow_mut().pop_front();
+        match next {
+            Some(answer) => answer,
+            None => (self.responder)(request),
+        }
+    }
+}
+
+/// Time that moves only when someone sleeps (or the test says so).
+pub struct FakeClock {
+    pub now: Cell<i64>,
+    pub sleeps: RefCell<Vec<u64>>,
+}
+
+impl FakeClock {
+    pub fn at(ms: i64) -> Self {
+        FakeClock { now: Cell::new(ms), sleeps: RefCell::new(Vec::new()) }
+    }
+
+    pub fn advance(&self, ms: i64) {
+        self.now.set(self.now.get() + ms);
+    }
+}
+
+impl Clock for FakeClock {
+    fn now_ms(&self) -> i64 {
+        self.now.get()
+    }
+
+    async fn sleep(&self, ms: u64) {
+        self.sleeps.borrow_mut().push(ms);
+        self.now.set(self.now.get() + ms as i64);
+    }
+}
+
+/// Hands out `tok-1`; each refresh hands out the next number, or fails when told to.
+pub struct FakeTokens {
+    pub generation: Cell<u32>,
+    pub refreshes: Cell<u32>,
+    pub refresh_fails: bool,
+    pub signed_out: bool,
+}
+
+impl FakeTokens {
+    pub fn new() -> Self {
+        FakeTokens { generation: Cell::new(1), refreshes: Cell::new(0), refresh_fails: false, signed_out: false }
+    }
+
+    fn current(&self) -> AccessToken {
+        AccessToken::new(["tok-", &self.generation.get().to_string()].concat())
+    }
+}
+
+impl Default for FakeTokens {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl TokenSource for FakeTokens {
+    async fn access_token(&self) -> Result<AccessToken, AuthFailure> {
+        if self.signed_out {
+            return Err(AuthFailure::SignedOut);
+        }
+        Ok(self.current())
+    }
+
+    async fn refresh_after_unauthorized(&self, rejected: &AccessToken) -> Result<AccessToken, AuthFailure> {
+        assert_eq!(rejected, &self.current(), "the rejected token is handed back");
+        self.refreshes.set(self.refreshes.get() + 1);
+        if self.refresh_fails {
+            return Err(AuthFailure::NeedsReconnect { reason: "refresh token revoked".into() });
+        }
+        self.generation.set(self.generation.get() + 1);
+        Ok(self.current())
+    }
+}
+
+pub fn response(status: u16, body: &str) -> HttpResponse {
+    HttpResponse { status, headers: Vec::new(), body: body.to_string() }
+}
+
+pub fn with_header(mut resp: HttpResponse, name: &str, value: &str) -> HttpResponse {
+    resp.headers.push((name.to_string(), value.to_string()));
+    resp
+}
+
+/// One map per area; every operation yields once, as `chrome.storage` is asynchronous, so two
+/// handlers running "at the same time" really interleave. `fail_writes` makes `set` and
+/// `remove` fail (quota, a closed context).
+#[derive(Default)]
+pub struct FakeStore {
+    pub data: RefCell<HashMap<Area, BTreeMap<String, Value>>>,
+    pub fail_writes: Cell<bool>,
+    pub writes: Cell<u32>,
+}
+
+impl FakeStore {
+    pub fn value(&self, area: Area, key: &str) -> Option<Value> {
+        self.data.borrow().get(&area).and_then(|m| m.get(key).cloned())
+    }
+
+    pub fn put(&self, area: Area, key: &str, value: Value) {
+        self.data.borrow_mut().entry(area).or_default().insert(key.to_string(), value);
+    }
+
+    pub fn keys_in(&self, area: Area) -> Vec<String> {
+        self.data.borrow().get(&area).map(|m| m.keys().cloned().collect()).unwrap_or_default()
+    }
+
+    fn write_allowed(&self) -> Result<(), StoreError> {
+        if self.fail_writes.get() {
+            return Err(StoreError("QUOTA_BYTES quota exceeded".into()));
+        }
+        self.writes.set(self.writes.get() + 1);
+        Ok(())
+    }
+}
+
+impl Store for FakeStore {
+    async fn get(&self, area: Area, key: &str) -> Result<Option<Value>, StoreError> {
+        yield_now().await;
+        Ok(self.value(area, key))
+    }
+
+    async fn set(&self, area: Area, key: &str, value: Value) -> Result<(), StoreError> {
+        yield_now().await;
+        self.write_allowed()?;
+        self.put(area, key, value);
+        Ok(())
+    }
+
+    async fn remove(&self, area: Area, key: &str) -> Result<(), StoreError> {
+        yield_now().await;
+        self.write_allowed()?;
+        if let Some(map) = self.data.borrow_mut().get_mut(&area) {
+            map.remove(key);
+        }
+        Ok(())
+    }
+
+    async fn keys(&self, area: Area) -> Result<Vec<String>, StoreError> {
+        yield_now().await;
+        Ok(self.keys_in(area))
+    }
+}
