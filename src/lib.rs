@@ -6,11 +6,17 @@ pub mod auth;
 pub mod ids;
 pub mod hubspot;
 pub mod message;
+pub mod outbox;
 pub mod page;
 pub mod phone;
 pub mod ports;
+pub mod privacy;
 pub mod secret;
+pub mod settings;
 pub mod worker;
+
+#[cfg(test)]
+pub mod testing;
 
 #[cfg(target_arch = "wasm32")]
 mod wasm;
