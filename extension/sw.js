@@ -20,6 +20,11 @@ chrome.alarms.onAlarm.addListener((alarm) => {
   ready.then(() => core.on_alarm(alarm.name));
 });
 
+// Keyboard shortcuts act on the card in the active tab: relay them to its content script.
+chrome.commands.onCommand.addListener((command, tab) => {
+  if (tab && tab.id !== undefined) chrome.tabs.sendMessage(tab.id, { kind: 'command', command }).catch(() => {});
+});
+
 chrome.storage.onChanged.addListener((changes, area) => {
   if (area === 'managed' || (area === 'local' && 'settings:v1' in changes)) ready.then(() => core.reconfigure());
 });

@@ -29,6 +29,22 @@ pub enum Request {
     Lists,
     /// Use this list as the queue (`None`: the rep's call tasks).
     SetQueueList { list: Option<crate::ids::ListId> },
+    /// "Call …" on a card: dial this number of this contact.
+    Dial { contact: ContactId, number: String },
+    /// "Log call": the call started by `Dial` (its client-made id), with the rep's choices.
+    LogCall {
+        call: String,
+        outcome: Option<String>,
+        #[serde(default)]
+        notes: String,
+        complete_task: Option<crate::ids::TaskId>,
+    },
+    /// "Delete prospect data": everything Spotdial holds about one contact.
+    ForgetContact { contact: ContactId },
+    /// Unsent call logs with their state, for the popup.
+    Outbox,
+    /// Try an unsent call log again now.
+    RetryLog { id: String },
 }
 
 /// A domain failure, returned as data.
@@ -50,7 +66,18 @@ impl Failure {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Response {
     Pong { version: String },
-    Card { hublet: Hublet, portal: String, contact: ContactId },
+    Card {
+        hublet: Hublet,
+        portal: String,
+        contact: ContactId,
+        card: Option<crate::worker::CardView>,
+        problem: Option<Failure>,
+        paused: Option<crate::worker::PauseView>,
+    },
+    Dialing(crate::worker::DialView),
+    Logged(crate::worker::LoggedView),
+    Forgotten { message: String },
+    Outbox { entries: Vec<crate::outbox::EntryView> },
     NotARecord,
     Status(crate::worker::StatusView),
     Queue { queue: crate::worker::QueueView, paused: Option<crate::worker::PauseView> },
@@ -111,13 +138,16 @@ pub fn allowed(request: &Request, origin: Origin) -> bool {
     use Origin::*;
     match request {
         Request::Ping => matches!(origin, ExtensionPage | HubSpotTopFrame),
-        Request::Card { .. } => matches!(origin, HubSpotTopFrame),
+        Request::Card { .. } | Request::Dial { .. } | Request::LogCall { .. } => matches!(origin, HubSpotTopFrame),
+        Request::ForgetContact { .. } => matches!(origin, HubSpotTopFrame | ExtensionPage),
         Request::Status
         | Request::SignIn
         | Request::SignOut
         | Request::Queue { .. }
         | Request::Lists
-        | Request::SetQueueList { .. } => matches!(origin, ExtensionPage),
+        | Request::SetQueueList { .. }
+        | Request::Outbox
+        | Request::RetryLog { .. } => matches!(origin, ExtensionPage),
     }
 }
 
@@ -125,12 +155,7 @@ pub fn allowed(request: &Request, origin: Origin) -> bool {
 pub fn answer_local(request: &Request) -> Option<Response> {
     match request {
         Request::Ping => Some(Response::Pong { version: env!("CARGO_PKG_VERSION").to_string() }),
-        Request::Card { url } => Some(match classify(url) {
-            Page::Contact { hublet, portal, contact } => {
-                Response::Card { hublet, portal: portal.0, contact }
-            }
-            _ => Response::NotARecord,
-        }),
+        Request::Card { url } if !matches!(classify(url), Page::Contact { .. }) => Some(Response::NotARecord),
         _ => None,
     }
 }
@@ -152,6 +177,28 @@ mod tests {
         let cases = [
             (Request::Ping, json!({"kind": "ping"})),
             (Request::Card { url: "https://x".into() }, json!({"kind": "card", "url": "https://x"})),
+            (Request::Status, json!({"kind": "status"})),
+            (Request::SignIn, json!({"kind": "sign_in"})),
+            (Request::SignOut, json!({"kind": "sign_out"})),
+            (Request::Queue { refresh: true }, json!({"kind": "queue", "refresh": true})),
+            (Request::Lists, json!({"kind": "lists"})),
+            (Request::SetQueueList { list: None }, json!({"kind": "set_queue_list", "list": null})),
+            (
+                Request::Dial { contact: ContactId::new("7"), number: "+1 415".into() },
+                json!({"kind": "dial", "contact": "7", "number": "+1 415"}),
+            ),
+            (
+                Request::LogCall {
+                    call: "spotdial-1".into(),
+                    outcome: Some("f240".into()),
+                    notes: "hi".into(),
+                    complete_task: Some(crate::ids::TaskId::new("70002")),
+                },
+                json!({"kind": "log_call", "call": "spotdial-1", "outcome": "f240", "notes": "hi", "complete_task": "70002"}),
+            ),
+            (Request::ForgetContact { contact: ContactId::new("7") }, json!({"kind": "forget_contact", "contact": "7"})),
+            (Request::Outbox, json!({"kind": "outbox"})),
+            (Request::RetryLog { id: "spotdial-1".into() }, json!({"kind": "retry_log", "id": "spotdial-1"})),
         ];
         for (request, wire) in cases {
             assert_eq!(serde_json::to_value(&request).unwrap(), wire);
@@ -164,9 +211,18 @@ mod tests {
         let cases = [
             (Response::Pong { version: "1".into() }, json!({"kind": "pong", "version": "1"})),
             (
-                Response::Card { hublet: Hublet::Eu1, portal: "9".into(), contact: ContactId::new("7") },
-                json!({"kind": "card", "hublet": "eu1", "portal": "9", "contact": "7"}),
+                Response::Card {
+                    hublet: Hublet::Eu1,
+                    portal: "9".into(),
+                    contact: ContactId::new("7"),
+                    card: None,
+                    problem: Some(Failure::new("signed_out", "Sign in.", false)),
+                    paused: None,
+                },
+                json!({"kind": "card", "hublet": "eu1", "portal": "9", "contact": "7", "card": null,
+                       "problem": {"code": "signed_out", "message": "Sign in.", "retryable": false}, "paused": null}),
             ),
+            (Response::Forgotten { message: "Done.".into() }, json!({"kind": "forgotten", "message": "Done."})),
             (Response::NotARecord, json!({"kind": "not_a_record"})),
             (
                 Response::Error { error: Failure::new("forbidden", "No.", false) },
@@ -207,7 +263,20 @@ mod tests {
     fn allowed_table() {
         use Origin::*;
         let card = Request::Card { url: "https://app.hubspot.com/".into() };
+        let dial = Request::Dial { contact: ContactId::new("1"), number: "1".into() };
+        let forget = Request::ForgetContact { contact: ContactId::new("1") };
         let table = [
+            (dial.clone(), HubSpotTopFrame, true),
+            (dial.clone(), ExtensionPage, false),
+            (dial, Untrusted, false),
+            (forget.clone(), HubSpotTopFrame, true),
+            (forget.clone(), ExtensionPage, true),
+            (forget, Untrusted, false),
+            (Request::SignIn, HubSpotTopFrame, false),
+            (Request::SignOut, HubSpotTopFrame, false),
+            (Request::Queue { refresh: false }, HubSpotTopFrame, false),
+            (Request::Outbox, ExtensionPage, true),
+            (Request::Outbox, Untrusted, false),
             (Request::Ping, ExtensionPage, true),
             (Request::Ping, HubSpotTopFrame, true),
             (Request::Ping, Untrusted, false),

@@ -117,6 +117,11 @@ pub trait Clock {
     fn utc_offset_ms(&self, _at_ms: i64) -> i64 {
         0
     }
+    /// Local time minus UTC in the IANA zone `zone` at `at_ms`, in ms; `None` for an unknown
+    /// zone. The browser's time-zone database answers, so the core ships none.
+    fn zone_offset_ms(&self, _zone: &str, _at_ms: i64) -> Option<i64> {
+        None
+    }
 }
 
 /// Where HubSpot requests get their access token. Implemented by the sign-in module, which

@@ -13,7 +13,7 @@
     const mine = ++generation;
     let answer;
     try {
-      answer = await chrome.runtime.sendMessage(spotdialMessage.card(url));
+      answer = await spotdialMessage.send(spotdialMessage.card(url));
     } catch (_) {
       answer = { kind: 'error', error: { code: 'worker_unreachable', message: 'Spotdial could not reach its background worker. Reload the page to try again.', retryable: true } };
     }
@@ -28,7 +28,13 @@
   new MutationObserver(() => {
     if (pending) return;
     pending = true;
-    requestAnimationFrame(() => { pending = false; refresh(); });
+    // Also moves a floating card into HubSpot's sidebar once HubSpot has rendered it.
+    requestAnimationFrame(() => { pending = false; refresh(); spotdialCard.reanchor(); });
   }).observe(document.documentElement, { childList: true, subtree: true });
+
+  // Keyboard shortcuts arrive from the worker; only this extension may send them.
+  chrome.runtime.onMessage.addListener((message, sender) => {
+    if (sender.id === chrome.runtime.id && message && message.kind === 'command') spotdialCard.command(message.command);
+  });
   refresh();
 })();

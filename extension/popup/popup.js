@@ -54,7 +54,7 @@
     select.addEventListener('change', () => act(spotdialMessage.setQueueList(select.value || null), 'Loading the queue…'));
     section.append(el('label', { for: 'queue-source' }, 'Queue '), select);
     if (queueAnswer.kind === 'queue') {
-      const items = queueAnswer.queue.entries.map(queueItem);
+      const items = queueAnswer.queue.items.map(queueItem);
       section.append(items.length
         ? el('ul', { 'aria-label': 'Call tasks', class: 'spotdial-queue' }, items)
         : el('p', {}, current ? 'This list has no contacts.' : 'No call tasks due. Nice work.'));

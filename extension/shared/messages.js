@@ -11,6 +11,12 @@ globalThis.spotdialMessage = Object.freeze({
   queue: (refresh = false) => ({ kind: 'queue', refresh: Boolean(refresh) }),
   lists: () => ({ kind: 'lists' }),
   setQueueList: (list) => ({ kind: 'set_queue_list', list: list ? String(list) : null }),
+  dial: (contact, number) => ({ kind: 'dial', contact: String(contact), number: String(number) }),
+  logCall: (call, outcome, notes, completeTask) => ({
+    kind: 'log_call', call: String(call), outcome: outcome ? String(outcome) : null, notes: String(notes || ''),
+    complete_task: completeTask ? String(completeTask) : null,
+  }),
+  forgetContact: (contact) => ({ kind: 'forget_contact', contact: String(contact) }),
   /** Sends a message; a worker that cannot be reached becomes an error answer, never a throw. */
   async send(message) {
     try {

@@ -41,6 +41,23 @@ pub fn search_open_call_tasks(owner: &OwnerId, due_by_ms: i64, limit: u32, after
 }
 
 /// One page of tasks; `total` is HubSpot's count of all matches.
+/// `POST …/tasks/search` for the rep's open CALL tasks on one contact, soonest due first
+/// (§5: the `associations.contact` pseudo-property). One page of 10 is plenty for a card.
+pub fn search_open_call_tasks_for_contact(owner: &OwnerId, contact: &crate::ids::ContactId) -> HttpRequest {
+    let body = json!({
+        "filterGroups": [{ "filters": [
+            { "propertyName": "hs_task_type", "operator": "EQ", "value": "CALL" },
+            { "propertyName": "hs_task_status", "operator": "NEQ", "value": "COMPLETED" },
+            { "propertyName": "hubspot_owner_id", "operator": "EQ", "value": owner.as_str() },
+            { "propertyName": "associations.contact", "operator": "EQ", "value": contact.as_str() },
+        ]}],
+        "sorts": [{ "propertyName": "hs_timestamp", "direction": "ASCENDING" }],
+        "properties": TASK_PROPERTIES,
+        "limit": 10,
+    });
+    HttpRequest::new(Method::Post, version::objects_url("tasks", "/search")).json(&body)
+}
+
 pub fn parse_task_page(resp: &HttpResponse) -> Result<Page<Task>, ApiError> {
     let body = json_body(resp)?;
     Ok(Page {
@@ -122,5 +139,22 @@ mod tests {
         assert_eq!(body_of(&req), json!({"properties":{"hs_task_status":"COMPLETED"}}));
         let resp = HttpResponse { status: 200, headers: vec![], body: r#"{"id":"77","properties":{"hs_task_status":"COMPLETED"}}"#.into() };
         assert_eq!(parse_completed(&resp).unwrap(), TaskId::new("77"));
+    }
+}
+
+#[cfg(test)]
+mod contact_task_tests {
+    use super::*;
+    use crate::ids::ContactId;
+
+    #[test]
+    fn a_contacts_open_call_tasks_are_searched_by_association() {
+        let req = search_open_call_tasks_for_contact(&OwnerId::new("501"), &ContactId::new("202"));
+        assert_eq!(req.url, "https://api.hubapi.com/crm/objects/2026-03/tasks/search");
+        let body: Value = serde_json::from_str(req.body.as_deref().unwrap()).unwrap();
+        let filters = &body["filterGroups"][0]["filters"];
+        assert_eq!(filters[3], json!({"propertyName": "associations.contact", "operator": "EQ", "value": "202"}));
+        assert_eq!(filters[2]["value"], "501");
+        assert_eq!(body["limit"], 10);
     }
 }

@@ -257,9 +257,11 @@ pub fn resolve(policy: &Map<String, Value>, rep: &Value) -> Settings {
         _ => r.problems.push("Your saved settings could not be read; the defaults apply.".into()),
     }
 
-    let broker_url = r.pick("brokerUrl", false, fields::broker_url);
-    let client_id = r.pick("clientId", false, fields::client_id);
-    let portal_id = r.pick("portalId", false, fields::portal_id);
+    // A rep on an unmanaged browser may point Spotdial at their company's own broker and app
+    // (the options page's "Connection"); where an admin set them, the admin's values win.
+    let broker_url = r.pick("brokerUrl", true, fields::broker_url);
+    let client_id = r.pick("clientId", true, fields::client_id);
+    let portal_id = r.pick("portalId", true, fields::portal_id);
 
     // Direct mode needs the company's own app: its client id and secret both from policy.
     let mode = r.pick("authMode", false, fields::auth_mode);

@@ -1,5 +1,6 @@
 //! The rep's own settings (`settings:v1` in local storage): the few choices a rep may make where
-//! no admin policy decides (dial scheme, default country, queue source). Layer: core (pure).
+//! no admin policy decides (dial scheme, default country, queue source, and on an unmanaged
+//! browser the connection: broker, HubSpot app, portal). Layer: core (pure).
 //! What the options page sends is checked here before anything is stored.
 
 use super::fields::{self, PolicyError, SchemeName};
@@ -10,7 +11,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 /// The settings a rep may change (policy names; an admin's value always wins).
-pub const REP_KEYS: [&str; 3] = ["dialScheme", "defaultCountry", "queueListId"];
+pub const REP_KEYS: [&str; 6] = ["dialScheme", "defaultCountry", "queueListId", "brokerUrl", "clientId", "portalId"];
 
 /// The rep's choices; `None` means "no choice" (the default applies).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -23,6 +24,12 @@ pub struct RepSettings {
     /// `None`: the queue is the rep's call tasks.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_list_id: Option<ListId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub broker_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub portal_id: Option<String>,
 }
 
 impl RepSettings {
@@ -42,6 +49,9 @@ impl RepSettings {
                 "dialScheme" => fields::dial_scheme(value).map(|s| out.dial_scheme = Some(s)),
                 "defaultCountry" => fields::country(value).map(|c| out.default_country = Some(c)),
                 "queueListId" => fields::list_id(value).map(|l| out.queue_list_id = Some(l)),
+                "brokerUrl" => fields::broker_url(value).map(|b| out.broker_url = Some(b.as_str().to_string())),
+                "clientId" => fields::client_id(value).map(|c| out.client_id = Some(c)),
+                "portalId" => fields::portal_id(value).map(|p| out.portal_id = Some(p.0)),
                 other => Err(PolicyError::new(format!("\"{other}\" is not a setting a rep can change."))),
             };
             if let Err(error) = result {
@@ -85,7 +95,7 @@ mod tests {
         let saved = block_on(save_rep(&store, &json!({"dialScheme": "CallTo", "defaultCountry": "de", "queueListId": null})));
         assert_eq!(
             saved,
-            Ok(RepSettings { dial_scheme: Some(SchemeName::Callto), default_country: Some("DE"), queue_list_id: None })
+            Ok(RepSettings { dial_scheme: Some(SchemeName::Callto), default_country: Some("DE"), ..RepSettings::default() })
         );
         assert_eq!(store.value(Area::Local, "settings:v1"), Some(json!({"dialScheme": "callto", "defaultCountry": "DE"})));
     }

@@ -2,6 +2,7 @@
 //! and precedence (admin, then rep, then default). Layer: core (pure), tests only.
 
 use super::*;
+use crate::ids::PortalId;
 use crate::ports::StoreError;
 use crate::testing::{block_on, FakeStore};
 use serde_json::json;
@@ -138,10 +139,25 @@ fn an_admins_value_wins_over_the_reps_and_the_rep_fills_the_rest() {
 
 #[test]
 fn a_rep_cannot_set_admin_only_fields() {
-    let s = with(json!({}), json!({"retentionDays": 400, "brokerUrl": "https://evil.example", "queueHorizonDays": 30}));
+    let s = with(json!({}), json!({"retentionDays": 400, "queueHorizonDays": 30, "authMode": "direct", "clientSecret": "x"}));
     assert_eq!(s.retention.days(), 180);
-    assert_eq!(s.broker_url.as_str(), DEFAULT_BROKER_URL);
     assert_eq!(s.queue_horizon_days, 0);
+    assert_eq!(s.client_secret, None);
+}
+
+#[test]
+fn a_rep_sets_the_connection_only_where_no_admin_did() {
+    let rep = json!({"brokerUrl": "https://broker.acme.example", "clientId": "acme-app", "portalId": "62515"});
+    let s = with(json!({}), rep.clone());
+    assert_eq!(s.broker_url.as_str(), "https://broker.acme.example");
+    assert_eq!((s.client_id.as_str(), s.source("clientId")), ("acme-app", Source::Rep));
+    assert_eq!(s.portal_id, Some(PortalId::new("62515")));
+    let s = with(json!({"brokerUrl": "https://broker.spotdial.app", "clientId": "corp-app"}), rep);
+    assert_eq!((s.broker_url.as_str(), s.source("brokerUrl")), ("https://broker.spotdial.app", Source::Admin));
+    assert_eq!(s.client_id, "corp-app");
+    // A rep's broker must still be HTTPS (loopback excepted, for development).
+    let s = with(json!({}), json!({"brokerUrl": "http://evil.example"}));
+    assert_eq!(s.broker_url.as_str(), DEFAULT_BROKER_URL);
 }
 
 #[test]

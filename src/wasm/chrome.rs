@@ -37,6 +37,10 @@ extern "C" {
     #[wasm_bindgen(js_namespace = ["chrome", "action"], js_name = setBadgeBackgroundColor, catch)]
     pub fn set_badge_background_color(details: &JsValue) -> Result<JsValue, JsValue>;
 
+    /// `new Intl.DateTimeFormat("en-US", options)`; throws for an unknown time zone.
+    #[wasm_bindgen(js_namespace = Intl, js_name = DateTimeFormat, catch)]
+    fn new_date_time_format(locale: &str, options: &JsValue) -> Result<js_sys::Intl::DateTimeFormat, JsValue>;
+
     #[wasm_bindgen(js_namespace = crypto, js_name = getRandomValues, catch)]
     pub fn get_random_values(buffer: &mut [u8]) -> Result<JsValue, JsValue>;
 }
@@ -68,4 +72,9 @@ pub fn runtime_id() -> String {
 /// Reads a property of a JS object, `undefined` when absent.
 pub fn field(object: &JsValue, name: &str) -> JsValue {
     Reflect::get(object, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// An `Intl.DateTimeFormat` for US English with these options (a bad zone is an error).
+pub fn date_time_format(options: &JsValue) -> Result<js_sys::Intl::DateTimeFormat, JsValue> {
+    new_date_time_format("en-US", options)
 }

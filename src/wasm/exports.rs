@@ -5,7 +5,7 @@
 use super::chrome;
 use super::platform::{to_js, BrowserClock, BrowserHttp, ChromeBrowser, ChromeStore};
 use crate::message::{Failure, Response, Sender};
-use crate::worker::{auth_config, parse_request, App, Ports};
+use crate::worker::{parse_request, App, Ports};
 use std::cell::Cell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -20,6 +20,8 @@ static BROWSER: ChromeBrowser = ChromeBrowser;
 thread_local! {
     /// The worker's one `App`, set by `start` (the service worker is single-threaded).
     static APP: Cell<Option<&'static WorkerApp>> = const { Cell::new(None) };
+    /// One drain guard for the worker's life, shared by every `App` built.
+    static DRAIN_GUARD: &'static crate::outbox::DrainGuard = Box::leak(Box::new(crate::outbox::DrainGuard::new()));
 }
 
 /// Starts the core: restricts storage to trusted contexts, builds the `App`, re-arms alarms.
@@ -42,11 +44,18 @@ pub async fn start() -> Result<(), JsValue> {
 /// settings). Other setting changes keep the running `App` and its in-memory state.
 #[wasm_bindgen]
 pub async fn reconfigure() {
-    let config = auth_config(&STORE).await;
+    let config = crate::settings::load(&STORE).await.auth_config();
     if app().is_some_and(|running| running.config() == &config) {
         return;
     }
-    let ports = Ports { http: &HTTP, store: &STORE, clock: &CLOCK, browser: &BROWSER, extension_id: chrome::runtime_id() };
+    let ports = Ports {
+        http: &HTTP,
+        store: &STORE,
+        clock: &CLOCK,
+        browser: &BROWSER,
+        extension_id: chrome::runtime_id(),
+        drain_guard: DRAIN_GUARD.with(|g| *g),
+    };
     let app = App::build(ports, config).await;
     APP.with(|cell| cell.set(Some(app)));
 }

@@ -110,6 +110,27 @@ impl Clock for BrowserClock {
         js_sys::Date::now() as i64
     }
 
+    fn zone_offset_ms(&self, zone: &str, at_ms: i64) -> Option<i64> {
+        // Intl knows every IANA zone: format the instant in the zone, read the wall-clock
+        // fields back as if they were UTC, and the difference is the zone's offset.
+        let options = to_js(&serde_json::json!({
+            "timeZone": zone, "hourCycle": "h23", "year": "numeric", "month": "numeric", "day": "numeric",
+            "hour": "numeric", "minute": "numeric", "second": "numeric",
+        }));
+        let format = chrome::date_time_format(&options).ok()?;
+        let parts = format.format_to_parts(&js_sys::Date::new(&JsValue::from_f64(at_ms as f64)));
+        let mut fields = [0f64; 6];
+        for part in parts.iter() {
+            let kind = chrome::field(&part, "type").as_string().unwrap_or_default();
+            let value: f64 = chrome::field(&part, "value").as_string().and_then(|v| v.parse().ok()).unwrap_or(0.0);
+            let slot = match kind.as_str() { "year" => 0, "month" => 1, "day" => 2, "hour" => 3, "minute" => 4, "second" => 5, _ => continue };
+            fields[slot] = value;
+        }
+        let wall = js_sys::Date::utc(fields[0], fields[1] - 1.0)
+            + ((fields[2] - 1.0) * 86_400.0 + fields[3] * 3_600.0 + fields[4] * 60.0 + fields[5]) * 1_000.0;
+        Some(wall as i64 - (at_ms - at_ms.rem_euclid(1_000)))
+    }
+
     fn utc_offset_ms(&self, at_ms: i64) -> i64 {
         // getTimezoneOffset is UTC minus local, in minutes.
         let date = js_sys::Date::new(&JsValue::from_f64(at_ms as f64));

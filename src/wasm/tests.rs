@@ -76,3 +76,14 @@ async fn clock_sleeps_about_as_long_as_asked() {
     let slept = BrowserClock.now_ms() - before;
     assert!((45..1000).contains(&slept), "slept {slept} ms");
 }
+
+#[wasm_bindgen_test]
+fn zone_offsets_come_from_the_browsers_time_zone_database() {
+    let noon = 1_795_780_800_000; // 2026-11-27 12:00 UTC
+    assert_eq!(BrowserClock.zone_offset_ms("Asia/Kolkata", noon), Some(19_800_000));
+    assert_eq!(BrowserClock.zone_offset_ms("America/Los_Angeles", noon), Some(-8 * 3_600_000));
+    assert_eq!(BrowserClock.zone_offset_ms("Europe/Berlin", noon), Some(3_600_000));
+    // Summer time: Berlin is UTC+2 in July.
+    assert_eq!(BrowserClock.zone_offset_ms("Europe/Berlin", 1_782_907_200_000), Some(7_200_000));
+    assert_eq!(BrowserClock.zone_offset_ms("Nowhere/Atlantis", noon), None);
+}

@@ -46,12 +46,14 @@ pub struct PauseView {
     pub message: String,
 }
 
-/// What the popup shows: sign-in, a rate-limit pause.
+/// What the popup shows: sign-in, a rate-limit pause, unsent call logs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatusView {
     #[serde(flatten)]
     pub auth: AuthView,
     pub paused: Option<PauseView>,
+    /// Call logs HubSpot does not have yet (sign-out warns about them; they are never dropped).
+    pub unsent_logs: usize,
 }
 
 impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
@@ -63,7 +65,8 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
             }
             Ok(AuthState::SignedOut) | Err(_) => AuthView::SignedOut,
         };
-        StatusView { auth, paused: self.pause() }
+        let unsent_logs = crate::outbox::count_unsent(self.ports.store).await.unwrap_or(0);
+        StatusView { auth, paused: self.pause(), unsent_logs }
     }
 
     pub async fn profile(&self) -> Option<Profile> {
@@ -96,6 +99,10 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
             return response;
         }
         self.schedule_refresh().await;
+        // Call logs kept while signed out go now.
+        let now = self.ports.clock.now_ms();
+        let _ = crate::outbox::resume_after_sign_in(self.ports.store, now).await;
+        self.drain_outbox().await;
         Response::Status(self.status().await)
     }
 
@@ -146,7 +153,7 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
     /// data. Unsent call logs are kept and sent after the next sign-in.
     pub(super) async fn sign_out(&self) -> Response {
         let _ = self.keeper.sign_out().await;
-        let _ = self.ports.store.remove(Area::Local, PROFILE_KEY).await;
+        let _ = crate::privacy::wipe::wipe_on_sign_out(self.ports.store).await;
         self.ports.browser.clear_alarm(ALARM_REFRESH);
         Response::Status(self.status().await)
     }

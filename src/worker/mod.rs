@@ -4,7 +4,7 @@
 //! the `App` once, then only decodes messages, calls `handle` and encodes the answers.
 
 mod account;
-mod config;
+mod card;
 mod queue;
 
 use crate::auth::{AuthConfig, TokenKeeper};
@@ -15,13 +15,17 @@ use crate::message::{allowed, answer_local, origin_of, Failure, Request, Respons
 use crate::ports::{Area, Browser, Clock, Http, HttpRequest, HttpResponse, Store};
 
 pub use account::{AuthView, PauseView, Profile, StatusView, PROFILE_KEY};
-pub use config::{auth_config, SETTINGS_KEY};
+pub use card::{CardView, DialView, LoggedView, NextView};
+pub use crate::settings::SETTINGS_KEY;
 pub use queue::{ContactView, QueueEntry, QueueSource, QueueView, QUEUE_CACHE_KEY};
 
 /// Alarm names (one prefix for everything Spotdial names in Chrome).
 pub const ALARM_REFRESH: &str = "spotdial:refresh";
 /// Fires when a HubSpot rate-limit pause ends, to clear the alert and resume syncing.
 pub const ALARM_RESUME: &str = "spotdial:resume";
+/// Fires when the outbox has an entry due.
+pub const ALARM_OUTBOX: &str = "spotdial:outbox";
+pub use crate::privacy::retention::PURGE_ALARM as ALARM_PURGE;
 /// Storage key of the persisted rate-budget pause.
 pub const BUDGET_KEY: &str = "budget:v1";
 
@@ -33,6 +37,8 @@ pub struct Ports<H: 'static, S: 'static, C: 'static, B: 'static> {
     pub browser: &'static B,
     /// This extension's id (`chrome.runtime.id`), to recognise our own senders.
     pub extension_id: String,
+    /// Keeps outbox drains single-flight for the worker's whole life, across `App` rebuilds.
+    pub drain_guard: &'static crate::outbox::DrainGuard,
 }
 
 /// One per service worker. Built once (`App::build`) and kept for the worker's life: the
@@ -90,7 +96,20 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
                 Err(failure) => self.failure(failure),
             },
             Request::SetQueueList { list } => self.set_queue_list(list).await,
-            Request::Ping | Request::Card { .. } => error("unsupported", "Not supported.", false),
+            Request::Card { url } => self.card(&url).await,
+            Request::Dial { contact, number } => self.dial(&contact, &number).await,
+            Request::LogCall { call, outcome, notes, complete_task } => {
+                self.log_call(&call, outcome, notes, complete_task).await
+            }
+            Request::ForgetContact { contact } => self.forget(&contact).await,
+            Request::Outbox => self.outbox_view().await,
+            Request::RetryLog { id } => {
+                let now = self.ports.clock.now_ms();
+                let _ = crate::outbox::retry_now(self.ports.store, now, &crate::outbox::EntryId::new(id)).await;
+                self.drain_outbox().await;
+                self.outbox_view().await
+            }
+            Request::Ping => error("unsupported", "Not supported.", false),
         }
     }
 
@@ -98,15 +117,79 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
     pub async fn on_alarm(&self, name: &str) {
         match name {
             ALARM_REFRESH => self.refresh_tokens().await,
-            ALARM_RESUME => self.show_pause(),
+            ALARM_RESUME => {
+                self.show_pause();
+                self.drain_outbox().await;
+            }
+            ALARM_OUTBOX => {
+                self.drain_outbox().await;
+            }
+            ALARM_PURGE => self.purge().await,
             _ => {}
         }
     }
 
-    /// The worker started (browser start, install, or a wake-up): re-arm what must run.
+    /// The worker started (browser start, install, or a wake-up): migrate stored data, purge
+    /// old call history, re-arm alarms, and send what the outbox holds.
     pub async fn on_startup(&self) {
+        let _ = crate::privacy::migrate::migrate(self.ports.store).await;
+        self.purge().await;
         self.schedule_refresh().await;
         self.show_pause();
+        self.drain_outbox().await;
+    }
+
+    /// Deletes call history older than the retention period, and re-arms the daily purge.
+    async fn purge(&self) {
+        let settings = crate::settings::load(self.ports.store).await;
+        let _ = crate::privacy::retention::purge(self.ports.store, self.ports.clock, settings.retention).await;
+        let now = self.ports.clock.now_ms();
+        self.ports.browser.set_alarm(ALARM_PURGE, crate::privacy::retention::next_purge_at_ms(now));
+    }
+
+    /// Sends what the outbox holds (single-flight), records settled calls in the rep's call
+    /// history, and arms the alarm for the next due entry.
+    pub(super) async fn drain_outbox(&self) -> crate::outbox::DrainReport {
+        let report = crate::outbox::drain(self.ports.drain_guard, self.ports.store, &self.client, self.ports.clock).await;
+        if !report.settled.is_empty() {
+            let outcomes = self.cached_outcomes().await;
+            for settled in &report.settled {
+                let label = settled.log.outcome.as_ref().and_then(|id| outcomes.iter().find(|o| &o.id == id)).map(|o| o.label.clone());
+                let entry = crate::privacy::history::HistoryEntry::from_settled(settled, label);
+                let _ = crate::privacy::history::record(self.ports.store, &entry).await;
+            }
+        }
+        self.after_api::<()>(&match &report.stopped {
+            Some(crate::outbox::Hold::RateLimited { until_ms, policy }) => {
+                Err(ApiError::RateLimited { policy: policy.clone(), retry_at_ms: *until_ms })
+            }
+            _ => Ok(()),
+        })
+        .await;
+        let now = self.ports.clock.now_ms();
+        match crate::outbox::next_wake_at_ms(self.ports.store, now).await {
+            Ok(Some(at)) => self.ports.browser.set_alarm(ALARM_OUTBOX, at.max(now + 1_000)),
+            _ => self.ports.browser.clear_alarm(ALARM_OUTBOX),
+        }
+        report
+    }
+
+    /// Unsent call logs, as the popup lists them.
+    async fn outbox_view(&self) -> Response {
+        let now = self.ports.clock.now_ms();
+        let offset_minutes = (self.ports.clock.utc_offset_ms(now) / 60_000) as i32;
+        match crate::outbox::list(self.ports.store, now, offset_minutes).await {
+            Ok(entries) => Response::Outbox { entries },
+            Err(e) => error("storage", e.0, true),
+        }
+    }
+
+    /// "Delete prospect data".
+    async fn forget(&self, contact: &crate::ids::ContactId) -> Response {
+        match crate::privacy::forget::forget_contact(self.ports.store, contact).await {
+            Ok(report) => Response::Forgotten { message: report.message() },
+            Err(e) => error("storage", e.0, true),
+        }
     }
 
     /// Sends one HubSpot request through the shared client.
@@ -147,6 +230,14 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
         }
     }
 
+    /// The call outcomes cached for the portal, if any (no request).
+    async fn cached_outcomes(&self) -> Vec<crate::hubspot::model::CallOutcome> {
+        match self.ports.store.get(Area::Session, card::OUTCOMES_KEY).await {
+            Ok(Some(value)) => serde_json::from_value(value["outcomes"].clone()).unwrap_or_default(),
+            _ => Vec::new(),
+        }
+    }
+
     /// A failure answer; a rate-limit failure also carries the pause.
     fn failure(&self, failure: Failure) -> Response {
         Response::Error { error: failure }
@@ -158,16 +249,11 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
             _ => serde_json::Map::new(),
         };
         match list {
-            Some(id) if crate::ids::is_digits(id.as_str()) => {
-                own.insert("queueListId".into(), serde_json::Value::String(id.0));
-            }
-            Some(_) => return error("bad_request", "That is not a HubSpot list id.", false),
-            None => {
-                own.remove("queueListId");
-            }
-        }
-        if let Err(e) = self.ports.store.set(Area::Local, SETTINGS_KEY, serde_json::Value::Object(own)).await {
-            return error("storage", e.0, true);
+            Some(id) => own.insert("queueListId".into(), serde_json::Value::String(id.0)),
+            None => own.remove("queueListId"),
+        };
+        if let Err(problems) = crate::settings::save_rep(self.ports.store, &serde_json::Value::Object(own)).await {
+            return error("bad_setting", problems.join(" "), false);
         }
         let _ = self.ports.store.remove(Area::Session, QUEUE_CACHE_KEY).await;
         match self.queue(true).await {

@@ -2,10 +2,11 @@
 //! contacts), each with its contact's dialing facts and record link; a short-lived cache in
 //! session storage so opening the popup again costs no request. Layer: core (pure).
 
-use super::{App, SETTINGS_KEY};
+use super::App;
+use crate::settings::Settings;
 use crate::hubspot::budget::Class;
 use crate::hubspot::model::{Contact, Priority};
-use crate::hubspot::properties::{dialing_properties, PropertyName};
+use crate::hubspot::properties::dialing_properties;
 use crate::hubspot::queue::{load_list_queue, load_task_queue, QueueContact, QueueItem};
 use crate::hubspot::{lists, ApiError};
 use crate::ids::{ContactId, ListId, TaskId};
@@ -79,7 +80,7 @@ pub enum QueueSource {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QueueView {
     pub source: QueueSource,
-    pub entries: Vec<QueueEntry>,
+    pub items: Vec<QueueEntry>,
     pub truncated: bool,
     pub fetched_at_ms: i64,
 }
@@ -112,23 +113,12 @@ fn entry(item: &QueueItem, hublet: Hublet, portal: &crate::ids::PortalId) -> Que
 
 impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
     /// The queue source in force: a list chosen by the admin or the rep, else the rep's tasks.
-    pub(super) async fn queue_source(&self, now_ms: i64) -> QueueSource {
-        let list = match self.ports.store.get(Area::Managed, "queueListId").await {
-            Ok(Some(serde_json::Value::String(id))) if crate::ids::is_digits(&id) => Some(id),
-            _ => match self.ports.store.get(Area::Local, SETTINGS_KEY).await {
-                Ok(Some(own)) => own.get("queueListId").and_then(|v| v.as_str()).filter(|id| crate::ids::is_digits(id)).map(str::to_string),
-                _ => None,
-            },
-        };
-        match list {
-            Some(id) => QueueSource::List { list: ListId::new(id) },
-            None => {
-                let days = match self.ports.store.get(Area::Managed, "queueHorizonDays").await {
-                    Ok(Some(v)) => v.as_i64().unwrap_or(0),
-                    _ => 0,
-                };
+    pub(super) async fn queue_source(&self, settings: &Settings, now_ms: i64) -> QueueSource {
+        match &settings.queue_source {
+            crate::settings::QueueSource::List { id } => QueueSource::List { list: id.clone() },
+            crate::settings::QueueSource::Tasks => {
                 let offset = self.ports.clock.utc_offset_ms(now_ms);
-                QueueSource::Tasks { due_by_ms: due_horizon_ms(now_ms, offset, days) }
+                QueueSource::Tasks { due_by_ms: due_horizon_ms(now_ms, offset, i64::from(settings.queue_horizon_days)) }
             }
         }
     }
@@ -136,7 +126,8 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
     /// The queue, from the cache when it is fresh and the source has not changed.
     pub(super) async fn queue(&self, refresh: bool) -> Result<QueueView, Failure> {
         let now = self.ports.clock.now_ms();
-        let source = self.queue_source(now).await;
+        let settings = crate::settings::load(self.ports.store).await;
+        let source = self.queue_source(&settings, now).await;
         if !refresh {
             if let Some(cached) = self.cached_queue().await {
                 let same_source = match (&cached.source, &source) {
@@ -150,7 +141,9 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
             }
         }
         let profile = self.profile().await.ok_or_else(|| Failure::new("signed_out", "Sign in with HubSpot to see your call tasks.", false))?;
-        let properties = dialing_properties(&self.mapped_properties().await);
+        let mut wanted = settings.phone_properties.clone();
+        wanted.extend(settings.mapped_properties.iter().cloned());
+        let properties = dialing_properties(&wanted);
         let loaded = match &source {
             QueueSource::Tasks { due_by_ms } => {
                 let Some(owner) = &profile.owner else {
@@ -171,7 +164,7 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
         };
         let view = QueueView {
             source,
-            entries: queue.items.iter().map(|i| entry(i, profile.hublet, &profile.portal)).collect(),
+            items: queue.items.iter().map(|i| entry(i, profile.hublet, &profile.portal)).collect(),
             truncated: queue.truncated,
             fetched_at_ms: now,
         };
@@ -191,17 +184,6 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
         let result = self.api(lists::search_lists("", 0, 100), Class::Read).await;
         let resp = result.map_err(|e| e.failure())?;
         lists::parse_list_search(&resp).map(|found| found.lists).map_err(|e: ApiError| e.failure())
-    }
-
-    /// Admin-mapped extra properties (phone fields and card fields), validated.
-    pub(super) async fn mapped_properties(&self) -> Vec<PropertyName> {
-        let mut out = Vec::new();
-        for key in ["phoneProperties", "mappedProperties"] {
-            if let Ok(Some(serde_json::Value::Array(names))) = self.ports.store.get(Area::Managed, key).await {
-                out.extend(names.iter().filter_map(|n| n.as_str()).filter_map(PropertyName::parse));
-            }
-        }
-        out
     }
 }
 

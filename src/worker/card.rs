@@ -1,0 +1,455 @@
+//! The contact record's card: the contact's dialing facts, a dial URI per number, and the
+//! call that follows (outcomes, the open task, the durable log). Layer: core (pure).
+//! Everything comes from HubSpot's API with the rep's token, never from the page's DOM; the
+//! content script only names the record (by its URL) and relays the rep's choices.
+
+use super::queue::{ContactView, QueueEntry, TaskView};
+use super::{error, App};
+use crate::hubspot::budget::Class;
+use crate::hubspot::calls::{CallLog, CallStatus};
+use crate::hubspot::model::{CallOutcome, Contact};
+use crate::hubspot::properties::{dialing_properties, PropertyName};
+use crate::hubspot::{contacts, outcomes, tasks};
+use crate::ids::{ContactId, TaskId};
+use crate::message::{Failure, Response};
+use crate::page::{classify, contact_url, Page};
+use crate::phone::{dial_uri, normalize};
+use crate::ports::{Area, Browser, Clock, Http, Store};
+use crate::settings::Settings;
+use serde::{Deserialize, Serialize};
+
+/// Session cache of one contact's card facts.
+pub const CONTACT_CACHE_PREFIX: &str = "cache:v1:contact:";
+pub const CONTACT_CACHE_MS: i64 = 600_000;
+/// Session cache of the portal's call outcomes.
+pub const OUTCOMES_KEY: &str = "cache:v1:outcomes";
+pub const OUTCOMES_CACHE_MS: i64 = 3_600_000;
+/// Session record of a call in progress (from "Call" to "Log call").
+pub const CALL_PREFIX: &str = "call:v1:";
+/// A call longer than this is logged with this duration (a tab left open overnight).
+pub const MAX_CALL_MS: i64 = 4 * 3_600_000;
+/// Notes longer than this are refused with a clear message rather than cut.
+pub const MAX_NOTES_CHARS: usize = 10_000;
+
+/// One number on the card.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NumberView {
+    /// "Phone", "Mobile", or the admin-mapped property's name.
+    pub label: String,
+    /// As HubSpot holds it.
+    pub raw: String,
+    pub dialable: bool,
+    pub e164: Option<String>,
+    /// Why it cannot be dialed.
+    pub problem: Option<String>,
+}
+
+/// The contact's local time, when HubSpot knows the time zone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LocalTimeView {
+    pub time: String,
+    pub zone: String,
+    pub outside_hours: bool,
+    pub warning: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldView {
+    pub label: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardView {
+    pub name: String,
+    pub title: Option<String>,
+    pub company: Option<String>,
+    pub numbers: Vec<NumberView>,
+    pub fields: Vec<FieldView>,
+    pub local_time: Option<LocalTimeView>,
+    pub record_url: String,
+}
+
+/// A contact as cached for cards: the dialing facts and mapped fields only (DESIGN §3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct CachedContact {
+    contact: ContactView,
+    /// Admin-mapped fields (not phone numbers), `(property, value)`.
+    fields: Vec<(String, String)>,
+    fetched_at_ms: i64,
+}
+
+/// A call between "Call …" and "Log call", kept in session storage by the worker so that
+/// the log is built from what the worker dialed, not from what a page says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct ActiveCall {
+    external_id: String,
+    contact: ContactId,
+    contact_name: String,
+    to_e164: String,
+    started_at_ms: i64,
+}
+
+/// The next task offered after a log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NextView {
+    pub record_url: String,
+    pub name: String,
+    pub subject: Option<String>,
+}
+
+/// The answer to "Call …".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DialView {
+    pub call: String,
+    pub uri: String,
+    pub started_at_ms: i64,
+    pub outcomes: Vec<CallOutcome>,
+    pub task: Option<TaskView>,
+}
+
+/// The answer to "Log call".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoggedView {
+    /// `logged` (HubSpot has it), `queued` (kept, sent when HubSpot allows) or `failed`.
+    pub state: String,
+    pub message: String,
+    pub record_url: Option<String>,
+    pub next: Option<NextView>,
+}
+
+/// HubSpot's `hs_timezone` value (`america_slash_los_angeles`) as an IANA zone name.
+pub fn iana_zone(hubspot: &str) -> Option<String> {
+    let text = hubspot.trim();
+    if text.is_empty() || text.len() > 64 || !text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'/') {
+        return None;
+    }
+    let path = text.replace("_slash_", "/");
+    let mut out = String::with_capacity(path.len());
+    let mut upper = true;
+    for ch in path.chars() {
+        if upper {
+            out.extend(ch.to_uppercase());
+        } else {
+            out.push(ch);
+        }
+        upper = ch == '/' || ch == '_' || ch == '-';
+    }
+    Some(out)
+}
+
+/// The local-time line, with a warning outside the calling hours.
+pub fn local_time(zone: &str, offset_ms: i64, now_ms: i64, hours: &crate::settings::CallingHours) -> LocalTimeView {
+    let local = now_ms + offset_ms;
+    let minutes_of_day = local.rem_euclid(86_400_000) / 60_000;
+    let (hour, minute) = ((minutes_of_day / 60) as u8, (minutes_of_day % 60) as u8);
+    let time = format!("{hour:02}:{minute:02}");
+    let outside = !hours.contains_hour(hour);
+    let warning = outside.then(|| {
+        format!("It is {time} for this contact, outside calling hours ({}:00–{}:00).", hours.start, hours.end)
+    });
+    LocalTimeView { time, zone: zone.to_string(), outside_hours: outside, warning }
+}
+
+fn label_of(property: &str) -> String {
+    match property {
+        "phone" => "Phone".to_string(),
+        "mobilephone" => "Mobile".to_string(),
+        other => other.to_string(),
+    }
+}
+
+impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
+    /// The card for the record at `url` (or "not a record").
+    pub(super) async fn card(&self, url: &str) -> Response {
+        let Page::Contact { hublet, portal, contact } = classify(url) else {
+            return Response::NotARecord;
+        };
+        let card = self.card_view(&portal, &contact).await;
+        let (card, problem) = match card {
+            Ok(card) => (Some(card), None),
+            Err(failure) => (None, Some(failure)),
+        };
+        Response::Card { hublet, portal: portal.0, contact, card, problem, paused: self.pause() }
+    }
+
+    async fn card_view(&self, portal: &crate::ids::PortalId, id: &ContactId) -> Result<CardView, Failure> {
+        let profile = self.profile().await.ok_or_else(|| {
+            Failure::new("signed_out", "Sign in with HubSpot (the Spotdial button in the toolbar) to call this contact.", false)
+        })?;
+        if &profile.portal != portal {
+            return Err(Failure::new(
+                "other_portal",
+                format!("This record is in HubSpot account {portal}; Spotdial is signed in to {}.", profile.portal),
+                false,
+            ));
+        }
+        let settings = crate::settings::load(self.ports.store).await;
+        let cached = self.contact_facts(id, &settings).await?;
+        let now = self.ports.clock.now_ms();
+        let numbers = cached
+            .contact
+            .numbers
+            .iter()
+            .map(|(property, raw)| {
+                match normalize(raw, cached.contact.country.as_deref(), settings.default_country) {
+                    Ok(d) => NumberView { label: label_of(property), raw: raw.clone(), dialable: true, e164: Some(d.e164), problem: None },
+                    Err(e) => NumberView { label: label_of(property), raw: raw.clone(), dialable: false, e164: None, problem: Some(e.message()) },
+                }
+            })
+            .collect();
+        let local_time = cached.contact.time_zone.as_deref().and_then(iana_zone).and_then(|zone| {
+            let offset = self.ports.clock.zone_offset_ms(&zone, now)?;
+            Some(local_time(&zone, offset, now, &settings.calling_hours))
+        });
+        Ok(CardView {
+            name: cached.contact.name.clone(),
+            title: cached.contact.title.clone(),
+            company: cached.contact.company.clone(),
+            numbers,
+            fields: cached.fields.iter().map(|(k, v)| FieldView { label: k.clone(), value: v.clone() }).collect(),
+            local_time,
+            record_url: contact_url(profile.hublet, &profile.portal, id),
+        })
+    }
+
+    /// The contact's dialing facts: from the session cache, else the queue cache, else one
+    /// HubSpot read. Only dialing data is kept (DESIGN §3).
+    async fn contact_facts(&self, id: &ContactId, settings: &Settings) -> Result<CachedContact, Failure> {
+        let now = self.ports.clock.now_ms();
+        let key = [CONTACT_CACHE_PREFIX, id.as_str()].concat();
+        if let Ok(Some(value)) = self.ports.store.get(Area::Session, &key).await {
+            if let Ok(cached) = serde_json::from_value::<CachedContact>(value) {
+                if (0..CONTACT_CACHE_MS).contains(&(now - cached.fetched_at_ms)) {
+                    return Ok(cached);
+                }
+            }
+        }
+        let mut wanted: Vec<PropertyName> = settings.phone_properties.clone();
+        wanted.extend(settings.mapped_properties.iter().cloned());
+        let result = self.api(contacts::get_contact(id, &dialing_properties(&wanted)), Class::Read).await;
+        let contact: Contact = result.and_then(|resp| contacts::parse_contact(&resp)).map_err(|e| e.failure())?;
+        let mut view = ContactView::from_contact(&contact);
+        // Numbers: phone, mobile, then the admin's phone properties; other extras are fields.
+        view.numbers.retain(|(property, raw)| {
+            !raw.trim().is_empty()
+                && (property == "phone" || property == "mobilephone" || settings.phone_properties.iter().any(|p| p.as_str() == property))
+        });
+        let fields = contact
+            .extra
+            .iter()
+            .filter(|(k, _)| settings.mapped_properties.iter().any(|p| p.as_str() == k))
+            .cloned()
+            .collect();
+        let cached = CachedContact { contact: view, fields, fetched_at_ms: now };
+        if let Ok(value) = serde_json::to_value(&cached) {
+            let _ = self.ports.store.set(Area::Session, &key, value).await;
+        }
+        Ok(cached)
+    }
+
+    /// "Call …": checks the number belongs to the contact, makes the dial URI and the call's
+    /// client-made id, and gathers what the call panel needs.
+    pub(super) async fn dial(&self, contact: &ContactId, raw: &str) -> Response {
+        let settings = crate::settings::load(self.ports.store).await;
+        let cached = match self.contact_facts(contact, &settings).await {
+            Ok(cached) => cached,
+            Err(failure) => return Response::Error { error: failure },
+        };
+        let Some((_, number)) = cached.contact.numbers.iter().find(|(_, n)| n == raw) else {
+            return error("unknown_number", "That number is not on this contact any more. Reload the page.", false);
+        };
+        let dialable = match normalize(number, cached.contact.country.as_deref(), settings.default_country) {
+            Ok(d) => d,
+            Err(e) => return error(e.code(), e.message(), false),
+        };
+        let mut random = [0u8; 16];
+        self.ports.browser.fill_random(&mut random);
+        let external_id = crate::outbox::external_id_from_random(&random);
+        let now = self.ports.clock.now_ms();
+        let call = ActiveCall {
+            external_id: external_id.clone(),
+            contact: contact.clone(),
+            contact_name: cached.contact.name.clone(),
+            to_e164: dialable.e164.clone(),
+            started_at_ms: now,
+        };
+        if let Ok(value) = serde_json::to_value(&call) {
+            if let Err(e) = self.ports.store.set(Area::Session, &[CALL_PREFIX, &external_id].concat(), value).await {
+                return error("storage", e.0, true);
+            }
+        }
+        let outcomes = self.call_outcomes().await;
+        let task = self.open_task_for(contact).await;
+        Response::Dialing(DialView {
+            call: external_id,
+            uri: dial_uri(&dialable, &settings.dial),
+            started_at_ms: now,
+            outcomes,
+            task,
+        })
+    }
+
+    /// The portal's call outcomes (its own, custom ones included; the six defaults when the
+    /// endpoint is unavailable), cached for an hour.
+    async fn call_outcomes(&self) -> Vec<CallOutcome> {
+        let now = self.ports.clock.now_ms();
+        if let Ok(Some(value)) = self.ports.store.get(Area::Session, OUTCOMES_KEY).await {
+            if let (Some(at), Ok(list)) = (value.get("fetched_at_ms").and_then(|v| v.as_i64()), serde_json::from_value::<Vec<CallOutcome>>(value["outcomes"].clone())) {
+                if (0..OUTCOMES_CACHE_MS).contains(&(now - at)) && !list.is_empty() {
+                    return list;
+                }
+            }
+        }
+        let fetched = self.api(outcomes::list_outcomes(), Class::Read).await.and_then(|resp| outcomes::parse_outcomes(&resp));
+        let found = outcomes::outcomes_or_defaults(fetched);
+        if found.source == outcomes::OutcomeSource::Portal {
+            let value = serde_json::json!({ "fetched_at_ms": now, "outcomes": found.outcomes });
+            let _ = self.ports.store.set(Area::Session, OUTCOMES_KEY, value).await;
+        }
+        found.outcomes
+    }
+
+    /// The rep's soonest open call task on this contact: from the queue cache when it has
+    /// one, else one search.
+    async fn open_task_for(&self, contact: &ContactId) -> Option<TaskView> {
+        if let Some(queue) = self.cached_queue().await {
+            let hit = queue.items.iter().find(|e| e.contact.as_ref().is_some_and(|c| &c.id == contact) && e.task.is_some());
+            if let Some(entry) = hit {
+                return entry.task.clone();
+            }
+        }
+        let owner = self.profile().await?.owner?;
+        let resp = self.api(tasks::search_open_call_tasks_for_contact(&owner, contact), Class::Search).await.ok()?;
+        let page = tasks::parse_task_page(&resp).ok()?;
+        let now = self.ports.clock.now_ms();
+        page.items.into_iter().next().map(|t| TaskView {
+            overdue: t.due_ms.is_some_and(|d| d < now),
+            id: t.id,
+            subject: t.subject.unwrap_or_else(|| "Call".to_string()),
+            due_ms: t.due_ms,
+            priority: t.priority,
+        })
+    }
+
+    /// "Log call": the log goes into the durable outbox before any request, then the outbox
+    /// drains. The answer says whether HubSpot has it yet, and offers the next task.
+    pub(super) async fn log_call(&self, call: &str, outcome: Option<String>, notes: String, complete_task: Option<TaskId>) -> Response {
+        if notes.chars().count() > MAX_NOTES_CHARS {
+            return error("notes_too_long", format!("Notes can be at most {MAX_NOTES_CHARS} characters."), false);
+        }
+        let key = [CALL_PREFIX, call].concat();
+        let active: ActiveCall = match self.ports.store.get(Area::Session, &key).await {
+            Ok(Some(value)) => match serde_json::from_value(value) {
+                Ok(active) => active,
+                Err(_) => return error("unknown_call", "Spotdial has no record of that call. Press Call again.", false),
+            },
+            _ => {
+                // Already logged (a second click) or never dialed: say which, never log twice.
+                return if crate::outbox::entry::load(self.ports.store, &crate::outbox::EntryId::new(call)).await.ok().flatten().is_some()
+                    || self.history_has(call).await
+                {
+                    error("already_logged", "This call is already logged.", false)
+                } else {
+                    error("unknown_call", "Spotdial has no record of that call. Press Call again.", false)
+                };
+            }
+        };
+        let outcomes = self.call_outcomes().await;
+        if let Some(id) = &outcome {
+            if !outcomes.iter().any(|o| &o.id == id) {
+                return error("unknown_outcome", "That outcome is not one of your portal's call outcomes.", false);
+            }
+        }
+        let settings = crate::settings::load(self.ports.store).await;
+        let profile = self.profile().await;
+        let now = self.ports.clock.now_ms();
+        let log = CallLog {
+            external_id: active.external_id.clone(),
+            contact: active.contact.clone(),
+            owner: profile.as_ref().and_then(|p| p.owner.clone()),
+            started_at_ms: active.started_at_ms,
+            duration_ms: (now - active.started_at_ms).clamp(0, MAX_CALL_MS) as u64,
+            title: Some(["Call with ", active.contact_name.as_str()].concat()),
+            notes: (!notes.trim().is_empty()).then_some(notes),
+            to_number: Some(active.to_e164.clone()),
+            from_number: settings.from_number.clone(),
+            outcome,
+            status: CallStatus::Completed,
+        };
+        let new = crate::outbox::NewEntry { log, task: complete_task.clone(), contact_name: active.contact_name.clone() };
+        if let Err(e) = crate::outbox::enqueue(self.ports.store, self.ports.clock, new).await {
+            return error("storage", ["Spotdial could not save the call log: ", e.0.as_str()].concat(), true);
+        }
+        let _ = self.ports.store.remove(Area::Session, &key).await;
+        let report = self.drain_outbox().await;
+        let id = crate::outbox::EntryId::new(active.external_id.clone());
+        let (state, message) = if report.settled.iter().any(|s| s.id == id) {
+            ("logged", "Call logged".to_string())
+        } else if report.failed.contains(&id) {
+            ("failed", "HubSpot refused this call log; it is kept in the Spotdial popup with the reason, to retry.".to_string())
+        } else {
+            ("queued", "Call saved. Spotdial will send it to HubSpot as soon as HubSpot allows; it is kept until then.".to_string())
+        };
+        let record_url = profile.as_ref().map(|p| contact_url(p.hublet, &p.portal, &active.contact));
+        let next = self.next_after(&active.contact, complete_task.as_ref()).await;
+        Response::Logged(LoggedView { state: state.to_string(), message, record_url, next })
+    }
+
+    async fn history_has(&self, external_id: &str) -> bool {
+        match crate::privacy::history::key_of(external_id) {
+            Some(key) => matches!(self.ports.store.get(Area::Local, &key).await, Ok(Some(_))),
+            None => false,
+        }
+    }
+
+    /// The next task in the queue after this contact (and the task just completed).
+    async fn next_after(&self, contact: &ContactId, done: Option<&TaskId>) -> Option<NextView> {
+        let mut queue = self.cached_queue().await?;
+        if let Some(done) = done {
+            // The completed task leaves the cached queue too.
+            queue.items.retain(|e| e.task.as_ref().map(|t| &t.id) != Some(done));
+            if let Ok(value) = serde_json::to_value(&queue) {
+                let _ = self.ports.store.set(Area::Session, super::QUEUE_CACHE_KEY, value).await;
+            }
+        }
+        let next: &QueueEntry = queue
+            .items
+            .iter()
+            .find(|e| e.record_url.is_some() && e.contact.as_ref().is_some_and(|c| &c.id != contact))?;
+        Some(NextView {
+            record_url: next.record_url.clone()?,
+            name: next.contact.as_ref()?.name.clone(),
+            subject: next.task.as_ref().map(|t| t.subject.clone()),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::CallingHours;
+
+    #[test]
+    fn hubspot_time_zones_become_iana_names() {
+        assert_eq!(iana_zone("america_slash_los_angeles").as_deref(), Some("America/Los_Angeles"));
+        assert_eq!(iana_zone("europe_slash_berlin").as_deref(), Some("Europe/Berlin"));
+        assert_eq!(iana_zone("america_slash_argentina_slash_buenos_aires").as_deref(), Some("America/Argentina/Buenos_Aires"));
+        assert_eq!(iana_zone(""), None);
+        assert_eq!(iana_zone("<script>"), None);
+    }
+
+    #[test]
+    fn calling_hours_warn_outside_the_window() {
+        let hours = CallingHours { start: 8, end: 21 };
+        let noon_utc = 1_795_780_800_000; // 2026-11-27 12:00 UTC
+        let la = local_time("America/Los_Angeles", -8 * 3_600_000, noon_utc, &hours);
+        assert_eq!((la.time.as_str(), la.outside_hours), ("04:00", true));
+        assert!(la.warning.unwrap().contains("outside calling hours (8:00–21:00)"));
+        let berlin = local_time("Europe/Berlin", 3_600_000, noon_utc, &hours);
+        assert_eq!((berlin.time.as_str(), berlin.outside_hours, berlin.warning), ("13:00".to_string().as_str(), false, None));
+        // The end hour itself is outside: 21:00 is too late.
+        let late = local_time("UTC", 0, noon_utc + 9 * 3_600_000, &hours);
+        assert!(late.outside_hours);
+    }
+}
