@@ -45,6 +45,16 @@ pub enum Request {
     Outbox,
     /// Try an unsent call log again now.
     RetryLog { id: String },
+    /// The settings in force, where each came from, and the problems with admin policy.
+    Settings,
+    /// Save the rep's own settings (only the fields a rep may set, where no admin set them).
+    SaveSettings { values: serde_json::Value },
+    /// Every storage key Spotdial uses, what it holds and how long (the "Data" page).
+    Inventory,
+    /// Prospects Spotdial holds data about, matching a name, company or number.
+    FindContacts { query: String },
+    /// The rep's own call history kept on this computer.
+    History,
 }
 
 /// A domain failure, returned as data.
@@ -61,8 +71,8 @@ impl Failure {
     }
 }
 
-/// Every answer the worker gives.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Every answer the worker gives (only ever serialized).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Response {
     Pong { version: String },
@@ -78,6 +88,10 @@ pub enum Response {
     Logged(crate::worker::LoggedView),
     Forgotten { message: String },
     Outbox { entries: Vec<crate::outbox::EntryView> },
+    Settings(crate::settings::SettingsView),
+    Inventory { keys: &'static [crate::privacy::inventory::KeySpec], retention_days: u16 },
+    Found { contacts: Vec<crate::privacy::forget::FoundContact> },
+    History { calls: Vec<crate::privacy::history::HistoryEntry> },
     NotARecord,
     Status(crate::worker::StatusView),
     Queue { queue: crate::worker::QueueView, paused: Option<crate::worker::PauseView> },
@@ -147,7 +161,12 @@ pub fn allowed(request: &Request, origin: Origin) -> bool {
         | Request::Lists
         | Request::SetQueueList { .. }
         | Request::Outbox
-        | Request::RetryLog { .. } => matches!(origin, ExtensionPage),
+        | Request::RetryLog { .. }
+        | Request::Settings
+        | Request::SaveSettings { .. }
+        | Request::Inventory
+        | Request::FindContacts { .. }
+        | Request::History => matches!(origin, ExtensionPage),
     }
 }
 
@@ -199,6 +218,14 @@ mod tests {
             (Request::ForgetContact { contact: ContactId::new("7") }, json!({"kind": "forget_contact", "contact": "7"})),
             (Request::Outbox, json!({"kind": "outbox"})),
             (Request::RetryLog { id: "spotdial-1".into() }, json!({"kind": "retry_log", "id": "spotdial-1"})),
+            (Request::Settings, json!({"kind": "settings"})),
+            (
+                Request::SaveSettings { values: json!({"dialScheme": "sip"}) },
+                json!({"kind": "save_settings", "values": {"dialScheme": "sip"}}),
+            ),
+            (Request::Inventory, json!({"kind": "inventory"})),
+            (Request::FindContacts { query: "ana".into() }, json!({"kind": "find_contacts", "query": "ana"})),
+            (Request::History, json!({"kind": "history"})),
         ];
         for (request, wire) in cases {
             assert_eq!(serde_json::to_value(&request).unwrap(), wire);
@@ -277,6 +304,10 @@ mod tests {
             (Request::Queue { refresh: false }, HubSpotTopFrame, false),
             (Request::Outbox, ExtensionPage, true),
             (Request::Outbox, Untrusted, false),
+            (Request::Settings, HubSpotTopFrame, false),
+            (Request::SaveSettings { values: serde_json::Value::Null }, HubSpotTopFrame, false),
+            (Request::FindContacts { query: String::new() }, HubSpotTopFrame, false),
+            (Request::History, ExtensionPage, true),
             (Request::Ping, ExtensionPage, true),
             (Request::Ping, HubSpotTopFrame, true),
             (Request::Ping, Untrusted, false),

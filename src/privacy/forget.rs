@@ -14,6 +14,8 @@ pub const CONTACT_CACHE_PREFIX: &str = "cache:v1:contact:";
 pub const QUEUE_KEY: &str = "cache:v1:queue";
 pub const CACHE_PREFIX: &str = "cache:";
 pub const OUTBOX_PREFIX: &str = "outbox:v1:";
+/// A call between "Call" and "Log call" (session storage).
+pub const ACTIVE_CALL_PREFIX: &str = "call:v1:";
 
 /// What the confirmation dialog says before anything is deleted.
 pub const FORGET_CONFIRMATION: &str = "Delete everything Spotdial keeps about this prospect on this computer \
@@ -88,7 +90,7 @@ pub async fn forget_contact<S: Store>(store: &S, contact: &ContactId) -> Result<
                         true
                     }
                 }
-            } else if key.starts_with(CACHE_PREFIX) {
+            } else if key.starts_with(CACHE_PREFIX) || key.starts_with(ACTIVE_CALL_PREFIX) {
                 // Any other cache that names the contact goes: caches are only caches.
                 store.get(area, &key).await?.is_some_and(|v| has_leaf(&v, id))
             } else if key.starts_with(HISTORY_PREFIX) {

@@ -109,6 +109,23 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
                 self.drain_outbox().await;
                 self.outbox_view().await
             }
+            Request::Settings => Response::Settings(crate::settings::load(self.ports.store).await.view()),
+            Request::SaveSettings { values } => match crate::settings::save_rep(self.ports.store, &values).await {
+                Ok(_) => Response::Settings(crate::settings::load(self.ports.store).await.view()),
+                Err(problems) => error("bad_setting", problems.join(" "), false),
+            },
+            Request::Inventory => Response::Inventory {
+                keys: crate::privacy::inventory::inventory(),
+                retention_days: crate::settings::load(self.ports.store).await.retention.days(),
+            },
+            Request::FindContacts { query } => match crate::privacy::forget::find_contacts(self.ports.store, &query).await {
+                Ok(contacts) => Response::Found { contacts },
+                Err(e) => error("storage", e.0, true),
+            },
+            Request::History => match crate::privacy::history::list(self.ports.store).await {
+                Ok(calls) => Response::History { calls },
+                Err(e) => error("storage", e.0, true),
+            },
             Request::Ping => error("unsupported", "Not supported.", false),
         }
     }
