@@ -196,7 +196,11 @@ globalThis.spotdialCard = (() => {
 
   function render(answer) {
     if (!answer || answer.kind === 'not_a_record') return unmount();
-    if (answer.kind === 'card') return renderCard(answer);
+    if (answer.kind === 'card') {
+      renderCard(answer);
+      host.dataset.contact = answer.contact; // which record the card is for, read from the URL
+      return;
+    }
     view = null;
     return paint(el('h2', {}, 'Spotdial'), alert(answer.kind === 'error' ? answer.error.message : 'Spotdial got an answer it does not understand.'));
   }

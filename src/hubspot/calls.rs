@@ -124,6 +124,25 @@ pub fn parse_call_search(resp: &HttpResponse, external_id: &str) -> Result<Optio
         .map(CallId))
 }
 
+/// Every call carrying exactly `external_id`, in HubSpot's order (several only when a create
+/// was repeated below us: a browser resends a POST whose answer was lost on a reused
+/// keep-alive connection, and HubSpot has no idempotency key for creates).
+pub fn parse_call_search_all(resp: &HttpResponse, external_id: &str) -> Result<Vec<CallId>, ApiError> {
+    let body = json_body(resp)?;
+    Ok(results(&body, "call search")?
+        .iter()
+        .filter(|c| prop(c, "hs_call_external_id").as_deref() == Some(external_id))
+        .filter_map(object_id)
+        .map(CallId)
+        .collect())
+}
+
+/// `DELETE /crm/objects/2026-03/calls/{id}`: archives a call (it goes to HubSpot's recycle bin,
+/// §6). Used only on a duplicate of a call the outbox already holds.
+pub fn archive_call(id: &CallId) -> HttpRequest {
+    HttpRequest::new(Method::Delete, version::objects_url("calls", &["/", id.as_str()].concat()))
+}
+
 fn iso_utc(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
         .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))

@@ -8,6 +8,7 @@ pub mod control;
 pub mod drain;
 pub mod entry;
 pub mod timing;
+pub mod verify;
 pub mod view;
 
 pub use control::{resume_after_sign_in, retry_now};

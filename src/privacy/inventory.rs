@@ -51,7 +51,7 @@ const fn spec(
 }
 
 /// Every key Spotdial stores. Nothing else from HubSpot is ever written (DESIGN §3).
-pub const INVENTORY: [KeySpec; 15] = [
+pub const INVENTORY: [KeySpec; 16] = [
     spec("auth:v1:access", Area::Session, "the HubSpot access token", "until it expires, sign-out or browser close", false, true),
     spec("auth:v1:pending", Area::Session, "a sign-in in progress (state and PKCE verifier)", "until that sign-in ends", false, true),
     spec("auth:v1:refresh", Area::Local, "the HubSpot refresh token", "until sign-out", false, true),
@@ -64,6 +64,7 @@ pub const INVENTORY: [KeySpec; 15] = [
     spec("cache:v1:outcomes", Area::Session, "the portal's call outcomes", "1 hour, sign-out or browser close", false, true),
     spec("call:v1:<external id>", Area::Session, "a call in progress: contact id and name, the number dialed, when it started", "until the call is logged, sign-out or browser close", true, true),
     spec("outbox:v1:<external id>", Area::Local, "an unsent call log: contact id and name, number, notes, outcome", "until HubSpot has it (kept through sign-out)", true, false),
+    spec("verify:v1:<external id>", Area::Local, "a logged call's HubSpot id and times, to check HubSpot holds it once (no contact data)", "about 30 seconds after the call is logged (kept through sign-out)", false, false),
     spec("history:v1:<external id>", Area::Local, "the rep's own logged call: contact id, name, number, time, duration, outcome, HubSpot call id", "the retention period (180 days at most), or sign-out", true, true),
     spec("forget:v1:<external id>", Area::Local, "a mark on an unsent call log whose prospect was deleted: once sent, no history is kept for it", "until that log is sent", false, false),
     spec("storage:version", Area::Local, "the storage layout version (a number)", "until the extension is removed", false, false),
@@ -132,7 +133,7 @@ mod tests {
         let samples = [
             "auth:v1:access", "auth:v1:pending", "auth:v1:refresh", "auth:v1:state", "profile:v1",
             "settings:v1", "budget:v1", "cache:v1:contact:901", "cache:v1:queue", "cache:v1:outcomes",
-            "call:v1:3f2a", "outbox:v1:3f2a", "history:v1:3f2a", "forget:v1:3f2a", "storage:version",
+            "call:v1:3f2a", "outbox:v1:3f2a", "verify:v1:3f2a", "history:v1:3f2a", "forget:v1:3f2a", "storage:version",
         ];
         for key in samples {
             let hits = INVENTORY.iter().filter(|s| s.matches(key)).count();

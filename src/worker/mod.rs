@@ -170,7 +170,9 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
         let report = crate::outbox::drain(self.ports.drain_guard, self.ports.store, &self.client, self.ports.clock).await;
         if !report.settled.is_empty() {
             let outcomes = self.cached_outcomes().await;
+            let now = self.ports.clock.now_ms();
             for settled in &report.settled {
+                let _ = crate::outbox::verify::schedule(self.ports.store, settled.id.as_str(), &settled.call_id, now).await;
                 let label = settled.log.outcome.as_ref().and_then(|id| outcomes.iter().find(|o| &o.id == id)).map(|o| o.label.clone());
                 let entry = crate::privacy::history::HistoryEntry::from_settled(settled, label);
                 let _ = crate::privacy::history::record(self.ports.store, &entry).await;
@@ -183,10 +185,15 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
             _ => Ok(()),
         })
         .await;
+        if report.stopped.is_none() {
+            let _ = crate::outbox::verify::run_due(self.ports.store, &self.client, self.ports.clock).await;
+        }
         let now = self.ports.clock.now_ms();
-        match crate::outbox::next_wake_at_ms(self.ports.store, now).await {
-            Ok(Some(at)) => self.ports.browser.set_alarm(ALARM_OUTBOX, at.max(now + 1_000)),
-            _ => self.ports.browser.clear_alarm(ALARM_OUTBOX),
+        let outbox_due = crate::outbox::next_wake_at_ms(self.ports.store, now).await.ok().flatten();
+        let verify_due = crate::outbox::verify::next_due_at_ms(self.ports.store).await.ok().flatten();
+        match outbox_due.into_iter().chain(verify_due).min() {
+            Some(at) => self.ports.browser.set_alarm(ALARM_OUTBOX, at.max(now + 1_000)),
+            None => self.ports.browser.clear_alarm(ALARM_OUTBOX),
         }
         report
     }

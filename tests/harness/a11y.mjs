@@ -60,8 +60,9 @@ export async function click(page, role, name) {
   const found = await find(page, role, name);
   const cdp = await session(page);
   await cdp.send('DOM.scrollIntoViewIfNeeded', { backendNodeId: found.backendNodeId });
-  const { model } = await cdp.send('DOM.getBoxModel', { backendNodeId: found.backendNodeId });
-  const q = model.content;
+  // Content quads are in viewport coordinates, which is what mouse events take.
+  const { quads } = await cdp.send('DOM.getContentQuads', { backendNodeId: found.backendNodeId });
+  const q = quads[0];
   const x = (q[0] + q[2] + q[4] + q[6]) / 4;
   const y = (q[1] + q[3] + q[5] + q[7]) / 4;
   await page.mouse.click(x, y);
@@ -97,4 +98,24 @@ export async function choose(page, name, label) {
     returnByValue: true,
   });
   if (!result.value) throw new Error(`combobox ${name} has no option ${label}`);
+}
+
+/**
+ * Waits for exactly one node of this role whose text matches `pattern`. For roles whose
+ * accessible name does not come from their content (status, alert), as a screen reader
+ * reads a live region's text.
+ */
+export async function findText(page, role, pattern, { timeout = 10000 } = {}) {
+  const deadline = Date.now() + timeout;
+  let seen = [];
+  while (Date.now() < deadline) {
+    seen = [];
+    for (const node of await queryAll(page, role)) {
+      const text = await textOf(page, node).catch(() => '');
+      seen.push(text);
+      if (pattern.test(text)) return { ...node, text };
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no ${role} with text ${pattern}; saw: ${seen.join(' | ')}`);
 }

@@ -1,7 +1,7 @@
 // Launches Debian's Chromium with the unpacked extension, HubSpot's host names mapped to the
 // sandbox and only the sandbox's certificate trusted. Layer: test tooling (playwright-core,
 // no browser download). Used by the end-to-end tests, the demo and the benchmarks.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
@@ -11,6 +11,17 @@ export const HUBSPOT_HOSTS = ['app.hubspot.com', 'app-eu1.hubspot.com', 'api.hub
 
 export async function launchBrowser(stack, { headless = true, extensionDir = EXTENSION_DIR } = {}) {
   const profile = mkdtempSync(path.join(os.tmpdir(), 'spotdial-profile-'));
+  // A dial hands tel:/callto:/sip: to the operating system, which Chrome confirms with a
+  // dialog that headless has no one to answer (it then swallows the page's mouse input).
+  // This test machine has no phone app: tell Chrome not to launch those schemes at all.
+  mkdirSync(path.join(profile, 'Default'), { recursive: true });
+  const schemes = { tel: true, callto: true, sip: true };
+  writeFileSync(path.join(profile, 'Default', 'Preferences'), JSON.stringify({
+    protocol_handler: {
+      excluded_schemes: schemes,
+      allowed_origin_protocol_pairs: { 'https://app.hubspot.com': schemes, 'https://app-eu1.hubspot.com': schemes },
+    },
+  }));
   const rules = HUBSPOT_HOSTS.map((h) => `MAP ${h} 127.0.0.1:${stack.sandbox.port}`).join(', ');
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',

@@ -51,6 +51,7 @@ const dump = (portal, rec) => ({
   id: rec.id, portalId: portal.portalId, properties: { ...rec.properties }, associations: assocList(rec),
   createdAt: new Date(rec.createdAt).toISOString(), updatedAt: new Date(rec.updatedAt).toISOString(),
   searchVisibleAt: new Date(Math.max(0, rec.versions.at(-1).visibleAt)).toISOString(),
+  archived: Boolean(rec.archived),
 });
 
 export async function handleControl(ctx) {

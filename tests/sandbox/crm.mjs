@@ -193,6 +193,18 @@ function patchOne(ctx, type, id) {
   return { status: 200, body: present(ctx, type, rec, [...type.defaults, ...Object.keys(v.values)]) };
 }
 
+// DELETE archives: the record goes to the recycle bin (API-FACTS §6) and disappears from reads
+// and search; archiving one already archived or unknown is a 404, like a read.
+function archiveOne(ctx, type, id) {
+  const denied = ctx.requireAnyScope(scopeFor(type, true));
+  if (denied) return denied;
+  const rec = ctx.portal.objects[type.name].get(id);
+  if (!rec || rec.archived) return notFound('Object not found.  objectId are usually numeric.');
+  rec.archived = true;
+  rec.updatedAt = Date.now();
+  return { status: 204, body: null };
+}
+
 function create(ctx, type) {
   const denied = ctx.requireAnyScope(scopeFor(type, true));
   if (denied) return denied;
@@ -291,6 +303,7 @@ export function objectsRoute(ctx, rest) {
   if (seg.length === 2 && seg[1] !== 'batch') {
     if (ctx.method === 'GET') return getOne(ctx, type, seg[1]);
     if (ctx.method === 'PATCH') return patchOne(ctx, type, seg[1]);
+    if (ctx.method === 'DELETE') return archiveOne(ctx, type, seg[1]);
   }
   if (seg.length === 4 && seg[2] === 'associations' && ctx.method === 'GET') return recordAssociations(ctx, type, seg[1], seg[3]);
   return null;

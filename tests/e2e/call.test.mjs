@@ -1,0 +1,209 @@
+// End-to-end: the rep's daily work on a contact record — Call, outcome, notes, Log call,
+// Next task — and the promise that a call log is never lost and never doubled, whatever
+// HubSpot or the browser does meanwhile. Layer: tests (e2e).
+import { after, before, beforeEach, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { configure, launchBrowser } from '../harness/browser.mjs';
+import { startStack } from '../harness/stack.mjs';
+import { choose, click, find, findText, queryAll, textOf, type } from '../harness/a11y.mjs';
+import { signIn } from '../harness/flows.mjs';
+import { DEMO } from '../harness/seeded.mjs';
+
+const CONNECTED = 'f240bbac-87c9-4f6e-bf70-924b57d47db7';
+const until = async (what, check, timeout = 60000) => {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+};
+
+describe('call and log', () => {
+  let stack;
+  let browser;
+  before(async () => {
+    stack = await startStack();
+    browser = await launchBrowser(stack);
+    await configure(browser, stack);
+    await (await signIn(browser)).close();
+  });
+  after(async () => {
+    await browser?.close();
+    await stack?.close();
+  });
+  beforeEach(async () => {
+    // Fresh HubSpot data for each test (tasks open again), same tokens.
+    await stack.control('POST', 'reset', { keepTokens: true });
+  });
+
+  /** The calls HubSpot holds on a contact (archived ones are in the recycle bin, not on it). */
+  const callsTo = async (contact) => (await stack.control('GET', 'calls')).json
+    .filter((c) => !c.archived && c.associations.some((a) => a.to.id === contact));
+  /** True once the outbox is empty (HubSpot has every log). */
+  const sent = async () => (await browser.worker()).evaluate(async () =>
+    Object.keys(await chrome.storage.local.get(null)).every((k) => !k.startsWith('outbox:')));
+  /** True once the outbox and its duplicate checks (about 30 s after a log) are empty. */
+  const settled = async () => (await browser.worker()).evaluate(async () =>
+    Object.keys(await chrome.storage.local.get(null)).every((k) => !k.startsWith('outbox:') && !k.startsWith('verify:')));
+
+  /** Opens a contact, presses Call on `number`, fills the panel and presses Log call. */
+  async function callAndLog(contact, number, { outcome = 'Connected', notes = 'Spoke about the renewal.', before: beforeLog } = {}) {
+    const page = await browser.context.newPage();
+    const dialogs = [];
+    page.on('dialog', (d) => { dialogs.push(d.message()); d.dismiss(); });
+    await page.goto(DEMO.contactUrl(contact));
+    await click(page, 'button', `Call ${number}`);
+    await find(page, 'timer', 'Call duration');
+    const uri = await page.evaluate(() => document.getElementById('spotdial-root').dataset.lastDial);
+    await choose(page, 'Outcome', outcome);
+    await type(page, 'textbox', 'Notes', notes);
+    if (beforeLog) await beforeLog(page);
+    await click(page, 'button', 'Log call');
+    const status = await findText(page, 'status', /Call logged|Call saved|refused/, { timeout: 30000 });
+    return { page, uri, status: status.text, dialogs };
+  }
+
+  test('a rep calls from a task, logs it once with the right properties, completes the task, gets the next', async () => {
+    // The queue: Ben Okafor's task (70003) is the most overdue, Daniel Weiss (204) is next.
+    const popup = await browser.context.newPage();
+    await popup.goto(browser.extensionUrl('popup/popup.html'));
+    await popup.getByRole('list', { name: 'Call tasks' }).waitFor();
+    await popup.close();
+
+    const { page, uri, status } = await callAndLog('202', '+1 212-555-0147', { notes: 'Wants a quote <b>now</b>' });
+    assert.equal(uri, 'tel:+12125550147');
+    assert.equal(status, 'Call logged');
+    assert.equal((await queryAll(page, 'checkbox', 'Complete task')).length, 0, 'the panel is closed');
+
+    const calls = await callsTo('202');
+    assert.equal(calls.length, 1, 'exactly one call');
+    const p = calls[0].properties;
+    assert.equal(p.hs_call_title, 'Call with Ben Okafor');
+    assert.equal(p.hs_call_disposition, CONNECTED);
+    assert.equal(p.hs_call_status, 'COMPLETED');
+    assert.equal(p.hs_call_direction, 'OUTBOUND');
+    assert.equal(p.hs_call_to_number, '+12125550147');
+    assert.equal(p.hubspot_owner_id, DEMO.rep.ownerId);
+    assert.match(p.hs_call_external_id, /^spotdial-[0-9a-f]{32}$/);
+    assert.match(p.hs_call_duration, /^\d+$/);
+    assert.ok(Number(p.hs_call_duration) >= 0 && Number(p.hs_call_duration) < 120000);
+    assert.ok(p.hs_call_body.includes('Wants a quote &lt;b&gt;now&lt;/b&gt;'), p.hs_call_body);
+    assert.ok(Math.abs(Date.parse(p.hs_timestamp) - Date.now()) < 120000);
+    const assoc = calls[0].associations.find((a) => a.to.id === '202');
+    assert.deepEqual(assoc.types, [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 194 }]);
+    const task = (await stack.control('GET', 'tasks/70003')).json;
+    assert.equal(task.properties.hs_task_status, 'COMPLETED');
+
+    await click(page, 'button', 'Next task');
+    await page.waitForURL(DEMO.contactUrl('204'));
+    await find(page, 'button', 'Call 030 901820');
+    await page.close();
+  });
+
+  test('a dropped answer after HubSpot stored the call: still exactly one call', async () => {
+    await stack.control('POST', 'faults', { method: 'POST', path: '^/crm/objects/2026-03/calls$', drop: 'after', times: 1 });
+    const { page, status } = await callAndLog('205', '020 7946 0958');
+    assert.match(status, /Call saved|Call logged/);
+    // Chromium itself resends a POST whose answer was lost on a reused keep-alive connection,
+    // so HubSpot may briefly hold the call twice; the duplicate check archives the extra one.
+    await until('the outbox and its checks to settle', settled, 90000);
+    assert.equal((await callsTo('205')).length, 1);
+    const all = (await stack.control('GET', 'calls')).json.filter((c) => c.associations.some((a) => a.to.id === '205'));
+    assert.ok(all.every((c) => c.properties.hs_call_external_id === all[0].properties.hs_call_external_id), 'one log');
+    await page.close();
+  });
+
+  test('a 503 on the create (HubSpot stored nothing): one resend after looking, exactly one call', async () => {
+    await stack.control('POST', 'faults', { method: 'POST', path: '^/crm/objects/2026-03/calls$', status: 503, times: 1,
+      body: { status: 'error', message: 'Service unavailable', category: 'SERVICE_UNAVAILABLE', correlationId: '00000000-0000-4000-8000-000000000503' } });
+    const { page, status } = await callAndLog('208', '01 23 45 67 89');
+    assert.match(status, /Call saved/);
+    await until('the outbox to empty', sent, 90000);
+    assert.equal((await callsTo('208')).length, 1);
+    await page.close();
+  });
+
+  test('a 429 on the create: the log waits for HubSpot\'s window, then exactly one call', async () => {
+    await stack.control('POST', 'faults', { method: 'POST', path: '^/crm/objects/2026-03/calls$', status: 429, times: 1,
+      headers: { 'Retry-After': '2' },
+      body: { status: 'error', message: 'You have reached your ten_secondly_rolling limit.', errorType: 'RATE_LIMIT', correlationId: '00000000-0000-4000-8000-000000000429', policyName: 'TEN_SECONDLY_ROLLING' } });
+    const { page, status } = await callAndLog('211', '(02) 9876 5432');
+    assert.match(status, /Call saved/);
+    await until('the outbox to empty', sent, 90000);
+    assert.equal((await callsTo('211')).length, 1);
+    await page.close();
+  });
+
+  test('the worker stopped mid-log: the log survives and lands exactly once', async () => {
+    // HubSpot is slow to answer the create; the worker is stopped while it waits.
+    await stack.control('POST', 'faults', { method: 'POST', path: '^/crm/objects/2026-03/calls$', delayMs: 3000, times: 1 });
+    const page = await browser.context.newPage();
+    await page.goto(DEMO.contactUrl('212'));
+    await click(page, 'button', 'Call 03-1234-5678');
+    await choose(page, 'Outcome', 'Left voicemail');
+    await click(page, 'button', 'Log call');
+    await new Promise((r) => setTimeout(r, 800));
+    const cdp = await browser.context.newCDPSession(page);
+    await cdp.send('ServiceWorker.enable');
+    await cdp.send('ServiceWorker.stopAllWorkers');
+    // The entry was written before the request: it is in storage although the worker died.
+    await new Promise((r) => setTimeout(r, 3500));
+    // Any event wakes the worker; start-up drains the outbox.
+    const popup = await browser.context.newPage();
+    await popup.goto(browser.extensionUrl('popup/popup.html'));
+    await until('the outbox to empty', sent, 90000);
+    assert.equal((await callsTo('212')).length, 1);
+    await popup.close();
+    await page.close();
+  });
+
+  test('the access token expired mid-log: one refresh, one retry, exactly one call', async () => {
+    const refreshesBefore = (await stack.control('GET', 'requests')).json.filter((r) => r.path === '/oauth/2026-03/token').length;
+    const { page, status } = await callAndLog('201', '(415) 555-0132', {
+      before: async () => {
+        // HubSpot no longer accepts the token the worker holds, which it still believes valid
+        // (as when the token expired early, or the clock is off).
+        const worker = await browser.worker();
+        await worker.evaluate(async () => {
+          const { 'auth:v1:access': access } = await chrome.storage.session.get('auth:v1:access');
+          await chrome.storage.session.set({ 'auth:v1:access': { ...access, token: `${access.token}-stale` } });
+        });
+      },
+    });
+    assert.equal(status, 'Call logged');
+    assert.equal((await callsTo('201')).length, 1);
+    const log = (await stack.control('GET', 'requests')).json;
+    assert.ok(log.some((r) => r.path === '/crm/objects/2026-03/calls' && r.status === 401), 'HubSpot refused the stale token');
+    assert.equal(log.filter((r) => r.path === '/oauth/2026-03/token').length, refreshesBefore + 1, 'exactly one refresh');
+    await page.close();
+  });
+
+  test('hostile text in contact fields is shown as text and runs nothing', async () => {
+    const page = await browser.context.newPage();
+    const dialogs = [];
+    page.on('dialog', (d) => { dialogs.push(d.message()); d.dismiss(); });
+    await page.goto(DEMO.contactUrl(DEMO.contacts.hostile));
+    const region = await find(page, 'region', 'Spotdial');
+    await find(page, 'button', 'Call +1 (415) 555-0666');
+    const text = await textOf(page, region);
+    assert.ok(text.includes('<img src=x onerror=alert(1)> Tester'), text);
+    assert.ok(text.includes('<script>alert(2)</script>'), text);
+    // No element was made from that text inside Spotdial's (closed) shadow root.
+    const cdp = await browser.context.newCDPSession(page);
+    const { root } = await cdp.send('DOM.getDocument', { depth: -1, pierce: true });
+    const names = [];
+    const walk = (node, inside) => {
+      const here = inside || (node.attributes || []).join(' ').includes('spotdial-root');
+      if (here && node.nodeType === 1) names.push(node.nodeName);
+      for (const child of [...(node.children || []), ...(node.shadowRoots || [])]) walk(child, here);
+    };
+    walk(root, false);
+    assert.ok(names.length > 5, 'the walk reached the card');
+    assert.deepEqual(names.filter((n) => ['IMG', 'SCRIPT', 'SVG'].includes(n)), []);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.deepEqual(dialogs, []);
+    await page.close();
+  });
+});
