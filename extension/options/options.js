@@ -1,11 +1,17 @@
-// Spotdial options page. Layer: shell; settings are read and validated by the worker.
+// Spotdial options page entry: checks the worker answers, then draws the three sections
+// (settings.js, data.js, prospects.js). Layer: shell; settings are read and validated by the worker.
 'use strict';
 (async () => {
   const status = document.getElementById('status');
-  try {
-    const answer = await chrome.runtime.sendMessage(spotdialMessage.ping());
-    status.textContent = answer && answer.kind === 'pong' ? `Spotdial ${answer.version}` : '';
-  } catch (_) {
-    status.textContent = 'Spotdial could not reach its background worker.';
+  const answer = await spotdialMessage.send(spotdialMessage.ping());
+  if (answer.kind !== 'pong') {
+    status.textContent = answer.error ? answer.error.message : 'Spotdial could not reach its background worker.';
+    return;
   }
+  status.textContent = `Spotdial ${answer.version}`;
+  await Promise.all([
+    spotdialOptionsSettings.show(document.getElementById('settings')),
+    spotdialOptionsData.show(document.getElementById('data')),
+    spotdialOptionsProspects.show(document.getElementById('prospects'), () => spotdialOptionsData.show(document.getElementById('data'))),
+  ]);
 })();

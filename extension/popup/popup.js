@@ -1,6 +1,7 @@
 // Spotdial popup: asks the worker for its state and draws it — sign-in, the rate-limit alert,
-// the queue ("Call tasks") and its source. Layer: shell; every decision is the worker's, this
-// file only renders what it is told and forwards clicks.
+// the queue ("Call tasks") and its source, unsent call logs with "Retry", the sign-out warning,
+// the keyboard shortcuts and the way to the options page. Layer: shell; every decision is the
+// worker's, this file only renders what it is told and forwards clicks.
 'use strict';
 (() => {
   const { el } = spotdialDom;
@@ -9,7 +10,8 @@
   let resumeTimer = null;
 
   function draw(...children) {
-    root.replaceChildren(el('h1', {}, 'Spotdial'), ...children);
+    // replaceChildren would show a missing part (null) as the text "null".
+    root.replaceChildren(el('h1', {}, 'Spotdial'), ...children.filter((c) => c !== null && c !== undefined));
     root.setAttribute('aria-busy', 'false');
   }
 
@@ -64,24 +66,78 @@
     return section;
   }
 
+  function outboxSection(answer) {
+    if (answer.kind !== 'outbox') return el('p', { role: 'alert' }, answer.error ? answer.error.message : 'Spotdial could not read its unsent call logs.');
+    if (!answer.entries.length) return null;
+    const row = (entry) => {
+      const name = entry.contact_name || 'an unknown contact';
+      const retry = entry.can_retry
+        ? el('button', { type: 'button', class: 'spotdial-secondary', 'aria-label': `Retry call log to ${name}`, onclick: () => act(spotdialMessage.retryLog(entry.id), 'Sending the call log…') }, 'Retry')
+        : null;
+      return el('li', {}, el('strong', {}, name), el('br'), el('span', { class: 'spotdial-muted' }, entry.label), retry ? ' ' : null, retry);
+    };
+    return el('section', { 'aria-labelledby': 'outbox-heading' },
+      el('h2', { id: 'outbox-heading' }, 'Unsent call logs'),
+      el('ul', { 'aria-labelledby': 'outbox-heading', class: 'spotdial-queue' }, answer.entries.map(row)));
+  }
+
+  async function shortcutsSection() {
+    let commands = [];
+    try { commands = await chrome.commands.getAll(); } catch (_) { /* no commands API here */ }
+    // Chrome lists the toolbar button's own command without a description.
+    const describe = (c) => c.description || (c.name === '_execute_action' ? 'Open the Spotdial popup' : c.name);
+    const items = commands.map((c) => el('li', {},
+      describe(c), ': ', c.shortcut ? el('kbd', {}, c.shortcut) : el('span', { class: 'spotdial-muted' }, 'not set')));
+    return el('section', { 'aria-labelledby': 'shortcuts-heading' },
+      el('h2', { id: 'shortcuts-heading' }, 'Shortcuts'),
+      items.length ? el('ul', { 'aria-labelledby': 'shortcuts-heading', class: 'spotdial-shortcuts' }, items) : el('p', {}, 'No keyboard shortcuts.'),
+      el('p', {},
+        el('button', { type: 'button', class: 'spotdial-secondary', onclick: () => chrome.tabs.create({ url: 'chrome://extensions/shortcuts' }) }, 'Change shortcuts'), ' ',
+        el('button', { type: 'button', class: 'spotdial-secondary', onclick: () => chrome.runtime.openOptionsPage() }, 'Options')));
+  }
+
+  /** "Sign out": straight away, or after a warning when call logs are not in HubSpot yet. */
+  function signOutButton(unsent) {
+    const doSignOut = () => act(spotdialMessage.signOut(), 'Signing out…');
+    const holder = el('div', {});
+    const button = el('button', { type: 'button', class: 'spotdial-secondary' }, 'Sign out');
+    button.addEventListener('click', () => {
+      if (!unsent) return doSignOut();
+      const warning = unsent === 1
+        ? '1 call log is not in HubSpot yet. It is kept and sent after you sign in again.'
+        : `${unsent} call logs are not in HubSpot yet. They are kept and sent after you sign in again.`;
+      const cancel = el('button', { type: 'button', class: 'spotdial-secondary' }, 'Cancel');
+      cancel.addEventListener('click', () => { holder.replaceChildren(button); button.focus(); });
+      const anyway = el('button', { type: 'button', onclick: doSignOut }, 'Sign out anyway');
+      const group = el('div', { role: 'group', 'aria-labelledby': 'sign-out-warning' }, anyway, ' ', cancel);
+      group.addEventListener('keydown', (event) => { if (event.key === 'Escape') { event.preventDefault(); cancel.click(); } });
+      holder.replaceChildren(el('p', { role: 'alert', id: 'sign-out-warning' }, warning), group);
+      cancel.focus();
+    });
+    holder.append(button);
+    return holder;
+  }
+
   async function renderStatus(status, problem) {
     const notice = problem ? el('p', { role: 'alert' }, problem) : null;
+    const [outbox, shortcuts] = await Promise.all([send(spotdialMessage.outbox()), shortcutsSection()]);
     if (status.auth === 'signed_out') {
-      return draw(notice, el('p', {}, 'Sign in once with your HubSpot account to call from contact records.'), signInButton('Sign in with HubSpot'));
+      return draw(notice, el('p', {}, 'Sign in once with your HubSpot account to call from contact records.'), signInButton('Sign in with HubSpot'), outboxSection(outbox), shortcuts);
     }
     if (status.auth === 'needs_reconnect') {
       const missing = status.missing_scopes.length ? ` Missing permissions: ${status.missing_scopes.join(', ')}.` : '';
-      return draw(notice, el('p', { role: 'alert' }, `Spotdial lost its connection to HubSpot: ${status.reason}${missing}`), signInButton('Reconnect to HubSpot'));
+      return draw(notice, el('p', { role: 'alert' }, `Spotdial lost its connection to HubSpot: ${status.reason}${missing}`), signInButton('Reconnect to HubSpot'), outboxSection(outbox), shortcuts);
     }
     const p = status.profile || {};
     const portal = p.hub_domain ? `${p.hub_domain} (portal ${p.portal})` : `Portal ${p.portal || 'unknown'}`;
     const user = p.owner_name && p.user_email ? `${p.owner_name} (${p.user_email})` : (p.user_email || p.owner_name || 'Signed in');
     const account = el('p', { class: 'spotdial-account' }, el('span', { 'data-field': 'portal' }, portal), el('br'), el('span', { 'data-field': 'user' }, user));
-    const signOut = el('button', { type: 'button', class: 'spotdial-secondary', onclick: () => act(spotdialMessage.signOut(), 'Signing out…') }, 'Sign out');
-    draw(notice, pauseAlert(status.paused), account, el('p', { role: 'status' }, 'Loading your call tasks…'), signOut);
+    const signOut = signOutButton(status.unsent_logs || 0);
+    const unsent = outboxSection(outbox);
+    draw(notice, pauseAlert(status.paused), account, el('p', { role: 'status' }, 'Loading your call tasks…'), unsent, signOut, shortcuts);
     const [lists, queue] = await Promise.all([send(spotdialMessage.lists()), send(spotdialMessage.queue())]);
     const paused = (queue.kind === 'queue' && queue.paused) || status.paused;
-    draw(notice, pauseAlert(paused), account, await queueSection(lists, queue), signOut);
+    draw(notice, pauseAlert(paused), account, await queueSection(lists, queue), unsent, signOut, shortcuts);
   }
 
   async function refresh(problem) {

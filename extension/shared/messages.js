@@ -17,6 +17,14 @@ globalThis.spotdialMessage = Object.freeze({
     complete_task: completeTask ? String(completeTask) : null,
   }),
   forgetContact: (contact) => ({ kind: 'forget_contact', contact: String(contact) }),
+  outbox: () => ({ kind: 'outbox' }),
+  retryLog: (id) => ({ kind: 'retry_log', id: String(id) }),
+  settings: () => ({ kind: 'settings' }),
+  /** The rep's whole settings object: saving replaces what was stored (null clears a choice). */
+  saveSettings: (values) => ({ kind: 'save_settings', values: Object.assign({}, values) }),
+  inventory: () => ({ kind: 'inventory' }),
+  findContacts: (query) => ({ kind: 'find_contacts', query: String(query || '') }),
+  history: () => ({ kind: 'history' }),
   /** Sends a message; a worker that cannot be reached becomes an error answer, never a throw. */
   async send(message) {
     try {
