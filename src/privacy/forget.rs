@@ -252,9 +252,17 @@ fn matches_query(card: &FoundContact, query: &str) -> bool {
     let digits: String = query.chars().filter(char::is_ascii_digit).collect();
     // A national trunk `0` or an international `00` is not part of the stored E.164 digits.
     let digits = digits.trim_start_matches('0');
-    looks_like_number
-        && digits.len() >= 3
-        && card.numbers.iter().any(|n| n.chars().filter(char::is_ascii_digit).collect::<String>().contains(digits))
+    if !looks_like_number || digits.len() < 3 {
+        return false;
+    }
+    card.numbers.iter().any(|n| {
+        let stored: String = n.chars().filter(char::is_ascii_digit).collect();
+        let stored = stored.trim_start_matches('0');
+        // Part of a number, or the same number written with and without its country code
+        // (`+49 30 901820` and `030 901820`): one ends the other, over at least six digits.
+        stored.contains(digits)
+            || (stored.len() >= 6 && digits.len() >= 6 && (stored.ends_with(digits) || digits.ends_with(stored)))
+    })
 }
 
 /// The prospect of an outbox entry (`{log: {contact, to_number}, contact_name}`).
@@ -283,8 +291,10 @@ fn card_of(value: &Value) -> Option<FoundContact> {
         (None, None) => field("name").or_else(|| field("display_name")),
     };
     let mut numbers: Vec<String> = ["phone", "mobile_phone"].iter().filter_map(|n| field(n)).collect();
-    // Mapped fields are `[name, value]` pairs; only those holding a number are offered as one.
-    for pair in obj.get("extra").and_then(Value::as_array).into_iter().flatten() {
+    // The worker's card and queue caches hold `numbers` as `[property, number]` pairs; mapped
+    // fields (`extra`) are pairs too, and only those holding a number are offered as one.
+    let pairs = obj.get("numbers").and_then(Value::as_array).into_iter().flatten();
+    for pair in pairs.chain(obj.get("extra").and_then(Value::as_array).into_iter().flatten()) {
         if let Some(v) = text(pair.get(1)) {
             if v.chars().filter(char::is_ascii_digit).count() >= 5 {
                 numbers.push(v);
@@ -518,5 +528,30 @@ mod tests {
         block_on(forget_contact(&store, &found[0].id)).unwrap();
         assert!(block_on(find_contacts(&store, "Silva")).unwrap().is_empty());
         assert_eq!(block_on(find_contacts(&store, "Okafor")).unwrap().len(), 1);
+    }
+}
+
+#[cfg(test)]
+mod worker_cache_tests {
+    use super::*;
+    use crate::ports::Area;
+    use crate::testing::{block_on, FakeStore};
+    use serde_json::json;
+
+    /// The shape the worker writes for a card (`cache:v1:contact:<id>`): numbers as pairs.
+    #[test]
+    fn a_prospect_is_found_by_a_number_in_the_workers_card_cache() {
+        let store = FakeStore::default();
+        store.put(
+            Area::Session,
+            "cache:v1:contact:204",
+            json!({"contact": {"id": "204", "name": "Daniel Weiss", "company": "Globex GmbH", "title": null,
+                   "numbers": [["phone", "030 901820"], ["mobilephone", "+49 151 23456789"]],
+                   "time_zone": null, "country": "Germany"}, "fields": [], "fetched_at_ms": 1}),
+        );
+        let found = block_on(find_contacts(&store, "+49 30 901820")).unwrap();
+        assert_eq!(found.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["204"]);
+        assert_eq!(found[0].numbers, ["030 901820", "+49 151 23456789"]);
+        assert_eq!(block_on(find_contacts(&store, "151 2345 6789")).unwrap().len(), 1);
     }
 }
