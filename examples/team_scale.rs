@@ -1,0 +1,444 @@
+//! Team scale: R reps of one HubSpot portal, each running Spotdial's own `RateBudget`, share the
+//! portal's 110 requests / 10 s (and 5 searches / s) at a steady calling pace. Reports the
+//! largest R that sees zero 429s, beside the same load sent without pacing.
+//! Layer: tooling (run by tools/bench.mjs; `cargo run --release --example team_scale -- --help`).
+//! Also prints `planned_request_count` for queue sizes given with `--plan N:C,...`.
+
+use spotdial::hubspot::budget::{Admission, Class, RateBudget, DEFAULT_INTERVAL_MS, DEFAULT_MAX};
+use spotdial::hubspot::{naive_request_count, planned_request_count};
+use spotdial::ports::HttpResponse;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
+
+const HELP: &str = "team_scale [--json] [--open r] [--dial ''] [--log w,w] [--queue s,r,r] [--hourly r]
+  [--open-every 60] [--log-every 120] [--queue-every 900] [--call-secs 60] [--latency-ms 150]
+  [--minutes 60] [--seeds 3] [--max-reps 2000] [--plan 10:10,100:36]
+Workflows are comma lists of request classes (r = read, s = search, w = write), as measured
+from the sandbox's request log. Every rep opens a contact every --open-every seconds, dials and
+logs a call every --log-every seconds (the log --call-secs after the dial), reloads the queue
+every --queue-every seconds and makes the --hourly requests once an hour (cached outcomes).
+Intervals vary by +/-25% and start at random phases (deterministic per seed).";
+
+/// The calling pace of one rep and what each step of it costs in requests.
+#[derive(Debug, Clone)]
+struct Pace {
+    open: Vec<Class>,
+    dial: Vec<Class>,
+    log: Vec<Class>,
+    queue: Vec<Class>,
+    hourly: Vec<Class>,
+    open_every_ms: i64,
+    log_every_ms: i64,
+    queue_every_ms: i64,
+    call_ms: i64,
+    latency_ms: i64,
+}
+
+impl Pace {
+    fn per_rep_per_minute(&self) -> f64 {
+        let per = |steps: &[Class], every_ms: i64| steps.len() as f64 * 60_000.0 / every_ms as f64;
+        per(&self.open, self.open_every_ms)
+            + per(&self.dial, self.log_every_ms)
+            + per(&self.log, self.log_every_ms)
+            + per(&self.queue, self.queue_every_ms)
+            + per(&self.hourly, 3_600_000)
+    }
+}
+
+/// splitmix64: small, deterministic, good enough for arrival jitter.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    /// Uniform in [0, n).
+    fn below(&mut self, n: i64) -> i64 {
+        (self.next() % n.max(1) as u64) as i64
+    }
+    /// `every` varied by +/-25%.
+    fn jitter(&mut self, every: i64) -> i64 {
+        every * 3 / 4 + self.below(every / 2 + 1)
+    }
+}
+
+/// The portal as HubSpot runs it (and as the sandbox models it): a rolling window of accepted
+/// standard requests with rate headers, and a rolling second for search without headers.
+struct Portal {
+    standard: VecDeque<i64>,
+    search: VecDeque<i64>,
+}
+
+impl Portal {
+    fn answer(&mut self, class: Class, now: i64) -> HttpResponse {
+        if class == Class::Search {
+            while self.search.front().is_some_and(|&t| t <= now - 1_000) {
+                self.search.pop_front();
+            }
+            if self.search.len() >= 5 {
+                return limited("SECONDLY", vec![]);
+            }
+            self.search.push_back(now);
+            return HttpResponse { status: 200, headers: vec![], body: "{}".into() };
+        }
+        let interval = DEFAULT_INTERVAL_MS as i64;
+        while self.standard.front().is_some_and(|&t| t <= now - interval) {
+            self.standard.pop_front();
+        }
+        let headers = |remaining: usize| {
+            vec![
+                ("X-HubSpot-RateLimit-Max".to_string(), DEFAULT_MAX.to_string()),
+                ("X-HubSpot-RateLimit-Interval-Milliseconds".to_string(), interval.to_string()),
+                ("X-HubSpot-RateLimit-Remaining".to_string(), remaining.to_string()),
+            ]
+        };
+        if self.standard.len() >= DEFAULT_MAX as usize {
+            return limited("TEN_SECONDLY_ROLLING", headers(0));
+        }
+        self.standard.push_back(now);
+        HttpResponse { status: 200, headers: headers(DEFAULT_MAX as usize - self.standard.len()), body: "{}".into() }
+    }
+}
+
+fn limited(policy: &str, headers: Vec<(String, String)>) -> HttpResponse {
+    let body = ["{\"status\":\"error\",\"errorType\":\"RATE_LIMIT\",\"policyName\":\"", policy, "\"}"].concat();
+    HttpResponse { status: 429, headers, body }
+}
+
+struct Rep {
+    budget: RateBudget,
+    /// Requests waiting to go out, in order.
+    pending: VecDeque<Class>,
+    /// A request is in flight or a retry is scheduled.
+    busy: bool,
+    /// When the budget first held back the request at the head of the line.
+    held_since: Option<i64>,
+}
+
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Event {
+    Open,
+    Dial,
+    Log,
+    Queue,
+    Hourly,
+    /// Try the head of the rep's pending requests.
+    Try,
+    /// The answer to the request in flight arrives.
+    Answer { class_index: u8, status: u16, remaining: Option<u32>, policy_secondly: bool },
+}
+
+#[derive(Debug, Default, Clone)]
+struct Outcome {
+    reps: usize,
+    sent: u64,
+    limited_standard: u64,
+    limited_search: u64,
+    /// Each request the budget held back (waits or a pause after a 429): how long, in ms.
+    delays: Vec<i64>,
+}
+
+impl Outcome {
+    fn limited(&self) -> u64 {
+        self.limited_standard + self.limited_search
+    }
+    fn delay_percentile(&self, p: f64) -> i64 {
+        if self.delays.is_empty() {
+            return 0;
+        }
+        let mut d = self.delays.clone();
+        d.sort_unstable();
+        d[((d.len() - 1) as f64 * p).round() as usize]
+    }
+}
+
+const CLASSES: [Class; 3] = [Class::Read, Class::Search, Class::Write];
+
+fn class_index(class: Class) -> u8 {
+    CLASSES.iter().position(|c| *c == class).unwrap_or(0) as u8
+}
+
+/// Runs `reps` reps for `minutes`; `paced` uses Spotdial's budget, otherwise requests go out at once.
+fn simulate(pace: &Pace, reps: usize, minutes: i64, seed: u64, paced: bool) -> Outcome {
+    let mut rng = Rng(seed.wrapping_mul(0x2545_F491_4F6C_DD1D) ^ reps as u64);
+    let mut portal = Portal { standard: VecDeque::new(), search: VecDeque::new() };
+    let mut team: Vec<Rep> =
+        (0..reps).map(|_| Rep { budget: RateBudget::new(), pending: VecDeque::new(), busy: false, held_since: None }).collect();
+    let mut events: BinaryHeap<Reverse<(i64, u64, usize, Event)>> = BinaryHeap::new();
+    let mut order = 0u64;
+    let mut push = |events: &mut BinaryHeap<_>, at: i64, rep: usize, event: Event| {
+        order += 1;
+        events.push(Reverse((at, order, rep, event)));
+    };
+    for rep in 0..reps {
+        push(&mut events, rng.below(pace.open_every_ms), rep, Event::Open);
+        push(&mut events, rng.below(pace.log_every_ms), rep, Event::Dial);
+        push(&mut events, rng.below(pace.queue_every_ms), rep, Event::Queue);
+        push(&mut events, rng.below(3_600_000), rep, Event::Hourly);
+    }
+    let end = minutes * 60_000;
+    let mut out = Outcome { reps, ..Outcome::default() };
+    while let Some(Reverse((now, _, r, event))) = events.pop() {
+        if now > end {
+            break;
+        }
+        let rep = &mut team[r];
+        let enqueue = |rep: &mut Rep, steps: &[Class]| rep.pending.extend(steps.iter().copied());
+        match event {
+            Event::Open => {
+                enqueue(rep, &pace.open);
+                push(&mut events, now + rng.jitter(pace.open_every_ms), r, Event::Open);
+            }
+            Event::Dial => {
+                enqueue(rep, &pace.dial);
+                push(&mut events, now + pace.call_ms, r, Event::Log);
+                push(&mut events, now + rng.jitter(pace.log_every_ms), r, Event::Dial);
+            }
+            Event::Log => enqueue(rep, &pace.log),
+            Event::Queue => {
+                enqueue(rep, &pace.queue);
+                push(&mut events, now + rng.jitter(pace.queue_every_ms), r, Event::Queue);
+            }
+            Event::Hourly => {
+                enqueue(rep, &pace.hourly);
+                push(&mut events, now + 3_600_000, r, Event::Hourly);
+            }
+            Event::Try => {
+                rep.busy = false;
+            }
+            Event::Answer { class_index, status, remaining, policy_secondly } => {
+                let class = CLASSES[class_index as usize];
+                let mut headers = vec![];
+                if let Some(left) = remaining {
+                    headers.push(("X-HubSpot-RateLimit-Max".to_string(), DEFAULT_MAX.to_string()));
+                    headers.push(("X-HubSpot-RateLimit-Interval-Milliseconds".to_string(), DEFAULT_INTERVAL_MS.to_string()));
+                    headers.push(("X-HubSpot-RateLimit-Remaining".to_string(), left.to_string()));
+                }
+                let body = if status == 429 {
+                    limited(if policy_secondly { "SECONDLY" } else { "TEN_SECONDLY_ROLLING" }, vec![]).body
+                } else {
+                    "{}".into()
+                };
+                rep.budget.observe(class, &HttpResponse { status, headers, body }, now);
+                if status == 429 {
+                    // Sent again after the pause (the outbox retries a log; a read is asked again).
+                    rep.pending.push_front(class);
+                }
+                rep.busy = false;
+            }
+        }
+        // Send the head of the line if nothing is in flight.
+        let rep = &mut team[r];
+        if rep.busy {
+            continue;
+        }
+        let Some(&class) = rep.pending.front() else { continue };
+        let admission = if paced { rep.budget.admit(class, now) } else { Admission::Go };
+        match admission {
+            Admission::Go => {
+                rep.pending.pop_front();
+                if let Some(since) = rep.held_since.take() {
+                    out.delays.push(now - since);
+                }
+                if paced {
+                    rep.budget.note_sent(class, now);
+                }
+                out.sent += 1;
+                let answer = portal.answer(class, now);
+                if answer.status == 429 {
+                    if class == Class::Search {
+                        out.limited_search += 1;
+                    } else {
+                        out.limited_standard += 1;
+                    }
+                }
+                let remaining =
+                    answer.header("X-HubSpot-RateLimit-Remaining").and_then(|v| v.parse::<u32>().ok());
+                rep.busy = true;
+                let event = Event::Answer {
+                    class_index: class_index(class),
+                    status: answer.status,
+                    remaining,
+                    policy_secondly: answer.body.contains("SECONDLY\"") && !answer.body.contains("TEN_"),
+                };
+                push(&mut events, now + pace.latency_ms, r, event);
+            }
+            Admission::WaitMs(ms) => {
+                rep.held_since.get_or_insert(now);
+                rep.busy = true;
+                push(&mut events, now + ms as i64, r, Event::Try);
+            }
+            Admission::Paused { until_ms } => {
+                rep.held_since.get_or_insert(now);
+                rep.busy = true;
+                push(&mut events, until_ms.max(now + 1), r, Event::Try);
+            }
+        }
+    }
+    out
+}
+
+/// The largest team with zero 429s in every seed, scanning up in steps and then one by one.
+fn largest_team(pace: &Pace, minutes: i64, seeds: u64, max_reps: usize, paced: bool) -> (usize, Vec<Outcome>) {
+    let clean = |reps: usize| -> (bool, Outcome) {
+        let mut worst = Outcome { reps, ..Outcome::default() };
+        for seed in 0..seeds {
+            let o = simulate(pace, reps, minutes, seed, paced);
+            let bad = o.limited() > 0;
+            if bad || seed == 0 || o.limited() > worst.limited() {
+                worst = o;
+            }
+            if bad {
+                return (false, worst);
+            }
+        }
+        (true, worst)
+    };
+    let mut trail = Vec::new();
+    let mut good = 0;
+    let mut step = 10;
+    let mut reps = 10;
+    while reps <= max_reps {
+        let (ok, outcome) = clean(reps);
+        trail.push(outcome);
+        if ok {
+            good = reps;
+            reps += step;
+        } else if step > 1 {
+            step = if step > 10 { 10 } else { 1 };
+            reps = good + step;
+        } else {
+            break;
+        }
+        if ok && reps >= 100 && step == 10 {
+            step = 20;
+        }
+    }
+    (good, trail)
+}
+
+fn classes(list: &str) -> Vec<Class> {
+    list.split(',')
+        .filter_map(|c| match c.trim() {
+            "r" | "read" => Some(Class::Read),
+            "s" | "search" => Some(Class::Search),
+            "w" | "write" => Some(Class::Write),
+            _ => None,
+        })
+        .collect()
+}
+
+fn names(steps: &[Class]) -> String {
+    let list: Vec<&str> = steps
+        .iter()
+        .map(|c| match c {
+            Class::Read => "read",
+            Class::Search => "search",
+            Class::Write => "write",
+        })
+        .collect();
+    if list.is_empty() {
+        "-".into()
+    } else {
+        list.join("+")
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--help" || a == "-h") {
+        println!("{HELP}");
+        return;
+    }
+    let arg = |name: &str, default: &str| -> String {
+        args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned().unwrap_or_else(|| default.to_string())
+    };
+    let num = |name: &str, default: i64| -> i64 { arg(name, &default.to_string()).parse().unwrap_or(default) };
+    let json = args.iter().any(|a| a == "--json");
+    let pace = Pace {
+        open: classes(&arg("--open", "r")),
+        dial: classes(&arg("--dial", "")),
+        log: classes(&arg("--log", "w,w")),
+        queue: classes(&arg("--queue", "s,r,r")),
+        hourly: classes(&arg("--hourly", "r")),
+        open_every_ms: num("--open-every", 60).max(1) * 1_000,
+        log_every_ms: num("--log-every", 120).max(1) * 1_000,
+        queue_every_ms: num("--queue-every", 900).max(1) * 1_000,
+        call_ms: num("--call-secs", 60).max(0) * 1_000,
+        latency_ms: num("--latency-ms", 150).max(1),
+    };
+    let minutes = num("--minutes", 60).max(1);
+    let seeds = num("--seeds", 3).max(1) as u64;
+    let max_reps = num("--max-reps", 2_000).max(10) as usize;
+
+    let plans: Vec<(usize, usize)> = arg("--plan", "")
+        .split(',')
+        .filter_map(|p| p.split_once(':'))
+        .filter_map(|(n, c)| Some((n.trim().parse().ok()?, c.trim().parse().ok()?)))
+        .collect();
+    let planned: Vec<serde_json::Value> = plans
+        .iter()
+        .map(|&(tasks, contacts)| {
+            let c = planned_request_count(tasks, contacts);
+            serde_json::json!({
+                "tasks": tasks, "contacts": contacts, "searches": c.searches, "reads": c.reads,
+                "writes": c.writes, "total": c.total(), "naive": naive_request_count(tasks),
+            })
+        })
+        .collect();
+
+    let (paced_reps, paced_trail) = largest_team(&pace, minutes, seeds, max_reps, true);
+    let (unpaced_reps, _) = largest_team(&pace, minutes, seeds, max_reps, false);
+    let at = |trail: &[Outcome], reps: usize| trail.iter().rev().find(|o| o.reps == reps).cloned().unwrap_or_default();
+    let best = at(&paced_trail, paced_reps);
+    let first_bad = paced_trail.iter().find(|o| o.limited() > 0).cloned();
+    let per_minute = pace.per_rep_per_minute();
+    let portal_per_minute = DEFAULT_MAX as f64 * 60_000.0 / DEFAULT_INTERVAL_MS as f64;
+
+    if json {
+        let report = serde_json::json!({
+            "pace": {
+                "open": names(&pace.open), "dial": names(&pace.dial), "log": names(&pace.log),
+                "queue": names(&pace.queue), "hourly": names(&pace.hourly),
+                "open_every_s": pace.open_every_ms / 1000, "log_every_s": pace.log_every_ms / 1000,
+                "queue_every_s": pace.queue_every_ms / 1000, "latency_ms": pace.latency_ms,
+            },
+            "requests_per_rep_per_minute": (per_minute * 100.0).round() / 100.0,
+            "portal_requests_per_minute": portal_per_minute,
+            "arithmetic_ceiling_reps": (portal_per_minute / per_minute).floor(),
+            "minutes": minutes, "seeds": seeds,
+            "paced": {
+                "reps_with_zero_429": paced_reps,
+                "p95_budget_wait_ms": best.delay_percentile(0.95),
+                "max_budget_wait_ms": best.delay_percentile(1.0),
+                "held_back_requests": best.delays.len(), "sent": best.sent,
+                "first_failure": first_bad.map(|o| serde_json::json!({
+                    "reps": o.reps, "standard_429": o.limited_standard, "search_429": o.limited_search, "sent": o.sent,
+                })),
+            },
+            "unpaced_reps_with_zero_429": unpaced_reps,
+            "planned_queue": planned,
+        });
+        println!("{report}");
+        return;
+    }
+    println!("Pace per rep: open {} every {} s; dial {} + log {} every {} s; queue {} every {} s; hourly {}",
+        names(&pace.open), pace.open_every_ms / 1000, names(&pace.dial), names(&pace.log), pace.log_every_ms / 1000,
+        names(&pace.queue), pace.queue_every_ms / 1000, names(&pace.hourly));
+    println!("= {per_minute:.2} requests per rep per minute; the portal allows {portal_per_minute} per minute \
+              (arithmetic ceiling {} reps)", (portal_per_minute / per_minute).floor());
+    println!("Simulated {minutes} min x {seeds} seeds, {} ms latency:", pace.latency_ms);
+    println!("  with Spotdial's RateBudget: {paced_reps} reps with zero 429s (p95 wait {} ms, max {} ms)",
+        best.delay_percentile(0.95), best.delay_percentile(1.0));
+    if let Some(o) = first_bad {
+        println!("    first 429s at {} reps: {} standard, {} search of {} sent", o.reps, o.limited_standard, o.limited_search, o.sent);
+    }
+    println!("  without pacing:             {unpaced_reps} reps with zero 429s");
+    for p in planned {
+        println!("  queue of {} tasks / {} contacts: {} requests planned, {} naive", p["tasks"], p["contacts"], p["total"], p["naive"]);
+    }
+}
