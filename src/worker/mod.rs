@@ -226,6 +226,17 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
     /// After HubSpot answered: on a rate limit, persist the pause (a restarted worker still
     /// honours it), show it on the badge and arm the alarm that clears it.
     pub(super) async fn after_api<T>(&self, result: &Result<T, ApiError>) {
+        // HubSpot says the grant is not enough, or refuses even a freshly refreshed token:
+        // the rep must reconnect, and the popup says so (naming missing scopes).
+        match result {
+            Err(e @ ApiError::MissingScopes { scopes, .. }) => {
+                let _ = self.keeper.mark_needs_reconnect(&e.failure().message, scopes.clone()).await;
+            }
+            Err(e @ ApiError::Unauthorized { .. }) => {
+                let _ = self.keeper.mark_needs_reconnect(&e.failure().message, Vec::new()).await;
+            }
+            _ => {}
+        }
         if matches!(result, Err(ApiError::RateLimited { .. })) {
             if let Ok(value) = serde_json::to_value(self.client.budget()) {
                 let _ = self.ports.store.set(Area::Local, BUDGET_KEY, value).await;

@@ -4,10 +4,10 @@ import { click, find } from './a11y.mjs';
 import { openExtensionPage } from './browser.mjs';
 
 /** Signs in from the popup: consent window, account chooser, Approve. Returns the popup page. */
-export async function signIn(browser, { account = 'Acme Demo (62515)', popup = null } = {}) {
+export async function signIn(browser, { account = 'Acme Demo (62515)', popup = null, button = 'Sign in with HubSpot' } = {}) {
   const page = popup || await openExtensionPage(browser, 'popup/popup.html');
   const consentOpened = browser.context.waitForEvent('page', { timeout: 20000 });
-  await click(page, 'button', 'Sign in with HubSpot');
+  await click(page, 'button', button);
   const consent = await consentOpened;
   await consent.waitForLoadState('domcontentloaded');
   if (account && /\/oauth\/authorize/.test(consent.url())) {
