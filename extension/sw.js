@@ -26,7 +26,8 @@ chrome.commands.onCommand.addListener((command, tab) => {
 });
 
 chrome.storage.onChanged.addListener((changes, area) => {
-  if (area === 'managed' || (area === 'local' && 'settings:v1' in changes)) ready.then(() => core.reconfigure());
+  if (area === 'managed') ready.then(() => core.policy_changed());
+  else if (area === 'local' && 'settings:v1' in changes) ready.then(() => core.reconfigure());
 });
 
 // Test and diagnostics hook: read-only handles, nothing that carries a token.

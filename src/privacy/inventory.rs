@@ -51,13 +51,14 @@ const fn spec(
 }
 
 /// Every key Spotdial stores. Nothing else from HubSpot is ever written (DESIGN §3).
-pub const INVENTORY: [KeySpec; 16] = [
+pub const INVENTORY: [KeySpec; 17] = [
     spec("auth:v1:access", Area::Session, "the HubSpot access token", "until it expires, sign-out or browser close", false, true),
     spec("auth:v1:pending", Area::Session, "a sign-in in progress (state and PKCE verifier)", "until that sign-in ends", false, true),
     spec("auth:v1:refresh", Area::Local, "the HubSpot refresh token", "until sign-out", false, true),
     spec("auth:v1:state", Area::Local, "whether the rep is signed in, or must reconnect and why", "until sign-out", false, true),
     spec("profile:v1", Area::Local, "portal id, UI domain, hublet, the rep's email, user id and owner id", "until sign-out", false, true),
     spec("settings:v1", Area::Local, "the rep's own settings (dial scheme, default country, queue source); never admin policy", "until the extension is removed", false, false),
+    spec("policy:v1", Area::Local, "a copy of the admin's policy (never the client secret), to start quickly", "until the policy changes or the extension is removed", false, false),
     spec("budget:v1", Area::Local, "the HubSpot rate-budget pause state (no HubSpot data)", "until sign-out", false, true),
     spec("cache:v1:contact:<contact id>", Area::Session, "one contact's dialing card: name, company, title, numbers, time zone, admin-mapped fields", "10 minutes, sign-out or browser close", true, true),
     spec("cache:v1:queue", Area::Session, "the call-task queue: task ids, subjects, due times, contact ids and their card fields", "2 minutes, sign-out or browser close", true, true),
@@ -132,7 +133,7 @@ mod tests {
     fn every_documented_key_classifies_to_exactly_one_entry() {
         let samples = [
             "auth:v1:access", "auth:v1:pending", "auth:v1:refresh", "auth:v1:state", "profile:v1",
-            "settings:v1", "budget:v1", "cache:v1:contact:901", "cache:v1:queue", "cache:v1:outcomes",
+            "settings:v1", "policy:v1", "budget:v1", "cache:v1:contact:901", "cache:v1:queue", "cache:v1:outcomes",
             "call:v1:3f2a", "outbox:v1:3f2a", "verify:v1:3f2a", "history:v1:3f2a", "forget:v1:3f2a", "storage:version",
         ];
         for key in samples {
@@ -172,7 +173,8 @@ mod tests {
         assert_eq!(rows.len(), INVENTORY.len());
         assert_eq!(rows[2]["pattern"], "auth:v1:refresh");
         assert_eq!(rows[2]["area"], "local");
-        assert_eq!(rows[7]["area"], "session");
+        assert_eq!(rows[8]["pattern"], "cache:v1:contact:<contact id>");
+        assert_eq!(rows[8]["area"], "session");
     }
 
     #[test]

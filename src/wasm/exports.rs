@@ -76,6 +76,14 @@ pub async fn handle_message(message: JsValue, sender: JsValue) -> JsValue {
     to_js(&app.handle(raw, &read_sender(&sender)).await)
 }
 
+/// Admin policy changed (`chrome.storage.onChanged` for `managed`): read it again and rebuild
+/// what depends on it.
+#[wasm_bindgen]
+pub async fn policy_changed() {
+    super::policy::refresh().await;
+    reconfigure().await;
+}
+
 /// A `chrome.alarms.onAlarm` event.
 #[wasm_bindgen]
 pub async fn on_alarm(name: String) {

@@ -4,6 +4,7 @@
 mod chrome;
 mod exports;
 mod platform;
+mod policy;
 
 #[cfg(test)]
 mod tests;

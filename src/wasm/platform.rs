@@ -73,6 +73,9 @@ pub fn to_js(value: &impl Serialize) -> JsValue {
 
 impl Store for ChromeStore {
     async fn get(&self, area: Area, key: &str) -> Result<Option<serde_json::Value>, StoreError> {
+        if area == Area::Managed {
+            return Ok(super::policy::get(key).await);
+        }
         let storage = chrome::storage_area(area_name(area)).map_err(store_error)?;
         let items = JsFuture::from(storage.get(&JsValue::from_str(key))).await.map_err(store_error)?;
         let value = chrome::field(&items, key);

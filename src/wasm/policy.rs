@@ -1,0 +1,65 @@
+//! Admin policy as the glue serves it to the core: `chrome.storage.managed`, read once and kept
+//! in memory, started from the last copy in local storage because Chrome's first managed read
+//! after the browser starts takes seconds. Layer: glue (wasm32 only); what may be copied and
+//! when a copy may stand in is decided by `settings::{policy_snapshot, snapshot_can_stand_in}`.
+
+use super::chrome;
+use super::platform::to_js;
+use crate::settings::{policy_snapshot, snapshot_can_stand_in, POLICY_SNAPSHOT_KEY};
+use serde_json::{Map, Value};
+use std::cell::RefCell;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::JsFuture;
+
+thread_local! {
+    static POLICY: RefCell<Option<Map<String, Value>>> = const { RefCell::new(None) };
+}
+
+async fn read_area(area: &str, key: Option<&str>) -> Option<Value> {
+    let storage = chrome::storage_area(area).ok()?;
+    let keys = key.map_or(JsValue::NULL, JsValue::from_str);
+    let items = JsFuture::from(storage.get(&keys)).await.ok()?;
+    let value = match key {
+        Some(k) => chrome::field(&items, k),
+        None => items,
+    };
+    serde_wasm_bindgen::from_value(value).ok()
+}
+
+/// Reads the real policy now, keeps it, and stores the snapshot. True when it changed.
+pub async fn refresh() -> bool {
+    let real = match read_area("managed", None).await {
+        Some(Value::Object(map)) => map,
+        _ => Map::new(),
+    };
+    let changed = POLICY.with(|p| p.borrow().as_ref() != Some(&real));
+    let snapshot = Value::Object(policy_snapshot(&real));
+    POLICY.with(|p| *p.borrow_mut() = Some(real));
+    if let Ok(storage) = chrome::storage_area("local") {
+        let items = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&items, &JsValue::from_str(POLICY_SNAPSHOT_KEY), &to_js(&snapshot));
+        let _ = JsFuture::from(storage.set(&items)).await;
+    }
+    changed
+}
+
+/// One policy value. The first call of a worker's life answers from the snapshot when it can
+/// stand in (the real read then runs behind it and `on_changed` rebuilds what depends on it).
+pub async fn get(key: &str) -> Option<Value> {
+    if let Some(value) = POLICY.with(|p| p.borrow().as_ref().map(|m| m.get(key).cloned())) {
+        return value;
+    }
+    if let Some(Value::Object(snapshot)) = read_area("local", Some(POLICY_SNAPSHOT_KEY)).await {
+        if snapshot_can_stand_in(&snapshot) && POLICY.with(|p| p.borrow().is_none()) {
+            POLICY.with(|p| *p.borrow_mut() = Some(snapshot));
+            wasm_bindgen_futures::spawn_local(async {
+                if refresh().await {
+                    super::exports::reconfigure().await;
+                }
+            });
+            return POLICY.with(|p| p.borrow().as_ref().and_then(|m| m.get(key).cloned()));
+        }
+    }
+    refresh().await;
+    POLICY.with(|p| p.borrow().as_ref().and_then(|m| m.get(key).cloned()))
+}
