@@ -1,0 +1,43 @@
+//! The shape rule of the core, checked: outside `src/wasm/` no file names a JS binding crate,
+//! so every decision stays testable natively (HOUSE-STYLE.md). Layer: tests (native).
+
+use std::fs;
+use std::path::Path;
+
+const JS_CRATES: [&str; 5] = ["wasm_bindgen", "web_sys", "js_sys", "gloo_net", "serde_wasm_bindgen"];
+
+fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in fs::read_dir(dir).expect("src is readable").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn only_the_wasm_glue_names_js_crates() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    assert!(files.len() > 20, "the walk found the core");
+    let glue = src.join("wasm");
+    let mut offenders = Vec::new();
+    for file in files.iter().filter(|f| !f.starts_with(&glue)) {
+        let text = fs::read_to_string(file).expect("readable");
+        for name in JS_CRATES {
+            if text.contains(&[name, "::"].concat()) || text.contains(&["use ", name].concat()) {
+                offenders.push(format!("{} names {name}", file.display()));
+            }
+        }
+    }
+    assert!(offenders.is_empty(), "{offenders:#?}");
+}
+
+#[test]
+fn the_glue_is_compiled_only_for_wasm() {
+    let lib = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/lib.rs")).expect("lib.rs");
+    assert!(lib.contains("#[cfg(target_arch = \"wasm32\")]\nmod wasm;"), "src/lib.rs gates the glue on wasm32");
+}
