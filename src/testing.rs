@@ -195,6 +195,18 @@ impl FakeStore {
         self.data.borrow().get(&area).map(|m| m.keys().cloned().collect()).unwrap_or_default()
     }
 
+    /// Every (area, key, value) as text, for "where does this token appear" checks.
+    pub fn dump(&self) -> Vec<(Area, String, String)> {
+        let data = self.data.borrow();
+        let mut out = Vec::new();
+        for (area, map) in data.iter() {
+            for (k, v) in map {
+                out.push((*area, k.clone(), v.to_string()));
+            }
+        }
+        out
+    }
+
     fn write_allowed(&self) -> Result<(), StoreError> {
         if self.fail_writes.get() {
             return Err(StoreError("QUOTA_BYTES quota exceeded".into()));

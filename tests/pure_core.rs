@@ -1,10 +1,12 @@
-//! The shape rule of the core, checked: outside `src/wasm/` no file names a JS binding crate,
-//! so every decision stays testable natively (HOUSE-STYLE.md). Layer: tests (native).
+//! The shape rules of the core, checked: outside `src/wasm/` no file names a JS binding crate
+//! (every decision stays testable natively), and shipped code has no `unwrap` (HOUSE-STYLE.md).
+//! Layer: tests (native).
 
 use std::fs;
 use std::path::Path;
 
-const JS_CRATES: [&str; 5] = ["wasm_bindgen", "web_sys", "js_sys", "gloo_net", "serde_wasm_bindgen"];
+/// JS binding crates, and `regex` (HOUSE-STYLE: no regex for URLs; it would bloat the wasm).
+const JS_CRATES: [&str; 7] = ["wasm_bindgen", "web_sys", "js_sys", "gloo_net", "gloo", "serde_wasm_bindgen", "regex"];
 
 fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
     for entry in fs::read_dir(dir).expect("src is readable").flatten() {
@@ -30,6 +32,29 @@ fn only_the_wasm_glue_names_js_crates() {
         for name in JS_CRATES {
             if text.contains(&[name, "::"].concat()) || text.contains(&["use ", name].concat()) {
                 offenders.push(format!("{} names {name}", file.display()));
+            }
+        }
+    }
+    assert!(offenders.is_empty(), "{offenders:#?}");
+}
+
+/// HOUSE-STYLE: no `unwrap` in shipped core code (a panic in the worker is a blank card or a
+/// lost log); tests may. Test-only files and each file's `#[cfg(test)]` part are skipped.
+#[test]
+fn no_unwrap_outside_tests() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let test_only = |p: &Path| {
+        p.components().any(|c| c.as_os_str() == "tests") || ["testing.rs", "fakes.rs", "tests.rs"].iter().any(|f| p.ends_with(f))
+    };
+    let mut offenders = Vec::new();
+    for file in files.iter().filter(|f| !test_only(f)) {
+        let text = fs::read_to_string(file).expect("readable");
+        let shipped = text.split("#[cfg(test)]").next().unwrap_or("");
+        for (n, line) in shipped.lines().enumerate() {
+            if line.contains(".unwrap()") && !line.trim_start().starts_with("//") {
+                offenders.push(format!("{}:{}", file.display(), n + 1));
             }
         }
     }

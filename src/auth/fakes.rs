@@ -1,54 +1,12 @@
 //! Test doubles for the sign-in module: an HTTP fake that records requests and answers from a
-//! script (yielding once, so concurrent callers really overlap), a per-area map store, a clock
-//! whose `sleep` moves time, and a tiny `block_on`. Layer: core (pure), tests only.
+//! script (yielding once, so concurrent callers really overlap) and token answers; the store,
+//! clock and `block_on` are the shared ones in `crate::testing`. Layer: core tests only.
 
-use crate::ports::{
-    Area, Clock, Http, HttpRequest, HttpResponse, Store, StoreError, TransportError,
-};
+use crate::ports::{Http, HttpRequest, HttpResponse, TransportError};
 use serde_json::Value;
-use std::cell::{Cell, RefCell};
-use std::collections::{BTreeMap, HashMap};
-use std::future::Future;
-use std::pin::pin;
-use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
+use std::cell::RefCell;
 
-/// Polls `future` to completion on this thread. Every fake wakes itself before returning
-/// `Pending`, so a busy loop is enough.
-pub fn block_on<F: Future>(future: F) -> F::Output {
-    fn raw() -> RawWaker {
-        fn clone(_: *const ()) -> RawWaker {
-            raw()
-        }
-        fn noop(_: *const ()) {}
-        static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, noop, noop, noop);
-        RawWaker::new(std::ptr::null(), &VTABLE)
-    }
-    // SAFETY: the vtable's functions do nothing and never touch the data pointer.
-    let waker = unsafe { Waker::from_raw(raw()) };
-    let mut cx = Context::from_waker(&waker);
-    let mut future = pin!(future);
-    for _ in 0..1_000_000 {
-        if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
-            return out;
-        }
-    }
-    panic!("future never completed");
-}
-
-/// Returns `Pending` once, then `Ready`: an await point where other futures get polled.
-pub async fn yield_now() {
-    let mut yielded = false;
-    std::future::poll_fn(move |cx| {
-        if yielded {
-            Poll::Ready(())
-        } else {
-            yielded = true;
-            cx.waker().wake_by_ref();
-            Poll::Pending
-        }
-    })
-    .await
-}
+pub use crate::testing::{block_on, yield_now, FakeClock, FakeStore};
 
 type Responder = Box<dyn FnMut(&HttpRequest) -> Result<HttpResponse, TransportError>>;
 
@@ -128,85 +86,4 @@ pub fn token_answer(access: &str, refresh: Option<&str>, lifetime_s: i64) -> Htt
     ok(&body.to_string())
 }
 
-/// One map per area; every operation yields once, as `chrome.storage` is asynchronous.
-#[derive(Default)]
-pub struct FakeStore {
-    pub data: RefCell<HashMap<Area, BTreeMap<String, Value>>>,
-}
 
-impl FakeStore {
-    pub fn value(&self, area: Area, key: &str) -> Option<Value> {
-        self.data.borrow().get(&area).and_then(|m| m.get(key).cloned())
-    }
-
-    pub fn put(&self, area: Area, key: &str, value: Value) {
-        self.data.borrow_mut().entry(area).or_default().insert(key.to_string(), value);
-    }
-
-    pub fn keys_in(&self, area: Area) -> Vec<String> {
-        self.data.borrow().get(&area).map(|m| m.keys().cloned().collect()).unwrap_or_default()
-    }
-
-    /// Every (area, key, value) as text, for "where does this token appear" checks.
-    pub fn dump(&self) -> Vec<(Area, String, String)> {
-        let data = self.data.borrow();
-        let mut out = Vec::new();
-        for (area, map) in data.iter() {
-            for (k, v) in map {
-                out.push((*area, k.clone(), v.to_string()));
-            }
-        }
-        out
-    }
-}
-
-impl Store for FakeStore {
-    async fn get(&self, area: Area, key: &str) -> Result<Option<Value>, StoreError> {
-        yield_now().await;
-        Ok(self.value(area, key))
-    }
-
-    async fn set(&self, area: Area, key: &str, value: Value) -> Result<(), StoreError> {
-        yield_now().await;
-        self.put(area, key, value);
-        Ok(())
-    }
-
-    async fn remove(&self, area: Area, key: &str) -> Result<(), StoreError> {
-        yield_now().await;
-        if let Some(map) = self.data.borrow_mut().get_mut(&area) {
-            map.remove(key);
-        }
-        Ok(())
-    }
-
-    async fn keys(&self, area: Area) -> Result<Vec<String>, StoreError> {
-        yield_now().await;
-        Ok(self.keys_in(area))
-    }
-}
-
-/// Milliseconds since the epoch, moved only by `sleep` and `advance`.
-pub struct FakeClock {
-    pub now: Cell<i64>,
-}
-
-impl FakeClock {
-    pub fn at(now_ms: i64) -> Self {
-        Self { now: Cell::new(now_ms) }
-    }
-
-    pub fn advance(&self, ms: i64) {
-        self.now.set(self.now.get() + ms);
-    }
-}
-
-impl Clock for FakeClock {
-    fn now_ms(&self) -> i64 {
-        self.now.get()
-    }
-
-    async fn sleep(&self, ms: u64) {
-        self.advance(ms as i64);
-    }
-}

@@ -142,24 +142,4 @@ mod tests {
             r#"{"e164":"+4930901820","extension":"12","country":"DE"}"#
         );
     }
-
-    #[test]
-    fn the_module_stays_pure() {
-        // The core must compile natively: no JS bindings in the phone module.
-        let sources = [
-            include_str!("mod.rs"),
-            include_str!("number.rs"),
-            include_str!("plan.rs"),
-            include_str!("calling_code.rs"),
-            include_str!("country_name.rs"),
-            include_str!("uri.rs"),
-        ];
-        for source in sources {
-            for banned in ["wasm_bindgen", "web_sys", "js_sys", "gloo", "regex"] {
-                let uses = format!("use {banned}");
-                let path = format!("{banned}::");
-                assert!(!source.contains(&uses) && !source.contains(&path), "{banned}");
-            }
-        }
-    }
 }
