@@ -134,10 +134,15 @@
     const account = el('p', { class: 'spotdial-account' }, el('span', { 'data-field': 'portal' }, portal), el('br'), el('span', { 'data-field': 'user' }, user));
     const signOut = signOutButton(status.unsent_logs || 0);
     const unsent = outboxSection(outbox);
-    draw(notice, pauseAlert(status.paused), account, el('p', { role: 'status' }, 'Loading your call tasks…'), unsent, signOut, shortcuts);
+    // The account and "Sign out" sit above the queue, and the queue replaces its placeholder in
+    // place: nothing the rep may be about to click moves when the tasks arrive.
+    const loading = el('p', { role: 'status' }, 'Loading your call tasks…');
+    const shownPause = pauseAlert(status.paused);
+    draw(notice, shownPause, account, signOut, loading, unsent, shortcuts);
     const [lists, queue] = await Promise.all([send(spotdialMessage.lists()), send(spotdialMessage.queue())]);
-    const paused = (queue.kind === 'queue' && queue.paused) || status.paused;
-    draw(notice, pauseAlert(paused), account, await queueSection(lists, queue), unsent, signOut, shortcuts);
+    const paused = queue.kind === 'queue' && queue.paused;
+    if (paused && !shownPause) root.insertBefore(pauseAlert(paused), account);
+    loading.replaceWith(await queueSection(lists, queue));
   }
 
   async function refresh(problem) {

@@ -1,12 +1,10 @@
 // End-to-end: the rep's daily work on a contact record — Call, outcome, notes, Log call,
 // Next task — and the promise that a call log is never lost and never doubled, whatever
 // HubSpot or the browser does meanwhile. Layer: tests (e2e).
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { configure, launchBrowser } from '../harness/browser.mjs';
-import { startStack } from '../harness/stack.mjs';
+import { useBrowser } from '../harness/session.mjs';
 import { choose, click, find, findText, queryAll, textOf, type } from '../harness/a11y.mjs';
-import { signIn } from '../harness/flows.mjs';
 import { DEMO } from '../harness/seeded.mjs';
 
 const CONNECTED = 'f240bbac-87c9-4f6e-bf70-924b57d47db7';
@@ -21,36 +19,25 @@ const until = async (what, check, timeout = 60000) => {
 };
 
 describe('call and log', () => {
-  let stack;
-  let browser;
-  before(async () => {
-    stack = await startStack();
-    browser = await launchBrowser(stack);
-    await configure(browser, stack);
-    await (await signIn(browser)).close();
-  });
-  after(async () => {
-    await browser?.close();
-    await stack?.close();
-  });
+  const env = useBrowser();
   beforeEach(async () => {
     // Fresh HubSpot data for each test (tasks open again), same tokens.
-    await stack.control('POST', 'reset', { keepTokens: true });
+    await env.stack.control('POST', 'reset', { keepTokens: true });
   });
 
   /** The calls HubSpot holds on a contact (archived ones are in the recycle bin, not on it). */
-  const callsTo = async (contact) => (await stack.control('GET', 'calls')).json
+  const callsTo = async (contact) => (await env.stack.control('GET', 'calls')).json
     .filter((c) => !c.archived && c.associations.some((a) => a.to.id === contact));
   /** True once the outbox is empty (HubSpot has every log). */
-  const sent = async () => (await browser.worker()).evaluate(async () =>
+  const sent = async () => (await env.browser.worker()).evaluate(async () =>
     Object.keys(await chrome.storage.local.get(null)).every((k) => !k.startsWith('outbox:')));
   /** True once the outbox and its duplicate checks (about 30 s after a log) are empty. */
-  const settled = async () => (await browser.worker()).evaluate(async () =>
+  const settled = async () => (await env.browser.worker()).evaluate(async () =>
     Object.keys(await chrome.storage.local.get(null)).every((k) => !k.startsWith('outbox:') && !k.startsWith('verify:')));
 
   /** Opens a contact, presses Call on `number`, fills the panel and presses Log call. */
   async function callAndLog(contact, number, { outcome = 'Connected', notes = 'Spoke about the renewal.', before: beforeLog } = {}) {
-    const page = await browser.context.newPage();
+    const page = await env.browser.context.newPage();
     const dialogs = [];
     page.on('dialog', (d) => { dialogs.push(d.message()); d.dismiss(); });
     await page.goto(DEMO.contactUrl(contact));
@@ -67,8 +54,8 @@ describe('call and log', () => {
 
   test('a rep calls from a task, logs it once with the right properties, completes the task, gets the next', async () => {
     // The queue: Ben Okafor's task (70003) is the most overdue, Daniel Weiss (204) is next.
-    const popup = await browser.context.newPage();
-    await popup.goto(browser.extensionUrl('popup/popup.html'));
+    const popup = await env.browser.context.newPage();
+    await popup.goto(env.browser.extensionUrl('popup/popup.html'));
     await popup.getByRole('list', { name: 'Call tasks' }).waitFor();
     await popup.close();
 
@@ -93,7 +80,7 @@ describe('call and log', () => {
     assert.ok(Math.abs(Date.parse(p.hs_timestamp) - Date.now()) < 120000);
     const assoc = calls[0].associations.find((a) => a.to.id === '202');
     assert.deepEqual(assoc.types, [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 194 }]);
-    const task = (await stack.control('GET', 'tasks/70003')).json;
+    const task = (await env.stack.control('GET', 'tasks/70003')).json;
     assert.equal(task.properties.hs_task_status, 'COMPLETED');
 
     await click(page, 'button', 'Next task');
@@ -103,20 +90,20 @@ describe('call and log', () => {
   });
 
   test('a dropped answer after HubSpot stored the call: still exactly one call', async () => {
-    await stack.control('POST', 'faults', { method: 'POST', path: '^/crm/objects/2026-03/calls$', drop: 'after', times: 1 });
+    await env.stack.control('POST', 'faults', { method: 'POST', path: '^/crm/objects/2026-03/calls$', drop: 'after', times: 1 });
     const { page, status } = await callAndLog('205', '020 7946 0958');
     assert.match(status, /Call saved|Call logged/);
     // Chromium itself resends a POST whose answer was lost on a reused keep-alive connection,
     // so HubSpot may briefly hold the call twice; the duplicate check archives the extra one.
     await until('the outbox and its checks to settle', settled, 90000);
     assert.equal((await callsTo('205')).length, 1);
-    const all = (await stack.control('GET', 'calls')).json.filter((c) => c.associations.some((a) => a.to.id === '205'));
+    const all = (await env.stack.control('GET', 'calls')).json.filter((c) => c.associations.some((a) => a.to.id === '205'));
     assert.ok(all.every((c) => c.properties.hs_call_external_id === all[0].properties.hs_call_external_id), 'one log');
     await page.close();
   });
 
   test('a 503 on the create (HubSpot stored nothing): one resend after looking, exactly one call', async () => {
-    await stack.control('POST', 'faults', { method: 'POST', path: '^/crm/objects/2026-03/calls$', status: 503, times: 1,
+    await env.stack.control('POST', 'faults', { method: 'POST', path: '^/crm/objects/2026-03/calls$', status: 503, times: 1,
       body: { status: 'error', message: 'Service unavailable', category: 'SERVICE_UNAVAILABLE', correlationId: '00000000-0000-4000-8000-000000000503' } });
     const { page, status } = await callAndLog('208', '01 23 45 67 89');
     assert.match(status, /Call saved/);
@@ -126,7 +113,7 @@ describe('call and log', () => {
   });
 
   test('a 429 on the create: the log waits for HubSpot\'s window, then exactly one call', async () => {
-    await stack.control('POST', 'faults', { method: 'POST', path: '^/crm/objects/2026-03/calls$', status: 429, times: 1,
+    await env.stack.control('POST', 'faults', { method: 'POST', path: '^/crm/objects/2026-03/calls$', status: 429, times: 1,
       headers: { 'Retry-After': '2' },
       body: { status: 'error', message: 'You have reached your ten_secondly_rolling limit.', errorType: 'RATE_LIMIT', correlationId: '00000000-0000-4000-8000-000000000429', policyName: 'TEN_SECONDLY_ROLLING' } });
     const { page, status } = await callAndLog('211', '(02) 9876 5432');
@@ -138,21 +125,21 @@ describe('call and log', () => {
 
   test('the worker stopped mid-log: the log survives and lands exactly once', async () => {
     // HubSpot is slow to answer the create; the worker is stopped while it waits.
-    await stack.control('POST', 'faults', { method: 'POST', path: '^/crm/objects/2026-03/calls$', delayMs: 3000, times: 1 });
-    const page = await browser.context.newPage();
+    await env.stack.control('POST', 'faults', { method: 'POST', path: '^/crm/objects/2026-03/calls$', delayMs: 3000, times: 1 });
+    const page = await env.browser.context.newPage();
     await page.goto(DEMO.contactUrl('212'));
     await click(page, 'button', 'Call 03-1234-5678');
     await choose(page, 'Outcome', 'Left voicemail');
     await click(page, 'button', 'Log call');
     await new Promise((r) => setTimeout(r, 800));
-    const cdp = await browser.context.newCDPSession(page);
+    const cdp = await env.browser.context.newCDPSession(page);
     await cdp.send('ServiceWorker.enable');
     await cdp.send('ServiceWorker.stopAllWorkers');
     // The entry was written before the request: it is in storage although the worker died.
     await new Promise((r) => setTimeout(r, 3500));
     // Any event wakes the worker; start-up drains the outbox.
-    const popup = await browser.context.newPage();
-    await popup.goto(browser.extensionUrl('popup/popup.html'));
+    const popup = await env.browser.context.newPage();
+    await popup.goto(env.browser.extensionUrl('popup/popup.html'));
     await until('the outbox to empty', sent, 90000);
     assert.equal((await callsTo('212')).length, 1);
     await popup.close();
@@ -160,12 +147,12 @@ describe('call and log', () => {
   });
 
   test('the access token expired mid-log: one refresh, one retry, exactly one call', async () => {
-    const refreshesBefore = (await stack.control('GET', 'requests')).json.filter((r) => r.path === '/oauth/2026-03/token').length;
+    const refreshesBefore = (await env.stack.control('GET', 'requests')).json.filter((r) => r.path === '/oauth/2026-03/token').length;
     const { page, status } = await callAndLog('201', '(415) 555-0132', {
       before: async () => {
         // HubSpot no longer accepts the token the worker holds, which it still believes valid
         // (as when the token expired early, or the clock is off).
-        const worker = await browser.worker();
+        const worker = await env.browser.worker();
         await worker.evaluate(async () => {
           const { 'auth:v1:access': access } = await chrome.storage.session.get('auth:v1:access');
           await chrome.storage.session.set({ 'auth:v1:access': { ...access, token: `${access.token}-stale` } });
@@ -174,14 +161,14 @@ describe('call and log', () => {
     });
     assert.equal(status, 'Call logged');
     assert.equal((await callsTo('201')).length, 1);
-    const log = (await stack.control('GET', 'requests')).json;
+    const log = (await env.stack.control('GET', 'requests')).json;
     assert.ok(log.some((r) => r.path === '/crm/objects/2026-03/calls' && r.status === 401), 'HubSpot refused the stale token');
     assert.equal(log.filter((r) => r.path === '/oauth/2026-03/token').length, refreshesBefore + 1, 'exactly one refresh');
     await page.close();
   });
 
   test('hostile text in contact fields is shown as text and runs nothing', async () => {
-    const page = await browser.context.newPage();
+    const page = await env.browser.context.newPage();
     const dialogs = [];
     page.on('dialog', (d) => { dialogs.push(d.message()); d.dismiss(); });
     await page.goto(DEMO.contactUrl(DEMO.contacts.hostile));
@@ -191,7 +178,7 @@ describe('call and log', () => {
     assert.ok(text.includes('<img src=x onerror=alert(1)> Tester'), text);
     assert.ok(text.includes('<script>alert(2)</script>'), text);
     // No element was made from that text inside Spotdial's (closed) shadow root.
-    const cdp = await browser.context.newCDPSession(page);
+    const cdp = await env.browser.context.newCDPSession(page);
     const { root } = await cdp.send('DOM.getDocument', { depth: -1, pierce: true });
     const names = [];
     const walk = (node, inside) => {

@@ -1,9 +1,8 @@
 // End-to-end: the real extension in Chromium against the sandbox — the worker's wasm answers,
 // and the content script follows HubSpot's record pages. Layer: tests (e2e).
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser } from '../harness/browser.mjs';
-import { startStack } from '../harness/stack.mjs';
+import { useBrowser } from '../harness/session.mjs';
 import { find, gone, queryAll, textOf } from '../harness/a11y.mjs';
 import { DEMO } from '../harness/seeded.mjs';
 
@@ -11,20 +10,11 @@ import { DEMO } from '../harness/seeded.mjs';
 const cardContact = (page) => page.evaluate(() => document.getElementById('spotdial-root')?.dataset.contact ?? null);
 
 describe('foundation', () => {
-  let stack;
-  let browser;
-  before(async () => {
-    stack = await startStack({ broker: false });
-    browser = await launchBrowser(stack);
-  });
-  after(async () => {
-    await browser?.close();
-    await stack?.close();
-  });
+  const env = useBrowser({ broker: false, signIn: false });
 
   async function extensionPage() {
-    const page = await browser.context.newPage();
-    await page.goto(browser.extensionUrl('options/options.html'));
+    const page = await env.browser.context.newPage();
+    await page.goto(env.browser.extensionUrl('options/options.html'));
     return page;
   }
 
@@ -55,7 +45,7 @@ describe('foundation', () => {
   });
 
   test('a contact record gets the Spotdial region, and it follows in-page navigation', async () => {
-    const page = await browser.context.newPage();
+    const page = await env.browser.context.newPage();
     await page.goto(DEMO.contactUrl(DEMO.contacts.first));
     const region = await find(page, 'region', 'Spotdial');
     // Signed out, the card asks the rep to sign in; it is for the record in the URL.
@@ -83,7 +73,7 @@ describe('foundation', () => {
   });
 
   test('the legacy record URL and the EU host get the card too', async () => {
-    const page = await browser.context.newPage();
+    const page = await env.browser.context.newPage();
     await page.goto(DEMO.legacyContactUrl(DEMO.contacts.second));
     await find(page, 'region', 'Spotdial');
     assert.equal(await cardContact(page), '202');
@@ -94,7 +84,7 @@ describe('foundation', () => {
   });
 
   test('a non-record page renders nothing', async () => {
-    const page = await browser.context.newPage();
+    const page = await env.browser.context.newPage();
     await page.goto(DEMO.listUrl());
     await page.waitForLoadState('load');
     // Give the content script time to ask and be told "not a record".

@@ -2,31 +2,16 @@
 // the rep's call history), saves a rep's setting and refuses a bad one with the worker's own
 // sentence, and works from the keyboard; the popup lists the shortcuts and opens the options.
 // Layer: tests (e2e).
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { configure, launchBrowser, openExtensionPage } from '../harness/browser.mjs';
-import { startStack } from '../harness/stack.mjs';
-import { signIn } from '../harness/flows.mjs';
+import { useBrowser } from '../harness/session.mjs';
+import { openExtensionPage } from '../harness/browser.mjs';
 
 describe('options', () => {
-  let stack;
-  let browser;
-  before(async () => {
-    stack = await startStack();
-    browser = await launchBrowser(stack);
-    await configure(browser, stack);
-    // Signed in, with the queue cached: the prospect search has something to find.
-    const popup = await signIn(browser);
-    await popup.getByRole('list', { name: 'Call tasks' }).waitFor({ timeout: 15000 });
-    await popup.close();
-  });
-  after(async () => {
-    await browser?.close();
-    await stack?.close();
-  });
+  const env = useBrowser();
 
   const ask = (page, message) => page.evaluate((m) => chrome.runtime.sendMessage(m), message);
-  const repSettings = async () => (await browser.worker()).evaluate(async () => (await chrome.storage.local.get('settings:v1'))['settings:v1']);
+  const repSettings = async () => (await env.browser.worker()).evaluate(async () => (await chrome.storage.local.get('settings:v1'))['settings:v1']);
   /** The value and source cells of one row of "Settings in force". */
   async function settingRow(page, label) {
     const row = page.getByRole('table', { name: 'Settings in force' }).getByRole('row').filter({ has: page.getByRole('rowheader', { name: label, exact: true }) });
@@ -35,7 +20,7 @@ describe('options', () => {
   }
 
   test('"Data" lists every key the worker stores, the retention period and the call history table', async () => {
-    const page = await openExtensionPage(browser, 'options/options.html');
+    const page = await openExtensionPage(env.browser, 'options/options.html');
     const inventory = await ask(page, { kind: 'inventory' });
     assert.ok(inventory.keys.length >= 10, 'the worker lists its keys');
     const table = page.getByRole('table', { name: 'What Spotdial stores' });
@@ -57,7 +42,7 @@ describe('options', () => {
   test('a rep saves a default country: it shows as the rep\'s, and the rep\'s other settings are kept', async () => {
     const stored = await repSettings();
     assert.ok(stored.brokerUrl && !stored.defaultCountry, 'configure() set the broker, not a country');
-    const page = await openExtensionPage(browser, 'options/options.html');
+    const page = await openExtensionPage(env.browser, 'options/options.html');
     const settings = page.getByRole('table', { name: 'Settings in force' });
     await settings.waitFor();
     assert.equal((await settingRow(page, 'Default country')).source, 'default');
@@ -82,7 +67,7 @@ describe('options', () => {
 
   test('an invalid value is refused with the worker\'s own sentence and nothing is stored', async () => {
     const stored = await repSettings();
-    const page = await openExtensionPage(browser, 'options/options.html');
+    const page = await openExtensionPage(env.browser, 'options/options.html');
     // What the worker says about this value (a refused save stores nothing).
     const refusal = await ask(page, { kind: 'save_settings', values: { defaultCountry: 'Germany' } });
     assert.equal(refusal.kind, 'error');
@@ -102,11 +87,11 @@ describe('options', () => {
 
   test('settings Spotdial ignored are listed in an alert for the admin', async () => {
     const stored = await repSettings();
-    const worker = await browser.worker();
+    const worker = await env.browser.worker();
     // A stored value the worker refuses (as a policy value would be): it says so and uses the default.
     await worker.evaluate((s) => chrome.storage.local.set({ 'settings:v1': s }), { ...stored, dialScheme: 'skype' });
     try {
-      const page = await openExtensionPage(browser, 'options/options.html');
+      const page = await openExtensionPage(env.browser, 'options/options.html');
       const { problems } = await ask(page, { kind: 'settings' });
       assert.ok(problems.some((p) => p.includes('"skype"')), problems.join(' | '));
       const alert = page.getByRole('alert').filter({ has: page.getByRole('heading', { name: 'Settings Spotdial ignored (for your admin)' }) });
@@ -120,7 +105,7 @@ describe('options', () => {
   });
 
   test('the prospect search and its confirmation work from the keyboard alone', async () => {
-    const page = await openExtensionPage(browser, 'options/options.html');
+    const page = await openExtensionPage(env.browser, 'options/options.html');
     const search = page.getByRole('searchbox', { name: 'Find a prospect' });
     await search.focus();
     await page.keyboard.type('alvarez');
@@ -148,7 +133,7 @@ describe('options', () => {
   });
 
   test('the popup lists the keyboard shortcuts and opens the options page', async () => {
-    const popup = await openExtensionPage(browser, 'popup/popup.html');
+    const popup = await openExtensionPage(env.browser, 'popup/popup.html');
     const shortcuts = popup.getByRole('list', { name: 'Shortcuts' });
     await shortcuts.waitFor({ timeout: 15000 });
     const commands = await popup.evaluate(() => chrome.commands.getAll());
@@ -157,11 +142,11 @@ describe('options', () => {
     assert.deepEqual(items, commands.map((c) => `${described(c)}: ${c.shortcut || 'not set'}`));
     assert.ok(items.includes('Open the Spotdial popup: not set'), 'a command without a key says "not set"');
     assert.ok(items.includes('Call the first number of the contact in view: Alt+Shift+D'), items.join(' | '));
-    const opened = browser.context.waitForEvent('page');
+    const opened = env.browser.context.waitForEvent('page');
     await popup.getByRole('button', { name: 'Options', exact: true }).click();
     const options = await opened;
     await options.waitForLoadState('domcontentloaded');
-    assert.equal(options.url(), browser.extensionUrl('options/options.html'));
+    assert.equal(options.url(), env.browser.extensionUrl('options/options.html'));
     await options.getByRole('heading', { name: 'Connection and dialing' }).waitFor();
     await options.close();
     await popup.close();

@@ -1,12 +1,11 @@
 // End-to-end: "Delete prospect data" (on the card, and by search in the options page) leaves
 // no trace of the prospect in any storage area, and sign-out leaves no contact, token or
 // profile behind. Every key and value of local and session storage is scanned. Layer: tests (e2e).
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { configure, launchBrowser, openExtensionPage } from '../harness/browser.mjs';
-import { startStack } from '../harness/stack.mjs';
+import { useBrowser } from '../harness/session.mjs';
+import { openExtensionPage } from '../harness/browser.mjs';
 import { click, find, queryAll, textOf } from '../harness/a11y.mjs';
-import { signIn } from '../harness/flows.mjs';
 import { DEMO } from '../harness/seeded.mjs';
 import { dumpStorage, seededContact, seededContactNames, traces } from '../harness/storage.mjs';
 
@@ -14,18 +13,7 @@ const ANA = seededContact(DEMO.contacts.first);
 const BEN = seededContact(DEMO.contacts.second);
 
 describe('privacy', () => {
-  let stack;
-  let browser;
-  before(async () => {
-    stack = await startStack();
-    browser = await launchBrowser(stack);
-    await configure(browser, stack);
-    await (await signIn(browser)).close();
-  });
-  after(async () => {
-    await browser?.close();
-    await stack?.close();
-  });
+  const env = useBrowser();
 
   test('the scan looks for the seeded numbers of Ana Alvarez and Ben Okafor', () => {
     assert.equal(ANA.name, 'Ana Alvarez');
@@ -35,18 +23,18 @@ describe('privacy', () => {
   });
 
   test('"Delete prospect data" on the card removes every trace of the prospect, and only of it', async () => {
-    const record = await browser.context.newPage();
+    const record = await env.browser.context.newPage();
     await record.goto(DEMO.contactUrl(ANA.id));
     await find(record, 'region', 'Spotdial', { timeout: 15000 });
     const callButtons = await waitForCallButtons(record);
     assert.ok(callButtons.some((b) => b.name.includes('555-0132')), callButtons.map((b) => b.name).join(' | '));
 
     // The popup fills the queue cache, which holds Ana (a call task of hers is due) and Ben.
-    const popup = await openExtensionPage(browser, 'popup/popup.html');
+    const popup = await openExtensionPage(env.browser, 'popup/popup.html');
     await popup.getByRole('list', { name: 'Call tasks' }).waitFor({ timeout: 15000 });
     await popup.close();
 
-    const before = await dumpStorage(browser);
+    const before = await dumpStorage(env.browser);
     const held = traces(before, ANA);
     assert.ok(held.some((t) => t.includes(`cache:v1:contact:${ANA.id}`)), `the card is cached first:\n${held.join('\n')}`);
     assert.ok(held.some((t) => t.includes('cache:v1:queue')), `the queue holds Ana first:\n${held.join('\n')}`);
@@ -57,12 +45,12 @@ describe('privacy', () => {
     const asking = await textOf(record, await find(record, 'region', 'Spotdial'));
     assert.match(asking, /Ana Alvarez/);
     assert.match(asking, /HubSpot's own record is not touched/);
-    assert.ok(traces(await dumpStorage(browser), ANA).length > 0, 'nothing is deleted before "Delete"');
+    assert.ok(traces(await dumpStorage(env.browser), ANA).length > 0, 'nothing is deleted before "Delete"');
     await click(record, 'button', 'Delete');
     const status = await find(record, 'status', undefined, { timeout: 10000 });
     assert.match(await textOf(record, status), /no longer keeps any data about this prospect/);
 
-    const after = await dumpStorage(browser);
+    const after = await dumpStorage(env.browser);
     assert.deepEqual(traces(after, ANA), [], 'no trace of Ana Alvarez is left');
     // Only this prospect went: Ben is still in the queue cache.
     assert.ok(traces(after, BEN).some((t) => t.includes('cache:v1:queue')), 'the rest of the queue cache is kept');
@@ -70,14 +58,14 @@ describe('privacy', () => {
   });
 
   test('the options page finds a prospect by name and deletes it after an in-page confirmation', async () => {
-    const record = await browser.context.newPage();
+    const record = await env.browser.context.newPage();
     await record.goto(DEMO.contactUrl(BEN.id));
     await find(record, 'region', 'Spotdial', { timeout: 15000 });
     await waitForCallButtons(record);
     await record.close();
-    assert.ok(traces(await dumpStorage(browser), BEN).some((t) => t.includes(`cache:v1:contact:${BEN.id}`)));
+    assert.ok(traces(await dumpStorage(env.browser), BEN).some((t) => t.includes(`cache:v1:contact:${BEN.id}`)));
 
-    const options = await openExtensionPage(browser, 'options/options.html');
+    const options = await openExtensionPage(env.browser, 'options/options.html');
     await options.getByRole('searchbox', { name: 'Find a prospect' }).fill('okafor');
     await options.getByRole('button', { name: 'Search', exact: true }).click();
     const ask = options.getByRole('button', { name: 'Delete prospect data for Ben Okafor' });
@@ -91,7 +79,7 @@ describe('privacy', () => {
     assert.match(await confirmation.innerText(), /record in HubSpot is not touched/);
     await options.getByRole('button', { name: 'Cancel', exact: true }).click();
     await ask.waitFor();
-    assert.ok(traces(await dumpStorage(browser), BEN).length > 0, 'Cancel deleted nothing');
+    assert.ok(traces(await dumpStorage(env.browser), BEN).length > 0, 'Cancel deleted nothing');
 
     await ask.click();
     await options.getByRole('button', { name: 'Delete', exact: true }).click();
@@ -99,13 +87,13 @@ describe('privacy', () => {
     await status.waitFor({ timeout: 10000 });
     await options.getByText('Spotdial keeps no data about a prospect matching').waitFor();
 
-    assert.deepEqual(traces(await dumpStorage(browser), BEN), [], 'no trace of Ben Okafor is left');
+    assert.deepEqual(traces(await dumpStorage(env.browser), BEN), [], 'no trace of Ben Okafor is left');
     await options.close();
   });
 
   test('the options page finds a prospect by phone number, whatever its spelling', async () => {
     // Daniel Weiss (204) is in the queue cache with "+49 151 23456789".
-    const options = await openExtensionPage(browser, 'options/options.html');
+    const options = await openExtensionPage(env.browser, 'options/options.html');
     try {
       await options.getByRole('searchbox', { name: 'Find a prospect' }).fill('+49 151 2345 6789');
       await options.getByRole('button', { name: 'Search', exact: true }).click();
@@ -117,10 +105,10 @@ describe('privacy', () => {
   });
 
   test('sign-out leaves no contact name, no token and no profile in any storage area', async () => {
-    const popup = await openExtensionPage(browser, 'popup/popup.html');
+    const popup = await openExtensionPage(env.browser, 'popup/popup.html');
     await popup.getByRole('list', { name: 'Call tasks' }).waitFor({ timeout: 15000 });
     const names = seededContactNames();
-    const before = await dumpStorage(browser);
+    const before = await dumpStorage(env.browser);
     // The secrets to look for afterwards: whatever the token keys hold.
     const secrets = [];
     for (const [key, value] of [...Object.entries(before.local), ...Object.entries(before.session)]) {
@@ -132,7 +120,7 @@ describe('privacy', () => {
 
     await click(popup, 'button', 'Sign out');
     await find(popup, 'button', 'Sign in with HubSpot');
-    const after = await dumpStorage(browser);
+    const after = await dumpStorage(env.browser);
     assert.deepEqual(traces(after, { words: names }), [], 'no seeded contact name');
     assert.deepEqual(traces(after, { secrets }), [], 'no token');
     assert.deepEqual(traces(after, { words: [DEMO.rep.email, DEMO.rep.name] }), [], 'nothing about the rep');
@@ -158,30 +146,19 @@ async function waitForCallButtons(page) {
 }
 
 describe('unsent call logs', () => {
-  let stack;
-  let browser;
-  before(async () => {
-    stack = await startStack();
-    browser = await launchBrowser(stack);
-    await configure(browser, stack);
-    await (await signIn(browser)).close();
-  });
-  after(async () => {
-    await browser?.close();
-    await stack?.close();
-  });
+  const env = useBrowser();
 
   /** HubSpot refuses the next call logs (a 400), so they stay in the outbox. */
-  const refuseCallLogs = () => stack.control('POST', 'faults', {
+  const refuseCallLogs = () => env.stack.control('POST', 'faults', {
     method: 'POST', path: '/crm/objects/2026-03/calls$', status: 400,
     body: { status: 'error', message: 'Property values were not valid', category: 'VALIDATION_ERROR', correlationId: 'c0ffee00-0000-4000-8000-000000000400' },
   });
-  const callsTo = async (contact) => (await stack.control('GET', 'calls')).json
+  const callsTo = async (contact) => (await env.stack.control('GET', 'calls')).json
     .filter((c) => c.associations.some((a) => a.to.id === contact));
 
   /** Calls Ana from her card and presses "Log call"; returns the card's status text. */
   async function callAndLog() {
-    const page = await browser.context.newPage();
+    const page = await env.browser.context.newPage();
     await page.goto(DEMO.contactUrl(ANA.id));
     await click(page, 'button', 'Call (415) 555-0132');
     await find(page, 'timer', 'Call duration');
@@ -199,19 +176,19 @@ describe('unsent call logs', () => {
   test('the popup lists a refused call log with "Retry", and "Retry" sends it to HubSpot', async () => {
     await refuseCallLogs();
     assert.match(await callAndLog(), /refused/);
-    const popup = await openExtensionPage(browser, 'popup/popup.html');
+    const popup = await openExtensionPage(env.browser, 'popup/popup.html');
     const unsent = popup.getByRole('list', { name: 'Unsent call logs' });
     await unsent.waitFor({ timeout: 15000 });
     assert.match(await unsent.innerText(), /Ana Alvarez[\s\S]*failed: /);
     assert.equal((await callsTo(ANA.id)).length, 0);
 
-    await stack.control('DELETE', 'faults');
+    await env.stack.control('DELETE', 'faults');
     await popup.getByRole('button', { name: 'Retry call log to Ana Alvarez' }).click();
     await unsent.waitFor({ state: 'detached', timeout: 15000 });
     assert.equal((await callsTo(ANA.id)).length, 1, 'HubSpot has the call once');
     await popup.close();
 
-    const options = await openExtensionPage(browser, 'options/options.html');
+    const options = await openExtensionPage(env.browser, 'options/options.html');
     const history = options.getByRole('table', { name: 'Your call history' });
     await history.getByRole('rowheader', { name: 'Ana Alvarez' }).waitFor();
     assert.match(await history.innerText(), /\+14155550132/);
@@ -221,9 +198,9 @@ describe('unsent call logs', () => {
   test('sign-out warns about an unsent call log, keeps it, and keeps nothing else about the prospect', async () => {
     await refuseCallLogs();
     assert.match(await callAndLog(), /refused/);
-    await stack.control('DELETE', 'faults');
+    await env.stack.control('DELETE', 'faults');
 
-    const popup = await openExtensionPage(browser, 'popup/popup.html');
+    const popup = await openExtensionPage(env.browser, 'popup/popup.html');
     await popup.getByRole('list', { name: 'Unsent call logs' }).waitFor({ timeout: 15000 });
     await popup.getByRole('button', { name: 'Sign out', exact: true }).click();
     const warning = popup.getByRole('alert').filter({ hasText: 'not in HubSpot yet' });
@@ -238,7 +215,7 @@ describe('unsent call logs', () => {
     await popup.getByRole('button', { name: 'Sign in with HubSpot' }).waitFor();
     // The log is still listed, and it is the only place that names her.
     await popup.getByRole('list', { name: 'Unsent call logs' }).getByText('Ana Alvarez').waitFor();
-    const dump = await dumpStorage(browser);
+    const dump = await dumpStorage(env.browser);
     const outbox = (key) => key.startsWith('outbox:v1:');
     assert.ok(Object.keys(dump.local).some(outbox), 'the unsent log is kept');
     assert.deepEqual(traces(dump, { ...ANA, skipKeys: outbox }), [], 'nothing but the unsent log holds Ana');

@@ -1,30 +1,17 @@
 // End-to-end: the popup's "Call tasks" comes live from the sandbox in due order, a HubSpot
 // list can be the queue, and HubSpot's rate limit pauses syncing and clears by itself.
 // Layer: tests (e2e).
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { configure, launchBrowser, openExtensionPage } from '../harness/browser.mjs';
-import { startStack } from '../harness/stack.mjs';
-import { signIn } from '../harness/flows.mjs';
+import { useBrowser } from '../harness/session.mjs';
+import { openExtensionPage } from '../harness/browser.mjs';
 import { DEMO } from '../harness/seeded.mjs';
 
 const REP_OPEN_CALL_TASKS = ['70001', '70002', '70003', '70004', '70005', '70006', '70007', '70008', '70009', '70010'];
 
 describe('queue', () => {
-  let stack;
-  let browser;
   let beforeSignIn;
-  before(async () => {
-    stack = await startStack();
-    browser = await launchBrowser(stack);
-    await configure(browser, stack);
-    beforeSignIn = await lastSeq();
-    await (await signIn(browser)).close();
-  });
-  after(async () => {
-    await browser?.close();
-    await stack?.close();
-  });
+  const env = useBrowser({ beforeSignIn: async () => { beforeSignIn = await lastSeq(); } });
 
   /** The contact names the popup lists under "Call tasks", in order. */
   async function listedNames(popup) {
@@ -34,31 +21,31 @@ describe('queue', () => {
   }
 
   async function apiRequestsSince(seq) {
-    return (await stack.control('GET', `requests?since=${seq}`)).json.filter((r) => !r.path.startsWith('/oauth/'));
+    return (await env.stack.control('GET', `requests?since=${seq}`)).json.filter((r) => !r.path.startsWith('/oauth/'));
   }
 
   async function lastSeq() {
-    const log = (await stack.control('GET', 'requests')).json;
+    const log = (await env.stack.control('GET', 'requests')).json;
     return log.length ? log[log.length - 1].seq : 0;
   }
 
   test('the popup lists the rep\'s due call tasks in due order, and opens a contact', async () => {
     // Expected from the sandbox's own data: the rep's open CALL tasks due by the end of today.
-    const offsetMs = await (await browser.worker()).evaluate(() => -new Date().getTimezoneOffset() * 60000);
+    const offsetMs = await (await env.browser.worker()).evaluate(() => -new Date().getTimezoneOffset() * 60000);
     const local = Date.now() + offsetMs;
     const endOfToday = local - (local % 86400000) + 86400000 - 1 - offsetMs;
     const tasks = [];
-    for (const id of REP_OPEN_CALL_TASKS) tasks.push((await stack.control('GET', `tasks/${id}`)).json);
+    for (const id of REP_OPEN_CALL_TASKS) tasks.push((await env.stack.control('GET', `tasks/${id}`)).json);
     const dueAt = (t) => Date.parse(t.properties.hs_timestamp);
     const due = tasks.filter((t) => dueAt(t) <= endOfToday).sort((a, b) => dueAt(a) - dueAt(b));
     assert.ok(due.length >= 3, 'the seed has overdue tasks');
 
-    const popup = await openExtensionPage(browser, 'popup/popup.html');
+    const popup = await openExtensionPage(env.browser, 'popup/popup.html');
     const names = await listedNames(popup);
     const contactIds = due.map((t) => t.associations.find((a) => a.to.objectType === 'contacts' || a.to.objectType === 'contact').to.id);
     const expectedNames = [];
     for (const id of contactIds) {
-      const c = (await stack.control('GET', `contacts/${id}`)).json;
+      const c = (await env.stack.control('GET', `contacts/${id}`)).json;
       expectedNames.push(c ? `${c.properties.firstname} ${c.properties.lastname}` : id);
     }
     assert.deepEqual(names, expectedNames);
@@ -77,7 +64,7 @@ describe('queue', () => {
     assert.equal((await apiRequestsSince(mid)).filter((r) => /tasks\/search/.test(r.path)).length, 0);
 
     // Choosing a task opens its contact's record.
-    const opened = browser.context.waitForEvent('page');
+    const opened = env.browser.context.waitForEvent('page');
     await popup.getByRole('list', { name: 'Call tasks' }).getByRole('link').first().click();
     const record = await opened;
     await record.waitForLoadState('domcontentloaded');
@@ -87,7 +74,7 @@ describe('queue', () => {
   });
 
   test('a HubSpot list can be chosen as the queue', async () => {
-    const popup = await openExtensionPage(browser, 'popup/popup.html');
+    const popup = await openExtensionPage(env.browser, 'popup/popup.html');
     await popup.getByRole('list', { name: 'Call tasks' }).waitFor();
     await popup.getByRole('combobox', { name: 'Queue' }).selectOption({ label: 'List: Hot leads' });
     const names = await listedNames(popup);
@@ -99,17 +86,17 @@ describe('queue', () => {
   });
 
   test('a 429 shows the alert and the badge, stops reads, and clears by itself', async () => {
-    await stack.control('POST', 'faults', {
+    await env.stack.control('POST', 'faults', {
       method: 'POST', path: '/crm/objects/2026-03/contacts/batch/read$', status: 429, times: 1,
       headers: { 'Retry-After': '4' },
       body: { status: 'error', message: 'You have reached your ten_secondly_rolling limit.', errorType: 'RATE_LIMIT', correlationId: 'c0ffee00-0000-4000-8000-000000000429', policyName: 'TEN_SECONDLY_ROLLING' },
     });
-    const popup = await openExtensionPage(browser, 'popup/popup.html');
+    const popup = await openExtensionPage(env.browser, 'popup/popup.html');
     await popup.getByRole('list', { name: 'Call tasks' }).waitFor();
     await popup.getByRole('combobox', { name: 'Queue' }).selectOption({ label: 'List: Hot leads' });
     const alert = popup.getByRole('alert').filter({ hasText: /syncing is paused/ });
     await alert.first().waitFor({ timeout: 10000 });
-    const worker = await browser.worker();
+    const worker = await env.browser.worker();
     assert.equal(await worker.evaluate(() => chrome.action.getBadgeText({})), '!');
 
     // While paused, asking again sends nothing to HubSpot.

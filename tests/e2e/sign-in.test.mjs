@@ -1,43 +1,33 @@
 // End-to-end: a rep signs in with HubSpot through chrome.identity and the real broker, and
 // signs out again; tokens never reach a page or a content script. Layer: tests (e2e).
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { configure, launchBrowser, openExtensionPage } from '../harness/browser.mjs';
-import { startStack } from '../harness/stack.mjs';
+import { useBrowser } from '../harness/session.mjs';
+import { openExtensionPage } from '../harness/browser.mjs';
 import { click, find, textOf } from '../harness/a11y.mjs';
 import { signIn } from '../harness/flows.mjs';
 import { DEMO } from '../harness/seeded.mjs';
 
 describe('sign-in', () => {
-  let stack;
-  let browser;
-  before(async () => {
-    stack = await startStack();
-    browser = await launchBrowser(stack);
-    await configure(browser, stack);
-  });
-  after(async () => {
-    await browser?.close();
-    await stack?.close();
-  });
+  const env = useBrowser({ signIn: false });
 
   test('a rep signs in and the popup shows the portal and the rep', async () => {
-    const popup = await signIn(browser);
+    const popup = await signIn(env.browser);
     const text = await popup.evaluate(() => document.body.innerText);
     assert.match(text, /acme-demo\.test \(portal 62515\)/);
     assert.match(text, /Riley Rep \(riley@acme-demo\.test\)/);
     // The broker did the code exchange: HubSpot saw a token request from the broker only.
-    const log = (await stack.control('GET', 'requests')).json;
+    const log = (await env.stack.control('GET', 'requests')).json;
     assert.equal(log.filter((r) => r.path === '/oauth/2026-03/token').length, 1);
     assert.ok(log.some((r) => r.path === `/crm/owners/2026-03/${DEMO.rep.userId}` && r.status === 200));
     await popup.close();
   });
 
   test('sign-out leaves no token anywhere in extension storage', async () => {
-    const popup = await openExtensionPage(browser, 'popup/popup.html');
+    const popup = await openExtensionPage(env.browser, 'popup/popup.html');
     await click(popup, 'button', 'Sign out');
     await find(popup, 'button', 'Sign in with HubSpot');
-    const worker = await browser.worker();
+    const worker = await env.browser.worker();
     const dump = await worker.evaluate(async () => JSON.stringify({
       local: await chrome.storage.local.get(null),
       session: await chrome.storage.session.get(null),
@@ -46,7 +36,7 @@ describe('sign-in', () => {
     assert.doesNotMatch(dump, /"token"/);
     assert.doesNotMatch(dump, /profile:v1/);
     // The refresh token was revoked at HubSpot through the broker.
-    const log = (await stack.control('GET', 'requests')).json;
+    const log = (await env.stack.control('GET', 'requests')).json;
     assert.ok(log.some((r) => r.path === '/oauth/2026-03/token/revoke' && r.status === 200));
     await popup.close();
   });

@@ -1,10 +1,10 @@
 // End-to-end: tokens that never lapse — refresh ahead of expiry on an alarm, one refresh for
 // many concurrent callers, a refused refresh that asks the rep to reconnect (and keeps call
 // logs), missing scopes named, and no token ever reaching a page. Layer: tests (e2e).
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { configure, launchBrowser, openExtensionPage } from '../harness/browser.mjs';
-import { startStack } from '../harness/stack.mjs';
+import { useBrowser } from '../harness/session.mjs';
+import { openExtensionPage } from '../harness/browser.mjs';
 import { choose, click, find, findText } from '../harness/a11y.mjs';
 import { signIn } from '../harness/flows.mjs';
 import { DEMO } from '../harness/seeded.mjs';
@@ -13,24 +13,14 @@ const TOKEN_PATH = '/oauth/2026-03/token';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 describe('tokens', () => {
-  let stack;
-  let browser;
-  before(async () => {
-    stack = await startStack();
-    browser = await launchBrowser(stack);
-    await configure(browser, stack);
-  });
-  after(async () => {
-    await browser?.close();
-    await stack?.close();
-  });
+  const env = useBrowser({ signIn: false });
 
-  const log = async () => (await stack.control('GET', 'requests')).json;
+  const log = async () => (await env.stack.control('GET', 'requests')).json;
   const tokenRequests = async () => (await log()).filter((r) => r.path === TOKEN_PATH).length;
 
   test('with a 20-second token lifetime, a minute of use stays signed in; refreshes match the lifetimes', async () => {
-    await stack.control('POST', 'config', { accessTokenTtlSeconds: 20 });
-    const popup = await signIn(browser);
+    await env.stack.control('POST', 'config', { accessTokenTtlSeconds: 20 });
+    const popup = await signIn(env.browser);
     const signedInAt = Date.now();
     const exchange = await tokenRequests(); // the code exchange
     // Use Spotdial through the minute: every answer must come from HubSpot without a 401.
@@ -45,14 +35,14 @@ describe('tokens', () => {
     assert.equal(refreshes, Math.floor(elapsed / 15000), `${refreshes} refreshes in ${elapsed} ms`);
     assert.equal((await log()).filter((r) => r.status === 401).length, 0, 'no request ever met an expired token');
     assert.match(await popup.evaluate(() => document.body.innerText), /Sign out/);
-    await stack.control('POST', 'config', { accessTokenTtlSeconds: 1800 });
+    await env.stack.control('POST', 'config', { accessTokenTtlSeconds: 1800 });
     await popup.close();
   });
 
   test('ten concurrent requests at expiry cause exactly one refresh', async () => {
-    const popup = await openExtensionPage(browser, 'popup/popup.html');
+    const popup = await openExtensionPage(env.browser, 'popup/popup.html');
     await find(popup, 'button', 'Sign out');
-    const worker = await browser.worker();
+    const worker = await env.browser.worker();
     // The access token reaches its expiry (as if the worker had slept through its alarm).
     await worker.evaluate(async () => {
       const { 'auth:v1:access': access } = await chrome.storage.session.get('auth:v1:access');
@@ -68,54 +58,54 @@ describe('tokens', () => {
 
   test('a revoked refresh token shows the alert, keeps the call log, and reconnecting works', async () => {
     // Dial first, while still connected; then HubSpot revokes the app's tokens.
-    const record = await browser.context.newPage();
+    const record = await env.browser.context.newPage();
     await record.goto(DEMO.contactUrl('202'));
     await click(record, 'button', 'Call +1 212-555-0147');
     await choose(record, 'Outcome', 'No answer');
-    await stack.control('POST', 'revoke-all', { userId: 1001, accessTokens: true });
+    await env.stack.control('POST', 'revoke-all', { userId: 1001, accessTokens: true });
     await click(record, 'button', 'Log call');
     await findText(record, 'status', /Call saved/);
-    const outboxKeys = async () => (await browser.worker()).evaluate(async () =>
+    const outboxKeys = async () => (await env.browser.worker()).evaluate(async () =>
       Object.keys(await chrome.storage.local.get(null)).filter((k) => k.startsWith('outbox:')));
     assert.equal((await outboxKeys()).length, 1, 'the log is kept');
 
-    const popup = await openExtensionPage(browser, 'popup/popup.html');
+    const popup = await openExtensionPage(env.browser, 'popup/popup.html');
     const alert = await findText(popup, 'alert', /lost its connection to HubSpot/);
     assert.match(alert.text, /sign in again|reconnect|refused|revoked|invalid/i);
-    await signIn(browser, { popup, button: 'Reconnect to HubSpot' });
+    await signIn(env.browser, { popup, button: 'Reconnect to HubSpot' });
     // After reconnecting, the kept log goes to HubSpot, once.
     const deadline = Date.now() + 30000;
     while ((await outboxKeys()).length && Date.now() < deadline) await sleep(250);
     assert.deepEqual(await outboxKeys(), []);
-    const calls = (await stack.control('GET', 'calls')).json.filter((c) => !c.archived && c.associations.some((a) => a.to.id === '202'));
+    const calls = (await env.stack.control('GET', 'calls')).json.filter((c) => !c.archived && c.associations.some((a) => a.to.id === '202'));
     assert.equal(calls.length, 1);
     await popup.close();
     await record.close();
   });
 
   test('missing scopes are named and ask the rep to reconnect', async () => {
-    await stack.control('POST', 'faults', {
+    await env.stack.control('POST', 'faults', {
       method: 'POST', path: '^/crm/lists/2026-03/search$', status: 403, times: 1,
       body: { status: 'error', message: 'This app hasn\'t been granted all required scopes to make this call.', correlationId: '00000000-0000-4000-8000-000000000403',
         category: 'MISSING_SCOPES', errors: [{ message: 'One or more of the following scopes are required.', context: { requiredScopes: ['crm.lists.read'] } }],
         context: { missingScopes: ['crm.lists.read'] } },
     });
-    const popup = await openExtensionPage(browser, 'popup/popup.html');
+    const popup = await openExtensionPage(env.browser, 'popup/popup.html');
     await popup.evaluate(() => chrome.runtime.sendMessage({ kind: 'lists' }));
     await popup.reload();
     const alert = await findText(popup, 'alert', /crm\.lists\.read/);
     assert.match(alert.text, /Missing permissions: crm\.lists\.read/);
     await find(popup, 'button', 'Reconnect to HubSpot');
-    await signIn(browser, { popup, button: 'Reconnect to HubSpot' });
+    await signIn(env.browser, { popup, button: 'Reconnect to HubSpot' });
     await popup.close();
   });
 
   test('no message to a content script carries a token, and content scripts cannot read storage', async () => {
-    const page = await browser.context.newPage();
+    const page = await env.browser.context.newPage();
     await page.goto(DEMO.contactUrl('201'));
     await find(page, 'region', 'Spotdial');
     // Everything the worker keeps that is secret.
-    const worker = await browser.worker();
+    const worker = await env.browser.worker();
     const secrets = await worker.evaluate(async () => {
       const s = await chrome.storage.session.get('auth:v1:access');
       const l = await chrome.storage.local.get('auth:v1:refresh');
@@ -124,12 +114,12 @@ describe('tokens', () => {
     assert.equal(secrets.length, 2);
     // Ask the worker every question a content script may ask, from the content script's own
     // world (CDP: the extension's isolated world in this page), and look at the answers.
-    const cdp = await browser.context.newCDPSession(page);
+    const cdp = await env.browser.context.newCDPSession(page);
     const contexts = [];
     cdp.on('Runtime.executionContextCreated', (e) => contexts.push(e.context));
     await cdp.send('Runtime.enable');
     await sleep(300);
-    const isolated = contexts.find((c) => c.origin?.includes(browser.extensionId) || c.name === 'Spotdial');
+    const isolated = contexts.find((c) => c.origin?.includes(env.browser.extensionId) || c.name === 'Spotdial');
     assert.ok(isolated, `the content script's world is visible: ${contexts.map((c) => c.name).join(', ')}`);
     const { result } = await cdp.send('Runtime.evaluate', {
       contextId: isolated.id,

@@ -55,18 +55,28 @@ export async function textOf(page, found) {
   return result.value;
 }
 
-/** Clicks the control with a real mouse event at its centre. */
-export async function click(page, role, name) {
-  const found = await find(page, role, name);
+/** Clicks the control with a real mouse event at its centre. A page that redraws between
+ *  finding the control and clicking it (the popup renders twice) is looked at again. */
+export async function click(page, role, name, { timeout = 10000 } = {}) {
+  const deadline = Date.now() + timeout;
   const cdp = await session(page);
-  await cdp.send('DOM.scrollIntoViewIfNeeded', { backendNodeId: found.backendNodeId });
-  // Content quads are in viewport coordinates, which is what mouse events take.
-  const { quads } = await cdp.send('DOM.getContentQuads', { backendNodeId: found.backendNodeId });
-  const q = quads[0];
-  const x = (q[0] + q[2] + q[4] + q[6]) / 4;
-  const y = (q[1] + q[3] + q[5] + q[7]) / 4;
-  await page.mouse.click(x, y);
-  return found;
+  for (;;) {
+    const found = await find(page, role, name, { timeout: Math.max(1000, deadline - Date.now()) });
+    try {
+      await cdp.send('DOM.scrollIntoViewIfNeeded', { backendNodeId: found.backendNodeId });
+      // Content quads are in viewport coordinates, which is what mouse events take.
+      const { quads } = await cdp.send('DOM.getContentQuads', { backendNodeId: found.backendNodeId });
+      if (quads && quads.length) {
+        const q = quads[0];
+        await page.mouse.click((q[0] + q[2] + q[4] + q[6]) / 4, (q[1] + q[3] + q[5] + q[7]) / 4);
+        return found;
+      }
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+    }
+    if (Date.now() > deadline) throw new Error(`${role} named ${name} never became clickable`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /** Focuses the control (as Tab would) and types into it with the keyboard. */
