@@ -225,20 +225,17 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
                 }
             }
         }
-        let mut wanted: Vec<PropertyName> = settings.phone_properties.clone();
-        wanted.extend(settings.mapped_properties.iter().cloned());
+        let (phone_properties, mapped_properties) = self.admitted_properties(settings).await;
+        let mut wanted: Vec<PropertyName> = phone_properties.clone();
+        wanted.extend(mapped_properties.iter().cloned());
         let result = self.api(contacts::get_contact(id, &dialing_properties(&wanted)), Class::Read).await;
         let contact: Contact = result.and_then(|resp| contacts::parse_contact(&resp)).map_err(|e| e.failure())?;
-        let mut view = ContactView::from_contact(&contact);
         // Numbers: phone, mobile, then the admin's phone properties; other extras are fields.
-        view.numbers.retain(|(property, raw)| {
-            !raw.trim().is_empty()
-                && (property == "phone" || property == "mobilephone" || settings.phone_properties.iter().any(|p| p.as_str() == property))
-        });
+        let view = ContactView::from_contact(&contact, &phone_properties);
         let fields = contact
             .extra
             .iter()
-            .filter(|(k, _)| settings.mapped_properties.iter().any(|p| p.as_str() == k))
+            .filter(|(k, _)| mapped_properties.iter().any(|p| p.as_str() == k))
             .cloned()
             .collect();
         let cached = CachedContact { contact: view, fields, fetched_at_ms: now };

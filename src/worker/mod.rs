@@ -48,6 +48,9 @@ pub struct App<H: Http + 'static, S: Store + 'static, C: Clock + 'static, B: Bro
     config: &'static AuthConfig,
     keeper: &'static TokenKeeper<'static, H, S, C>,
     client: Client<'static, H, C, TokenKeeper<'static, H, S, C>>,
+    /// The portal's non-sensitive contact property definitions, with when they were read: only
+    /// a cache (an admin's mapped properties are checked against it).
+    property_defs: std::cell::RefCell<Option<(i64, Vec<crate::hubspot::model::PropertyDef>)>>,
 }
 
 impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
@@ -62,7 +65,7 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
         let keeper: &'static TokenKeeper<'static, H, S, C> =
             Box::leak(Box::new(TokenKeeper::new(config, ports.http, ports.store, ports.clock)));
         let client = Client::new(ports.http, ports.clock, keeper, budget);
-        Box::leak(Box::new(App { ports, config, keeper, client }))
+        Box::leak(Box::new(App { ports, config, keeper, client, property_defs: std::cell::RefCell::new(None) }))
     }
 
     /// The sign-in configuration this `App` was built with.
@@ -263,6 +266,34 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
             }
             None => self.ports.browser.set_badge("", false),
         }
+    }
+
+    /// The admin's extra properties that may be read: `(phone properties, card fields)`, each
+    /// checked against the portal's non-sensitive definitions (DESIGN §3: sensitive properties
+    /// never). No extra property configured: no request. Definitions unreadable: none admitted.
+    pub(super) async fn admitted_properties(
+        &self,
+        settings: &crate::settings::Settings,
+    ) -> (Vec<crate::hubspot::properties::PropertyName>, Vec<crate::hubspot::properties::PropertyName>) {
+        use crate::hubspot::properties::{admissible, list_contact_properties, parse_property_defs};
+        if settings.phone_properties.is_empty() && settings.mapped_properties.is_empty() {
+            return (Vec::new(), Vec::new());
+        }
+        let now = self.ports.clock.now_ms();
+        let fresh = self.property_defs.borrow().as_ref().is_some_and(|(at, _)| (0..3_600_000).contains(&(now - at)));
+        if !fresh {
+            let read = self.api(list_contact_properties(), Class::Read).await.and_then(|resp| parse_property_defs(&resp));
+            match read {
+                Ok(defs) => *self.property_defs.borrow_mut() = Some((now, defs)),
+                Err(_) => return (Vec::new(), Vec::new()),
+            }
+        }
+        let defs = self.property_defs.borrow();
+        let defs = defs.as_ref().map(|(_, d)| d.as_slice()).unwrap_or(&[]);
+        let names = |list: &[crate::hubspot::properties::PropertyName]| {
+            admissible(&list.iter().map(|p| p.as_str().to_string()).collect::<Vec<_>>(), defs).0
+        };
+        (names(&settings.phone_properties), names(&settings.mapped_properties))
     }
 
     /// The call outcomes cached for the portal, if any (no request).

@@ -6,7 +6,7 @@ use super::App;
 use crate::settings::Settings;
 use crate::hubspot::budget::Class;
 use crate::hubspot::model::{Contact, Priority};
-use crate::hubspot::properties::dialing_properties;
+use crate::hubspot::properties::{dialing_properties, PropertyName};
 use crate::hubspot::queue::{load_list_queue, load_task_queue, QueueContact, QueueItem};
 use crate::hubspot::{lists, ApiError};
 use crate::ids::{ContactId, ListId, TaskId};
@@ -37,13 +37,16 @@ pub struct ContactView {
 }
 
 impl ContactView {
-    pub fn from_contact(contact: &Contact) -> Self {
+    /// The dialing facts of `contact`; its numbers are phone, mobile and the admin's phone
+    /// properties `phones` (other mapped properties are card fields, not numbers).
+    pub fn from_contact(contact: &Contact, phones: &[PropertyName]) -> Self {
+        let is_phone = |p: &str| p == "phone" || p == "mobilephone" || phones.iter().any(|n| n.as_str() == p);
         ContactView {
             id: contact.id.clone(),
             name: contact.display_name().unwrap_or_else(|| "Unnamed contact".to_string()),
             company: contact.company.clone(),
             title: contact.job_title.clone(),
-            numbers: contact.numbers(),
+            numbers: contact.numbers().into_iter().filter(|(p, raw)| is_phone(p) && !raw.trim().is_empty()).collect(),
             time_zone: contact.time_zone.clone(),
             country: contact.country.clone(),
         }
@@ -92,7 +95,7 @@ pub fn due_horizon_ms(now_ms: i64, utc_offset_ms: i64, days: i64) -> i64 {
     end_of_today_local + days.clamp(0, MAX_HORIZON_DAYS) * DAY_MS - utc_offset_ms
 }
 
-fn entry(item: &QueueItem, hublet: Hublet, portal: &crate::ids::PortalId) -> QueueEntry {
+fn entry(item: &QueueItem, hublet: Hublet, portal: &crate::ids::PortalId, phones: &[PropertyName]) -> QueueEntry {
     let task = item.task.as_ref().map(|t| TaskView {
         id: t.id.clone(),
         subject: t.subject.clone().unwrap_or_else(|| "Call".to_string()),
@@ -101,7 +104,7 @@ fn entry(item: &QueueItem, hublet: Hublet, portal: &crate::ids::PortalId) -> Que
         overdue: item.overdue,
     });
     let (contact, problem) = match &item.contact {
-        QueueContact::Found(c) => (Some(ContactView::from_contact(c)), None),
+        QueueContact::Found(c) => (Some(ContactView::from_contact(c, phones)), None),
         QueueContact::NoContact => (None, Some("This task has no contact to call.".to_string())),
         QueueContact::Unreadable { .. } => {
             (None, Some("This task's contact was deleted or merged in HubSpot.".to_string()))
@@ -141,8 +144,9 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
             }
         }
         let profile = self.profile().await.ok_or_else(|| Failure::new("signed_out", "Sign in with HubSpot to see your call tasks.", false))?;
-        let mut wanted = settings.phone_properties.clone();
-        wanted.extend(settings.mapped_properties.iter().cloned());
+        let (phones, mapped) = self.admitted_properties(&settings).await;
+        let mut wanted = phones.clone();
+        wanted.extend(mapped);
         let properties = dialing_properties(&wanted);
         let loaded = match &source {
             QueueSource::Tasks { due_by_ms } => {
@@ -164,7 +168,7 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
         };
         let view = QueueView {
             source,
-            items: queue.items.iter().map(|i| entry(i, profile.hublet, &profile.portal)).collect(),
+            items: queue.items.iter().map(|i| entry(i, profile.hublet, &profile.portal, &phones)).collect(),
             truncated: queue.truncated,
             fetched_at_ms: now,
         };

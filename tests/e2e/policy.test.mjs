@@ -28,6 +28,8 @@ describe('admin policy', { skip: isRoot ? false : 'writing Chromium policy needs
         portalId: '62515',
         dialScheme: 'callto',
         retentionDays: 400,
+        // One ordinary field and one HubSpot marks sensitive: only the first may be read.
+        mappedProperties: ['lifecyclestage', 'hs_ssn_like'],
       } } },
     }));
     browser = await launchBrowser(stack);
@@ -62,6 +64,21 @@ describe('admin policy', { skip: isRoot ? false : 'writing Chromium policy needs
     assert.deepEqual([byKey.dialScheme.value, byKey.dialScheme.source, byKey.dialScheme.rep_can_change], ['callto', 'admin', false]);
     assert.deepEqual([byKey.retentionDays.value, byKey.retentionDays.source], [180, 'default']);
     await options.close();
+  });
+
+  test('an admin-mapped field shows on the card; a sensitive property is never read', async () => {
+    const { find, textOf } = await import('../harness/a11y.mjs');
+    const page = await browser.context.newPage();
+    await page.goto('https://app.hubspot.com/contacts/62515/record/0-1/201');
+    const text = await textOf(page, await find(page, 'region', 'Spotdial'));
+    assert.match(text, /lifecyclestage: salesqualifiedlead/);
+    assert.ok(!text.includes('078-05-1120'));
+    const reads = (await stack.control('GET', 'requests')).json.filter((r) => r.path.startsWith('/crm/objects/2026-03/contacts'));
+    assert.ok(reads.length > 0);
+    for (const r of reads) assert.ok(!r.query.includes('hs_ssn_like'), `never requested: ${r.path}?${r.query}`);
+    const stored = await (await browser.worker()).evaluate(async () => JSON.stringify([await chrome.storage.local.get(null), await chrome.storage.session.get(null)]));
+    assert.ok(!stored.includes('078-05-1120'));
+    await page.close();
   });
 
   test('a dial uses the admin\'s scheme', async () => {
