@@ -19,14 +19,16 @@ die() { printf 'build.sh: %s\n' "$*" >&2; exit 1; }
 # Installing what is missing. Each step is skipped when its tool is already right.
 # ---------------------------------------------------------------------------------------------
 ensure_system_packages() {
-  if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then return; fi
+  # Chromium and chromedriver run the wasm and end-to-end tests; openssl makes the sandbox's
+  # certificates at run time.
+  if command -v chromium >/dev/null && command -v chromedriver >/dev/null && command -v openssl >/dev/null; then return; fi
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    say "Installing Chromium and chromedriver from Debian"
+    say "Installing Chromium, chromedriver and openssl from Debian"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    apt-get install -y -qq chromium chromium-driver >/dev/null
+    apt-get install -y -qq chromium chromium-driver openssl >/dev/null
   else
-    die "Chromium and chromedriver are missing. Install them, e.g.: sudo apt-get install chromium chromium-driver"
+    die "Chromium, chromedriver or openssl is missing. Install them, e.g.: sudo apt-get install chromium chromium-driver openssl"
   fi
 }
 
