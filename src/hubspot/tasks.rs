@@ -21,14 +21,20 @@ pub const TASK_PROPERTIES: [&str; 6] =
 /// `POST /crm/objects/2026-03/tasks/search`: CALL tasks of `owner`, not completed, due at or
 /// before `due_by_ms`, oldest due first. Values are strings; enum matching is case-sensitive
 /// (§5, §11). `limit` is clamped to 1..=200; `after` is the cursor from the previous page.
+/// The filters every "open call task of this rep" search starts with (§5), plus `last`.
+fn open_call_task_filters(owner: &OwnerId, last: Value) -> Value {
+    json!([
+        { "propertyName": "hs_task_type", "operator": "EQ", "value": "CALL" },
+        { "propertyName": "hs_task_status", "operator": "NEQ", "value": "COMPLETED" },
+        { "propertyName": "hubspot_owner_id", "operator": "EQ", "value": owner.as_str() },
+        last,
+    ])
+}
+
 pub fn search_open_call_tasks(owner: &OwnerId, due_by_ms: i64, limit: u32, after: Option<&str>) -> HttpRequest {
+    let due = json!({ "propertyName": "hs_timestamp", "operator": "LTE", "value": due_by_ms.to_string() });
     let mut body = json!({
-        "filterGroups": [{ "filters": [
-            { "propertyName": "hs_task_type", "operator": "EQ", "value": "CALL" },
-            { "propertyName": "hs_task_status", "operator": "NEQ", "value": "COMPLETED" },
-            { "propertyName": "hubspot_owner_id", "operator": "EQ", "value": owner.as_str() },
-            { "propertyName": "hs_timestamp", "operator": "LTE", "value": due_by_ms.to_string() },
-        ]}],
+        "filterGroups": [{ "filters": open_call_task_filters(owner, due) }],
         // §11: one sort rule, object form (the spec's string form does not match the docs).
         "sorts": [{ "propertyName": "hs_timestamp", "direction": "ASCENDING" }],
         "properties": TASK_PROPERTIES,
@@ -44,13 +50,9 @@ pub fn search_open_call_tasks(owner: &OwnerId, due_by_ms: i64, limit: u32, after
 /// `POST …/tasks/search` for the rep's open CALL tasks on one contact, soonest due first
 /// (§5: the `associations.contact` pseudo-property). One page of 10 is plenty for a card.
 pub fn search_open_call_tasks_for_contact(owner: &OwnerId, contact: &crate::ids::ContactId) -> HttpRequest {
+    let on_contact = json!({ "propertyName": "associations.contact", "operator": "EQ", "value": contact.as_str() });
     let body = json!({
-        "filterGroups": [{ "filters": [
-            { "propertyName": "hs_task_type", "operator": "EQ", "value": "CALL" },
-            { "propertyName": "hs_task_status", "operator": "NEQ", "value": "COMPLETED" },
-            { "propertyName": "hubspot_owner_id", "operator": "EQ", "value": owner.as_str() },
-            { "propertyName": "associations.contact", "operator": "EQ", "value": contact.as_str() },
-        ]}],
+        "filterGroups": [{ "filters": open_call_task_filters(owner, on_contact) }],
         "sorts": [{ "propertyName": "hs_timestamp", "direction": "ASCENDING" }],
         "properties": TASK_PROPERTIES,
         "limit": 10,

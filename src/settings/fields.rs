@@ -136,18 +136,22 @@ pub fn client_id(value: &Value) -> Result<String, PolicyError> {
     Ok(raw.to_string())
 }
 
-/// A HubSpot account id: digits, as text or a number.
-pub fn portal_id(value: &Value) -> Result<PortalId, PolicyError> {
-    const WHAT: &str = "The portal id must be the HubSpot account number (digits only)";
+/// A HubSpot id given as text or a number: its digits, or `what` as the refusal.
+fn digits_id(value: &Value, what: &str) -> Result<String, PolicyError> {
     let raw = match value {
         Value::Number(n) if n.is_u64() => n.to_string(),
         Value::String(s) => s.trim().to_string(),
-        _ => return Err(refuse(WHAT, value)),
+        _ => return Err(refuse(what, value)),
     };
     if !is_digits(&raw) {
-        return Err(refuse(WHAT, value));
+        return Err(refuse(what, value));
     }
-    Ok(PortalId(raw))
+    Ok(raw)
+}
+
+/// A HubSpot account id: digits, as text or a number.
+pub fn portal_id(value: &Value) -> Result<PortalId, PolicyError> {
+    digits_id(value, "The portal id must be the HubSpot account number (digits only)").map(PortalId)
 }
 
 /// Where tokens are exchanged.
@@ -304,16 +308,7 @@ pub fn horizon_days(value: &Value) -> Result<u8, PolicyError> {
 
 /// A HubSpot list id (digits, as text or a number).
 pub fn list_id(value: &Value) -> Result<ListId, PolicyError> {
-    const WHAT: &str = "The queue list id must be a HubSpot list id (digits only)";
-    let raw = match value {
-        Value::Number(n) if n.is_u64() => n.to_string(),
-        Value::String(s) => s.trim().to_string(),
-        _ => return Err(refuse(WHAT, value)),
-    };
-    if !is_digits(&raw) {
-        return Err(refuse(WHAT, value));
-    }
-    Ok(ListId(raw))
+    digits_id(value, "The queue list id must be a HubSpot list id (digits only)").map(ListId)
 }
 
 #[cfg(test)]
