@@ -167,6 +167,24 @@ describe('call and log', () => {
     await page.close();
   });
 
+  test('a malformed or missing HubSpot record gives the card a clear sentence, never a blank panel', async () => {
+    await env.stack.control('POST', 'faults', [
+      { method: 'GET', path: '^/crm/objects/2026-03/contacts/209$', status: 200, times: 1,
+        headers: { 'content-type': 'text/html' }, body: '<html><body>Bad gateway page from a proxy</body></html>' },
+      { method: 'GET', path: '^/crm/objects/2026-03/contacts/210$', status: 404, times: 1,
+        body: { status: 'error', message: 'Object not found.  objectId are usually numeric.', correlationId: '00000000-0000-4000-8000-000000000404', category: 'OBJECT_NOT_FOUND' } },
+    ]);
+    const page = await env.browser.context.newPage();
+    await page.goto(DEMO.contactUrl('209'));
+    const garbled = await findText(page, 'alert', /./);
+    assert.match(garbled.text, /HubSpot/);
+    assert.doesNotMatch(garbled.text, /Bad gateway page|<html>/, 'the raw body is not shown');
+    await page.goto(DEMO.contactUrl('210'));
+    const missing = await findText(page, 'alert', /deleted or merged/);
+    assert.equal(missing.text, 'This record was deleted or merged in HubSpot.');
+    await page.close();
+  });
+
   test('hostile text in contact fields is shown as text and runs nothing', async () => {
     const page = await env.browser.context.newPage();
     const dialogs = [];
