@@ -104,6 +104,12 @@ where
                 report.done += 1;
             }
             Ok(false) => save(store, &check).await?,
+            // HubSpot refuses the look-up or the archive for good (scopes, permissions): there
+            // is nothing more this check can do, and retrying would only cost requests.
+            Err(ApiError::MissingScopes { .. } | ApiError::Forbidden { .. } | ApiError::Validation { .. } | ApiError::Rejected { .. }) => {
+                store.remove(Area::Local, &key(&check.external_id)).await?;
+                report.done += 1;
+            }
             Err(err) => {
                 check.failures = check.failures.saturating_add(1);
                 check.next_at_ms = match &err {
@@ -223,6 +229,20 @@ mod tests {
         let report = run(&http, &store, &clock);
         assert!(report.archived.is_empty(), "never archive when our own call is not visible yet");
         assert_eq!(block_on(next_due_at_ms(&store)).unwrap(), Some(T0 + CONFIRM_AFTER_MS + SETTLE_MS));
+    }
+
+    #[test]
+    fn a_refused_archive_ends_the_check_instead_of_retrying_for_ever() {
+        let (store, clock) = scheduled();
+        let forbidden = r#"{"status":"error","message":"missing scopes","category":"MISSING_SCOPES","context":{"missingScopes":["crm.objects.calls.write"]}}"#;
+        let http = FakeHttp::responding(move |req| match req.method {
+            Method::Post => Ok(response(200, &found(&["9001", "9002"]))),
+            _ => Ok(response(403, forbidden)),
+        });
+        clock.advance(CONFIRM_AFTER_MS);
+        let report = run(&http, &store, &clock);
+        assert_eq!((report.done, report.archived.len()), (1, 0));
+        assert_eq!(block_on(next_due_at_ms(&store)).unwrap(), None);
     }
 
     #[test]
