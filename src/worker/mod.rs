@@ -92,11 +92,11 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
             Request::SignOut => self.sign_out().await,
             Request::Queue { refresh } => match self.queue(refresh).await {
                 Ok(queue) => Response::Queue { queue, paused: self.pause() },
-                Err(failure) => self.failure(failure),
+                Err(error) => Response::Error { error },
             },
             Request::Lists => match self.contact_lists().await {
                 Ok(lists) => Response::Lists { lists },
-                Err(failure) => self.failure(failure),
+                Err(error) => Response::Error { error },
             },
             Request::SetQueueList { list } => self.set_queue_list(list).await,
             Request::Card { url } => self.card(&url).await,
@@ -304,11 +304,6 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
         }
     }
 
-    /// A failure answer; a rate-limit failure also carries the pause.
-    fn failure(&self, failure: Failure) -> Response {
-        Response::Error { error: failure }
-    }
-
     async fn set_queue_list(&self, list: Option<crate::ids::ListId>) -> Response {
         let mut own = match self.ports.store.get(Area::Local, SETTINGS_KEY).await {
             Ok(Some(serde_json::Value::Object(map))) => map,
@@ -324,7 +319,7 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
         let _ = self.ports.store.remove(Area::Session, QUEUE_CACHE_KEY).await;
         match self.queue(true).await {
             Ok(queue) => Response::Queue { queue, paused: self.pause() },
-            Err(failure) => self.failure(failure),
+            Err(error) => Response::Error { error },
         }
     }
 }
