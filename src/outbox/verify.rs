@@ -66,13 +66,12 @@ async fn load_all<S: Store>(store: &S) -> Result<Vec<Check>, StoreError> {
         if !k.starts_with(VERIFY_PREFIX) {
             continue;
         }
-        match store.get(Area::Local, &k).await? {
-            Some(value) => match serde_json::from_value::<Check>(value) {
+        if let Some(value) = store.get(Area::Local, &k).await? {
+            match serde_json::from_value::<Check>(value) {
                 Ok(check) => out.push(check),
                 // An unreadable check guards nothing; it holds no log, so it may go.
                 Err(_) => store.remove(Area::Local, &k).await?,
-            },
-            None => {}
+            }
         }
     }
     out.sort_by_key(|c| c.next_at_ms);
