@@ -337,3 +337,6 @@ pub fn parse_request(value: serde_json::Value) -> Result<Request, String> {
         reason
     })
 }
+
+#[cfg(test)]
+mod tests;
