@@ -29,10 +29,20 @@ describe('tokens', () => {
       const answer = await popup.evaluate(() => chrome.runtime.sendMessage({ kind: 'lists' }));
       assert.equal(answer.kind, 'lists', JSON.stringify(answer));
     }
-    const elapsed = Date.now() - signedInAt;
-    const refreshes = (await tokenRequests()) - exchange;
-    // Refreshed a quarter-lifetime (5 s) before each expiry: every 15 s.
-    assert.equal(refreshes, Math.floor(elapsed / 15000), `${refreshes} refreshes in ${elapsed} ms`);
+    const end = Date.now();
+    const elapsed = end - signedInAt;
+    // Refreshed a quarter-lifetime (5 s) before each expiry, so one refresh per 15 s of use:
+    // each token request (the exchange, then every refresh) follows the one before by 15 s
+    // (plus the alarm's latency), and the last one is less than a refresh interval old.
+    const times = (await log()).filter((r) => r.path === TOKEN_PATH).slice(exchange - 1).map((r) => Date.parse(r.at));
+    const refreshes = times.length - 1;
+    assert.ok(refreshes >= Math.floor(elapsed / 17000) && refreshes <= Math.floor(elapsed / 15000),
+      `${refreshes} refreshes in ${elapsed} ms`);
+    times.slice(1).forEach((t, i) => {
+      const gap = t - times[i];
+      assert.ok(gap >= 14500 && gap <= 17000, `refresh ${i + 1} came ${gap} ms after the token before it`);
+    });
+    assert.ok(end - times[times.length - 1] < 17000, 'no refresh was skipped at the end');
     assert.equal((await log()).filter((r) => r.status === 401).length, 0, 'no request ever met an expired token');
     assert.match(await popup.evaluate(() => document.body.innerText), /Sign out/);
     await env.stack.control('POST', 'config', { accessTokenTtlSeconds: 1800 });
