@@ -20,6 +20,8 @@ static BROWSER: ChromeBrowser = ChromeBrowser;
 thread_local! {
     /// The worker's one `App`, set by `start` (the service worker is single-threaded).
     static APP: Cell<Option<&'static WorkerApp>> = const { Cell::new(None) };
+    /// Set when this Chrome cannot keep storage from content scripts: Spotdial then refuses to run.
+    static UNSUPPORTED: Cell<bool> = const { Cell::new(false) };
     /// One drain guard for the worker's life, shared by every `App` built.
     static DRAIN_GUARD: &'static crate::outbox::DrainGuard = Box::leak(Box::new(crate::outbox::DrainGuard::new()));
 }
@@ -28,10 +30,18 @@ thread_local! {
 /// The worker's `ready` promise waits on this.
 #[wasm_bindgen]
 pub async fn start() -> Result<(), JsValue> {
-    // Content scripts must never read tokens or HubSpot data (DESIGN §2).
+    // Content scripts must never read tokens or HubSpot data (DESIGN §2). A Chrome that cannot
+    // close local storage to them gets no App at all (fail closed), and every answer says why.
     let trusted = to_js(&serde_json::json!({ "accessLevel": "TRUSTED_CONTEXTS" }));
     for area in ["session", "local"] {
-        JsFuture::from(chrome::storage_area(area)?.set_access_level(&trusted)?).await?;
+        let restricted = match chrome::storage_area(area)?.set_access_level(&trusted) {
+            Ok(promise) => JsFuture::from(promise).await.is_ok(),
+            Err(_) => false,
+        };
+        if !restricted {
+            UNSUPPORTED.with(|u| u.set(true));
+            return Ok(());
+        }
     }
     reconfigure().await;
     if let Some(app) = app() {
@@ -67,6 +77,10 @@ fn app() -> Option<&'static WorkerApp> {
 /// Answers one `chrome.runtime.onMessage` message. Always resolves with a response object.
 #[wasm_bindgen]
 pub async fn handle_message(message: JsValue, sender: JsValue) -> JsValue {
+    if UNSUPPORTED.with(Cell::get) {
+        let message = "This version of Chrome cannot keep Spotdial's HubSpot sign-in away from web pages. Update Chrome to use Spotdial.";
+        return to_js(&Response::Error { error: Failure::new("chrome_too_old", message, false) });
+    }
     let Some(app) = app() else {
         return to_js(&Response::Error { error: Failure::new("starting", "Spotdial is still starting.", true) });
     };
