@@ -45,7 +45,8 @@ pub async fn start() -> Result<(), JsValue> {
     }
     reconfigure().await;
     if let Some(app) = app() {
-        app.on_startup().await;
+        app.prepare().await;
+        wasm_bindgen_futures::spawn_local(app.catch_up());
     }
     Ok(())
 }

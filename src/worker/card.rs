@@ -70,6 +70,13 @@ pub struct CardView {
     pub record_url: String,
 }
 
+/// The portal's call outcomes as cached in session storage.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct CachedOutcomes {
+    fetched_at_ms: i64,
+    outcomes: Vec<CallOutcome>,
+}
+
 /// A contact as cached for cards: the dialing facts and mapped fields only (DESIGN §3).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct CachedContact {
@@ -291,20 +298,35 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
     /// endpoint is unavailable), cached for an hour.
     async fn call_outcomes(&self) -> Vec<CallOutcome> {
         let now = self.ports.clock.now_ms();
-        if let Ok(Some(value)) = self.ports.store.get(Area::Session, OUTCOMES_KEY).await {
-            if let (Some(at), Ok(list)) = (value.get("fetched_at_ms").and_then(|v| v.as_i64()), serde_json::from_value::<Vec<CallOutcome>>(value["outcomes"].clone())) {
-                if (0..OUTCOMES_CACHE_MS).contains(&(now - at)) && !list.is_empty() {
-                    return list;
-                }
+        if let Some(cached) = self.stored_outcomes().await {
+            if (0..OUTCOMES_CACHE_MS).contains(&(now - cached.fetched_at_ms)) && !cached.outcomes.is_empty() {
+                return cached.outcomes;
             }
         }
         let fetched = self.api(outcomes::list_outcomes(), Class::Read).await.and_then(|resp| outcomes::parse_outcomes(&resp));
         let found = outcomes::outcomes_or_defaults(fetched);
         if found.source == outcomes::OutcomeSource::Portal {
-            let value = serde_json::json!({ "fetched_at_ms": now, "outcomes": found.outcomes });
-            let _ = self.ports.store.set(Area::Session, OUTCOMES_KEY, value).await;
+            let cached = CachedOutcomes { fetched_at_ms: now, outcomes: found.outcomes.clone() };
+            if let Ok(value) = serde_json::to_value(&cached) {
+                let _ = self.ports.store.set(Area::Session, OUTCOMES_KEY, value).await;
+            }
         }
         found.outcomes
+    }
+
+    async fn stored_outcomes(&self) -> Option<CachedOutcomes> {
+        let value = self.ports.store.get(Area::Session, OUTCOMES_KEY).await.ok()??;
+        serde_json::from_value(value).ok()
+    }
+
+    /// The label of an outcome GUID, for the call history, without a request: the portal's
+    /// cached outcomes (whatever their age), else HubSpot's defaults.
+    pub(super) async fn outcome_label(&self, id: &str) -> Option<String> {
+        let cached = self.stored_outcomes().await.map(|c| c.outcomes).unwrap_or_default();
+        if let Some(hit) = cached.iter().find(|o| o.id == id) {
+            return Some(hit.label.clone());
+        }
+        outcomes::DEFAULT_OUTCOMES.iter().find(|(guid, _)| *guid == id).map(|(_, label)| label.to_string())
     }
 
     /// The rep's soonest open call task on this contact: from the queue cache when it has

@@ -149,10 +149,16 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
         }
     }
 
-    /// The worker started (browser start, install, or a wake-up): migrate stored data, purge
-    /// old call history, re-arm alarms, and send what the outbox holds.
-    pub async fn on_startup(&self) {
+    /// The worker started (browser start, install, or a wake-up): bring stored data to the
+    /// current layout before any handler reads it (one key read when it already is).
+    pub async fn prepare(&self) {
         let _ = crate::privacy::migrate::migrate(self.ports.store).await;
+    }
+
+    /// Start-up work no answer waits for: purge old call history, re-arm alarms, and send what
+    /// the outbox holds. The glue runs it behind the first message, so a wake-up for a card
+    /// never waits on a storage scan or a HubSpot request.
+    pub async fn catch_up(&self) {
         self.purge().await;
         self.schedule_refresh().await;
         self.show_pause();
@@ -172,11 +178,13 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
     pub(super) async fn drain_outbox(&self) -> crate::outbox::DrainReport {
         let report = crate::outbox::drain(self.ports.drain_guard, self.ports.store, &self.client, self.ports.clock).await;
         if !report.settled.is_empty() {
-            let outcomes = self.cached_outcomes().await;
             let now = self.ports.clock.now_ms();
             for settled in &report.settled {
                 let _ = crate::outbox::verify::schedule(self.ports.store, settled.id.as_str(), &settled.call_id, now).await;
-                let label = settled.log.outcome.as_ref().and_then(|id| outcomes.iter().find(|o| &o.id == id)).map(|o| o.label.clone());
+                let label = match &settled.log.outcome {
+                    Some(id) => self.outcome_label(id).await,
+                    None => None,
+                };
                 let entry = crate::privacy::history::HistoryEntry::from_settled(settled, label);
                 let _ = crate::privacy::history::record(self.ports.store, &entry).await;
             }
@@ -294,14 +302,6 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
             admissible(&list.iter().map(|p| p.as_str().to_string()).collect::<Vec<_>>(), defs).0
         };
         (names(&settings.phone_properties), names(&settings.mapped_properties))
-    }
-
-    /// The call outcomes cached for the portal, if any (no request).
-    async fn cached_outcomes(&self) -> Vec<crate::hubspot::model::CallOutcome> {
-        match self.ports.store.get(Area::Session, card::OUTCOMES_KEY).await {
-            Ok(Some(value)) => serde_json::from_value(value["outcomes"].clone()).unwrap_or_default(),
-            _ => Vec::new(),
-        }
     }
 
     async fn set_queue_list(&self, list: Option<crate::ids::ListId>) -> Response {

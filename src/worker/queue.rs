@@ -116,7 +116,7 @@ fn entry(item: &QueueItem, hublet: Hublet, portal: &crate::ids::PortalId, phones
 
 impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
     /// The queue source in force: a list chosen by the admin or the rep, else the rep's tasks.
-    pub(super) async fn queue_source(&self, settings: &Settings, now_ms: i64) -> QueueSource {
+    pub(super) fn queue_source(&self, settings: &Settings, now_ms: i64) -> QueueSource {
         match &settings.queue_source {
             crate::settings::QueueSource::List { id } => QueueSource::List { list: id.clone() },
             crate::settings::QueueSource::Tasks => {
@@ -130,7 +130,7 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
     pub(super) async fn queue(&self, refresh: bool) -> Result<QueueView, Failure> {
         let now = self.ports.clock.now_ms();
         let settings = crate::settings::load(self.ports.store).await;
-        let source = self.queue_source(&settings, now).await;
+        let source = self.queue_source(&settings, now);
         if !refresh {
             if let Some(cached) = self.cached_queue().await {
                 let same_source = match (&cached.source, &source) {
