@@ -1,5 +1,6 @@
 //! The shape rules of the core, checked: outside `src/wasm/` no file names a JS binding crate
-//! (every decision stays testable natively), and shipped code has no `unwrap` (HOUSE-STYLE.md).
+//! (every decision stays testable natively), shipped code has no `unwrap` (HOUSE-STYLE.md),
+//! and nothing shipped writes to the console.
 //! Layer: tests (native).
 
 use std::fs;
@@ -7,6 +8,12 @@ use std::path::Path;
 
 /// JS binding crates, and `regex` (HOUSE-STYLE: no regex for URLs; it would bloat the wasm).
 const JS_CRATES: [&str; 7] = ["wasm_bindgen", "web_sys", "js_sys", "gloo_net", "gloo", "serde_wasm_bindgen", "regex"];
+
+/// Files compiled only for tests (declared `#[cfg(test)]` by their parent module).
+fn test_only(p: &Path) -> bool {
+    p.components().any(|c| c.as_os_str() == "tests")
+        || ["testing.rs", "fakes.rs", "tests.rs", "corpus.rs"].iter().any(|f| p.ends_with(f))
+}
 
 fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
     for entry in fs::read_dir(dir).expect("src is readable").flatten() {
@@ -45,9 +52,6 @@ fn no_unwrap_outside_tests() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut files = Vec::new();
     rust_files(&src, &mut files);
-    let test_only = |p: &Path| {
-        p.components().any(|c| c.as_os_str() == "tests") || ["testing.rs", "fakes.rs", "tests.rs"].iter().any(|f| p.ends_with(f))
-    };
     let mut offenders = Vec::new();
     for file in files.iter().filter(|f| !test_only(f)) {
         let text = fs::read_to_string(file).expect("readable");
@@ -56,6 +60,45 @@ fn no_unwrap_outside_tests() {
             if line.contains(".unwrap()") && !line.trim_start().starts_with("//") {
                 offenders.push(format!("{}:{}", file.display(), n + 1));
             }
+        }
+    }
+    assert!(offenders.is_empty(), "{offenders:#?}");
+}
+
+/// DESIGN §3 / issue 6: no HubSpot data or token in console output. Nothing the extension
+/// ships prints at all: no `println!`/`eprintln!`/`dbg!` in the core or glue, and no
+/// `console.` in the shell's scripts.
+#[test]
+fn nothing_shipped_writes_to_the_console() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    rust_files(&root.join("src"), &mut files);
+    let mut offenders = Vec::new();
+    for file in files.iter().filter(|f| !test_only(f)) {
+        let text = fs::read_to_string(file).expect("readable");
+        let shipped = text.split("#[cfg(test)]").next().unwrap_or("");
+        for needle in ["println!", "eprintln!", "dbg!", "console::log", "console_log"] {
+            if shipped.contains(needle) {
+                offenders.push(format!("{} uses {needle}", file.display()));
+            }
+        }
+    }
+    fn scripts(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in fs::read_dir(dir).expect("extension is readable").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                scripts(&path, out);
+            } else if path.extension().is_some_and(|e| e == "js" || e == "html") {
+                out.push(path);
+            }
+        }
+    }
+    let mut shell = Vec::new();
+    scripts(&root.join("extension"), &mut shell);
+    assert!(shell.len() > 8, "the walk found the shell");
+    for file in shell {
+        if fs::read_to_string(&file).expect("readable").contains("console.") {
+            offenders.push(format!("{} uses console.", file.display()));
         }
     }
     assert!(offenders.is_empty(), "{offenders:#?}");
