@@ -44,6 +44,14 @@ id_newtype! {
     ListId,
 }
 
+/// The HubSpot account and user something was made under (DESIGN §4): a call log, a call in
+/// progress, a duplicate check or a history entry is sent or shown only under the same pair.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Account {
+    pub portal: PortalId,
+    pub user: UserId,
+}
+
 /// True for a non-empty string of ASCII digits of a sane length.
 pub fn is_digits(text: &str) -> bool {
     !text.is_empty() && text.len() <= 20 && text.bytes().all(|b| b.is_ascii_digit())

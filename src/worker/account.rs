@@ -56,6 +56,13 @@ pub struct StatusView {
     pub unsent_logs: usize,
 }
 
+impl Profile {
+    /// The portal and user this rep is signed in as; `None` when HubSpot named no user.
+    pub fn account(&self) -> Option<crate::ids::Account> {
+        Some(crate::ids::Account { portal: self.portal.clone(), user: self.user_id.clone()? })
+    }
+}
+
 impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
     pub(super) async fn status(&self) -> StatusView {
         let auth = match self.keeper.state().await {
