@@ -2,7 +2,7 @@
 //! request enum, one response enum, and the `allowed` table that says which sender may ask
 //! what, failing closed. Layer: core (pure).
 
-use crate::ids::ContactId;
+use crate::ids::{ContactId, PortalId};
 use crate::page::{classify, Hublet, Page};
 use serde::{Deserialize, Serialize};
 
@@ -167,6 +167,47 @@ pub fn allowed(request: &Request, origin: Origin) -> bool {
         | Request::Inventory
         | Request::FindContacts { .. }
         | Request::History => matches!(origin, ExtensionPage),
+    }
+}
+
+/// Checks the ids a request carries before anything acts on them: HubSpot's record ids are
+/// digits, a call's id is the client-made external id. Anything else is refused with a reason.
+pub fn validate(request: &Request) -> Result<(), Failure> {
+    let bad = |what: &str| Err(Failure::new("bad_request", ["That ", what, " is not valid."].concat(), false));
+    match request {
+        Request::Dial { contact, .. } | Request::ForgetContact { contact } if !contact.is_numeric() => bad("contact id"),
+        Request::LogCall { complete_task: Some(task), .. } if !task.is_numeric() => bad("task id"),
+        Request::LogCall { call, .. } | Request::RetryLog { id: call } if !crate::outbox::entry::valid_external_id(call) => {
+            bad("call id")
+        }
+        Request::SetQueueList { list: Some(list) } if !list.is_numeric() => bad("list id"),
+        _ => Ok(()),
+    }
+}
+
+/// The contact record a content script's page shows, from the sender's own URL.
+pub fn sender_page(sender: &Sender) -> Option<(Hublet, PortalId, ContactId)> {
+    match classify(sender.url.as_deref()?) {
+        Page::Contact { hublet, portal, contact } => Some((hublet, portal, contact)),
+        _ => None,
+    }
+}
+
+/// Binds a content script's request to the page it came from (DESIGN §5): a card is always the
+/// card of the sender's own URL, whatever the message says, and a dial or a prospect deletion
+/// may name only the contact that page shows. Extension pages' requests pass unchanged.
+pub fn bind_to_sender(request: Request, origin: Origin, sender: &Sender) -> Result<Request, Failure> {
+    if origin != Origin::HubSpotTopFrame {
+        return Ok(request);
+    }
+    let not_this_page = || Failure::new("not_this_page", "Spotdial acts only on the contact shown on this page.", false);
+    match request {
+        Request::Card { .. } => Ok(Request::Card { url: sender.url.clone().unwrap_or_default() }),
+        Request::Dial { ref contact, .. } | Request::ForgetContact { ref contact } => match sender_page(sender) {
+            Some((_, _, shown)) if &shown == contact => Ok(request),
+            _ => Err(not_this_page()),
+        },
+        other => Ok(other),
     }
 }
 

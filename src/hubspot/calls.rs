@@ -140,7 +140,9 @@ pub fn parse_call_search_all(resp: &HttpResponse, external_id: &str) -> Result<V
 /// `DELETE /crm/objects/2026-03/calls/{id}`: archives a call (it goes to HubSpot's recycle bin,
 /// §6). Used only on a duplicate of a call the outbox already holds.
 pub fn archive_call(id: &CallId) -> HttpRequest {
-    HttpRequest::new(Method::Delete, version::objects_url("calls", &["/", id.as_str()].concat()))
+    // HubSpot's ids are digits, but this one comes from a search answer: encoded like every
+    // other path segment, so a hostile id cannot reach another path.
+    HttpRequest::new(Method::Delete, version::objects_url("calls", &["/", &crate::ports::percent_encode(id.as_str())].concat()))
 }
 
 fn iso_utc(ms: i64) -> String {
@@ -168,6 +170,14 @@ fn notes_html(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_archived_id_stays_one_path_segment() {
+        let plain = archive_call(&CallId::new("9001"));
+        assert!(plain.url.ends_with("/crm/objects/2026-03/calls/9001"), "{}", plain.url);
+        let hostile = archive_call(&CallId::new("1/../../contacts/5?x=1#"));
+        assert!(hostile.url.ends_with("/calls/1%2F..%2F..%2Fcontacts%2F5%3Fx%3D1%23"), "{}", hostile.url);
+    }
 
     fn log() -> CallLog {
         CallLog {

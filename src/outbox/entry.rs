@@ -255,6 +255,7 @@ pub async fn enqueue<S: Store, C: Clock>(store: &S, clock: &C, new: NewEntry) ->
     Ok(id)
 }
 
-fn valid_external_id(id: &str) -> bool {
+/// An external id as Spotdial makes them: 1 to 100 ASCII letters, digits, `-` or `_`.
+pub fn valid_external_id(id: &str) -> bool {
     !id.is_empty() && id.len() <= MAX_ID_LEN && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }

@@ -30,10 +30,14 @@ thread_local! {
 /// The worker's `ready` promise waits on this.
 #[wasm_bindgen]
 pub async fn start() -> Result<(), JsValue> {
-    // Content scripts must never read tokens or HubSpot data (DESIGN §2). A Chrome that cannot
-    // close local storage to them gets no App at all (fail closed), and every answer says why.
+    // Content scripts must never read tokens, HubSpot data or an admin's policy (DESIGN §5):
+    // in direct mode managed storage holds the client secret. A Chrome that cannot close every
+    // area to them gets no App at all (fail closed), and every answer says why. `managed`
+    // gained setAccessLevel last, in chromium/src d933fca ("Enable setAccessLevel() for managed
+    // storage area", refs/heads/main@{#1487140}, first in Chrome 140): hence the manifest's
+    // `minimum_chrome_version` of 140.
     let trusted = to_js(&serde_json::json!({ "accessLevel": "TRUSTED_CONTEXTS" }));
-    for area in ["session", "local"] {
+    for area in ["session", "local", "managed"] {
         let restricted = match chrome::storage_area(area)?.set_access_level(&trusted) {
             Ok(promise) => JsFuture::from(promise).await.is_ok(),
             Err(_) => false,

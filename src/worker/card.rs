@@ -353,7 +353,14 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
 
     /// "Log call": the log goes into the durable outbox before any request, then the outbox
     /// drains. The answer says whether HubSpot has it yet, and offers the next task.
-    pub(super) async fn log_call(&self, call: &str, outcome: Option<String>, notes: String, complete_task: Option<TaskId>) -> Response {
+    pub(super) async fn log_call(
+        &self,
+        call: &str,
+        outcome: Option<String>,
+        notes: String,
+        complete_task: Option<TaskId>,
+        on_page: Option<&ContactId>,
+    ) -> Response {
         if notes.chars().count() > MAX_NOTES_CHARS {
             return error("notes_too_long", format!("Notes can be at most {MAX_NOTES_CHARS} characters."), false);
         }
@@ -374,6 +381,10 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
                 };
             }
         };
+        // From a page, only the call of the contact that page shows.
+        if on_page.is_some_and(|shown| shown != &active.contact) {
+            return error("not_this_page", "Spotdial acts only on the contact shown on this page.", false);
+        }
         let outcomes = self.call_outcomes().await;
         if let Some(id) = &outcome {
             if !outcomes.iter().any(|o| &o.id == id) {

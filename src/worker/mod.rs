@@ -11,7 +11,7 @@ use crate::auth::{AuthConfig, TokenKeeper};
 use crate::hubspot::budget::{Class, RateBudget};
 use crate::hubspot::session::Client;
 use crate::hubspot::ApiError;
-use crate::message::{allowed, answer_local, origin_of, Failure, Request, Response, Sender};
+use crate::message::{allowed, answer_local, bind_to_sender, origin_of, sender_page, validate, Failure, Origin, Request, Response, Sender};
 use crate::ports::{Area, Browser, Clock, Http, HttpRequest, HttpResponse, Store};
 
 pub use account::{AuthView, PauseView, Profile, StatusView, PROFILE_KEY};
@@ -83,6 +83,19 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
         if !allowed(&request, origin) {
             return error("forbidden", "This sender may not make that request.", false);
         }
+        if let Err(error) = validate(&request) {
+            return Response::Error { error };
+        }
+        let request = match bind_to_sender(request, origin, sender) {
+            Ok(request) => request,
+            Err(error) => return Response::Error { error },
+        };
+        // A content script acts only in the HubSpot account Spotdial is signed in to.
+        if origin == Origin::HubSpotTopFrame && !matches!(request, Request::Card { .. } | Request::Ping) {
+            if let Err(error) = self.same_portal_as_page(sender).await {
+                return Response::Error { error };
+            }
+        }
         if let Some(response) = answer_local(&request) {
             return response;
         }
@@ -102,7 +115,8 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
             Request::Card { url } => self.card(&url).await,
             Request::Dial { contact, number } => self.dial(&contact, &number).await,
             Request::LogCall { call, outcome, notes, complete_task } => {
-                self.log_call(&call, outcome, notes, complete_task).await
+                let on_page = sender_page(sender).map(|(_, _, contact)| contact).filter(|_| origin == Origin::HubSpotTopFrame);
+                self.log_call(&call, outcome, notes, complete_task, on_page.as_ref()).await
             }
             Request::ForgetContact { contact } => self.forget(&contact).await,
             Request::Outbox => self.outbox_view().await,
@@ -130,6 +144,22 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
                 Err(e) => error("storage", e.0, true),
             },
             Request::Ping => error("unsupported", "Not supported.", false),
+        }
+    }
+
+    /// A content script's page must be in the portal Spotdial is signed in to: contact and
+    /// task ids are per portal, so the same id elsewhere is another person's record.
+    async fn same_portal_as_page(&self, sender: &Sender) -> Result<(), Failure> {
+        let Some((_, portal, _)) = sender_page(sender) else {
+            return Err(Failure::new("not_this_page", "Spotdial acts only on the contact shown on this page.", false));
+        };
+        match self.profile().await {
+            Some(profile) if profile.portal != portal => Err(Failure::new(
+                "other_portal",
+                format!("This record is in HubSpot account {portal}; Spotdial is signed in to {}.", profile.portal),
+                false,
+            )),
+            _ => Ok(()),
         }
     }
 

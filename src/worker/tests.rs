@@ -156,3 +156,70 @@ fn a_log_for_a_call_never_dialed_is_refused() {
     assert_eq!(answer["error"]["code"], "unknown_call");
     assert_eq!(world.http.count(), 0);
 }
+
+fn on_page(url: &str) -> Sender {
+    Sender { url: Some(url.into()), ..content_script() }
+}
+
+#[test]
+fn a_card_is_always_for_the_senders_own_page_whatever_the_message_says() {
+    let world = signed_in_world();
+    let card = ask(&world, Request::Card { url: "https://app.hubspot.com/contacts/62515/record/0-1/999".into() }, &content_script());
+    assert_eq!((card["contact"].as_str(), card["card"]["name"].as_str()), (Some("201"), Some("Ana Alvarez")));
+    let sent = world.http.sent.borrow().clone();
+    assert!(sent.iter().all(|r| !r.url.contains("/contacts/999")), "contact 999 was never read");
+}
+
+#[test]
+fn a_page_acts_only_on_its_own_contact_and_portal() {
+    let world = signed_in_world();
+    let contact = crate::ids::ContactId::new;
+    // Another contact than the page shows: refused before any request.
+    let dial = ask(&world, Request::Dial { contact: contact("202"), number: "(415) 555-0132".into() }, &content_script());
+    assert_eq!(dial["error"]["code"], "not_this_page");
+    let forget = ask(&world, Request::ForgetContact { contact: contact("202") }, &content_script());
+    assert_eq!(forget["error"]["code"], "not_this_page");
+    // The same contact id on a record of another HubSpot account is another person.
+    let elsewhere = on_page("https://app-eu1.hubspot.com/contacts/26500001/record/0-1/201");
+    let dial = ask(&world, Request::Dial { contact: contact("201"), number: "(415) 555-0132".into() }, &elsewhere);
+    assert_eq!(dial["error"]["code"], "other_portal");
+    assert_eq!(world.http.count(), 0, "nothing reached HubSpot");
+    // The options page may delete any prospect's data: it shows no page of HubSpot's.
+    let options = Sender { id: Some(OWN.into()), url: Some(format!("chrome-extension://{OWN}/options/options.html")), from_tab: true, frame_id: Some(0) };
+    assert_eq!(ask(&world, Request::ForgetContact { contact: contact("202") }, &options)["kind"], "forgotten");
+}
+
+#[test]
+fn a_call_is_logged_only_from_its_own_contacts_page() {
+    let world = signed_in_world();
+    let dial = ask(&world, Request::Dial { contact: crate::ids::ContactId::new("201"), number: "(415) 555-0132".into() }, &content_script());
+    let call = dial["call"].as_str().expect("a call id").to_string();
+    let other_page = on_page("https://app.hubspot.com/contacts/62515/record/0-1/202");
+    let log = Request::LogCall { call, outcome: None, notes: "x".into(), complete_task: None };
+    assert_eq!(ask(&world, log.clone(), &other_page)["error"]["code"], "not_this_page");
+    let creates = || world.http.count_where(|r| r.method == Method::Post && r.url.ends_with("/crm/objects/2026-03/calls"));
+    assert_eq!(creates(), 0);
+    assert_eq!(ask(&world, log, &content_script())["state"], "logged");
+    assert_eq!(creates(), 1);
+}
+
+#[test]
+fn ids_that_are_not_hubspots_shape_are_refused_before_anything_acts() {
+    let world = signed_in_world();
+    let hostile = ["201/../../owners", "", "20 1", "٢٠١", "1e3"];
+    for id in hostile {
+        let url = ["https://app.hubspot.com/contacts/62515/record/0-1/", id].concat();
+        let answer = ask(&world, Request::Dial { contact: crate::ids::ContactId::new(id), number: "1".into() }, &on_page(&url));
+        assert_eq!(answer["error"]["code"], "bad_request", "{id:?}: {answer}");
+    }
+    let task = Request::LogCall {
+        call: "spotdial-00".into(),
+        outcome: None,
+        notes: String::new(),
+        complete_task: Some(crate::ids::TaskId::new("70002?archived=true")),
+    };
+    assert_eq!(ask(&world, task, &content_script())["error"]["code"], "bad_request");
+    let call = Request::LogCall { call: "../spotdial".into(), outcome: None, notes: String::new(), complete_task: None };
+    assert_eq!(ask(&world, call, &content_script())["error"]["code"], "bad_request");
+    assert_eq!(world.http.count(), 0);
+}
