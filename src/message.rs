@@ -45,6 +45,8 @@ pub enum Request {
     Outbox,
     /// Try an unsent call log again now.
     RetryLog { id: String },
+    /// Delete an unsent call log that waits for another HubSpot account (the rep's choice).
+    DeleteLog { id: String },
     /// The settings in force, where each came from, and the problems with admin policy.
     Settings,
     /// Save the rep's own settings (only the fields a rep may set, where no admin set them).
@@ -162,6 +164,7 @@ pub fn allowed(request: &Request, origin: Origin) -> bool {
         | Request::SetQueueList { .. }
         | Request::Outbox
         | Request::RetryLog { .. }
+        | Request::DeleteLog { .. }
         | Request::Settings
         | Request::SaveSettings { .. }
         | Request::Inventory
@@ -177,7 +180,9 @@ pub fn validate(request: &Request) -> Result<(), Failure> {
     match request {
         Request::Dial { contact, .. } | Request::ForgetContact { contact } if !contact.is_numeric() => bad("contact id"),
         Request::LogCall { complete_task: Some(task), .. } if !task.is_numeric() => bad("task id"),
-        Request::LogCall { call, .. } | Request::RetryLog { id: call } if !crate::outbox::entry::valid_external_id(call) => {
+        Request::LogCall { call, .. } | Request::RetryLog { id: call } | Request::DeleteLog { id: call }
+            if !crate::outbox::entry::valid_external_id(call) =>
+        {
             bad("call id")
         }
         Request::SetQueueList { list: Some(list) } if !list.is_numeric() => bad("list id"),
@@ -259,6 +264,7 @@ mod tests {
             (Request::ForgetContact { contact: ContactId::new("7") }, json!({"kind": "forget_contact", "contact": "7"})),
             (Request::Outbox, json!({"kind": "outbox"})),
             (Request::RetryLog { id: "spotdial-1".into() }, json!({"kind": "retry_log", "id": "spotdial-1"})),
+            (Request::DeleteLog { id: "spotdial-1".into() }, json!({"kind": "delete_log", "id": "spotdial-1"})),
             (Request::Settings, json!({"kind": "settings"})),
             (
                 Request::SaveSettings { values: json!({"dialScheme": "sip"}) },
@@ -344,6 +350,8 @@ mod tests {
             (Request::SignOut, HubSpotTopFrame, false),
             (Request::Queue { refresh: false }, HubSpotTopFrame, false),
             (Request::Outbox, ExtensionPage, true),
+            (Request::DeleteLog { id: "spotdial-1".into() }, ExtensionPage, true),
+            (Request::DeleteLog { id: "spotdial-1".into() }, HubSpotTopFrame, false),
             (Request::Outbox, Untrusted, false),
             (Request::Settings, HubSpotTopFrame, false),
             (Request::SaveSettings { values: serde_json::Value::Null }, HubSpotTopFrame, false),

@@ -184,13 +184,26 @@ pub trait Browser {
     /// `chrome.identity.launchWebAuthFlow({url, interactive: true})`: the URL HubSpot
     /// redirected to, or why the window closed without one.
     async fn launch_web_auth_flow(&self, url: &str) -> Result<String, String>;
-    /// Cryptographically strong random bytes (`crypto.getRandomValues`).
-    fn fill_random(&self, buffer: &mut [u8]);
+    /// Cryptographically strong random bytes (`crypto.getRandomValues`), or why there are
+    /// none. Callers use `random_bytes`, which also refuses an all-zero draw.
+    fn fill_random(&self, buffer: &mut [u8]) -> Result<(), String>;
     /// Schedules the named alarm at an absolute time (replacing an earlier one of that name).
     fn set_alarm(&self, name: &str, at_ms: i64);
     fn clear_alarm(&self, name: &str);
     /// The toolbar badge: short text (empty clears it) and whether it signals trouble.
     fn set_badge(&self, text: &str, trouble: bool);
+}
+
+/// Fills `buffer` from the browser's random source, refusing a failed draw and one that came
+/// back all zeros (a source that silently did nothing: 2^-128 for 16 real bytes). OAuth
+/// `state`, the PKCE verifier and call ids are only as good as these bytes.
+pub fn random_bytes<B: Browser>(browser: &B, buffer: &mut [u8]) -> Result<(), String> {
+    buffer.fill(0);
+    browser.fill_random(buffer)?;
+    if buffer.len() >= 16 && buffer.iter().all(|b| *b == 0) {
+        return Err("the random source returned only zeros".into());
+    }
+    Ok(())
 }
 
 /// Percent-encodes form fields (`application/x-www-form-urlencoded`, spaces as `%20`,

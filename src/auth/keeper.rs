@@ -72,6 +72,12 @@ pub enum ConnectError {
     Storage {
         reason: String,
     },
+    /// The grant is for another HubSpot account than the admin pinned; it was revoked and
+    /// nothing of it kept.
+    WrongPortal {
+        got: PortalId,
+        pinned: PortalId,
+    },
 }
 
 impl From<StoreError> for ConnectError {
@@ -92,6 +98,11 @@ impl fmt::Display for ConnectError {
                 f,
                 "HubSpot did not grant every permission Spotdial needs (missing: {}). Ask your admin.",
                 missing.join(", ")
+            ),
+            ConnectError::WrongPortal { got, pinned } => write!(
+                f,
+                "You chose HubSpot account {got}, but your admin set Spotdial up for account {pinned}. \
+                 Spotdial did not keep that sign-in; sign in again and choose account {pinned}."
             ),
             ConnectError::Auth(AuthFailure::SignedOut) => f.write_str("You are signed out."),
             ConnectError::Auth(AuthFailure::NeedsReconnect { reason }) => {
@@ -373,6 +384,14 @@ impl<'a, H: Http + 'a, S: Store + 'a, C: Clock + 'a> TokenKeeper<'a, H, S, C> {
             Err(error) => Err(transport_error(&error)),
         }
         .map_err(ConnectError::Token)?;
+        if let Some(pinned) = ports.config.pinned_portal.as_ref().filter(|pinned| **pinned != grant.hub_id) {
+            // HubSpot's account chooser can still hand out a grant for another account: it is
+            // revoked (best effort) and never stored.
+            if let Some(refresh) = &grant.refresh {
+                let _ = ports.http.send(&revoke_request(ports.config, refresh)).await;
+            }
+            return Err(ConnectError::WrongPortal { got: grant.hub_id.clone(), pinned: pinned.clone() });
+        }
         // From here on a refresh of the previous session must not write.
         self.new_epoch();
         let missing = grant.missing_scopes();
@@ -657,6 +676,30 @@ mod tests {
                 "{key}"
             );
         }
+    }
+
+    #[test]
+    fn a_grant_for_another_portal_than_the_pinned_one_is_revoked_and_never_stored() {
+        let store = FakeStore::default();
+        let clock = FakeClock::at(T0);
+        // The grant is for hub 1234567; the admin pinned 62515.
+        let http = FakeHttp::scripted(vec![Ok(token_answer("at-1", Some("rt-1"), 1800)), Ok(ok("{}"))]);
+        let config = config().with_pinned_portal(PortalId::new("62515"));
+        let keeper = TokenKeeper::new(&config, &http, &store, &clock);
+        let url = block_on(keeper.begin_sign_in(REDIRECT, &[7; 64])).expect("sign-in starts");
+        assert!(url.starts_with("https://app.hubspot.com/oauth/62515/authorize?"), "{url}");
+        let pending: PendingSignIn =
+            serde_json::from_value(store.value(Area::Session, PENDING_KEY).expect("pending")).expect("parses");
+        let returned = format!("{REDIRECT}?code=na1-code&state={}", pending.state);
+        let refused = block_on(keeper.finish_sign_in(&returned)).expect_err("refused");
+        assert_eq!(refused, ConnectError::WrongPortal { got: PortalId::new("1234567"), pinned: PortalId::new("62515") });
+        assert!(refused.to_string().contains("You chose HubSpot account 1234567, but your admin set Spotdial up for account 62515."));
+        let requests = http.requests.borrow();
+        assert_eq!(requests.len(), 2, "the exchange, then the revocation");
+        assert_eq!(requests[1].url, "https://broker.example/v1/revoke");
+        assert!(requests[1].body.as_deref().unwrap_or("").contains("token=rt-1"));
+        assert!(store.dump().iter().all(|(_, _, v)| !v.contains("at-1") && !v.contains("rt-1")), "nothing of the grant kept");
+        assert_eq!(block_on(keeper.state()), Ok(AuthState::SignedOut));
     }
 
     #[test]

@@ -10,7 +10,7 @@ use super::timing::{
     SETTLE_MS, SIGN_IN_RECHECK_MS,
 };
 use crate::hubspot::{calls, tasks, ApiError, CallLog, Class, Client};
-use crate::ids::{CallId, TaskId};
+use crate::ids::{Account, CallId, TaskId};
 use crate::ports::{AuthFailure, Clock, Http, Store, StoreError, TokenSource};
 use serde::{Deserialize, Serialize};
 use std::cell::Cell;
@@ -71,6 +71,8 @@ pub enum TaskResult {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Settled {
     pub id: EntryId,
+    /// The account the call was logged under (its verify check and history entry keep it).
+    pub account: Option<Account>,
     pub log: CallLog,
     pub call_id: CallId,
     pub contact_name: String,
@@ -103,10 +105,17 @@ enum Flow {
     Stop { hold: Hold, until_ms: i64 },
 }
 
-/// Processes every due entry, oldest first, one request at a time, and loops until none is
+/// Processes every due entry of `account` (the portal and user signed in now; `None` sends
+/// nothing), oldest first, one request at a time, and loops until none is
 /// due (sleeping in place through short waits, within `DRAIN_SLEEP_BUDGET_MS`). Afterwards the
 /// caller sets the alarm to `next_wake_at_ms` and records `settled` in the call history.
-pub async fn drain<S, H, C, T>(guard: &DrainGuard, store: &S, client: &Client<'_, H, C, T>, clock: &C) -> DrainReport
+pub async fn drain<S, H, C, T>(
+    guard: &DrainGuard,
+    store: &S,
+    client: &Client<'_, H, C, T>,
+    clock: &C,
+    account: Option<&Account>,
+) -> DrainReport
 where
     S: Store,
     H: Http,
@@ -127,6 +136,8 @@ where
             }
         };
         report.unreadable = unreadable;
+        // Another account's logs are not this drain's: they wait for their own sign-in.
+        let entries: Vec<Entry> = entries.into_iter().filter(|e| e.belongs_to(account)).collect();
         let now = clock.now_ms();
         let due: Vec<EntryId> = entries.iter().filter(|e| e.is_due(now)).map(Entry::id).collect();
         if due.is_empty() {
@@ -148,7 +159,7 @@ where
             match step(&id, store, client, clock, &mut report).await {
                 Ok(Flow::Next) => {}
                 Ok(Flow::Stop { hold, until_ms }) => {
-                    if let Err(error) = hold_others(store, &id, &hold, until_ms, clock.now_ms()).await {
+                    if let Err(error) = hold_others(store, &id, &hold, until_ms, clock.now_ms(), account).await {
                         report.store_error = Some(error);
                     }
                     report.stopped = Some(hold);
@@ -392,6 +403,7 @@ async fn settle<S: Store>(
     remove(store, &id).await?;
     report.settled.push(Settled {
         id,
+        account: e.account,
         log: e.log,
         call_id,
         contact_name: e.contact_name,
@@ -410,10 +422,11 @@ async fn hold_others<S: Store>(
     hold: &Hold,
     until_ms: i64,
     now: i64,
+    account: Option<&Account>,
 ) -> Result<(), StoreError> {
     let (entries, _) = load_all(store).await?;
     for mut e in entries {
-        if e.is_active() && &e.id() != except && e.next_attempt_at_ms < until_ms {
+        if e.belongs_to(account) && e.is_active() && &e.id() != except && e.next_attempt_at_ms < until_ms {
             e.hold = Some(hold.clone());
             e.next_attempt_at_ms = until_ms;
             save(store, &mut e, now).await?;

@@ -4,7 +4,7 @@
 //! Layer: core (pure; storage only through the `Store` port).
 
 use crate::hubspot::CallLog;
-use crate::ids::{CallId, ContactId, TaskId};
+use crate::ids::{Account, CallId, ContactId, TaskId};
 use crate::ports::{Area, Clock, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -12,8 +12,10 @@ use serde_json::Value;
 /// Every outbox key starts with this. The version moves (with a `migrate` step) when the
 /// stored shape changes incompatibly.
 pub const KEY_PREFIX: &str = "outbox:v1:";
-/// The `schema` number written into every entry of this version.
-pub const SCHEMA: u32 = 1;
+/// The `schema` number written into every entry of this version. Schema 2 added `account`;
+/// a schema-1 entry reads with no account and is held (never sent to an account it may not
+/// belong to) until the rep deletes it.
+pub const SCHEMA: u32 = 2;
 /// External ids are at most this long (they are also HubSpot property values and keys).
 const MAX_ID_LEN: usize = 100;
 
@@ -56,9 +58,11 @@ pub fn external_id_from_random(bytes: &[u8; 16]) -> String {
 }
 
 /// What the caller hands to `enqueue`: the log (its `external_id` already made), the task the
-/// call came from, and the contact's display name for the popup.
+/// call came from, the contact's display name for the popup, and the HubSpot account and user
+/// the call was made under (the only ones it is ever sent under).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewEntry {
+    pub account: Account,
     pub log: CallLog,
     pub task: Option<TaskId>,
     pub contact_name: String,
@@ -103,6 +107,10 @@ pub enum Hold {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {
     pub schema: u32,
+    /// The portal and user the call was made under; `None` for an entry written before
+    /// Spotdial recorded it (held, never sent).
+    #[serde(default)]
+    pub account: Option<Account>,
     pub log: CallLog,
     pub task: Option<TaskId>,
     pub contact_name: String,
@@ -126,6 +134,12 @@ impl Entry {
 
     pub fn contact(&self) -> &ContactId {
         &self.log.contact
+    }
+
+    /// Only under the account it was made under (DESIGN §4): contact and task ids are per
+    /// portal, and the log carries its rep's owner id and notes.
+    pub fn belongs_to(&self, account: Option<&Account>) -> bool {
+        account.is_some() && self.account.as_ref() == account
     }
 
     /// Failed entries wait for the rep; every other one is the drain's business.
@@ -163,8 +177,10 @@ pub struct Unreadable {
 /// converts older shapes here, step by step, and keeps a clear error for what it cannot read.
 pub fn migrate(stored: &Value) -> Result<Entry, String> {
     match stored.get("schema").and_then(Value::as_u64) {
-        Some(1) => serde_json::from_value::<Entry>(stored.clone())
-            .map_err(|e| ["not a readable v1 outbox entry: ", &e.to_string()].concat()),
+        // Schema 1 had no `account`: it reads as `None`, and is written back as schema 2.
+        Some(n @ 1..=2) => serde_json::from_value::<Entry>(stored.clone())
+            .map(|entry| Entry { schema: SCHEMA, account: if n == 1 { None } else { entry.account.clone() }, ..entry })
+            .map_err(|e| ["not a readable outbox entry: ", &e.to_string()].concat()),
         Some(n) if n > SCHEMA as u64 => Err([
             "written by a newer version of Spotdial (schema ",
             &n.to_string(),
@@ -239,6 +255,7 @@ pub async fn enqueue<S: Store, C: Clock>(store: &S, clock: &C, new: NewEntry) ->
     let now = clock.now_ms();
     let mut entry = Entry {
         schema: SCHEMA,
+        account: Some(new.account),
         log: new.log,
         task: new.task,
         contact_name: new.contact_name,

@@ -17,7 +17,7 @@ pub use entry::{
     enqueue, external_id_from_random, migrate, Entry, EntryId, Hold, NewEntry, State, Unreadable, KEY_PREFIX, SCHEMA,
 };
 pub use timing::{backoff_ms, CONFIRM_AFTER_MS, SETTLE_MS};
-pub use view::{count_unsent, entries_for_contact, list, next_wake_at_ms, EntryView, Status};
+pub use view::{count_unsent, delete_held, entries_for_contact, list, next_wake_at_ms, EntryView, Status};
 
 #[cfg(test)]
 mod tests;

@@ -9,7 +9,7 @@
 
 use super::timing::{backoff_ms, CONFIRM_AFTER_MS, SETTLE_MS};
 use crate::hubspot::{calls, ApiError, Class, Client};
-use crate::ids::CallId;
+use crate::ids::{Account, CallId};
 use crate::ports::{Area, Clock, Http, Store, StoreError, TokenSource};
 use serde::{Deserialize, Serialize};
 
@@ -21,6 +21,10 @@ pub const MAX_CHECKS: u8 = 6;
 /// One pending check.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Check {
+    /// The account the call was logged under: the look-up runs only under it. A check without
+    /// one (written before checks recorded it) is dropped when read: it holds no log.
+    #[serde(default)]
+    pub account: Option<Account>,
     pub external_id: String,
     /// The call the outbox holds as the log; every other call with the external id goes.
     pub call_id: CallId,
@@ -47,8 +51,15 @@ fn key(external_id: &str) -> String {
 }
 
 /// Schedules the check of a call just logged.
-pub async fn schedule<S: Store>(store: &S, external_id: &str, call_id: &CallId, now_ms: i64) -> Result<(), StoreError> {
+pub async fn schedule<S: Store>(
+    store: &S,
+    account: &Account,
+    external_id: &str,
+    call_id: &CallId,
+    now_ms: i64,
+) -> Result<(), StoreError> {
     let check = Check {
+        account: Some(account.clone()),
         external_id: external_id.to_string(),
         call_id: call_id.clone(),
         since_ms: now_ms,
@@ -68,9 +79,10 @@ async fn load_all<S: Store>(store: &S) -> Result<Vec<Check>, StoreError> {
         }
         if let Some(value) = store.get(Area::Local, &k).await? {
             match serde_json::from_value::<Check>(value) {
-                Ok(check) => out.push(check),
-                // An unreadable check guards nothing; it holds no log, so it may go.
-                Err(_) => store.remove(Area::Local, &k).await?,
+                Ok(check) if check.account.is_some() => out.push(check),
+                // An unreadable check, or one that cannot say which account to look in,
+                // guards nothing safely; it holds no log, so it may go.
+                _ => store.remove(Area::Local, &k).await?,
             }
         }
     }
@@ -78,13 +90,18 @@ async fn load_all<S: Store>(store: &S) -> Result<Vec<Check>, StoreError> {
     Ok(out)
 }
 
-/// When the next check is due, if any.
-pub async fn next_due_at_ms<S: Store>(store: &S) -> Result<Option<i64>, StoreError> {
-    Ok(load_all(store).await?.iter().map(|c| c.next_at_ms).min())
+/// When the next check of `account` is due, if any.
+pub async fn next_due_at_ms<S: Store>(store: &S, account: Option<&Account>) -> Result<Option<i64>, StoreError> {
+    Ok(load_all(store).await?.iter().filter(|c| account.is_some() && c.account.as_ref() == account).map(|c| c.next_at_ms).min())
 }
 
-/// Runs every due check, one request at a time.
-pub async fn run_due<S, H, C, T>(store: &S, client: &Client<'_, H, C, T>, clock: &C) -> Result<VerifyReport, StoreError>
+/// Runs every due check of `account` (the one signed in), one request at a time.
+pub async fn run_due<S, H, C, T>(
+    store: &S,
+    client: &Client<'_, H, C, T>,
+    clock: &C,
+    account: Option<&Account>,
+) -> Result<VerifyReport, StoreError>
 where
     S: Store,
     H: Http,
@@ -94,7 +111,7 @@ where
     let mut report = VerifyReport::default();
     for mut check in load_all(store).await? {
         let now = clock.now_ms();
-        if check.next_at_ms > now {
+        if check.next_at_ms > now || account.is_none() || check.account.as_ref() != account {
             continue;
         }
         match step(client, &mut check, now, &mut report).await {
@@ -167,6 +184,37 @@ mod tests {
 
     const T0: i64 = 1_790_000_000_000;
 
+    fn account_a() -> Account {
+        Account { portal: crate::ids::PortalId::new("62515"), user: crate::ids::UserId::new("1001") }
+    }
+
+    #[test]
+    fn a_check_runs_only_under_the_account_that_logged_the_call() {
+        let (store, clock) = scheduled();
+        let http = FakeHttp::responding(|_| Ok(response(200, &found(&["9002"]))));
+        clock.advance(CONFIRM_AFTER_MS);
+        let other = Account { portal: crate::ids::PortalId::new("26500001"), user: crate::ids::UserId::new("1003") };
+        let tokens = FakeTokens::new();
+        let client = Client::new(&http, &clock, &tokens, RateBudget::default());
+        for account in [None, Some(&other)] {
+            assert_eq!(block_on(run_due(&store, &client, &clock, account)).expect("store"), VerifyReport::default());
+            assert_eq!(block_on(next_due_at_ms(&store, account)).unwrap(), None, "no alarm for another account's check");
+        }
+        assert_eq!(http.count(), 0, "no look-up in another account");
+        assert_eq!(run(&http, &store, &clock).done, 1);
+    }
+
+    #[test]
+    fn a_check_that_cannot_name_its_account_is_dropped_unrun() {
+        let store = FakeStore::default();
+        let legacy = serde_json::json!({"external_id": "spotdial-a", "call_id": "9002", "since_ms": T0, "checks": 0, "next_at_ms": T0, "failures": 0});
+        store.put(Area::Local, "verify:v1:spotdial-a", legacy);
+        let http = FakeHttp::responding(|_| Ok(response(200, &found(&["9002"]))));
+        let clock = FakeClock::at(T0 + CONFIRM_AFTER_MS);
+        assert_eq!(run(&http, &store, &clock), VerifyReport::default());
+        assert_eq!((http.count(), store.keys_in(Area::Local).len()), (0, 0));
+    }
+
     fn found(ids: &[&str]) -> String {
         let results: Vec<_> = ids
             .iter()
@@ -178,13 +226,13 @@ mod tests {
     fn run(http: &FakeHttp, store: &FakeStore, clock: &FakeClock) -> VerifyReport {
         let tokens = FakeTokens::new();
         let client = Client::new(http, clock, &tokens, RateBudget::default());
-        block_on(run_due(store, &client, clock)).expect("store")
+        block_on(run_due(store, &client, clock, Some(&account_a()))).expect("store")
     }
 
     fn scheduled() -> (FakeStore, FakeClock) {
         let store = FakeStore::default();
         let clock = FakeClock::at(T0);
-        block_on(schedule(&store, "spotdial-a", &CallId::new("9002"), T0)).expect("schedule");
+        block_on(schedule(&store, &account_a(), "spotdial-a", &CallId::new("9002"), T0)).expect("schedule");
         (store, clock)
     }
 
@@ -206,7 +254,7 @@ mod tests {
         assert_eq!(sent.len(), 2, "one search, one archive");
         assert_eq!((sent[1].method, sent[1].url.as_str()), (Method::Delete, "https://api.hubapi.com/crm/objects/2026-03/calls/9001"));
         assert_eq!(report.done, 1);
-        assert_eq!(block_on(next_due_at_ms(&store)).unwrap(), None);
+        assert_eq!(block_on(next_due_at_ms(&store, Some(&account_a()))).unwrap(), None);
         assert!(store.keys_in(Area::Local).is_empty());
     }
 
@@ -227,7 +275,7 @@ mod tests {
         clock.advance(CONFIRM_AFTER_MS);
         let report = run(&http, &store, &clock);
         assert!(report.archived.is_empty(), "never archive when our own call is not visible yet");
-        assert_eq!(block_on(next_due_at_ms(&store)).unwrap(), Some(T0 + CONFIRM_AFTER_MS + SETTLE_MS));
+        assert_eq!(block_on(next_due_at_ms(&store, Some(&account_a()))).unwrap(), Some(T0 + CONFIRM_AFTER_MS + SETTLE_MS));
     }
 
     #[test]
@@ -241,7 +289,7 @@ mod tests {
         clock.advance(CONFIRM_AFTER_MS);
         let report = run(&http, &store, &clock);
         assert_eq!((report.done, report.archived.len()), (1, 0));
-        assert_eq!(block_on(next_due_at_ms(&store)).unwrap(), None);
+        assert_eq!(block_on(next_due_at_ms(&store, Some(&account_a()))).unwrap(), None);
     }
 
     #[test]
@@ -252,7 +300,7 @@ mod tests {
         clock.advance(CONFIRM_AFTER_MS);
         let report = run(&http, &store, &clock);
         assert!(report.stopped);
-        let next = block_on(next_due_at_ms(&store)).unwrap().expect("kept");
+        let next = block_on(next_due_at_ms(&store, Some(&account_a()))).unwrap().expect("kept");
         assert!(next > clock.now_ms());
     }
 }

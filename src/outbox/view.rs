@@ -1,9 +1,9 @@
 //! Read-only views of the outbox: the popup's list with a state label per entry, the count of
-//! unsent logs (the badge), the entries of one contact (for "Delete prospect data"), and when
-//! the drain alarm should fire next. Layer: core (pure; storage through the `Store` port).
+//! unsent logs (the badge), the entries of one contact (for "Delete prospect data"), when the
+//! drain alarm should fire next, and deleting a log held for another account. Layer: core (pure; storage through the `Store` port).
 
 use super::entry::{load_all, Entry, EntryId, Hold, State};
-use crate::ids::ContactId;
+use crate::ids::{Account, ContactId};
 use crate::ports::{Store, StoreError};
 use serde::{Deserialize, Serialize};
 
@@ -18,6 +18,8 @@ pub enum Status {
     CompletingTask,
     Failed,
     WaitingForSignIn,
+    /// Made under another HubSpot account (or none recorded): waits for that account.
+    OtherAccount,
     RateLimited,
     Offline,
     /// The stored value could not be read; it is kept.
@@ -40,13 +42,26 @@ pub struct EntryView {
     pub at_ms: Option<i64>,
     /// Whether a "Retry now" button makes sense.
     pub can_retry: bool,
+    /// The HubSpot account and user the call was made under (`None`: not recorded).
+    pub account: Option<Account>,
+    /// Made under another account than the one signed in (or under none recorded): it waits
+    /// for that account's sign-in and may be deleted.
+    pub other_account: bool,
 }
 
 /// Every entry for the popup, oldest first, unreadable ones last. Times in labels are shown
 /// at `utc_offset_minutes` (local time = UTC + offset; in JS, `-new Date().getTimezoneOffset()`).
-pub async fn list<S: Store>(store: &S, now_ms: i64, utc_offset_minutes: i32) -> Result<Vec<EntryView>, StoreError> {
+pub async fn list<S: Store>(
+    store: &S,
+    now_ms: i64,
+    utc_offset_minutes: i32,
+    current: Option<&Account>,
+) -> Result<Vec<EntryView>, StoreError> {
     let (entries, unreadable) = load_all(store).await?;
-    let mut out: Vec<EntryView> = entries.iter().map(|e| view(e, now_ms, utc_offset_minutes)).collect();
+    let mut out: Vec<EntryView> = entries
+        .iter()
+        .map(|e| if e.belongs_to(current) { view(e, now_ms, utc_offset_minutes) } else { held_view(e) })
+        .collect();
     out.extend(unreadable.into_iter().map(|u| EntryView {
         id: EntryId::from_key(&u.key).unwrap_or_else(|| EntryId::new(u.key.clone())),
         contact: None,
@@ -56,8 +71,53 @@ pub async fn list<S: Store>(store: &S, now_ms: i64, utc_offset_minutes: i32) -> 
         label: ["unreadable, kept: ", &u.reason].concat(),
         at_ms: None,
         can_retry: false,
+        account: None,
+        other_account: false,
     }));
     Ok(out)
+}
+
+/// The popup row of an entry made under another account (or none recorded): it waits, and
+/// says for whom.
+fn held_view(e: &Entry) -> EntryView {
+    let label = match &e.account {
+        Some(account) => [
+            "waiting for HubSpot account ",
+            account.portal.as_str(),
+            " (user ",
+            account.user.as_str(),
+            "): sign in to it to send this log, or delete it",
+        ]
+        .concat(),
+        None => "held: saved before Spotdial recorded which HubSpot account a call belongs to, so it is never \
+                 sent on a guess; delete it once you have logged it by hand"
+            .to_string(),
+    };
+    EntryView {
+        id: e.id(),
+        contact: Some(e.log.contact.clone()),
+        contact_name: e.contact_name.clone(),
+        created_at_ms: e.created_at_ms,
+        status: Status::OtherAccount,
+        label,
+        at_ms: None,
+        can_retry: false,
+        account: e.account.clone(),
+        other_account: true,
+    }
+}
+
+/// Deletes an entry held for another account (or none recorded), at the rep's request. An
+/// entry of the account signed in is the drain's and is never deleted here. Returns whether
+/// anything was deleted.
+pub async fn delete_held<S: Store>(store: &S, id: &EntryId, current: Option<&Account>) -> Result<bool, StoreError> {
+    match super::entry::load(store, id).await? {
+        Some(Ok(e)) if !e.belongs_to(current) => {
+            super::entry::remove(store, id).await?;
+            Ok(true)
+        }
+        _ => Ok(false),
+    }
 }
 
 /// The popup row of one entry.
@@ -98,6 +158,8 @@ pub fn view(e: &Entry, now_ms: i64, utc_offset_minutes: i32) -> EntryView {
         label,
         at_ms,
         can_retry,
+        account: e.account.clone(),
+        other_account: false,
     }
 }
 
@@ -113,14 +175,14 @@ pub async fn entries_for_contact<S: Store>(store: &S, contact: &ContactId) -> Re
     Ok(entries.into_iter().filter(|e| e.contact() == contact).collect())
 }
 
-/// When the drain alarm should fire next: the earliest attempt of an active entry (`now_ms` if
-/// one is due already), or `None` when nothing is left for the drain. Failed entries wait for
-/// the rep, not for the alarm.
-pub async fn next_wake_at_ms<S: Store>(store: &S, now_ms: i64) -> Result<Option<i64>, StoreError> {
+/// When the drain alarm should fire next: the earliest attempt of an active entry of
+/// `account` (`now_ms` if one is due already), or `None` when nothing is left for the drain.
+/// Failed entries wait for the rep, another account's for its sign-in, not for the alarm.
+pub async fn next_wake_at_ms<S: Store>(store: &S, now_ms: i64, account: Option<&Account>) -> Result<Option<i64>, StoreError> {
     let (entries, _) = load_all(store).await?;
     Ok(entries
         .iter()
-        .filter(|e| e.is_active())
+        .filter(|e| e.is_active() && e.belongs_to(account))
         .map(|e| if e.is_due(now_ms) { now_ms } else { e.next_attempt_at_ms })
         .min())
 }

@@ -338,6 +338,7 @@ mod tests {
 
     fn history_of(external_id: &str, c: &Contact) -> Value {
         serde_json::to_value(HistoryEntry {
+            account: None,
             external_id: external_id.into(),
             contact: c.id.clone(),
             contact_name: c.display_name(),

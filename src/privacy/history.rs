@@ -16,6 +16,10 @@ pub const FORGET_MARK_PREFIX: &str = "forget:v1:";
 /// One call the rep logged.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HistoryEntry {
+    /// The HubSpot account and user the call was logged under (`None`: recorded before
+    /// Spotdial kept it).
+    #[serde(default)]
+    pub account: Option<crate::ids::Account>,
     /// The client-made id, also sent to HubSpot as `hs_call_external_id`.
     pub external_id: String,
     pub contact: ContactId,
@@ -36,6 +40,7 @@ impl HistoryEntry {
     pub fn from_settled(settled: &Settled, outcome_label: Option<String>) -> HistoryEntry {
         let name = settled.contact_name.trim();
         HistoryEntry {
+            account: settled.account.clone(),
             external_id: settled.id.as_str().to_string(),
             contact: settled.log.contact.clone(),
             contact_name: (!name.is_empty()).then(|| name.to_string()),
@@ -117,6 +122,7 @@ pub(crate) mod tests {
 
     pub fn entry(external_id: &str, contact: &str, started_at_ms: i64) -> HistoryEntry {
         HistoryEntry {
+            account: None,
             external_id: external_id.into(),
             contact: ContactId::new(contact),
             contact_name: Some("Ana Silva".into()),
@@ -159,6 +165,7 @@ pub(crate) mod tests {
         use crate::hubspot::{CallLog, CallStatus};
         use crate::outbox::{EntryId, Settled, TaskResult};
         let settled = Settled {
+            account: None,
             id: EntryId::new("spotdial-00ff"),
             log: CallLog {
                 external_id: "spotdial-00ff".into(),

@@ -126,6 +126,7 @@ fn history_from_v0(external_id: &str, v: &Value) -> Option<HistoryEntry> {
     let started_at_ms = at.as_i64().or_else(|| at.as_str().and_then(parse_timestamp_ms))?;
     let seconds = v.get("seconds").and_then(Value::as_u64).unwrap_or(0);
     Some(HistoryEntry {
+        account: None,
         external_id: external_id.to_string(),
         contact: ContactId(text(v.get("contactId"))?),
         contact_name: text(v.get("name")),

@@ -25,9 +25,9 @@ impl WipeReport {
     pub fn warning(&self) -> Option<String> {
         match self.unsent_logs_kept {
             0 => None,
-            1 => Some("1 call log is not in HubSpot yet. It stays on this computer and is sent after you sign in again.".into()),
+            1 => Some("1 call log is not in HubSpot yet. It stays on this computer and is sent after you sign in again to the same HubSpot account.".into()),
             n => Some(format!(
-                "{n} call logs are not in HubSpot yet. They stay on this computer and are sent after you sign in again."
+                "{n} call logs are not in HubSpot yet. They stay on this computer and are sent after you sign in again to the same HubSpot account."
             )),
         }
     }
@@ -36,6 +36,17 @@ impl WipeReport {
 /// Removes everything but the keep-list from local and session storage. Every key is tried
 /// even when one fails; the first failure is returned (run it again: it is idempotent).
 pub async fn wipe_on_sign_out<S: Store>(store: &S) -> Result<WipeReport, StoreError> {
+    wipe_except(store, &[]).await
+}
+
+/// A sign-in landed in another HubSpot account or user than the one before, without a
+/// sign-out between (a reconnect): the previous account's caches and history go as at
+/// sign-out, while the new sign-in's tokens and profile stay.
+pub async fn wipe_previous_account<S: Store>(store: &S) -> Result<WipeReport, StoreError> {
+    wipe_except(store, &["auth:", crate::worker::PROFILE_KEY]).await
+}
+
+async fn wipe_except<S: Store>(store: &S, also_kept: &[&str]) -> Result<WipeReport, StoreError> {
     let mut report = WipeReport::default();
     let mut first_error = None;
     for area in [Area::Local, Area::Session] {
@@ -47,6 +58,9 @@ pub async fn wipe_on_sign_out<S: Store>(store: &S) -> Result<WipeReport, StoreEr
             }
         };
         for key in &keys {
+            if also_kept.iter().any(|kept| key.starts_with(kept)) {
+                continue;
+            }
             if KEPT_ON_SIGN_OUT.iter().any(|kept| key.starts_with(kept)) {
                 report.unsent_logs_kept += usize::from(key.starts_with(super::forget::OUTBOX_PREFIX));
                 continue;
@@ -60,7 +74,7 @@ pub async fn wipe_on_sign_out<S: Store>(store: &S) -> Result<WipeReport, StoreEr
         }
         // The fixed keys go even if a listing missed them (the auth module does the same).
         for key in [ACCESS_KEY, PENDING_KEY, REFRESH_KEY, STATE_KEY, "profile:v1", "budget:v1"] {
-            if !keys.iter().any(|k| k == key) {
+            if !keys.iter().any(|k| k == key) && !also_kept.iter().any(|kept| key.starts_with(kept)) {
                 if let Err(error) = store.remove(area, key).await {
                     first_error.get_or_insert(error);
                 }
@@ -104,7 +118,7 @@ mod tests {
         assert_eq!(report.unsent_logs_kept, 2);
         assert_eq!(
             report.warning().as_deref(),
-            Some("2 call logs are not in HubSpot yet. They stay on this computer and are sent after you sign in again.")
+            Some("2 call logs are not in HubSpot yet. They stay on this computer and are sent after you sign in again to the same HubSpot account.")
         );
         assert!(report.removed.contains(&"auth:v1:refresh".to_string()));
         assert!(report.removed.contains(&"mystery".to_string()), "fails closed on unknown keys");

@@ -162,9 +162,10 @@ impl Browser for ChromeBrowser {
         answer.as_string().ok_or_else(|| "The sign-in window returned no address.".to_string())
     }
 
-    fn fill_random(&self, buffer: &mut [u8]) {
-        // getRandomValues cannot fail for buffers under 64 KiB in a worker.
-        let _ = chrome::get_random_values(buffer);
+    fn fill_random(&self, buffer: &mut [u8]) -> Result<(), String> {
+        chrome::get_random_values(buffer)
+            .map(|_| ())
+            .map_err(|e| e.as_string().unwrap_or_else(|| "crypto.getRandomValues failed".to_string()))
     }
 
     fn set_alarm(&self, name: &str, at_ms: i64) {

@@ -84,7 +84,10 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
     /// The whole interactive sign-in: consent window, code exchange, then the profile.
     pub(super) async fn sign_in(&self) -> Response {
         let mut random = [0u8; 64];
-        self.ports.browser.fill_random(&mut random);
+        if let Err(reason) = crate::ports::random_bytes(self.ports.browser, &mut random) {
+            let message = ["Spotdial cannot sign in safely: the browser's random number source failed (", &reason, ")."].concat();
+            return error("no_randomness", message, false);
+        }
         let redirect = self.ports.browser.redirect_url();
         let url = match self.keeper.begin_sign_in(&redirect, &random).await {
             Ok(url) => url,
@@ -99,11 +102,26 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
                 return error("sign_in_cancelled", message, true);
             }
         };
+        // The new tokens may be another account's: until HubSpot names theirs there is no
+        // profile, so nothing is sent under the old one meanwhile (DESIGN §4).
+        let previous = self.profile().await.and_then(|p| p.account());
+        if let Err(e) = self.ports.store.remove(Area::Local, PROFILE_KEY).await {
+            let _ = self.keeper.abandon_sign_in().await; // best effort: the answer says why
+            return error("storage", e.0, true);
+        }
         if let Err(e) = self.keeper.finish_sign_in(&returned).await {
             return connect_error(&e);
         }
-        if let Err(response) = self.load_profile().await {
-            return response;
+        let profile = match self.load_profile().await {
+            Ok(profile) => profile,
+            Err(response) => return response,
+        };
+        if previous.is_some() && previous != profile.account() {
+            // A reconnect into another account or user: the last one's caches and history
+            // leave with it, as at sign-out (its unsent logs stay, held for it).
+            if let Err(e) = crate::privacy::wipe::wipe_previous_account(self.ports.store).await {
+                return error("storage", ["Signed in, but the last account's data could not be removed: ", &e.0].concat(), true);
+            }
         }
         self.schedule_refresh().await;
         // Call logs kept while signed out go now.
@@ -186,6 +204,7 @@ fn connect_error(e: &ConnectError) -> Response {
         ConnectError::SignIn(s) => (s.code(), true),
         ConnectError::Auth(_) => ("auth", true),
         ConnectError::Storage { .. } => ("storage", true),
+        ConnectError::WrongPortal { .. } => ("wrong_portal", false),
         ConnectError::NoPendingSignIn => ("no_pending_sign_in", true),
     };
     error(code, e.to_string(), retryable)

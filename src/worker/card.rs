@@ -268,7 +268,10 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
             Err(e) => return error(e.code(), e.message(), false),
         };
         let mut random = [0u8; 16];
-        self.ports.browser.fill_random(&mut random);
+        if let Err(reason) = crate::ports::random_bytes(self.ports.browser, &mut random) {
+            let message = ["Spotdial cannot start this call: the browser's random number source failed (", &reason, ")."].concat();
+            return error("no_randomness", message, false);
+        }
         let external_id = crate::outbox::external_id_from_random(&random);
         let now = self.ports.clock.now_ms();
         let call = ActiveCall {
@@ -393,6 +396,10 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
         }
         let settings = crate::settings::load(self.ports.store).await;
         let profile = self.profile().await;
+        // A log is sent only under the account it was made under (DESIGN §4).
+        let Some(account) = profile.as_ref().and_then(super::Profile::account) else {
+            return error("signed_out", "Sign in with HubSpot (the Spotdial button in the toolbar) to log this call.", false);
+        };
         let now = self.ports.clock.now_ms();
         let log = CallLog {
             external_id: active.external_id.clone(),
@@ -407,7 +414,7 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
             outcome,
             status: CallStatus::Completed,
         };
-        let new = crate::outbox::NewEntry { log, task: complete_task.clone(), contact_name: active.contact_name.clone() };
+        let new = crate::outbox::NewEntry { account, log, task: complete_task.clone(), contact_name: active.contact_name.clone() };
         if let Err(e) = crate::outbox::enqueue(self.ports.store, self.ports.clock, new).await {
             return error("storage", ["Spotdial could not save the call log: ", e.0.as_str()].concat(), true);
         }

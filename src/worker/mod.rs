@@ -120,6 +120,18 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
             }
             Request::ForgetContact { contact } => self.forget(&contact).await,
             Request::Outbox => self.outbox_view().await,
+            Request::DeleteLog { id } => {
+                let account = self.profile().await.and_then(|p| p.account());
+                match crate::outbox::delete_held(self.ports.store, &crate::outbox::EntryId::new(id), account.as_ref()).await {
+                    Ok(true) => self.outbox_view().await,
+                    Ok(false) => error(
+                        "not_deletable",
+                        "Only a log waiting for another HubSpot account can be deleted; this one is being sent.",
+                        false,
+                    ),
+                    Err(e) => error("storage", e.0, true),
+                }
+            }
             Request::RetryLog { id } => {
                 let now = self.ports.clock.now_ms();
                 let _ = crate::outbox::retry_now(self.ports.store, now, &crate::outbox::EntryId::new(id)).await;
@@ -206,11 +218,19 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
     /// Sends what the outbox holds (single-flight), records settled calls in the rep's call
     /// history, and arms the alarm for the next due entry.
     pub(super) async fn drain_outbox(&self) -> crate::outbox::DrainReport {
-        let report = crate::outbox::drain(self.ports.drain_guard, self.ports.store, &self.client, self.ports.clock).await;
+        // Only the signed-in account's logs are sent (DESIGN §4); the profile is written after
+        // HubSpot has named the portal and user of the tokens in store, and removed before
+        // tokens of another sign-in are stored.
+        let account = self.profile().await.and_then(|p| p.account());
+        let account = account.as_ref();
+        let report = crate::outbox::drain(self.ports.drain_guard, self.ports.store, &self.client, self.ports.clock, account).await;
         if !report.settled.is_empty() {
             let now = self.ports.clock.now_ms();
             for settled in &report.settled {
-                let _ = crate::outbox::verify::schedule(self.ports.store, settled.id.as_str(), &settled.call_id, now).await;
+                if let Some(account) = &settled.account {
+                    // A missed check only leaves a rare duplicate unarchived; the log is in HubSpot.
+                    let _ = crate::outbox::verify::schedule(self.ports.store, account, settled.id.as_str(), &settled.call_id, now).await;
+                }
                 let label = match &settled.log.outcome {
                     Some(id) => self.outcome_label(id).await,
                     None => None,
@@ -227,11 +247,11 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
         })
         .await;
         if report.stopped.is_none() {
-            let _ = crate::outbox::verify::run_due(self.ports.store, &self.client, self.ports.clock).await;
+            let _ = crate::outbox::verify::run_due(self.ports.store, &self.client, self.ports.clock, account).await;
         }
         let now = self.ports.clock.now_ms();
-        let outbox_due = crate::outbox::next_wake_at_ms(self.ports.store, now).await.ok().flatten();
-        let verify_due = crate::outbox::verify::next_due_at_ms(self.ports.store).await.ok().flatten();
+        let outbox_due = crate::outbox::next_wake_at_ms(self.ports.store, now, account).await.ok().flatten();
+        let verify_due = crate::outbox::verify::next_due_at_ms(self.ports.store, account).await.ok().flatten();
         match outbox_due.into_iter().chain(verify_due).min() {
             Some(at) => self.ports.browser.set_alarm(ALARM_OUTBOX, at.max(now + 1_000)),
             None => self.ports.browser.clear_alarm(ALARM_OUTBOX),
@@ -243,7 +263,8 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
     async fn outbox_view(&self) -> Response {
         let now = self.ports.clock.now_ms();
         let offset_minutes = (self.ports.clock.utc_offset_ms(now) / 60_000) as i32;
-        match crate::outbox::list(self.ports.store, now, offset_minutes).await {
+        let account = self.profile().await.and_then(|p| p.account());
+        match crate::outbox::list(self.ports.store, now, offset_minutes, account.as_ref()).await {
             Ok(entries) => Response::Outbox { entries },
             Err(e) => error("storage", e.0, true),
         }

@@ -14,9 +14,19 @@ const OWN: &str = "mlcffbhjimpjdchleegdmflbagencmpj";
 const T0: i64 = 1_795_780_800_000; // 2026-11-27 12:00 UTC
 const RECORD: &str = "https://app.hubspot.com/contacts/62515/record/0-1/201";
 
+#[derive(Default, Clone, Copy)]
+enum Random {
+    #[default]
+    Counting,
+    Failing,
+    /// Claims success and writes nothing.
+    Silent,
+}
+
 #[derive(Default)]
 struct FakeBrowser {
     alarms: RefCell<Vec<(String, i64)>>,
+    random: std::cell::Cell<Random>,
 }
 
 impl Browser for FakeBrowser {
@@ -26,10 +36,13 @@ impl Browser for FakeBrowser {
     async fn launch_web_auth_flow(&self, _url: &str) -> Result<String, String> {
         Err("no window in native tests".into())
     }
-    fn fill_random(&self, buffer: &mut [u8]) {
-        for (i, b) in buffer.iter_mut().enumerate() {
-            *b = i as u8;
+    fn fill_random(&self, buffer: &mut [u8]) -> Result<(), String> {
+        match self.random.get() {
+            Random::Counting => buffer.iter_mut().enumerate().for_each(|(i, b)| *b = i as u8),
+            Random::Failing => return Err("QuotaExceededError".into()),
+            Random::Silent => {}
         }
+        Ok(())
     }
     fn set_alarm(&self, name: &str, at_ms: i64) {
         self.alarms.borrow_mut().push((name.to_string(), at_ms));
@@ -61,6 +74,7 @@ struct World {
     app: &'static App<FakeHttp, FakeStore, FakeClock, FakeBrowser>,
     http: &'static FakeHttp,
     store: &'static FakeStore,
+    browser: &'static FakeBrowser,
 }
 
 fn signed_in_world() -> World {
@@ -76,7 +90,7 @@ fn signed_in_world() -> World {
     let guard = Box::leak(Box::new(crate::outbox::DrainGuard::new()));
     let ports = Ports { http, store, clock, browser, extension_id: OWN.to_string(), drain_guard: guard };
     let app = block_on(App::build(ports, AuthConfig::broker("spotdial-sandbox-client", "https://broker.example")));
-    World { app, http, store }
+    World { app, http, store, browser }
 }
 
 fn content_script() -> Sender {
@@ -222,4 +236,20 @@ fn ids_that_are_not_hubspots_shape_are_refused_before_anything_acts() {
     let call = Request::LogCall { call: "../spotdial".into(), outcome: None, notes: String::new(), complete_task: None };
     assert_eq!(ask(&world, call, &content_script())["error"]["code"], "bad_request");
     assert_eq!(world.http.count(), 0);
+}
+
+#[test]
+fn a_failing_or_silent_random_source_refuses_sign_in_and_dialing() {
+    for random in [Random::Failing, Random::Silent] {
+        let world = signed_in_world();
+        world.browser.random.set(random);
+        let options = Sender { id: Some(OWN.into()), url: Some(format!("chrome-extension://{OWN}/popup/popup.html")), from_tab: false, frame_id: None };
+        let sign_in = ask(&world, Request::SignIn, &options);
+        assert_eq!(sign_in["error"]["code"], "no_randomness", "{sign_in}");
+        assert!(sign_in["error"]["message"].as_str().unwrap_or("").contains("random number source failed"));
+        let dial = ask(&world, Request::Dial { contact: crate::ids::ContactId::new("201"), number: "(415) 555-0132".into() }, &content_script());
+        assert_eq!(dial["error"]["code"], "no_randomness", "{dial}");
+        assert!(world.store.keys_in(Area::Session).iter().all(|k| !k.starts_with("call:")), "no call with a zero id");
+        assert!(world.store.value(Area::Local, "auth:v1:pending").is_none(), "no sign-in begun with a zero state");
+    }
 }

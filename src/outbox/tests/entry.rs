@@ -23,7 +23,8 @@ fn an_enqueued_entry_is_stored_under_its_own_versioned_key_in_this_shape() {
     assert_eq!(
         h.store.value(Area::Local, &id.key()).unwrap(),
         json!({
-            "schema": 1,
+            "schema": 2,
+            "account": {"portal": "62515", "user": "1001"},
             "log": {"external_id": "spotdial-01010101010101010101010101010101", "contact": "501",
                     "owner": "41629779", "started_at_ms": T0 - 120_000, "duration_ms": 95_000,
                     "title": "Call with Ana", "notes": "Wants a quote", "to_number": "+13855550111",
@@ -98,22 +99,27 @@ fn enqueue_refuses_ids_that_are_not_external_ids_and_storage_failures_surface() 
 }
 
 #[test]
-fn migrate_reads_v1_and_explains_what_it_cannot() {
+fn migrate_reads_v1_and_v2_and_explains_what_it_cannot() {
     let h = Harness::new();
     let id = h.enqueue(1, None);
     let stored = h.store.value(Area::Local, &id.key()).unwrap();
-    assert_eq!(migrate(&stored).map(|e| e.id()), Ok(id));
+    assert_eq!(migrate(&stored).map(|e| (e.id(), e.account)), Ok((id.clone(), Some(account_a()))));
+    // A schema-1 entry (no account recorded, whatever else it says) reads as held by no one.
+    let mut v1 = stored.clone();
+    v1["schema"] = json!(1);
+    let read = migrate(&v1).expect("v1 still reads");
+    assert_eq!((read.schema, read.account.clone(), read.id()), (2, None, id));
 
     let mut newer = stored.clone();
-    newer["schema"] = json!(2);
-    assert!(migrate(&newer).unwrap_err().contains("newer version of Spotdial (schema 2)"));
+    newer["schema"] = json!(3);
+    assert!(migrate(&newer).unwrap_err().contains("newer version of Spotdial (schema 3)"));
     let mut zero = stored.clone();
     zero["schema"] = json!(0);
     assert_eq!(migrate(&zero).unwrap_err(), "unknown outbox schema 0");
     assert!(migrate(&json!([1, 2])).unwrap_err().contains("no schema number"));
     let mut broken = stored;
     broken["state"] = json!({"kind": "teleported"});
-    assert!(migrate(&broken).unwrap_err().starts_with("not a readable v1 outbox entry"));
+    assert!(migrate(&broken).unwrap_err().starts_with("not a readable outbox entry"));
 }
 
 #[test]

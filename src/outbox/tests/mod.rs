@@ -6,6 +6,7 @@
 mod scenarios;
 mod entry;
 mod view;
+mod account;
 
 use super::{drain, enqueue, next_wake_at_ms, DrainGuard, DrainReport, Entry, EntryId, NewEntry};
 use crate::hubspot::{CallLog, CallStatus, Client, RateBudget};
@@ -137,6 +138,8 @@ pub struct Harness {
     pub tokens: FakeTokens,
     pub guard: DrainGuard,
     pub budget: RefCell<RateBudget>,
+    /// The account signed in: every entry the harness makes is its.
+    pub account: crate::ids::Account,
 }
 
 impl Harness {
@@ -161,6 +164,7 @@ impl Harness {
             tokens: FakeTokens::new(),
             guard: DrainGuard::new(),
             budget: RefCell::new(RateBudget::new()),
+            account: account_a(),
         }
     }
 
@@ -174,7 +178,7 @@ impl Harness {
 
     pub fn drain(&self) -> DrainReport {
         let client = self.client();
-        let report = block_on(drain(&self.guard, &self.store, &client, &*self.clock));
+        let report = block_on(drain(&self.guard, &self.store, &client, &*self.clock, Some(&self.account)));
         *self.budget.borrow_mut() = client.budget();
         report
     }
@@ -188,7 +192,7 @@ impl Harness {
     }
 
     pub fn next_wake(&self) -> Option<i64> {
-        block_on(next_wake_at_ms(&self.store, self.now())).expect("store")
+        block_on(next_wake_at_ms(&self.store, self.now(), Some(&self.account))).expect("store")
     }
 
     /// Enqueues call `n` of contact `500 + n`, with a task when given.
@@ -217,8 +221,14 @@ pub fn external_id(n: u8) -> String {
     super::external_id_from_random(&[n; 16])
 }
 
+/// The account the harness's logs are made under and drained as.
+pub fn account_a() -> crate::ids::Account {
+    crate::ids::Account { portal: crate::ids::PortalId::new("62515"), user: crate::ids::UserId::new("1001") }
+}
+
 pub fn new_entry(n: u8, task: Option<&str>) -> NewEntry {
     NewEntry {
+        account: account_a(),
         log: CallLog {
             external_id: external_id(n),
             contact: ContactId::new((500 + n as u32).to_string()),

@@ -20,7 +20,7 @@ fn state(h: &Harness, id: &EntryId) -> State {
 }
 
 fn label(h: &Harness, id: &EntryId) -> (Status, String) {
-    let rows = block_on(list(&h.store, h.now(), 0)).expect("list");
+    let rows = block_on(list(&h.store, h.now(), 0, Some(&account_a()))).expect("list");
     let row = rows.into_iter().find(|r| &r.id == id).expect("listed");
     (row.status, row.label)
 }
@@ -109,7 +109,7 @@ fn worker_stopped_after_the_create_left_settles_by_lookup_without_a_second_creat
     let id = h.enqueue(1, None);
     {
         let client = h.client();
-        let mut running = pin!(drain(&h.guard, &h.store, &client, &*h.clock));
+        let mut running = pin!(drain(&h.guard, &h.store, &client, &*h.clock, Some(&h.account)));
         for _ in 0..100 {
             if !h.portal.calls.borrow().is_empty() {
                 break;
@@ -354,8 +354,8 @@ fn two_drains_started_together_make_one_create() {
     h.enqueue(1, Some("77"));
     let client = h.client();
     let (a, b) = block_on(join(
-        drain(&h.guard, &h.store, &client, &*h.clock),
-        drain(&h.guard, &h.store, &client, &*h.clock),
+        drain(&h.guard, &h.store, &client, &*h.clock, Some(&h.account)),
+        drain(&h.guard, &h.store, &client, &*h.clock, Some(&h.account)),
     ));
     assert!(!a.already_draining && b.already_draining);
     assert_eq!(a.settled.len() + b.settled.len(), 1);
@@ -372,9 +372,9 @@ fn a_log_enqueued_while_a_drain_runs_is_sent_by_that_drain() {
     let later = async {
         yield_now().await;
         enqueue_second(&h).await;
-        drain(&h.guard, &h.store, &client, &*h.clock).await
+        drain(&h.guard, &h.store, &client, &*h.clock, Some(&h.account)).await
     };
-    let (a, b) = block_on(join(drain(&h.guard, &h.store, &client, &*h.clock), later));
+    let (a, b) = block_on(join(drain(&h.guard, &h.store, &client, &*h.clock, Some(&h.account)), later));
     assert!(b.already_draining);
     assert_eq!(a.settled.len(), 2, "the running drain picked up the new log");
     assert_eq!(h.portal.calls.borrow().len(), 2);
@@ -389,13 +389,13 @@ fn a_log_enqueued_during_the_last_pass_is_not_left_for_the_alarm() {
     h.enqueue(9, None);
     h.drain();
     let client = h.client();
-    let mut running = pin!(drain(&h.guard, &h.store, &client, &*h.clock));
+    let mut running = pin!(drain(&h.guard, &h.store, &client, &*h.clock, Some(&h.account)));
     // First poll: the pass lists the keys; second: it reads the failed entry.
     assert!(poll_once(running.as_mut()).is_pending());
     assert!(poll_once(running.as_mut()).is_pending());
     // Meanwhile "Log call" arrives: it enqueues and asks for a drain, which bounces.
     h.enqueue(1, None);
-    assert!(block_on(drain(&h.guard, &h.store, &client, &*h.clock)).already_draining);
+    assert!(block_on(drain(&h.guard, &h.store, &client, &*h.clock, Some(&h.account))).already_draining);
     let report = block_on(running);
     assert_eq!(report.settled.len(), 1, "the running drain made one more pass");
     assert_eq!(h.portal.calls_with(&external_id(1)), 1);
@@ -447,7 +447,7 @@ fn nothing_is_sent_that_could_not_be_persisted_first() {
 #[test]
 fn unreadable_entries_are_kept_and_reported_while_the_rest_drains() {
     let h = Harness::new();
-    h.store.put(Area::Local, "outbox:v1:spotdial-from-the-future", json!({"schema": 2, "log": {}}));
+    h.store.put(Area::Local, "outbox:v1:spotdial-from-the-future", json!({"schema": 3, "log": {}}));
     h.store.put(Area::Local, "outbox:v1:spotdial-garbled", json!("not an entry"));
     h.store.put(Area::Local, "settings:v1", json!({"unrelated": true}));
     h.enqueue(1, None);

@@ -49,7 +49,7 @@ fn every_state_has_a_label_a_rep_understands() {
         assert_eq!((row.status, row.label.as_str()), (status, label), "case {n}");
         assert_eq!(row.contact_name, ["Ana ", &n.to_string()].concat());
     }
-    let rows = block_on(list(&h.store, T0, 120)).unwrap();
+    let rows = block_on(list(&h.store, T0, 120, Some(&account_a()))).unwrap();
     assert_eq!(rows.len(), 10);
     assert_eq!(rows.iter().filter(|r| r.can_retry).count(), 7, "failed, and everything waiting for a later time");
 }
