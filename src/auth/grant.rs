@@ -160,9 +160,14 @@ pub struct Introspection {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum TokenError {
-    /// The grant or the client was refused (`invalid_grant`, `BAD_REFRESH_TOKEN`,
-    /// `invalid_client`, …): retrying cannot help; the rep must reconnect.
+    /// HubSpot refused the grant itself (`invalid_grant`, `BAD_REFRESH_TOKEN`, an expired
+    /// code, an inactive token): retrying cannot help; the rep must reconnect. The only error
+    /// that removes tokens.
     Refused { code: String, description: Option<String>, http_status: u16 },
+    /// The broker (`"source":"broker"`, CONTRACTS.md), or HubSpot about the app rather than the
+    /// grant (`invalid_client`, …), refused the request: a setting for the admin to fix. The
+    /// rep's grant may be fine, so tokens are kept.
+    NotAccepted { code: String, description: Option<String>, http_status: u16 },
     /// Not reachable or overloaded (network, timeout, 408, 429, 5xx): try again later.
     Temporary { reason: String, retry_after_s: Option<u64> },
     /// An answer that is not what the endpoint promises (a captive portal, a proxy, a bug).
@@ -173,13 +178,14 @@ impl TokenError {
     pub fn code(&self) -> &'static str {
         match self {
             TokenError::Refused { .. } => "refused",
+            TokenError::NotAccepted { .. } => "not_accepted",
             TokenError::Temporary { .. } => "temporary",
             TokenError::Malformed { .. } => "malformed",
         }
     }
 
     pub fn retryable(&self) -> bool {
-        !matches!(self, TokenError::Refused { .. })
+        !matches!(self, TokenError::Refused { .. } | TokenError::NotAccepted { .. })
     }
 
     fn malformed(reason: &str) -> Self {
@@ -195,6 +201,13 @@ impl fmt::Display for TokenError {
             }
             TokenError::Refused { code, description: None, .. } => {
                 write!(f, "HubSpot refused the sign-in ({code}).")
+            }
+            TokenError::NotAccepted { code, description, .. } => {
+                write!(f, "Spotdial's sign-in service refused the request ({code})")?;
+                if let Some(text) = description {
+                    write!(f, ": {text}")?;
+                }
+                f.write_str(". Your HubSpot sign-in is kept; ask your admin to check Spotdial's broker and app settings.")
             }
             TokenError::Temporary { reason, .. } => {
                 write!(f, "HubSpot sign-in is not reachable right now ({reason}).")
@@ -246,8 +259,16 @@ pub fn failure(response: &HttpResponse) -> TokenError {
         .filter_map(|k| text_field(&body, k))
         .find(|d| !d.is_empty())
         .map(|d| d.chars().take(300).collect());
+    let from_broker = text_field(&body, "source").as_deref() == Some("broker");
+    if from_broker || !GRANT_REFUSALS.contains(&code.as_str()) {
+        return TokenError::NotAccepted { code, description, http_status: status };
+    }
     TokenError::Refused { code, description, http_status: status }
 }
+
+/// The codes with which HubSpot refuses a grant (API-FACTS §1.8: RFC 6749's `invalid_grant`
+/// and HubSpot's legacy `status` values). Anything else is about the app or the broker.
+const GRANT_REFUSALS: [&str; 5] = ["invalid_grant", "BAD_REFRESH_TOKEN", "EXPIRED_AUTH_CODE", "BAD_AUTH_CODE", "inactive_token"];
 
 /// Parses a code-exchange or refresh answer. `sent_at_ms` is when the request left: counting
 /// `expires_in` from then errs on the early side by the request's round trip.
@@ -602,10 +623,25 @@ mod tests {
             parse_token_response(&answer(400, legacy), 0),
             Err(TokenError::Refused { code, .. }) if code == "BAD_REFRESH_TOKEN"
         ));
-        let client = r#"{"error":"invalid_client"}"#;
-        let refused = parse_token_response(&answer(401, client), 0).expect_err("refused");
-        assert!(!refused.retryable());
-        assert_eq!(refused.code(), "refused");
+    }
+
+    #[test]
+    fn a_refusal_of_the_broker_or_of_the_app_is_not_a_refusal_of_the_grant() {
+        let broker = [
+            (403, r#"{"error":"origin_not_allowed","error_description":"this extension is not allowed","source":"broker"}"#),
+            (400, r#"{"error":"invalid_request","error_description":"code_verifier is required","source":"broker"}"#),
+            // Even a broker that claims `invalid_grant` in its own voice is not HubSpot.
+            (400, r#"{"error":"invalid_grant","source":"broker"}"#),
+            // An older broker without `source`: its codes are not grant refusals either.
+            (403, r#"{"error":"origin_not_allowed","error_description":"not allowed"}"#),
+            (401, r#"{"error":"invalid_client"}"#),
+        ];
+        for (status, body) in broker {
+            let err = parse_token_response(&answer(status, body), 0).expect_err("refused");
+            assert!(matches!(err, TokenError::NotAccepted { .. }), "{body}: {err:?}");
+            assert!(!err.retryable());
+            assert!(err.to_string().contains("Your HubSpot sign-in is kept; ask your admin"), "{err}");
+        }
     }
 
     #[test]

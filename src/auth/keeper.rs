@@ -28,6 +28,13 @@ pub const REFRESH_KEY: &str = "auth:v1:refresh";
 pub const PENDING_KEY: &str = "auth:v1:pending";
 /// `AuthState`, in `Area::Local`.
 pub const STATE_KEY: &str = "auth:v1:state";
+/// After a refresh that failed without refusing the grant: no new attempt before this time
+/// (the broker's or HubSpot's `Retry-After`, at least `MIN_RETRY_MS`), in `Area::Session`.
+pub const RETRY_KEY: &str = "auth:v1:retry";
+/// The shortest wait after a failed refresh, so an alarm is never re-armed in the past.
+pub const MIN_RETRY_MS: i64 = 30_000;
+/// The longest `Retry-After` honoured.
+pub const MAX_RETRY_MS: i64 = 3_600_000;
 /// Every key this module owns starts with this; sign-out removes them all in both areas.
 pub const KEY_PREFIX: &str = "auth:";
 
@@ -134,6 +141,11 @@ struct StoredRefresh {
     token: RefreshToken,
 }
 
+#[derive(Serialize, Deserialize)]
+struct StoredRetry {
+    not_before_ms: i64,
+}
+
 fn storage_failure(error: StoreError) -> AuthFailure {
     AuthFailure::Unreachable { reason: format!("storage: {}", error.0) }
 }
@@ -192,6 +204,11 @@ impl<'a, H: Http, S: Store, C: Clock> Ports<'a, H, S, C> {
     async fn access(&self) -> Result<Option<StoredAccess>, StoreError> {
         let value = self.store.get(Area::Session, ACCESS_KEY).await?;
         Ok(value.and_then(|v| serde_json::from_value(v).ok()))
+    }
+
+    async fn retry_not_before(&self) -> Result<Option<i64>, StoreError> {
+        let value = self.store.get(Area::Session, RETRY_KEY).await?;
+        Ok(value.and_then(|v| serde_json::from_value::<StoredRetry>(v).ok()).map(|r| r.not_before_ms))
     }
 
     async fn refresh_token(&self) -> Result<Option<RefreshToken>, StoreError> {
@@ -254,6 +271,20 @@ impl<'a, H: Http, S: Store, C: Clock> Ports<'a, H, S, C> {
                 return Ok(current.token);
             }
         }
+        // After a failed refresh, wait as the broker or HubSpot asked: a token still valid
+        // serves meanwhile, and nothing is sent before then.
+        if let Some(not_before) = self.retry_not_before().await.map_err(storage_failure)? {
+            let now = self.clock.now_ms();
+            if now < not_before {
+                return match self.access().await.map_err(storage_failure)? {
+                    Some(current) if now < current.expires_at_ms && Some(&current.token) != seen.as_ref() => Ok(current.token),
+                    _ => Err(AuthFailure::Unreachable {
+                        reason: ["HubSpot sign-in asked Spotdial to wait ", &((not_before - now + 999) / 1000).to_string(), " s before trying again."]
+                            .concat(),
+                    }),
+                };
+            }
+        }
         let Some(refresh) = self.refresh_token().await.map_err(storage_failure)? else {
             if !still_current() {
                 return Err(AuthFailure::SignedOut);
@@ -280,6 +311,7 @@ impl<'a, H: Http, S: Store, C: Clock> Ports<'a, H, S, C> {
                 self.store_access(&grant.access, grant.expires_at_ms, grant.lifetime_ms)
                     .await
                     .map_err(storage_failure)?;
+                self.store.remove(Area::Session, RETRY_KEY).await.map_err(storage_failure)?;
                 // Rotation is UNSURE (API-FACTS §1.5): keep whatever HubSpot returns.
                 if let Some(new_refresh) = grant.refresh.filter(|r| *r != refresh) {
                     if !still_current() {
@@ -294,7 +326,17 @@ impl<'a, H: Http, S: Store, C: Clock> Ports<'a, H, S, C> {
                 self.needs_reconnect(&reason, Vec::new()).await.map_err(storage_failure)?;
                 Err(AuthFailure::NeedsReconnect { reason })
             }
-            Err(other) => Err(AuthFailure::Unreachable { reason: other.to_string() }),
+            Err(other) => {
+                // The grant may be fine (the network, the broker, an admin's setting): tokens
+                // stay, and the next try waits at least as long as the answer asked.
+                let asked_ms = match &other {
+                    TokenError::Temporary { retry_after_s: Some(s), .. } => (*s as i64).saturating_mul(1000),
+                    _ => 0,
+                };
+                let not_before = self.clock.now_ms() + asked_ms.clamp(MIN_RETRY_MS, MAX_RETRY_MS);
+                self.put(Area::Session, RETRY_KEY, &StoredRetry { not_before_ms: not_before }).await.map_err(storage_failure)?;
+                Err(AuthFailure::Unreachable { reason: other.to_string() })
+            }
         }
     }
 }
@@ -431,10 +473,14 @@ impl<'a, H: Http + 'a, S: Store + 'a, C: Clock + 'a> TokenKeeper<'a, H, S, C> {
         if !matches!(self.ports.state().await?, AuthState::SignedIn { .. }) {
             return Ok(None);
         }
-        Ok(Some(match self.ports.access().await? {
+        let due = match self.ports.access().await? {
             Some(access) => access.refresh_at_ms(),
             None => self.ports.clock.now_ms(),
-        }))
+        };
+        // Never before a Retry-After, and never in the past (an alarm there fires at once, again
+        // and again, while the broker keeps refusing).
+        let not_before = self.ports.retry_not_before().await?.unwrap_or(i64::MIN);
+        Ok(Some(due.max(not_before).max(self.ports.clock.now_ms())))
     }
 
     /// Something outside the keeper knows the rep must reconnect: HubSpot kept answering 401
@@ -909,7 +955,7 @@ mod tests {
     }
 
     #[test]
-    fn an_unreachable_broker_changes_nothing_and_the_old_token_serves_until_it_expires() {
+    fn an_unreachable_broker_keeps_the_tokens_and_the_old_token_serves_until_it_expires() {
         let (store, clock, config) = (FakeStore::default(), FakeClock::at(T0), config());
         let online = Rc::new(Cell::new(false));
         let switch = online.clone();
@@ -927,11 +973,59 @@ mod tests {
         assert_eq!(block_on(keeper.access_token()), Ok(AccessToken::new("at-0")));
         clock.advance(10_000);
         assert!(matches!(block_on(keeper.access_token()), Err(AuthFailure::Unreachable { .. })));
-        assert_eq!(store.dump(), before);
-        assert_eq!(http.count(), 2);
+        // Only the time of the next try was added; every token is as it was.
+        let after: Vec<_> = store.dump().into_iter().filter(|(_, key, _)| key != RETRY_KEY).collect();
+        assert_eq!(after, before);
+        // The failed try at 50 s set the next one at 80 s: the expired token's caller is told
+        // so without another request.
+        assert_eq!(http.count(), 1);
         online.set(true);
+        assert!(matches!(block_on(keeper.access_token()), Err(AuthFailure::Unreachable { .. })), "not before the wait");
+        assert_eq!(http.count(), 1);
+        clock.advance(MIN_RETRY_MS - 10_000);
         assert_eq!(block_on(keeper.access_token()), Ok(AccessToken::new("at-9")));
+        assert_eq!(store.value(Area::Session, RETRY_KEY), None);
         // No refresh token in the answer: the stored one is kept.
+        assert_eq!(store.value(Area::Local, REFRESH_KEY), Some(json!({"token": "rt-0"})));
+    }
+
+    #[test]
+    fn a_retry_after_is_honoured_and_the_alarm_is_never_set_in_the_past() {
+        let (store, clock, config) = (FakeStore::default(), FakeClock::at(T0), config());
+        let mut limited = status(429, r#"{"error":"rate_limited","source":"broker"}"#);
+        limited.headers.push(("retry-after".into(), "120".into()));
+        let http = FakeHttp::scripted(vec![Ok(limited), Ok(token_answer("at-2", None, 1800))]);
+        signed_in(&store, &clock, 60);
+        let keeper = TokenKeeper::new(&config, &http, &store, &clock);
+        clock.advance(61_000);
+        assert!(matches!(block_on(keeper.access_token()), Err(AuthFailure::Unreachable { .. })));
+        let now = clock.now.get();
+        assert_eq!(block_on(keeper.next_refresh_at_ms()), Ok(Some(now + 120_000)));
+        clock.advance(119_000);
+        assert!(matches!(block_on(keeper.access_token()), Err(AuthFailure::Unreachable { .. })));
+        assert_eq!(http.count(), 1, "nothing sent before Retry-After");
+        assert_eq!(block_on(keeper.next_refresh_at_ms()), Ok(Some(now + 120_000)));
+        clock.advance(1_000);
+        assert_eq!(block_on(keeper.access_token()), Ok(AccessToken::new("at-2")));
+        assert_eq!(http.count(), 2);
+        // A refresh that is overdue is due now, not at a time already gone.
+        clock.advance(3_600_000);
+        assert_eq!(block_on(keeper.next_refresh_at_ms()), Ok(Some(clock.now.get())));
+    }
+
+    #[test]
+    fn a_broker_refusal_keeps_the_tokens_and_says_it_is_for_the_admin() {
+        let (store, clock, config) = (FakeStore::default(), FakeClock::at(T0), config());
+        let refusal = r#"{"error":"origin_not_allowed","error_description":"this extension is not allowed here","source":"broker"}"#;
+        let http = FakeHttp::scripted(vec![Ok(status(403, refusal))]);
+        signed_in(&store, &clock, 60);
+        let keeper = TokenKeeper::new(&config, &http, &store, &clock);
+        clock.advance(61_000);
+        match block_on(keeper.access_token()) {
+            Err(AuthFailure::Unreachable { reason }) => assert!(reason.contains("ask your admin"), "{reason}"),
+            other => panic!("expected a kept sign-in, got {other:?}"),
+        }
+        assert!(matches!(block_on(keeper.state()), Ok(AuthState::SignedIn { .. })));
         assert_eq!(store.value(Area::Local, REFRESH_KEY), Some(json!({"token": "rt-0"})));
     }
 

@@ -51,10 +51,11 @@ const fn spec(
 }
 
 /// Every key Spotdial stores. Nothing else from HubSpot is ever written (DESIGN §3).
-pub const INVENTORY: [KeySpec; 17] = [
+pub const INVENTORY: [KeySpec; 18] = [
     spec("auth:v1:access", Area::Session, "the HubSpot access token", "until it expires, sign-out or browser close", false, true),
     spec("auth:v1:pending", Area::Session, "a sign-in in progress (state and PKCE verifier)", "until that sign-in ends", false, true),
     spec("auth:v1:refresh", Area::Local, "the HubSpot refresh token", "until sign-out", false, true),
+    spec("auth:v1:retry", Area::Session, "when the next token refresh may be tried after one failed (Retry-After)", "until a refresh succeeds, sign-out or browser close", false, true),
     spec("auth:v1:state", Area::Local, "whether the rep is signed in, or must reconnect and why", "until sign-out", false, true),
     spec("profile:v1", Area::Local, "portal id, UI domain, hublet, the rep's email, user id and owner id", "until sign-out", false, true),
     spec("settings:v1", Area::Local, "the rep's own settings (dial scheme, default country, queue source; on an unmanaged browser the broker, app and portal); never admin policy", "until the extension is removed", false, false),
@@ -132,7 +133,7 @@ mod tests {
     #[test]
     fn every_documented_key_classifies_to_exactly_one_entry() {
         let samples = [
-            "auth:v1:access", "auth:v1:pending", "auth:v1:refresh", "auth:v1:state", "profile:v1",
+            "auth:v1:access", "auth:v1:pending", "auth:v1:refresh", "auth:v1:retry", "auth:v1:state", "profile:v1",
             "settings:v1", "policy:v1", "budget:v1", "cache:v1:contact:901", "cache:v1:queue", "cache:v1:outcomes",
             "call:v1:3f2a", "outbox:v1:3f2a", "verify:v1:3f2a", "history:v1:3f2a", "forget:v1:3f2a", "storage:version",
         ];
@@ -173,8 +174,8 @@ mod tests {
         assert_eq!(rows.len(), INVENTORY.len());
         assert_eq!(rows[2]["pattern"], "auth:v1:refresh");
         assert_eq!(rows[2]["area"], "local");
-        assert_eq!(rows[8]["pattern"], "cache:v1:contact:<contact id>");
-        assert_eq!(rows[8]["area"], "session");
+        assert_eq!(rows[9]["pattern"], "cache:v1:contact:<contact id>");
+        assert_eq!(rows[9]["area"], "session");
     }
 
     #[test]
