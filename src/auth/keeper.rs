@@ -31,6 +31,9 @@ pub const STATE_KEY: &str = "auth:v1:state";
 /// After a refresh that failed without refusing the grant: no new attempt before this time
 /// (the broker's or HubSpot's `Retry-After`, at least `MIN_RETRY_MS`), in `Area::Session`.
 pub const RETRY_KEY: &str = "auth:v1:retry";
+/// Which app and token service the stored tokens came from, in `Area::Local`: tokens are
+/// never sent to another broker or used with another client id.
+pub const ISSUER_KEY: &str = "auth:v1:issuer";
 /// The shortest wait after a failed refresh, so an alarm is never re-armed in the past.
 pub const MIN_RETRY_MS: i64 = 30_000;
 /// The longest `Retry-After` honoured.
@@ -139,6 +142,23 @@ impl StoredAccess {
 #[derive(Serialize, Deserialize)]
 struct StoredRefresh {
     token: RefreshToken,
+}
+
+/// The app and the token service of a sign-in (`broker_url: None` in direct mode).
+#[derive(Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct Issuer {
+    client_id: String,
+    broker_url: Option<String>,
+}
+
+impl Issuer {
+    fn of(config: &AuthConfig) -> Self {
+        let broker_url = match &config.mode {
+            super::config::TokenMode::Broker { url } => Some(url.clone()),
+            super::config::TokenMode::Direct { .. } => None,
+        };
+        Issuer { client_id: config.client_id.clone(), broker_url }
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -447,6 +467,7 @@ impl<'a, H: Http + 'a, S: Store + 'a, C: Clock + 'a> TokenKeeper<'a, H, S, C> {
                 reason: "token answer has no refresh_token".into(),
             })
         })?;
+        ports.put(Area::Local, ISSUER_KEY, &Issuer::of(ports.config)).await?;
         ports.store_refresh(refresh).await?;
         ports.store_access(&grant.access, grant.expires_at_ms, grant.lifetime_ms).await?;
         let state =
@@ -481,6 +502,36 @@ impl<'a, H: Http + 'a, S: Store + 'a, C: Clock + 'a> TokenKeeper<'a, H, S, C> {
         // and again, while the broker keeps refusing).
         let not_before = self.ports.retry_not_before().await?.unwrap_or(i64::MIN);
         Ok(Some(due.max(not_before).max(self.ports.clock.now_ms())))
+    }
+
+    /// The admin or the rep changed the broker URL or the client id: the stored tokens were
+    /// issued through another app or service, and must not be sent to this one. They are
+    /// revoked through the service that issued them (best effort: a broker mode only; direct
+    /// mode's secret went with its policy) and wiped. Returns whether a sign-out happened.
+    /// A sign-in from before issuers were recorded is taken as this configuration's.
+    pub async fn drop_foreign_tokens(&self) -> Result<bool, StoreError> {
+        let current = Issuer::of(self.ports.config);
+        let stored: Option<Issuer> =
+            self.ports.store.get(Area::Local, ISSUER_KEY).await?.and_then(|v| serde_json::from_value(v).ok());
+        let refresh = self.ports.refresh_token().await?;
+        match stored {
+            Some(stored) if stored == current => Ok(false),
+            None if refresh.is_none() => Ok(false),
+            None => {
+                self.ports.put(Area::Local, ISSUER_KEY, &current).await?;
+                Ok(false)
+            }
+            Some(previous) => {
+                self.new_epoch();
+                self.wipe().await?;
+                if let (Some(token), Some(url)) = (refresh, previous.broker_url) {
+                    let issuer = AuthConfig::broker(previous.client_id, url)
+                        .with_hosts(self.ports.config.app_host.clone(), self.ports.config.api_base.clone());
+                    let _ = self.ports.http.send(&revoke_request(&issuer, &token)).await;
+                }
+                Ok(true)
+            }
+        }
     }
 
     /// Something outside the keeper knows the rep must reconnect: HubSpot kept answering 401
@@ -701,7 +752,7 @@ mod tests {
         );
         assert_eq!(
             store.keys_in(Area::Local),
-            vec![REFRESH_KEY.to_string(), STATE_KEY.to_string()]
+            vec![ISSUER_KEY.to_string(), REFRESH_KEY.to_string(), STATE_KEY.to_string()]
         );
         assert_eq!(store.keys_in(Area::Session), vec![ACCESS_KEY.to_string()]);
         assert_eq!(
@@ -987,6 +1038,43 @@ mod tests {
         assert_eq!(store.value(Area::Session, RETRY_KEY), None);
         // No refresh token in the answer: the stored one is kept.
         assert_eq!(store.value(Area::Local, REFRESH_KEY), Some(json!({"token": "rt-0"})));
+    }
+
+    #[test]
+    fn a_new_broker_or_client_id_never_receives_the_old_refresh_token() {
+        let store = FakeStore::default();
+        let clock = FakeClock::at(T0);
+        signed_in(&store, &clock, 1800);
+        store.put(Area::Local, ISSUER_KEY, json!({"client_id": "client-1", "broker_url": "https://broker.example"}));
+        let http = FakeHttp::scripted(vec![Ok(ok("{}"))]);
+        // Unchanged: nothing happens.
+        let same = config();
+        assert_eq!(block_on(TokenKeeper::new(&same, &http, &store, &clock).drop_foreign_tokens()), Ok(false));
+        assert_eq!(http.count(), 0);
+        for changed in [
+            AuthConfig::broker("client-1", "https://other-broker.example"),
+            AuthConfig::broker("client-2", "https://broker.example"),
+        ] {
+            let store = FakeStore::default();
+            signed_in(&store, &clock, 1800);
+            store.put(Area::Local, ISSUER_KEY, json!({"client_id": "client-1", "broker_url": "https://broker.example"}));
+            let http = FakeHttp::scripted(vec![Ok(ok("{}"))]);
+            let keeper = TokenKeeper::new(&changed, &http, &store, &clock);
+            assert_eq!(block_on(keeper.drop_foreign_tokens()), Ok(true));
+            let requests = http.requests.borrow();
+            assert_eq!(requests.len(), 1, "one revocation, through the broker that issued it");
+            assert_eq!(requests[0].url, "https://broker.example/v1/revoke");
+            assert!(auth_keys(&store).is_empty(), "{:?}", auth_keys(&store));
+            assert_eq!(block_on(keeper.state()), Ok(AuthState::SignedOut));
+            assert!(matches!(block_on(keeper.access_token()), Err(AuthFailure::SignedOut)));
+            assert_eq!(requests.len(), 1, "nothing sent to the new broker");
+        }
+        // A sign-in from before issuers were recorded is adopted, not dropped.
+        let store = FakeStore::default();
+        signed_in(&store, &clock, 1800);
+        let keeper = TokenKeeper::new(&same, &http, &store, &clock);
+        assert_eq!(block_on(keeper.drop_foreign_tokens()), Ok(false));
+        assert_eq!(store.value(Area::Local, ISSUER_KEY), Some(json!({"client_id": "client-1", "broker_url": "https://broker.example"})));
     }
 
     #[test]

@@ -51,8 +51,9 @@ const fn spec(
 }
 
 /// Every key Spotdial stores. Nothing else from HubSpot is ever written (DESIGN §3).
-pub const INVENTORY: [KeySpec; 18] = [
+pub const INVENTORY: [KeySpec; 19] = [
     spec("auth:v1:access", Area::Session, "the HubSpot access token", "until it expires, sign-out or browser close", false, true),
+    spec("auth:v1:issuer", Area::Local, "the client id and token broker the sign-in came from (no secret)", "until sign-out", false, true),
     spec("auth:v1:pending", Area::Session, "a sign-in in progress (state and PKCE verifier)", "until that sign-in ends", false, true),
     spec("auth:v1:refresh", Area::Local, "the HubSpot refresh token", "until sign-out", false, true),
     spec("auth:v1:retry", Area::Session, "when the next token refresh may be tried after one failed (Retry-After)", "until a refresh succeeds, sign-out or browser close", false, true),
@@ -133,7 +134,7 @@ mod tests {
     #[test]
     fn every_documented_key_classifies_to_exactly_one_entry() {
         let samples = [
-            "auth:v1:access", "auth:v1:pending", "auth:v1:refresh", "auth:v1:retry", "auth:v1:state", "profile:v1",
+            "auth:v1:access", "auth:v1:issuer", "auth:v1:pending", "auth:v1:refresh", "auth:v1:retry", "auth:v1:state", "profile:v1",
             "settings:v1", "policy:v1", "budget:v1", "cache:v1:contact:901", "cache:v1:queue", "cache:v1:outcomes",
             "call:v1:3f2a", "outbox:v1:3f2a", "verify:v1:3f2a", "history:v1:3f2a", "forget:v1:3f2a", "storage:version",
         ];
@@ -172,10 +173,10 @@ mod tests {
         let value = serde_json::to_value(inventory()).unwrap();
         let rows = value.as_array().unwrap();
         assert_eq!(rows.len(), INVENTORY.len());
-        assert_eq!(rows[2]["pattern"], "auth:v1:refresh");
-        assert_eq!(rows[2]["area"], "local");
-        assert_eq!(rows[9]["pattern"], "cache:v1:contact:<contact id>");
-        assert_eq!(rows[9]["area"], "session");
+        assert_eq!(rows[3]["pattern"], "auth:v1:refresh");
+        assert_eq!(rows[3]["area"], "local");
+        assert_eq!(rows[10]["pattern"], "cache:v1:contact:<contact id>");
+        assert_eq!(rows[10]["area"], "session");
     }
 
     #[test]

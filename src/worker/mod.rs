@@ -64,6 +64,12 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
         let config: &'static AuthConfig = Box::leak(Box::new(config));
         let keeper: &'static TokenKeeper<'static, H, S, C> =
             Box::leak(Box::new(TokenKeeper::new(config, ports.http, ports.store, ports.clock)));
+        // Tokens from another broker or app (a changed setting or policy) are never sent to
+        // this one: that is a sign-out, HubSpot data included (unsent logs stay).
+        if let Ok(true) = keeper.drop_foreign_tokens().await {
+            // A failed wipe leaves caches the next sign-out or purge removes; tokens are gone.
+            let _ = crate::privacy::wipe::wipe_on_sign_out(ports.store).await;
+        }
         let client = Client::new(ports.http, ports.clock, keeper, budget);
         Box::leak(Box::new(App { ports, config, keeper, client, property_defs: std::cell::RefCell::new(None) }))
     }
