@@ -113,8 +113,8 @@ cmd_test() {
   say "wasm glue tests in headless Chromium"
   CHROMEDRIVER=$(command -v chromedriver) cargo test --target "$WASM_TARGET" -p "$CRATE" --lib
   build_broker debug
-  say "Sandbox tests"
-  node --test --test-reporter=spec tests/sandbox/
+  say "Sandbox and manifest tests"
+  node --test --test-reporter=spec tests/sandbox/ tests/extension/
   say "End-to-end tests: the real extension in Chromium against the sandbox"
   # A policy file left by an interrupted run would configure every later browser.
   if [ "$(id -u)" = 0 ]; then rm -f /etc/chromium/policies/managed/spotdial-e2e-test.json; fi

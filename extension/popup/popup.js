@@ -74,11 +74,29 @@
       const retry = entry.can_retry
         ? el('button', { type: 'button', class: 'spotdial-secondary', 'aria-label': `Retry call log to ${name}`, onclick: () => act(spotdialMessage.retryLog(entry.id), 'Sending the call log…') }, 'Retry')
         : null;
-      return el('li', {}, el('strong', {}, name), el('br'), el('span', { class: 'spotdial-muted' }, entry.label), retry ? ' ' : null, retry);
+      const item = el('li', {}, el('strong', {}, name), el('br'), el('span', { class: 'spotdial-muted' }, entry.label), retry ? ' ' : null, retry);
+      // A log made under another HubSpot account waits for it; the rep may delete it instead.
+      if (entry.other_account) item.append(' ', deleteButton(entry, name));
+      return item;
     };
     return el('section', { 'aria-labelledby': 'outbox-heading' },
       el('h2', { id: 'outbox-heading' }, 'Unsent call logs'),
       el('ul', { 'aria-labelledby': 'outbox-heading', class: 'spotdial-queue' }, answer.entries.map(row)));
+  }
+
+  /** "Delete", then a confirmation: the log is not in HubSpot, so deleting it loses it. */
+  function deleteButton(entry, name) {
+    const holder = el('span', {});
+    const button = el('button', { type: 'button', class: 'spotdial-secondary', 'aria-label': `Delete call log to ${name}` }, 'Delete');
+    button.addEventListener('click', () => {
+      const keep = el('button', { type: 'button', class: 'spotdial-secondary' }, 'Keep');
+      keep.addEventListener('click', () => { holder.replaceChildren(button); button.focus(); });
+      const confirm = el('button', { type: 'button', onclick: () => act(spotdialMessage.deleteLog(entry.id), 'Deleting the call log…') }, 'Delete for good');
+      holder.replaceChildren(el('span', { role: 'alert' }, 'This call is not in HubSpot. Delete it from this computer?'), ' ', confirm, ' ', keep);
+      keep.focus();
+    });
+    holder.append(button);
+    return holder;
   }
 
   async function shortcutsSection() {
@@ -104,8 +122,8 @@
     button.addEventListener('click', () => {
       if (!unsent) return doSignOut();
       const warning = unsent === 1
-        ? '1 call log is not in HubSpot yet. It is kept and sent after you sign in again.'
-        : `${unsent} call logs are not in HubSpot yet. They are kept and sent after you sign in again.`;
+        ? '1 call log is not in HubSpot yet. It is kept and sent after you sign in again to the same HubSpot account.'
+        : `${unsent} call logs are not in HubSpot yet. They are kept and sent after you sign in again to the same HubSpot account.`;
       const cancel = el('button', { type: 'button', class: 'spotdial-secondary' }, 'Cancel');
       cancel.addEventListener('click', () => { holder.replaceChildren(button); button.focus(); });
       const anyway = el('button', { type: 'button', onclick: doSignOut }, 'Sign out anyway');

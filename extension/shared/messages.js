@@ -19,6 +19,7 @@ globalThis.spotdialMessage = Object.freeze({
   forgetContact: (contact) => ({ kind: 'forget_contact', contact: String(contact) }),
   outbox: () => ({ kind: 'outbox' }),
   retryLog: (id) => ({ kind: 'retry_log', id: String(id) }),
+  deleteLog: (id) => ({ kind: 'delete_log', id: String(id) }),
   settings: () => ({ kind: 'settings' }),
   /** The rep's whole settings object: saving replaces what was stored (null clears a choice). */
   saveSettings: (values) => ({ kind: 'save_settings', values: Object.assign({}, values) }),

@@ -29,6 +29,8 @@ describe('admin policy', { skip: isRoot ? false : 'writing Chromium policy needs
         retentionDays: 400,
         // One ordinary field and one HubSpot marks sensitive: only the first may be read.
         mappedProperties: ['lifecyclestage', 'hs_ssn_like'],
+        // Unused in broker mode, but the one value in policy that must never reach a page.
+        clientSecret: 'policy-secret-never-on-a-page',
       } } },
     }));
     browser = await launchBrowser(stack);
@@ -49,6 +51,20 @@ describe('admin policy', { skip: isRoot ? false : 'writing Chromium policy needs
     const authorize = (await stack.control('GET', 'requests')).json.find((r) => r.path.includes('/authorize'));
     assert.equal(authorize.path, '/oauth/62515/authorize');
     await popup.close();
+  });
+
+  test('a content script cannot read the admin\'s policy; the worker can', async () => {
+    const { inContentScript } = await import('../harness/isolated.mjs');
+    const page = await browser.context.newPage();
+    await page.goto('https://app.hubspot.com/contacts/62515/record/0-1/201');
+    const seen = await inContentScript(browser, page, `(async () => {
+      try { return JSON.stringify(await chrome.storage.managed.get(null)); } catch (e) { return 'refused: ' + e.message; }
+    })()`);
+    assert.match(seen, /^refused/);
+    assert.ok(!seen.includes('policy-secret-never-on-a-page'));
+    const own = await (await browser.worker()).evaluate(async () => (await chrome.storage.managed.get('clientSecret')).clientSecret);
+    assert.equal(own, 'policy-secret-never-on-a-page', 'the policy really holds it');
+    await page.close();
   });
 
   test('the options page shows the admin\'s values as locked and explains the refused one', async () => {

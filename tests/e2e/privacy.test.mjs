@@ -204,7 +204,7 @@ describe('unsent call logs', () => {
     await popup.getByRole('list', { name: 'Unsent call logs' }).waitFor({ timeout: 15000 });
     await popup.getByRole('button', { name: 'Sign out', exact: true }).click();
     const warning = popup.getByRole('alert').filter({ hasText: 'not in HubSpot yet' });
-    assert.equal((await warning.innerText()).trim(), '1 call log is not in HubSpot yet. It is kept and sent after you sign in again.');
+    assert.equal((await warning.innerText()).trim(), '1 call log is not in HubSpot yet. It is kept and sent after you sign in again to the same HubSpot account.');
     // Cancel keeps the rep signed in.
     await popup.getByRole('button', { name: 'Cancel', exact: true }).click();
     await warning.waitFor({ state: 'detached' });
