@@ -112,6 +112,11 @@ pub struct Sender {
     pub from_tab: bool,
     /// `sender.frameId`: 0 is the top frame.
     pub frame_id: Option<i64>,
+    /// `sender.tab.url`: what the browser says the tab shows now. Unlike `sender.url` (the
+    /// document's URL when its content script started, measured on Chromium 156) it follows
+    /// HubSpot's in-page navigation, so it names the record a top-frame request is about.
+    #[serde(default)]
+    pub tab_url: Option<String>,
 }
 
 /// The kinds of sender the table distinguishes.
@@ -190,24 +195,36 @@ pub fn validate(request: &Request) -> Result<(), Failure> {
     }
 }
 
-/// The contact record a content script's page shows, from the sender's own URL.
+/// The contact record a content script's tab shows, as the browser reports it.
 pub fn sender_page(sender: &Sender) -> Option<(Hublet, PortalId, ContactId)> {
-    match classify(sender.url.as_deref()?) {
+    match classify(sender.tab_url.as_deref()?) {
         Page::Contact { hublet, portal, contact } => Some((hublet, portal, contact)),
         _ => None,
     }
 }
 
 /// Binds a content script's request to the page it came from (DESIGN §5): a card is always the
-/// card of the sender's own URL, whatever the message says, and a dial or a prospect deletion
-/// may name only the contact that page shows. Extension pages' requests pass unchanged.
+/// card of the record the sender's tab shows, and a dial or a prospect deletion may name only
+/// that contact. A card asked for another record than the tab shows is refused as retryable:
+/// in-page navigation can reach the browser just after the message. Extension pages' requests
+/// pass unchanged.
 pub fn bind_to_sender(request: Request, origin: Origin, sender: &Sender) -> Result<Request, Failure> {
     if origin != Origin::HubSpotTopFrame {
         return Ok(request);
     }
     let not_this_page = || Failure::new("not_this_page", "Spotdial acts only on the contact shown on this page.", false);
     match request {
-        Request::Card { .. } => Ok(Request::Card { url: sender.url.clone().unwrap_or_default() }),
+        Request::Card { url } => {
+            let shown = sender.tab_url.clone().unwrap_or_default();
+            let record = |url: &str| match classify(url) {
+                Page::Contact { portal, contact, .. } => Some((portal, contact)),
+                _ => None,
+            };
+            if record(&url) != record(&shown) {
+                return Err(Failure::new("page_changed", "The page changed while Spotdial was loading its card.", true));
+            }
+            Ok(Request::Card { url: shown })
+        }
         Request::Dial { ref contact, .. } | Request::ForgetContact { ref contact } => match sender_page(sender) {
             Some((_, _, shown)) if &shown == contact => Ok(request),
             _ => Err(not_this_page()),
@@ -233,7 +250,7 @@ mod tests {
     const OWN: &str = "mlcffbhjimpjdchleegdmflbagencmpj";
 
     fn sender(id: &str, url: &str, from_tab: bool, frame: Option<i64>) -> Sender {
-        Sender { id: Some(id.into()), url: Some(url.into()), from_tab, frame_id: frame }
+        Sender { id: Some(id.into()), url: Some(url.into()), from_tab, frame_id: frame, tab_url: from_tab.then(|| url.into()) }
     }
 
     /// One JSON snapshot per variant: the wire shape the JS shell relies on.

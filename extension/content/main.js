@@ -5,6 +5,7 @@
 (() => {
   let shownUrl = null;
   let generation = 0;
+  let retries = 0;
 
   async function refresh() {
     const url = location.href;
@@ -17,7 +18,17 @@
     } catch (_) {
       answer = { kind: 'error', error: { code: 'worker_unreachable', message: 'Spotdial could not reach its background worker. Reload the page to try again.', retryable: true } };
     }
-    if (mine === generation) spotdialCard.render(answer); // a newer navigation wins
+    if (mine !== generation) return; // a newer navigation wins
+    // The worker reads the record from the browser's view of the tab, which can lag an
+    // in-page navigation by a moment: ask again shortly instead of showing the wrong card.
+    if (answer && answer.kind === 'error' && answer.error.code === 'page_changed' && retries < 5) {
+      retries += 1;
+      shownUrl = null;
+      setTimeout(refresh, 100 * retries);
+      return;
+    }
+    retries = 0;
+    spotdialCard.render(answer);
   }
 
   // HubSpot navigates with history.pushState, which an isolated world cannot hook; the

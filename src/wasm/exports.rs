@@ -124,5 +124,6 @@ pub(super) fn read_sender(sender: &JsValue) -> Sender {
         url: chrome::field(sender, "url").as_string(),
         from_tab: chrome::field(sender, "tab").is_object(),
         frame_id: chrome::field(sender, "frameId").as_f64().map(|f| f as i64),
+        tab_url: chrome::field(&chrome::field(sender, "tab"), "url").as_string(),
     }
 }

@@ -28,7 +28,9 @@ fn message_sender_is_read_from_chromes_shape() {
     let sender = Object::new();
     set(&sender, "id", "abc".into());
     set(&sender, "url", "https://app.hubspot.com/contacts/1/record/0-1/2".into());
-    set(&sender, "tab", Object::new().into());
+    let tab = Object::new();
+    set(&tab, "url", "https://app.hubspot.com/contacts/1/record/0-1/3".into());
+    set(&sender, "tab", tab.into());
     set(&sender, "frameId", JsValue::from_f64(0.0));
     assert_eq!(
         read_sender(&sender.into()),
@@ -37,6 +39,7 @@ fn message_sender_is_read_from_chromes_shape() {
             url: Some("https://app.hubspot.com/contacts/1/record/0-1/2".into()),
             from_tab: true,
             frame_id: Some(0),
+            tab_url: Some("https://app.hubspot.com/contacts/1/record/0-1/3".into()),
         }
     );
     // Garbage in: no panic, nothing trusted.

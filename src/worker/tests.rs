@@ -94,7 +94,7 @@ fn signed_in_world() -> World {
 }
 
 fn content_script() -> Sender {
-    Sender { id: Some(OWN.into()), url: Some(RECORD.into()), from_tab: true, frame_id: Some(0) }
+    Sender { id: Some(OWN.into()), url: Some(RECORD.into()), from_tab: true, frame_id: Some(0), tab_url: Some(RECORD.into()) }
 }
 
 fn ask(world: &World, request: Request, sender: &Sender) -> serde_json::Value {
@@ -172,13 +172,19 @@ fn a_log_for_a_call_never_dialed_is_refused() {
 }
 
 fn on_page(url: &str) -> Sender {
-    Sender { url: Some(url.into()), ..content_script() }
+    Sender { url: Some(url.into()), tab_url: Some(url.into()), ..content_script() }
 }
 
 #[test]
-fn a_card_is_always_for_the_senders_own_page_whatever_the_message_says() {
+fn a_card_is_only_for_the_record_the_senders_tab_shows() {
     let world = signed_in_world();
     let card = ask(&world, Request::Card { url: "https://app.hubspot.com/contacts/62515/record/0-1/999".into() }, &content_script());
+    assert_eq!((card["error"]["code"].as_str(), card["error"]["retryable"].as_bool()), (Some("page_changed"), Some(true)));
+    // HubSpot navigated in the page: the document's URL is the first record's, the tab's is the
+    // second's, and the tab is what counts.
+    let moved = Sender { tab_url: Some("https://app.hubspot.com/contacts/62515/record/0-1/201".into()), ..on_page("https://app.hubspot.com/contacts/62515/record/0-1/1") };
+    let moved = Sender { url: Some("https://app.hubspot.com/contacts/62515/record/0-1/1".into()), ..moved };
+    let card = ask(&world, Request::Card { url: RECORD.into() }, &moved);
     assert_eq!((card["contact"].as_str(), card["card"]["name"].as_str()), (Some("201"), Some("Ana Alvarez")));
     let sent = world.http.sent.borrow().clone();
     assert!(sent.iter().all(|r| !r.url.contains("/contacts/999")), "contact 999 was never read");
@@ -199,7 +205,7 @@ fn a_page_acts_only_on_its_own_contact_and_portal() {
     assert_eq!(dial["error"]["code"], "other_portal");
     assert_eq!(world.http.count(), 0, "nothing reached HubSpot");
     // The options page may delete any prospect's data: it shows no page of HubSpot's.
-    let options = Sender { id: Some(OWN.into()), url: Some(format!("chrome-extension://{OWN}/options/options.html")), from_tab: true, frame_id: Some(0) };
+    let options = Sender { id: Some(OWN.into()), url: Some(format!("chrome-extension://{OWN}/options/options.html")), from_tab: true, frame_id: Some(0), tab_url: None };
     assert_eq!(ask(&world, Request::ForgetContact { contact: contact("202") }, &options)["kind"], "forgotten");
 }
 
@@ -243,7 +249,7 @@ fn a_failing_or_silent_random_source_refuses_sign_in_and_dialing() {
     for random in [Random::Failing, Random::Silent] {
         let world = signed_in_world();
         world.browser.random.set(random);
-        let options = Sender { id: Some(OWN.into()), url: Some(format!("chrome-extension://{OWN}/popup/popup.html")), from_tab: false, frame_id: None };
+        let options = Sender { id: Some(OWN.into()), url: Some(format!("chrome-extension://{OWN}/popup/popup.html")), from_tab: false, frame_id: None, tab_url: None };
         let sign_in = ask(&world, Request::SignIn, &options);
         assert_eq!(sign_in["error"]["code"], "no_randomness", "{sign_in}");
         assert!(sign_in["error"]["message"].as_str().unwrap_or("").contains("random number source failed"));
