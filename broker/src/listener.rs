@@ -3,7 +3,6 @@
 //! over real TCP by the integration tests in `broker/tests/`). An idle or slow connection is a
 //! parked task, not a thread: it costs a few KiB and never blocks anyone else.
 
-use axum::extract::ConnectInfo;
 use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -110,7 +109,7 @@ pub async fn serve(
         let _ = stream.set_nodelay(true);
         let router = router.clone();
         let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
-            request.extensions_mut().insert(ConnectInfo(peer));
+            request.extensions_mut().insert(crate::server::Peer(peer));
             router.clone().oneshot(request.map(axum::body::Body::new))
         });
         let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));

@@ -11,7 +11,7 @@ use crate::forward::{Answer, Upstream};
 use crate::limit::{client_address, Limiter, PeerKey, BURST, MAX_CLIENTS, PER_SECOND};
 use crate::policy::{allowed_origin, Refusal};
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::http::header::{
     ALLOW, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, ORIGIN, RETRY_AFTER, VARY,
 };
@@ -36,6 +36,10 @@ pub const MAX_HEADERS: usize = 32;
 /// From the head being read to the answer: body arrival, the queue for an upstream slot and
 /// HubSpot's answer (itself cut at `forward::UPSTREAM_TIMEOUT`, 10 s) must fit in it.
 pub const REQUEST_DEADLINE: Duration = Duration::from_secs(20);
+
+/// The TCP peer of the connection a request came on, put in each request by `listener.rs`.
+#[derive(Clone, Copy, Debug)]
+pub struct Peer(pub SocketAddr);
 
 /// Marks an answer that is HubSpot's own, passed through unchanged.
 #[derive(Clone, Copy)]
@@ -198,10 +202,7 @@ async fn forward(app: &App, endpoint: Endpoint, request: Request) -> Result<Resp
             "Content-Type must be application/x-www-form-urlencoded",
         ));
     }
-    let peer = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|info| info.0.ip());
+    let peer = request.extensions().get::<Peer>().map(|info| info.0.ip());
     let client = match (&app.client_ip_header, peer) {
         (_, None) => None,
         (None, Some(peer)) => Some(peer),
@@ -502,7 +503,7 @@ mod tests {
     fn post(path: &str, origin: Option<&str>, body: &str) -> axum::http::Request<Body> {
         let mut builder = axum::http::Request::post(path)
             .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .extension(ConnectInfo(SocketAddr::from(([192, 0, 2, 1], 5000))));
+            .extension(Peer(SocketAddr::from(([192, 0, 2, 1], 5000))));
         if let Some(origin) = origin {
             builder = builder.header(ORIGIN, origin);
         }
