@@ -262,13 +262,7 @@ impl Broker {
         content_type: &str,
         body: &[u8],
     ) -> Answer {
-        let mut request = Broker::client()
-            .post(&format!("{}{path}", self.url))
-            .header("Content-Type", content_type);
-        if let Some(origin) = origin {
-            request = request.header("Origin", origin);
-        }
-        Answer::from(request.send(body).expect("broker answered"))
+        post_to(&self.url, path, origin, content_type, body)
     }
 
     fn post(&self, path: &str, origin: Option<&str>, fields: &[(&str, &str)]) -> Answer {
@@ -293,6 +287,40 @@ impl Broker {
             std::thread::sleep(Duration::from_millis(20));
         }
     }
+}
+
+/// A POST to the broker at `base_url` (usable from a thread that holds no `Broker`).
+fn post_to(
+    base_url: &str,
+    path: &str,
+    origin: Option<&str>,
+    content_type: &str,
+    body: &[u8],
+) -> Answer {
+    let mut request = Broker::client()
+        .post(&format!("{base_url}{path}"))
+        .header("Content-Type", content_type);
+    if let Some(origin) = origin {
+        request = request.header("Origin", origin);
+    }
+    Answer::from(request.send(body).expect("broker answered"))
+}
+
+/// The extension's code exchange for `grant`, as it sends it, to the broker at `base_url`.
+fn exchange_code(base_url: &str, grant: &Grant) -> Answer {
+    let body = form(&[
+        ("grant_type", "authorization_code"),
+        ("code", &grant.code),
+        ("redirect_uri", &redirect_uri()),
+        ("code_verifier", &grant.verifier),
+    ]);
+    post_to(
+        base_url,
+        "/v1/token",
+        Some(&origin()),
+        "application/x-www-form-urlencoded",
+        body.as_bytes(),
+    )
 }
 
 fn form(fields: &[(&str, &str)]) -> String {
@@ -559,16 +587,7 @@ fn authorize(sandbox: &Sandbox, redirect: &str) -> Grant {
 /// A signed-in session: the code exchanged through the broker.
 fn sign_in(sandbox: &Sandbox, broker: &Broker) -> (Grant, serde_json::Value) {
     let grant = authorize(sandbox, &redirect_uri());
-    let answer = broker.post(
-        "/v1/token",
-        Some(&origin()),
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &grant.code),
-            ("redirect_uri", &redirect_uri()),
-            ("code_verifier", &grant.verifier),
-        ],
-    );
+    let answer = exchange_code(&broker.url, &grant);
     assert_eq!(answer.status, 200, "{answer:?}");
     (grant, answer.json())
 }
@@ -580,16 +599,7 @@ fn code_exchange_returns_hubspots_tokens_with_cors_headers() {
     let sandbox = Sandbox::start();
     let broker = Broker::start(&sandbox);
     let grant = authorize(&sandbox, &redirect_uri());
-    let answer = broker.post(
-        "/v1/token",
-        Some(&origin()),
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &grant.code),
-            ("redirect_uri", &redirect_uri()),
-            ("code_verifier", &grant.verifier),
-        ],
-    );
+    let answer = exchange_code(&broker.url, &grant);
     assert_eq!(answer.status, 200, "{answer:?}");
     let tokens = answer.json();
     assert!(
@@ -623,16 +633,7 @@ fn code_exchange_returns_hubspots_tokens_with_cors_headers() {
     );
 
     // The code is single-use at HubSpot; the broker passes HubSpot's refusal through.
-    let again = broker.post(
-        "/v1/token",
-        Some(&origin()),
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &grant.code),
-            ("redirect_uri", &redirect_uri()),
-            ("code_verifier", &grant.verifier),
-        ],
-    );
+    let again = exchange_code(&broker.url, &grant);
     assert_eq!(again.status, 400, "{again:?}");
     assert_eq!(again.json()["error"], "invalid_grant");
     assert_eq!(
@@ -843,6 +844,7 @@ fn an_exchange_without_a_pkce_verifier_is_refused_before_hubspot_sees_the_code()
     let sandbox = Sandbox::start();
     let broker = Broker::start(&sandbox);
     let grant = authorize(&sandbox, &redirect_uri());
+    let redirect = redirect_uri();
     for verifier in [
         None,
         Some("short"),
@@ -851,28 +853,15 @@ fn an_exchange_without_a_pkce_verifier_is_refused_before_hubspot_sees_the_code()
         let mut fields = vec![
             ("grant_type", "authorization_code"),
             ("code", grant.code.as_str()),
-            ("redirect_uri", "REDIRECT"),
+            ("redirect_uri", redirect.as_str()),
         ];
-        let redirect = redirect_uri();
-        fields[2].1 = &redirect;
-        if let Some(v) = verifier {
-            fields.push(("code_verifier", v));
-        }
+        fields.extend(verifier.map(|v| ("code_verifier", v)));
         broker
             .post("/v1/token", Some(&origin()), &fields)
             .assert_refusal(400, "invalid_request");
     }
     // The code was never forwarded (HubSpot burns a code on any attempt): it still works.
-    let answer = broker.post(
-        "/v1/token",
-        Some(&origin()),
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &grant.code),
-            ("redirect_uri", &redirect_uri()),
-            ("code_verifier", &grant.verifier),
-        ],
-    );
+    let answer = exchange_code(&broker.url, &grant);
     assert_eq!(answer.status, 200, "{answer:?}");
 }
 
@@ -1307,21 +1296,7 @@ fn stop_during_a_slow_exchange(signal: &str) {
     let grant = authorize(&sandbox, &redirect_uri());
     sandbox.fault(serde_json::json!({"method": "POST", "path": "^/oauth/2026-03/token$", "delayMs": 3000, "times": 1}));
     let url = broker.url.clone();
-    let exchange = std::thread::spawn(move || {
-        let body = form(&[
-            ("grant_type", "authorization_code"),
-            ("code", &grant.code),
-            ("redirect_uri", &redirect_uri()),
-            ("code_verifier", &grant.verifier),
-        ]);
-        let response = Broker::client()
-            .post(&format!("{url}/v1/token"))
-            .header("Content-Type", "application/x-www-form-urlencoded")
-            .header("Origin", &origin())
-            .send(body.as_bytes())
-            .expect("the exchange was answered");
-        Answer::from(response)
-    });
+    let exchange = std::thread::spawn(move || exchange_code(&url, &grant));
     std::thread::sleep(Duration::from_millis(1000));
     let status = Command::new("kill")
         .args([signal, &broker.proc.child.id().to_string()])
