@@ -13,9 +13,16 @@ pub const ENV_EXTENSION_IDS: &str = "SPOTDIAL_BROKER_EXTENSION_IDS";
 pub const ENV_HUBSPOT_URL: &str = "SPOTDIAL_BROKER_HUBSPOT_URL";
 pub const ENV_LISTEN: &str = "SPOTDIAL_BROKER_LISTEN";
 pub const ENV_EXTRA_CA: &str = "SPOTDIAL_BROKER_EXTRA_CA";
+pub const ENV_CLIENT_IP_HEADER: &str = "SPOTDIAL_BROKER_CLIENT_IP_HEADER";
+pub const ENV_MAX_CONNECTIONS_PER_PEER: &str = "SPOTDIAL_BROKER_MAX_CONNECTIONS_PER_PEER";
 
 pub const DEFAULT_HUBSPOT_URL: &str = "https://api.hubapi.com";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8787";
+/// Open connections one TCP peer may hold. A browser opens a handful; 32 leaves room for a
+/// NAT'd office while 300 idle sockets from one address cost that address, not everyone.
+pub const DEFAULT_MAX_CONNECTIONS_PER_PEER: usize = 32;
+/// Behind a trusted proxy every connection comes from the proxy, so the default is its pool.
+pub const DEFAULT_MAX_CONNECTIONS_PER_PROXY: usize = 1024;
 
 /// The OAuth app's client secret. `Debug` is redacted and there is no `Display`, so it cannot
 /// reach a log line by formatting; the one place that sends it calls `expose`.
@@ -79,6 +86,10 @@ pub struct Config {
     pub hubspot: HubSpotBase,
     pub listen: SocketAddr,
     pub extra_ca: Option<PathBuf>,
+    /// The header a trusted proxy puts the client's address in (lower case); `None` means the
+    /// broker faces clients directly and keys them by the TCP peer.
+    pub client_ip_header: Option<String>,
+    pub max_connections_per_peer: usize,
 }
 
 /// Every problem found, so an operator fixes them all in one go.
@@ -152,6 +163,37 @@ impl Config {
 
         let extra_ca = get(ENV_EXTRA_CA).map(PathBuf::from);
 
+        let client_ip_header = get(ENV_CLIENT_IP_HEADER).map(|name| name.to_ascii_lowercase());
+        if let Some(name) = &client_ip_header {
+            // An HTTP token (RFC 9110 §5.1), so it is a header name and nothing else.
+            let token = name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+            if !token {
+                problems.push(format!(
+                    "{ENV_CLIENT_IP_HEADER} is {name:?}; expected a header name such as X-Forwarded-For"
+                ));
+            }
+        }
+
+        let default_cap = if client_ip_header.is_some() {
+            DEFAULT_MAX_CONNECTIONS_PER_PROXY
+        } else {
+            DEFAULT_MAX_CONNECTIONS_PER_PEER
+        };
+        let max_connections_per_peer = match get(ENV_MAX_CONNECTIONS_PER_PEER) {
+            None => default_cap,
+            Some(text) => match text.parse::<usize>() {
+                Ok(n) if (1..=1_000_000).contains(&n) => n,
+                _ => {
+                    problems.push(format!(
+                        "{ENV_MAX_CONNECTIONS_PER_PEER} is {text:?}; expected a whole number from 1 to 1000000"
+                    ));
+                    default_cap
+                }
+            },
+        };
+
         match (client_id, client_secret, hubspot, listen) {
             (Some(client_id), Some(secret), Some(hubspot), Some(listen)) if problems.is_empty() => {
                 Ok(Config {
@@ -161,6 +203,8 @@ impl Config {
                     hubspot,
                     listen,
                     extra_ca,
+                    client_ip_header,
+                    max_connections_per_peer,
                 })
             }
             _ => Err(ConfigError(problems)),
@@ -204,6 +248,19 @@ mod tests {
         assert_eq!(config.hubspot.as_str(), "https://api.hubapi.com");
         assert_eq!(config.listen, "127.0.0.1:8787".parse().unwrap());
         assert_eq!(config.extra_ca, None);
+        assert_eq!(config.client_ip_header, None);
+        assert_eq!(config.max_connections_per_peer, 32);
+    }
+
+    #[test]
+    fn a_trusted_proxy_header_raises_the_per_peer_cap_unless_one_is_given() {
+        let mut env = minimal();
+        env.push((ENV_CLIENT_IP_HEADER, "X-Forwarded-For"));
+        let config = load(&env).unwrap();
+        assert_eq!(config.client_ip_header.as_deref(), Some("x-forwarded-for"));
+        assert_eq!(config.max_connections_per_peer, 1024);
+        env.push((ENV_MAX_CONNECTIONS_PER_PEER, "200"));
+        assert_eq!(load(&env).unwrap().max_connections_per_peer, 200);
     }
 
     #[test]
@@ -259,6 +316,22 @@ mod tests {
             ),
             (ENV_HUBSPOT_URL, "https://", ENV_HUBSPOT_URL),
             (ENV_LISTEN, "localhost", ENV_LISTEN),
+            (
+                ENV_CLIENT_IP_HEADER,
+                "X Forwarded For",
+                ENV_CLIENT_IP_HEADER,
+            ),
+            (ENV_CLIENT_IP_HEADER, "x-ip:", ENV_CLIENT_IP_HEADER),
+            (
+                ENV_MAX_CONNECTIONS_PER_PEER,
+                "0",
+                ENV_MAX_CONNECTIONS_PER_PEER,
+            ),
+            (
+                ENV_MAX_CONNECTIONS_PER_PEER,
+                "many",
+                ENV_MAX_CONNECTIONS_PER_PEER,
+            ),
         ];
         for (name, value, expected) in cases {
             let mut env: Vec<_> = minimal().into_iter().filter(|(k, _)| *k != name).collect();

@@ -73,7 +73,7 @@ pub enum Call {
     ExchangeCode {
         code: String,
         redirect_uri: String,
-        code_verifier: Option<String>,
+        code_verifier: String,
     },
     Refresh {
         refresh_token: String,
@@ -108,6 +108,15 @@ pub fn is_form_content_type(value: &str) -> bool {
     })
 }
 
+/// RFC 7636 §4.1: `code_verifier = 43*128unreserved`, unreserved = ALPHA / DIGIT / "-" / "." /
+/// "_" / "~".
+pub fn is_pkce_verifier(value: &str) -> bool {
+    (43..=128).contains(&value.len())
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
+}
+
 impl Call {
     /// Parses a form body sent by extension `extension` to `endpoint`.
     pub fn parse(
@@ -128,10 +137,19 @@ impl Call {
                             "redirect_uri must be this extension's https://<id>.chromiumapp.org/ address",
                         ));
                     }
+                    let code = fields.require("code")?;
+                    // Required, in RFC 7636 form: without it a code that leaked (a log, a
+                    // referrer) could be exchanged here by anyone who can forge an Origin.
+                    let code_verifier = fields.require("code_verifier")?;
+                    if !is_pkce_verifier(code_verifier) {
+                        return Err(Refusal::bad_request(
+                            "code_verifier must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~ (RFC 7636)",
+                        ));
+                    }
                     Ok(Call::ExchangeCode {
-                        code: fields.require("code")?.to_owned(),
+                        code: code.to_owned(),
                         redirect_uri: redirect_uri.to_owned(),
-                        code_verifier: fields.get("code_verifier").map(str::to_owned),
+                        code_verifier: code_verifier.to_owned(),
                     })
                 }
                 Some("refresh_token") => Ok(Call::Refresh {
@@ -184,9 +202,7 @@ impl Call {
                 form.append_pair("grant_type", "authorization_code");
                 form.append_pair("code", code);
                 form.append_pair("redirect_uri", redirect_uri);
-                if let Some(verifier) = code_verifier {
-                    form.append_pair("code_verifier", verifier);
-                }
+                form.append_pair("code_verifier", code_verifier);
             }
             Call::Refresh { refresh_token } => {
                 form.append_pair("grant_type", "refresh_token");
@@ -267,7 +283,7 @@ mod tests {
     #[test]
     fn code_exchange_is_forwarded_with_the_client_credentials() {
         let body = format!(
-            "grant_type=authorization_code&code=na1-abc&redirect_uri=https%3A%2F%2F{ID}.chromiumapp.org%2F&code_verifier=v%2B1&client_secret=forged"
+            "grant_type=authorization_code&code=na1-abc&redirect_uri=https%3A%2F%2F{ID}.chromiumapp.org%2F&code_verifier=v-1.abcdefghijklmnopqrstuvwxyz~ABCDEFGHIJKLMN_&client_secret=forged"
         );
         let call = parse(Endpoint::Token, &body).unwrap();
         assert_eq!(call.endpoint().upstream_path(), "/oauth/2026-03/token");
@@ -276,7 +292,10 @@ mod tests {
             ("grant_type", "authorization_code"),
             ("code", "na1-abc"),
             ("redirect_uri", &format!("https://{ID}.chromiumapp.org/")),
-            ("code_verifier", "v+1"),
+            (
+                "code_verifier",
+                "v-1.abcdefghijklmnopqrstuvwxyz~ABCDEFGHIJKLMN_",
+            ),
             ("client_id", "client-1"),
             ("client_secret", "s3cret&=+"),
         ]
@@ -287,16 +306,32 @@ mod tests {
     }
 
     #[test]
-    fn code_verifier_is_optional() {
-        let body = format!(
-            "grant_type=authorization_code&code=c&redirect_uri=https://{ID}.chromiumapp.org/cb"
-        );
-        let sent = decoded(
-            &parse(Endpoint::Token, &body)
-                .unwrap()
-                .upstream_form("c", &secret()),
-        );
-        assert!(!sent.iter().any(|(k, _)| k == "code_verifier"));
+    fn code_verifier_is_required_in_rfc_7636_form() {
+        let redirect = format!("https%3A%2F%2F{ID}.chromiumapp.org%2F");
+        let with = |verifier: &str| {
+            parse(
+                Endpoint::Token,
+                &format!("grant_type=authorization_code&code=c&redirect_uri={redirect}{verifier}"),
+            )
+        };
+        let ok = "a".repeat(43);
+        assert!(with(&format!("&code_verifier={ok}")).is_ok());
+        assert!(with(&format!("&code_verifier={}", "Az09-._~".repeat(16))).is_ok());
+        for bad in [
+            String::new(),
+            "&code_verifier=".to_owned(),
+            format!("&code_verifier={}", "a".repeat(42)),
+            format!("&code_verifier={}", "a".repeat(129)),
+            format!("&code_verifier={}%2B", "a".repeat(43)),
+            format!("&code_verifier={}%20", "a".repeat(43)),
+        ] {
+            let refusal = with(&bad).unwrap_err();
+            assert_eq!(
+                (refusal.status, refusal.code),
+                (400, "invalid_request"),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -1,7 +1,8 @@
-//! Per-client rate limit: a token bucket per (extension origin, peer address), in memory.
-//! Layer: broker (pure: the caller passes the time in, so tests drive a fake clock). It is the
-//! broker's only state and it is per instance; several copies behind a load balancer each
-//! keep their own buckets. IPv6 peers are keyed by their /64, which one host usually owns.
+//! Per-client rate limit: a token bucket per client address, in memory, charged only for
+//! requests that would reach HubSpot. Layer: broker (pure: the caller passes the time in, so
+//! tests drive a fake clock). It is the broker's only state and it is per instance. IPv6
+//! clients are keyed by their /64, which one host usually owns. The client address is the TCP
+//! peer, or the one a trusted proxy names in a configured header (`client_address`).
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -34,6 +35,25 @@ impl PeerKey {
             },
         }
     }
+}
+
+/// The client's address: the TCP `peer`, unless the broker sits behind a trusted proxy that
+/// names the client in a header (`values`: every instance of it, in order). The proxy appends
+/// what it saw last, so the rightmost entry is the one it vouches for; anything to its left
+/// came from the client and could be forged. A missing or unreadable value falls back to the
+/// peer (a request that did not come through the proxy is keyed as who sent it).
+pub fn client_address<'a>(values: impl Iterator<Item = &'a [u8]>, peer: IpAddr) -> IpAddr {
+    let Some(last) = values.last() else {
+        return peer;
+    };
+    let Ok(text) = std::str::from_utf8(last) else {
+        return peer;
+    };
+    let entry = text.rsplit(',').next().unwrap_or("").trim();
+    entry
+        .parse::<IpAddr>()
+        .or_else(|_| entry.parse::<std::net::SocketAddr>().map(|a| a.ip()))
+        .unwrap_or(peer)
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -189,6 +209,36 @@ mod tests {
             limiter.check(key, t0).unwrap();
             assert!(limiter.clients() <= 3);
         }
+    }
+
+    #[test]
+    fn the_client_is_the_rightmost_address_the_proxy_appended() {
+        let peer: IpAddr = "10.0.0.9".parse().unwrap();
+        let from = |values: &[&str]| client_address(values.iter().map(|v| v.as_bytes()), peer);
+        assert_eq!(from(&[]), peer);
+        assert_eq!(
+            from(&["203.0.113.7"]),
+            "203.0.113.7".parse::<IpAddr>().unwrap()
+        );
+        // A client-forged entry on the left is ignored.
+        assert_eq!(
+            from(&["1.1.1.1, 203.0.113.7"]),
+            "203.0.113.7".parse::<IpAddr>().unwrap()
+        );
+        assert_eq!(
+            from(&["1.1.1.1", "198.51.100.2 "]),
+            "198.51.100.2".parse::<IpAddr>().unwrap()
+        );
+        assert_eq!(
+            from(&["[2001:db8::1]:443"]),
+            "2001:db8::1".parse::<IpAddr>().unwrap()
+        );
+        assert_eq!(
+            from(&["203.0.113.7:8080"]),
+            "203.0.113.7".parse::<IpAddr>().unwrap()
+        );
+        assert_eq!(from(&["unknown"]), peer);
+        assert_eq!(from(&["1.1.1.1, "]), peer);
     }
 
     #[test]

@@ -6,7 +6,9 @@
 use crate::config::ExtensionId;
 
 /// A refusal the broker makes itself (not one passed through from HubSpot). The wire shape is
-/// OAuth's: `{"error":"<code>","error_description":"…"}` (docs/CONTRACTS.md).
+/// OAuth's plus a marker: `{"error":"<code>","error_description":"…","source":"broker"}`
+/// (docs/CONTRACTS.md), so the extension never mistakes the broker's refusal for HubSpot
+/// refusing a grant. No broker code is ever `invalid_grant`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
     pub status: u16,
@@ -31,9 +33,13 @@ impl Refusal {
     }
 
     pub fn to_json(&self) -> Vec<u8> {
-        serde_json::json!({ "error": self.code, "error_description": self.description })
-            .to_string()
-            .into_bytes()
+        serde_json::json!({
+            "error": self.code,
+            "error_description": self.description,
+            "source": "broker",
+        })
+        .to_string()
+        .into_bytes()
     }
 }
 
@@ -63,43 +69,13 @@ pub fn allowed_origin<'a>(
         })
 }
 
-/// Whether `uri` is the extension's own `chrome.identity` redirect:
-/// `https://<id>.chromiumapp.org/` with an optional path, and nothing else (no user info, port,
-/// query or fragment, no dot segments, only unreserved path characters or `%XX`).
+/// Whether `uri` is exactly the extension's own `chrome.identity.getRedirectURL()`:
+/// `https://<id>.chromiumapp.org/`, nothing after the slash. Spotdial never uses a path, so
+/// allowing one would only widen what a forged request may name.
 pub fn redirect_allowed(uri: &str, id: &ExtensionId) -> bool {
-    let Some(rest) = uri.strip_prefix("https://") else {
-        return false;
-    };
-    let Some(rest) = rest.strip_prefix(id.as_str()) else {
-        return false;
-    };
-    let Some(path) = rest.strip_prefix(".chromiumapp.org/") else {
-        return false;
-    };
-    path_is_plain(path)
-}
-
-fn path_is_plain(path: &str) -> bool {
-    let bytes = path.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if b == b'%' {
-            let hex = bytes.get(i + 1..i + 3);
-            if !hex.is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) {
-                return false;
-            }
-            i += 3;
-            continue;
-        }
-        if !(b.is_ascii_alphanumeric() || b"-._~/".contains(&b)) {
-            return false;
-        }
-        i += 1;
-    }
-    !path
-        .split('/')
-        .any(|segment| segment == "." || segment == "..")
+    uri.strip_prefix("https://")
+        .and_then(|rest| rest.strip_prefix(id.as_str()))
+        .is_some_and(|rest| rest == ".chromiumapp.org/")
 }
 
 #[cfg(test)]
@@ -159,15 +135,15 @@ mod tests {
     #[test]
     fn redirect_must_be_the_extensions_own_chromiumapp_url() {
         let id = ExtensionId::parse(ID).unwrap();
-        for ok in [
-            format!("https://{ID}.chromiumapp.org/"),
+        assert!(redirect_allowed(
+            &format!("https://{ID}.chromiumapp.org/"),
+            &id
+        ));
+        for bad in [
             format!("https://{ID}.chromiumapp.org/oauth"),
             format!("https://{ID}.chromiumapp.org/oauth/hubspot-cb_1.x~"),
             format!("https://{ID}.chromiumapp.org/a%20b"),
-        ] {
-            assert!(redirect_allowed(&ok, &id), "{ok}");
-        }
-        for bad in [
+            format!("https://{ID}.chromiumapp.org//"),
             format!("https://{ID}.chromiumapp.org"),
             format!("http://{ID}.chromiumapp.org/"),
             format!("https://{OTHER}.chromiumapp.org/"),
@@ -197,5 +173,6 @@ mod tests {
         let value: serde_json::Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(value["error"], "invalid_request");
         assert_eq!(value["error_description"], "missing \"code\"");
+        assert_eq!(value["source"], "broker");
     }
 }

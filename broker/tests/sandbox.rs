@@ -262,13 +262,7 @@ impl Broker {
         content_type: &str,
         body: &[u8],
     ) -> Answer {
-        let mut request = Broker::client()
-            .post(&format!("{}{path}", self.url))
-            .header("Content-Type", content_type);
-        if let Some(origin) = origin {
-            request = request.header("Origin", origin);
-        }
-        Answer::from(request.send(body).expect("broker answered"))
+        post_to(&self.url, path, origin, content_type, body)
     }
 
     fn post(&self, path: &str, origin: Option<&str>, fields: &[(&str, &str)]) -> Answer {
@@ -293,6 +287,40 @@ impl Broker {
             std::thread::sleep(Duration::from_millis(20));
         }
     }
+}
+
+/// A POST to the broker at `base_url` (usable from a thread that holds no `Broker`).
+fn post_to(
+    base_url: &str,
+    path: &str,
+    origin: Option<&str>,
+    content_type: &str,
+    body: &[u8],
+) -> Answer {
+    let mut request = Broker::client()
+        .post(&format!("{base_url}{path}"))
+        .header("Content-Type", content_type);
+    if let Some(origin) = origin {
+        request = request.header("Origin", origin);
+    }
+    Answer::from(request.send(body).expect("broker answered"))
+}
+
+/// The extension's code exchange for `grant`, as it sends it, to the broker at `base_url`.
+fn exchange_code(base_url: &str, grant: &Grant) -> Answer {
+    let body = form(&[
+        ("grant_type", "authorization_code"),
+        ("code", &grant.code),
+        ("redirect_uri", &redirect_uri()),
+        ("code_verifier", &grant.verifier),
+    ]);
+    post_to(
+        base_url,
+        "/v1/token",
+        Some(&origin()),
+        "application/x-www-form-urlencoded",
+        body.as_bytes(),
+    )
 }
 
 fn form(fields: &[(&str, &str)]) -> String {
@@ -337,11 +365,12 @@ impl Answer {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {self:?}"))
     }
 
-    /// Our refusal shape: `{"error": code, "error_description": text}`.
+    /// Our refusal shape: `{"error": code, "error_description": text, "source": "broker"}`.
     fn assert_refusal(&self, status: u16, code: &str) {
         assert_eq!(self.status, status, "{self:?}");
         let json = self.json();
         assert_eq!(json["error"], code, "{self:?}");
+        assert_eq!(json["source"], "broker", "{self:?}");
         assert!(
             json["error_description"]
                 .as_str()
@@ -349,6 +378,64 @@ impl Answer {
             "{self:?}"
         );
     }
+}
+
+// ---------------------------------------------------------------- raw TCP clients
+
+/// A TCP connection to the broker from `local_ip` (any 127.x address reaches the loopback
+/// listener, so a test can play two clients with two addresses).
+fn connect_from(local_ip: &str, broker: &Broker) -> TcpStream {
+    use socket2::{Domain, Socket, Type};
+    let target: std::net::SocketAddr = broker.url.strip_prefix("http://").unwrap().parse().unwrap();
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+    let local: std::net::SocketAddr = format!("{local_ip}:0").parse().unwrap();
+    socket.bind(&local.into()).unwrap();
+    socket.connect(&target.into()).unwrap();
+    let stream: TcpStream = socket.into();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    stream
+}
+
+/// A POST as raw bytes, closing after the answer.
+fn post_text(path: &str, origin: &str, content_type: &str, body: &str) -> String {
+    format!(
+        "POST {path} HTTP/1.1\r\nHost: broker\r\nOrigin: {origin}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+/// Sends `request` from `local_ip` and returns everything the broker answered.
+fn raw_request(broker: &Broker, local_ip: &str, request: &str) -> String {
+    let mut stream = connect_from(local_ip, broker);
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut reply = String::new();
+    let _ = stream.read_to_string(&mut reply);
+    reply
+}
+
+/// Reads until the peer closes or `limit` passes; returns what came and whether it closed.
+fn read_until_closed(stream: &mut TcpStream, limit: Duration) -> (String, bool) {
+    let deadline = Instant::now() + limit;
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    while Instant::now() < deadline {
+        stream
+            .set_read_timeout(Some(Duration::from_millis(200)))
+            .unwrap();
+        match stream.read(&mut buf) {
+            Ok(0) => return (String::from_utf8_lossy(&got).into_owned(), true),
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
+            Err(_) => return (String::from_utf8_lossy(&got).into_owned(), true),
+        }
+    }
+    (String::from_utf8_lossy(&got).into_owned(), false)
 }
 
 // ---------------------------------------------------------------- the OAuth consent flow
@@ -500,16 +587,7 @@ fn authorize(sandbox: &Sandbox, redirect: &str) -> Grant {
 /// A signed-in session: the code exchanged through the broker.
 fn sign_in(sandbox: &Sandbox, broker: &Broker) -> (Grant, serde_json::Value) {
     let grant = authorize(sandbox, &redirect_uri());
-    let answer = broker.post(
-        "/v1/token",
-        Some(&origin()),
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &grant.code),
-            ("redirect_uri", &redirect_uri()),
-            ("code_verifier", &grant.verifier),
-        ],
-    );
+    let answer = exchange_code(&broker.url, &grant);
     assert_eq!(answer.status, 200, "{answer:?}");
     (grant, answer.json())
 }
@@ -521,16 +599,7 @@ fn code_exchange_returns_hubspots_tokens_with_cors_headers() {
     let sandbox = Sandbox::start();
     let broker = Broker::start(&sandbox);
     let grant = authorize(&sandbox, &redirect_uri());
-    let answer = broker.post(
-        "/v1/token",
-        Some(&origin()),
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &grant.code),
-            ("redirect_uri", &redirect_uri()),
-            ("code_verifier", &grant.verifier),
-        ],
-    );
+    let answer = exchange_code(&broker.url, &grant);
     assert_eq!(answer.status, 200, "{answer:?}");
     let tokens = answer.json();
     assert!(
@@ -550,22 +619,28 @@ fn code_exchange_returns_hubspots_tokens_with_cors_headers() {
         answer.header("access-control-allow-origin"),
         Some(origin().as_str())
     );
-    assert_eq!(answer.header("vary"), Some("Origin"));
+    assert!(
+        answer
+            .header("vary")
+            .is_some_and(|v| v.to_ascii_lowercase().contains("origin")),
+        "{answer:?}"
+    );
     assert_eq!(answer.header("cache-control"), Some("no-store"));
+    // The extension must be able to read Retry-After (CORS hides unlisted headers).
+    assert_eq!(
+        answer.header("access-control-expose-headers"),
+        Some("retry-after")
+    );
 
     // The code is single-use at HubSpot; the broker passes HubSpot's refusal through.
-    let again = broker.post(
-        "/v1/token",
-        Some(&origin()),
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &grant.code),
-            ("redirect_uri", &redirect_uri()),
-            ("code_verifier", &grant.verifier),
-        ],
-    );
+    let again = exchange_code(&broker.url, &grant);
     assert_eq!(again.status, 400, "{again:?}");
     assert_eq!(again.json()["error"], "invalid_grant");
+    assert_eq!(
+        again.json().get("source"),
+        None,
+        "HubSpot's answer, not ours: {again:?}"
+    );
 }
 
 #[test]
@@ -683,6 +758,11 @@ fn after_revoke_refresh_fails_with_hubspots_own_error() {
     let error = through_broker.json();
     assert_eq!(error["error"], "invalid_grant", "{error}");
     assert_eq!(error["status"], "BAD_REFRESH_TOKEN", "{error}");
+    assert_eq!(
+        error.get("source"),
+        None,
+        "HubSpot's own refusal carries no broker mark"
+    );
 
     // What HubSpot itself says to the same request (bar the per-answer correlationId).
     let direct = sandbox
@@ -731,6 +811,9 @@ fn a_foreign_redirect_uri_is_refused_before_hubspot_sees_the_code() {
         )
     };
     exchange(evil, &origin()).assert_refusal(403, "redirect_uri_not_allowed");
+    // Nothing may follow the slash: the extension's redirect is exactly `https://<id>.chromiumapp.org/`.
+    exchange(&format!("{}callback", redirect_uri()), &origin())
+        .assert_refusal(403, "redirect_uri_not_allowed");
     // Another allowed extension's redirect under this extension's origin is refused too.
     exchange(&format!("https://{OTHER_ID}.chromiumapp.org/"), &origin())
         .assert_refusal(403, "redirect_uri_not_allowed");
@@ -754,6 +837,32 @@ fn a_foreign_redirect_uri_is_refused_before_hubspot_sees_the_code() {
         )
         .unwrap();
     assert_eq!(direct.status().as_u16(), 200);
+}
+
+#[test]
+fn an_exchange_without_a_pkce_verifier_is_refused_before_hubspot_sees_the_code() {
+    let sandbox = Sandbox::start();
+    let broker = Broker::start(&sandbox);
+    let grant = authorize(&sandbox, &redirect_uri());
+    let redirect = redirect_uri();
+    for verifier in [
+        None,
+        Some("short"),
+        Some("not a verifier because of spaces and length.."),
+    ] {
+        let mut fields = vec![
+            ("grant_type", "authorization_code"),
+            ("code", grant.code.as_str()),
+            ("redirect_uri", redirect.as_str()),
+        ];
+        fields.extend(verifier.map(|v| ("code_verifier", v)));
+        broker
+            .post("/v1/token", Some(&origin()), &fields)
+            .assert_refusal(400, "invalid_request");
+    }
+    // The code was never forwarded (HubSpot burns a code on any attempt): it still works.
+    let answer = exchange_code(&broker.url, &grant);
+    assert_eq!(answer.status, 200, "{answer:?}");
 }
 
 #[test]
@@ -795,7 +904,7 @@ fn wrong_or_missing_origins_are_refused_and_preflights_answered_only_for_the_ext
         Answer::from(response)
     };
     let ok = preflight(&origin());
-    assert_eq!(ok.status, 204, "{ok:?}");
+    assert!((200..300).contains(&ok.status), "{ok:?}");
     assert_eq!(
         ok.header("access-control-allow-origin"),
         Some(origin().as_str())
@@ -803,9 +912,13 @@ fn wrong_or_missing_origins_are_refused_and_preflights_answered_only_for_the_ext
     assert_eq!(ok.header("access-control-allow-methods"), Some("POST"));
     assert_eq!(
         ok.header("access-control-allow-headers"),
-        Some("Content-Type")
+        Some("content-type")
     );
-    assert_eq!(ok.header("vary"), Some("Origin"));
+    assert!(
+        ok.header("vary")
+            .is_some_and(|v| v.to_ascii_lowercase().contains("origin")),
+        "{ok:?}"
+    );
     let refused = preflight("https://evil.example");
     refused.assert_refusal(403, "origin_not_allowed");
     assert_eq!(refused.header("access-control-allow-origin"), None);
@@ -844,13 +957,14 @@ fn oversized_bodies_and_heads_are_refused_and_the_broker_stays_up() {
         .set_read_timeout(Some(Duration::from_secs(10)))
         .unwrap();
     let head = format!(
-        "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Filler: {}\r\n\r\n",
+        "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Filler: {}\r\n\r\n",
         "b".repeat(10 * 1024)
     );
     stream.write_all(head.as_bytes()).unwrap();
     let mut reply = String::new();
     let _ = stream.read_to_string(&mut reply);
     assert!(reply.starts_with("HTTP/1.1 431 "), "{reply}");
+    assert!(reply.contains(r#""source":"broker""#), "{reply}");
 
     let health = Answer::from(
         Broker::client()
@@ -899,13 +1013,13 @@ fn bad_input_is_refused_with_400() {
 }
 
 #[test]
-fn the_rate_limit_answers_429_with_retry_after() {
+fn the_rate_limit_answers_429_with_retry_after_readable_through_cors() {
     let sandbox = Sandbox::start();
     let broker = Broker::start(&sandbox);
     let mut statuses = Vec::new();
-    for _ in 0..30 {
-        // Refused locally (no token), so the loop is fast and HubSpot is not involved.
-        let answer = broker.post("/v1/introspect", Some(&origin()), &[]);
+    for _ in 0..25 {
+        // Each of these reaches HubSpot (an unknown token is `active: false`), so each is charged.
+        let answer = broker.post("/v1/introspect", Some(&origin()), &[("token", "na1-x")]);
         if answer.status == 429 {
             answer.assert_refusal(429, "rate_limited");
             let seconds: u64 = answer
@@ -918,21 +1032,109 @@ fn the_rate_limit_answers_429_with_retry_after() {
                 answer.header("access-control-allow-origin"),
                 Some(origin().as_str())
             );
+            assert_eq!(
+                answer.header("access-control-expose-headers"),
+                Some("retry-after"),
+                "the extension must be able to read Retry-After"
+            );
         }
         statuses.push(answer.status);
     }
     assert!(
-        statuses[..20].iter().all(|s| *s == 400),
+        statuses[..20].iter().all(|s| *s == 200),
         "the first 20 pass the limiter: {statuses:?}"
     );
-    assert!(statuses[20..].contains(&429), "{statuses:?}");
-    // The bucket is per origin: the other extension is unaffected.
-    let other = broker.post(
-        "/v1/introspect",
-        Some(&format!("chrome-extension://{OTHER_ID}")),
-        &[],
+    assert!(statuses[20..].iter().all(|s| *s == 429), "{statuses:?}");
+    // The bucket is per client address: another address is unaffected.
+    let other = raw_request(
+        &broker,
+        "127.0.0.2",
+        &post_text(
+            "/v1/introspect",
+            &origin(),
+            "application/x-www-form-urlencoded",
+            "token=na1-x",
+        ),
     );
-    assert_eq!(other.status, 400);
+    assert!(other.starts_with("HTTP/1.1 200 "), "{other}");
+}
+
+#[test]
+fn forged_bad_requests_cost_a_rep_nothing_and_their_refresh_still_succeeds() {
+    let sandbox = Sandbox::start();
+    let broker = Broker::start(&sandbox);
+    let (_, tokens) = sign_in(&sandbox, &broker);
+    let refresh_token = tokens["refresh_token"].as_str().unwrap();
+    // A stranger on the same address (or behind the same proxy) sends requests that can never
+    // reach HubSpot: a forged extension Origin with a text/plain body, other origins, bad forms.
+    for _ in 0..20 {
+        broker
+            .post_raw(
+                "/v1/token",
+                Some(&origin()),
+                "text/plain",
+                b"grant_type=refresh_token&refresh_token=x",
+            )
+            .assert_refusal(400, "invalid_request");
+        broker
+            .post(
+                "/v1/token",
+                Some("https://evil.example"),
+                &[("grant_type", "refresh_token")],
+            )
+            .assert_refusal(403, "origin_not_allowed");
+        broker
+            .post(
+                "/v1/token",
+                Some(&origin()),
+                &[("grant_type", "refresh_token")],
+            )
+            .assert_refusal(400, "invalid_request");
+    }
+    let refreshed = broker.post(
+        "/v1/token",
+        Some(&origin()),
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+        ],
+    );
+    assert_eq!(refreshed.status, 200, "{refreshed:?}");
+    assert!(
+        refreshed.json()["access_token"].is_string(),
+        "{refreshed:?}"
+    );
+}
+
+#[test]
+fn behind_a_trusted_proxy_each_client_address_has_its_own_bucket() {
+    let sandbox = Sandbox::start();
+    let mut env = Broker::env_for(&sandbox);
+    env.push((
+        "SPOTDIAL_BROKER_CLIENT_IP_HEADER",
+        "X-Forwarded-For".to_owned(),
+    ));
+    let broker = Broker::start_with(env);
+    let introspect = |forwarded: &str| {
+        let response = Broker::client()
+            .post(&format!("{}/v1/introspect", broker.url))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .header("Origin", &origin())
+            .header("X-Forwarded-For", forwarded)
+            .send(b"token=na1-x".as_slice())
+            .unwrap();
+        Answer::from(response).status
+    };
+    for _ in 0..20 {
+        // A client forging the left of the list is still keyed by what the proxy appended.
+        assert_eq!(introspect("9.9.9.9, 203.0.113.1"), 200);
+    }
+    assert_eq!(introspect("8.8.8.8, 203.0.113.1"), 429);
+    assert_eq!(
+        introspect("203.0.113.2"),
+        200,
+        "another rep behind the same proxy"
+    );
 }
 
 #[test]
@@ -978,6 +1180,158 @@ fn hubspot_errors_pass_through_and_outages_become_502() {
     nowhere
         .post("/v1/introspect", Some(&origin()), &[("token", "x")])
         .assert_refusal(502, "upstream_unreachable");
+}
+
+#[test]
+fn three_hundred_idle_connections_from_one_address_deny_no_one() {
+    let sandbox = Sandbox::start();
+    let broker = Broker::start(&sandbox);
+    // The attacker: 300 sockets from 127.0.0.1 that never send a byte.
+    let idle: Vec<TcpStream> = (0..300)
+        .map(|_| connect_from("127.0.0.1", &broker))
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+
+    // A rep on another address is answered at once, by HubSpot through the broker.
+    let request = post_text(
+        "/v1/introspect",
+        &origin(),
+        "application/x-www-form-urlencoded",
+        "token=na1-x",
+    );
+    let started = Instant::now();
+    let reply = raw_request(&broker, "127.0.0.2", &request);
+    let took = started.elapsed();
+    assert!(reply.starts_with("HTTP/1.1 200 "), "{reply}");
+    assert!(reply.contains(r#""active":false"#), "{reply}");
+    assert!(took < Duration::from_secs(1), "took {took:?}");
+
+    // The attacker's own address is over its cap: told so at once, without a thread or a wait.
+    let refused = raw_request(&broker, "127.0.0.1", &request);
+    assert!(refused.starts_with("HTTP/1.1 503 "), "{refused}");
+    assert!(
+        refused.contains(r#""error":"too_many_connections""#),
+        "{refused}"
+    );
+    assert!(refused.contains(r#""source":"broker""#), "{refused}");
+
+    // The idle sockets are closed by the header-read timeout (5 s), after which a real request
+    // from that same address is served again.
+    let mut first = idle.into_iter().next().unwrap();
+    let (_, closed) = read_until_closed(&mut first, Duration::from_secs(8));
+    assert!(closed, "an idle connection was never closed");
+    std::thread::sleep(Duration::from_millis(300));
+    let reply = raw_request(&broker, "127.0.0.1", &request);
+    assert!(reply.starts_with("HTTP/1.1 200 "), "{reply}");
+}
+
+#[test]
+fn a_slowloris_head_is_cut_off_by_the_header_read_timeout() {
+    let sandbox = Sandbox::start();
+    let broker = Broker::start(&sandbox);
+    let mut stream = connect_from("127.0.0.1", &broker);
+    let started = Instant::now();
+    let head = b"POST /v1/introspect HTTP/1.1\r\nHost: broker\r\nX-Slow: ";
+    let mut closed_at = None;
+    // One byte a second, as long as the broker lets us (at most 12 s).
+    for byte in head.iter().chain(b"a".repeat(20).iter()) {
+        if stream.write_all(&[*byte]).is_err() {
+            closed_at = Some(started.elapsed());
+            break;
+        }
+        let (_, closed) = read_until_closed(&mut stream, Duration::from_secs(1));
+        if closed {
+            closed_at = Some(started.elapsed());
+            break;
+        }
+        if started.elapsed() > Duration::from_secs(12) {
+            break;
+        }
+    }
+    let closed_at = closed_at.expect("the broker kept a trickling head open");
+    assert!(
+        closed_at >= Duration::from_secs(4) && closed_at < Duration::from_secs(8),
+        "closed after {closed_at:?}"
+    );
+}
+
+#[test]
+fn a_slow_body_is_answered_408_at_the_request_deadline() {
+    let sandbox = Sandbox::start();
+    let broker = Broker::start(&sandbox);
+    let mut stream = connect_from("127.0.0.1", &broker);
+    let body = "token=na1-slow-body-that-trickles-in";
+    let head = format!(
+        "POST /v1/introspect HTTP/1.1\r\nHost: broker\r\nOrigin: {}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n",
+        origin(),
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    let started = Instant::now();
+    let mut reply = String::new();
+    for byte in body.bytes() {
+        let _ = stream.write_all(&[byte]);
+        let (got, closed) = read_until_closed(&mut stream, Duration::from_secs(1));
+        reply.push_str(&got);
+        if closed || !reply.is_empty() {
+            break;
+        }
+    }
+    let took = started.elapsed();
+    assert!(reply.starts_with("HTTP/1.1 408 "), "{reply}");
+    assert!(reply.contains(r#""error":"request_timeout""#), "{reply}");
+    assert!(reply.contains(r#""source":"broker""#), "{reply}");
+    assert!(
+        took >= Duration::from_secs(19) && took < Duration::from_secs(23),
+        "{took:?}"
+    );
+}
+
+/// Sends `signal` to the broker while a code exchange waits on a slow HubSpot: the exchange
+/// still completes with HubSpot's tokens, new connections are no longer accepted, and the
+/// process exits 0.
+fn stop_during_a_slow_exchange(signal: &str) {
+    let sandbox = Sandbox::start();
+    let mut broker = Broker::start(&sandbox);
+    let grant = authorize(&sandbox, &redirect_uri());
+    sandbox.fault(serde_json::json!({"method": "POST", "path": "^/oauth/2026-03/token$", "delayMs": 3000, "times": 1}));
+    let url = broker.url.clone();
+    let exchange = std::thread::spawn(move || exchange_code(&url, &grant));
+    std::thread::sleep(Duration::from_millis(1000));
+    let status = Command::new("kill")
+        .args([signal, &broker.proc.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::thread::sleep(Duration::from_millis(300));
+    let address = broker.url.strip_prefix("http://").unwrap().to_owned();
+    assert!(
+        TcpStream::connect(&address).is_err(),
+        "still accepting after {signal}"
+    );
+
+    let answer = exchange.join().unwrap();
+    assert_eq!(answer.status, 200, "{answer:?}");
+    assert!(answer.json()["refresh_token"].is_string(), "{answer:?}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let exit = loop {
+        if let Some(exit) = broker.proc.child.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(Instant::now() < deadline, "still running after {signal}");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(exit.code(), Some(0), "{}", broker.proc.output());
+}
+
+#[test]
+fn sigterm_during_a_code_exchange_lets_it_finish_then_exits_0() {
+    stop_during_a_slow_exchange("-TERM");
+}
+
+#[test]
+fn sigint_during_a_code_exchange_lets_it_finish_then_exits_0() {
+    stop_during_a_slow_exchange("-INT");
 }
 
 #[test]
