@@ -1,6 +1,7 @@
 // `./build.sh bench`: Spotdial's performance figures (DESIGN §8), measured, not pass/fail:
-// shipped sizes, service-worker start, contact page to a visible dial button, HubSpot requests
-// per workflow against the naive one-per-object count, and team scale (a Rust simulation).
+// shipped sizes, service-worker start, contact page to a visible dial button, the cost of
+// watching a busy record page, HubSpot requests per workflow against the naive
+// one-per-object count, and team scale (a Rust simulation).
 // Layer: tooling. Prints a table and writes dist/bench.json. Needs dist/extension and the broker
 // (build.sh builds both and sets SPOTDIAL_BROKER_BIN); about 35 s once the Rust example is built.
 import { execFileSync } from 'node:child_process';
@@ -247,9 +248,102 @@ async function inParallel(items, limit, fn) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The cost of watching the page: the sandbox's record page changes its timeline 1,000 times
+// (each change in its own task, or ten per frame), and we read (a) the content script's own
+// count of the time spent in its observer callback and per-frame pass (performance.now() around
+// both, read from its isolated world over CDP: the only figure that separates our script from
+// the page's, but the timer is coarsened to 0.1 ms without cross-origin isolation, so sums of
+// many ~µs calls are estimates), (b) the renderer's ScriptDuration (CDP Performance.getMetrics)
+// for the same run with the extension and in a browser without it (page script included, so
+// the difference is ours, noisy on a shared machine), and (c) messages the worker received.
+// ---------------------------------------------------------------------------------------------
+async function scriptDuration(cdp) {
+  const { metrics } = await cdp.send('Performance.getMetrics');
+  return 1000 * metrics.find((m) => m.name === 'ScriptDuration').value;
+}
+
+async function churnRuns(page, cdp, mode, runs, probe) {
+  const out = [];
+  for (let i = 0; i < runs; i++) {
+    const before = { script: await scriptDuration(cdp), probe: probe ? await probe() : null };
+    await page.evaluate((m) => window.__sandbox.churn(1000, m), mode);
+    await sleep(100); // the last frame's pass
+    const after = { script: await scriptDuration(cdp), probe: probe ? await probe() : null };
+    out.push({ script_ms: after.script - before.script, before: before.probe, after: after.probe });
+  }
+  return out;
+}
+
+/** The same page and churn in Chromium without the extension: the page's own script time. */
+async function churnBaseline(stack, url, runs) {
+  const profile = mkdtempSync(path.join(os.tmpdir(), 'spotdial-bench-bare-'));
+  const rules = ['app.hubspot.com', 'api.hubapi.com'].map((h) => `MAP ${h} 127.0.0.1:${stack.sandbox.port}`).join(', ');
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-extensions',
+      `--host-resolver-rules=${rules}`, `--ignore-certificate-errors-spki-list=${stack.certs.spki}`],
+    viewport: { width: 1280, height: 800 },
+  });
+  try {
+    const page = await context.newPage();
+    await page.goto(url);
+    await page.waitForFunction(() => window.__sandbox && window.__sandbox.renders() >= 1);
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Performance.enable');
+    return { tasks: await churnRuns(page, cdp, 'tasks', runs), frames: await churnRuns(page, cdp, 'frames', runs) };
+  } finally {
+    await context.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+async function watchingCost(browser, stack, url) {
+  const runs = 5;
+  const page = await browser.context.newPage();
+  const cdp = await browser.context.newCDPSession(page);
+  const contexts = [];
+  cdp.on('Runtime.executionContextCreated', ({ context }) => contexts.push(context));
+  await cdp.send('Runtime.enable');
+  await cdp.send('Performance.enable');
+  await page.goto(url);
+  await dialButtons(page);
+  await page.waitForFunction(() => window.__sandbox && window.__sandbox.renders() >= 1);
+  await sleep(500);
+  const world = contexts.filter((c) => c.auxData && c.auxData.type === 'isolated' && c.origin.includes(browser.extensionId)).at(-1);
+  if (!world) throw new Error('no isolated world of the content script');
+  const worker = await browser.worker();
+  await worker.evaluate(() => {
+    self.__benchMessages = 0;
+    chrome.runtime.onMessage.addListener((m, sender) => { if (sender.tab) self.__benchMessages += 1; });
+  });
+  const probe = async () => {
+    const { result } = await cdp.send('Runtime.evaluate', { expression: 'spotdialMount.stats()', contextId: world.id, returnByValue: true });
+    const messages = await (await browser.worker()).evaluate(() => self.__benchMessages);
+    if (messages === undefined) throw new Error('the worker restarted during the count');
+    return { ...result.value, messages };
+  };
+  const measured = { tasks: await churnRuns(page, cdp, 'tasks', runs, probe), frames: await churnRuns(page, cdp, 'frames', runs, probe) };
+  await page.close();
+  const baseline = await churnBaseline(stack, url, runs);
+  const summarize = (mode) => {
+    const rows = measured[mode].map((r) => {
+      const d = (k) => r.after[k] - r.before[k];
+      return { ours_ms: d('ms'), callbacks: d('callbacks'), records: d('records'), passes: d('passes'), placements: d('placements'), messages: d('messages'), script_ms: r.script_ms };
+    });
+    const med = (k) => stats(rows.map((r) => r[k])).median;
+    return {
+      mutations: 1000, runs, ours_ms: med('ours_ms'), callbacks: med('callbacks'), records: med('records'), passes: med('passes'),
+      placements: med('placements'), worker_messages: Math.max(...rows.map((r) => r.messages)),
+      script_ms_with_extension: med('script_ms'), script_ms_without: stats(baseline[mode].map((r) => r.script_ms)).median, samples: rows,
+    };
+  };
+  return { tasks: summarize('tasks'), frames: summarize('frames') };
+}
+
+// ---------------------------------------------------------------------------------------------
 // The run.
 // ---------------------------------------------------------------------------------------------
-const result = { measured_at: new Date().toISOString(), chromium: null, sizes: {}, first_start: null, worker: {}, navigation: {}, requests: {}, team: null, notes: [] };
+const result = { measured_at: new Date().toISOString(), chromium: null, sizes: {}, first_start: null, worker: {}, navigation: {}, watching: null, requests: {}, team: null, notes: [] };
 
 result.sizes.wasm = sizeOf(path.join(EXTENSION_DIR, 'pkg/spotdial_bg.wasm'));
 result.sizes.glue = sizeOf(path.join(EXTENSION_DIR, 'pkg/spotdial.js'));
@@ -427,6 +521,13 @@ try {
   if (coldNav.some((s) => !s.worker_restarted)) result.notes.push('a cold navigation did not restart the worker (see samples)');
   await page.close();
 
+  // --- The cost of watching a busy record page (1,000 DOM mutations).
+  log('page watching: 1,000 timeline mutations');
+  result.watching = await watchingCost(browser, stack, DEMO.contactUrl([...dialable].find((id) => id !== countedContact))).catch((error) => {
+    result.notes.push(`page watching not measured: ${error.message.split('\n')[0]}`);
+    return null;
+  });
+
   // --- The queue at N = 10, 100, 1000: due dates set through the API so exactly N of the
   // rep's open call tasks are due by today, then a refresh counted from the request log.
   log('queue loads for N = 10, 100, 1000');
@@ -538,6 +639,15 @@ navRow('goto -> "Call" button, cold worker (median / p95)', navigation.cold_work
 navRow('goto -> "Call" button, warm worker (median / p95)', navigation.warm_worker_goto);
 navRow('"Next record" (pushState) -> button (median / p95)', navigation.in_page_next_record);
 if (navigation.poll_cost_ms) row('contact', 'accessibility-tree poll cost (median)', ms(navigation.poll_cost_ms.median), 'resolution of the figures above');
+for (const [mode, label] of [['tasks', 'each in its own task'], ['frames', 'ten per frame']]) {
+  const w = result.watching && result.watching[mode];
+  if (!w) continue;
+  row('watching', `per 1,000 mutations (${label}): content script time`, ms(round(w.ours_ms, 2)),
+    `${w.callbacks} callbacks, ${w.passes} passes, ${w.placements} placements; median of ${w.runs}; performance.now() in the content script`);
+  row('watching', `per 1,000 mutations (${label}): ScriptDuration`, `${ms(round(w.script_ms_with_extension, 1))} / ${ms(round(w.script_ms_without, 1))}`,
+    'renderer script time with / without the extension (page script included)');
+  row('watching', `per 1,000 mutations (${label}): worker wake-ups`, w.worker_messages, 'messages the worker received from the tab');
+}
 const reqRow = (label, t, extra = '') => t && row('requests', label, `${t.limited} (+${t.oauth} OAuth)`,
   `naive ${t.naive}${extra}; ${t.read} read, ${t.search} search, ${t.write} write`);
 reqRow('sign-in', requests.sign_in, ', nothing to batch');

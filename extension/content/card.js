@@ -11,6 +11,9 @@ globalThis.spotdialCard = (() => {
   let view = null; // the last card answer
   let call = null; // the call in progress: { answer, number, timer }
 
+  // WCAG AA (1.4.3, 1.4.11): text at least 4.5:1 on its background, control boundaries and the
+  // focus ring at least 3:1 on white. HubSpot's own #ff7a59 under white text is 2.6:1, so the
+  // primary button uses a darker orange of the same hue (white on #c4401f: 5.1:1).
   const STYLE = `
     :host { all: initial; display: block; font: 14px/1.4 system-ui, sans-serif; color: #213343; }
     :host(.spotdial-floating) { position: fixed; right: 16px; bottom: 16px; z-index: 2147483000; width: 320px;
@@ -20,12 +23,13 @@ globalThis.spotdialCard = (() => {
     p { margin: 4px 0; }
     ul { list-style: none; padding: 0; margin: 8px 0; }
     li { margin: 4px 0; }
-    button { font: inherit; padding: 5px 10px; border-radius: 4px; border: 1px solid #cbd6e2; background: #fff; color: #213343; cursor: pointer; }
-    button.spotdial-primary { background: #ff7a59; border-color: #ff7a59; color: #fff; }
+    button { font: inherit; padding: 5px 10px; border-radius: 4px; border: 1px solid #7691ad; background: #fff; color: #213343; cursor: pointer; }
+    button.spotdial-primary { background: #c4401f; border-color: #c4401f; color: #fff; }
     button:focus-visible, select:focus-visible, textarea:focus-visible, input:focus-visible, a:focus-visible { outline: 2px solid #0091ae; outline-offset: 2px; }
     label { display: block; margin: 6px 0 2px; font-size: 12px; color: #516f90; }
-    select, textarea { font: inherit; width: 100%; box-sizing: border-box; }
+    select, textarea { font: inherit; width: 100%; box-sizing: border-box; color: #213343; background: #fff; border: 1px solid #7691ad; border-radius: 4px; }
     textarea { min-height: 56px; }
+    a { color: #006a7d; }
     .spotdial-muted { color: #516f90; font-size: 12px; }
     .spotdial-warning { color: #8a5300; font-size: 12px; }
     [role="alert"] { color: #b3261e; }
@@ -33,21 +37,18 @@ globalThis.spotdialCard = (() => {
   `;
 
   function mount() {
-    const anchor = spotdialAnchors.find(spotdialAnchors.recordSidebar);
     if (!host) {
       host = el('div', { id: HOST_ID });
       shadow = host.attachShadow({ mode: 'closed' });
     }
-    host.classList.toggle('spotdial-floating', !anchor);
-    if (anchor && host.parentNode !== anchor) anchor.prepend(host);
-    else if (!anchor && host.parentNode !== document.body) document.body.append(host);
+    spotdialMount.attach(host); // where it goes, and putting it back after HubSpot re-renders
   }
 
   function unmount() {
     stopTimer();
     call = null;
     view = null;
-    if (host) host.remove();
+    spotdialMount.detach();
   }
 
   function paint(...children) {
@@ -106,20 +107,35 @@ globalThis.spotdialCard = (() => {
 
   function confirmForget() {
     const name = view.card ? view.card.name : 'this contact';
+    const cancel = el('button', { type: 'button', 'aria-describedby': 'spotdial-forget-question',
+      onclick: () => {
+        renderCard(view);
+        // Back to the button that asked, as a dialog returns focus to what opened it.
+        const again = [...shadow.querySelectorAll('button')].find((b) => b.textContent === 'Delete prospect data');
+        if (again) again.focus();
+      } }, 'Cancel');
     paint(
       el('h2', {}, 'Delete prospect data'),
-      el('p', {}, `Delete everything Spotdial holds about ${name} on this computer (cached details, call history, queue entries)? HubSpot's own record is not touched.`),
+      el('p', { id: 'spotdial-forget-question' }, `Delete everything Spotdial holds about ${name} on this computer (cached details, call history, queue entries)? HubSpot's own record is not touched.`),
       el('button', { type: 'button', class: 'spotdial-primary', onclick: forget }, 'Delete'), ' ',
-      el('button', { type: 'button', onclick: () => renderCard(view) }, 'Cancel'),
+      cancel,
     );
+    // The button that was pressed is gone: focus the safe choice, which reads out the question.
+    cancel.focus();
   }
 
   async function forget() {
     const answer = await spotdialMessage.send(spotdialMessage.forgetContact(view.contact));
+    // Focus follows the result, so a keyboard or screen-reader user is not left on a removed
+    // button (focus would fall back to the page's body).
     if (answer.kind === 'forgotten') {
-      paint(el('h2', {}, 'Spotdial'), el('p', { role: 'status' }, answer.message));
+      const result = el('p', { role: 'status', tabindex: '-1' }, answer.message);
+      paint(el('h2', {}, 'Spotdial'), result);
+      result.focus();
     } else {
-      renderCard(view, alert(answer.error ? answer.error.message : 'Spotdial could not delete this data.'));
+      const problem = el('p', { role: 'alert', tabindex: '-1' }, answer.error ? answer.error.message : 'Spotdial could not delete this data.');
+      renderCard(view, problem);
+      problem.focus();
     }
   }
 
@@ -205,5 +221,5 @@ globalThis.spotdialCard = (() => {
     return paint(el('h2', {}, 'Spotdial'), alert(answer.kind === 'error' ? answer.error.message : 'Spotdial got an answer it does not understand.'));
   }
 
-  return Object.freeze({ render, unmount, command, reanchor: () => host && host.isConnected && mount() });
+  return Object.freeze({ render, unmount, command, reanchor: () => spotdialMount.reanchor() });
 })();

@@ -25,8 +25,10 @@ const STYLE = `
 a{color:#0091ae}.top-nav{display:flex;gap:18px;align-items:center;background:#2d3e50;color:#fff;padding:0 18px;height:52px}
 .top-nav a{color:#fff;text-decoration:none}.top-nav .brand{font-weight:700;color:#ff7a59}.top-nav .account{margin-left:auto;opacity:.85}
 .record-layout{display:grid;grid-template-columns:330px 1fr 320px;min-height:calc(100vh - 52px)}
-.left-sidebar{background:#fff;border-right:1px solid #cbd6e2;padding:18px}.middle-pane{padding:18px}
-.right-sidebar{background:#fff;border-left:1px solid #cbd6e2;padding:18px}
+.column-left{background:#fff;border-right:1px solid #cbd6e2;padding:18px}.column-middle{padding:18px}
+.column-right{background:#fff;border-left:1px solid #cbd6e2;padding:18px}
+.card{border-bottom:1px solid #eaf0f6;padding-bottom:12px;margin-bottom:12px}.label{font-size:12px;color:#516f90;margin-top:8px}
+.tabs{display:flex;gap:16px;margin-bottom:12px}.tabs a{text-decoration:none}.tabs a.current{font-weight:700;color:#33475b}
 h1{font-size:20px;margin:8px 0}h2{font-size:14px;text-transform:uppercase;letter-spacing:.04em;color:#516f90}
 dl{display:grid;grid-template-columns:auto;gap:2px}dt{font-size:12px;color:#7c98b6;margin-top:8px}dd{margin:0}
 .timeline-item{background:#fff;border:1px solid #cbd6e2;border-radius:3px;padding:10px;margin-bottom:10px}
@@ -86,10 +88,10 @@ function contactView(state, portal, id) {
   return {
     portalId: portal.portalId, objectTypeId: '0-1', id: rec.id, name: fullName(p),
     fields: [
-      ['Email', p.email], ['Phone number', p.phone], ['Mobile phone number', p.mobilephone], ['Job title', p.jobtitle],
-      ['Company name', p.company], ['Country/Region', p.country], ['Time zone', p.hs_timezone],
-      ['Contact owner', owner ? `${owner.firstName} ${owner.lastName}` : ''],
-    ].map(([label, value]) => ({ label, value: value || '' })),
+      ['email', 'Email', p.email], ['phone', 'Phone number', p.phone], ['mobilephone', 'Mobile phone number', p.mobilephone],
+      ['jobtitle', 'Job title', p.jobtitle], ['company', 'Company name', p.company], ['country', 'Country/Region', p.country],
+      ['hs_timezone', 'Time zone', p.hs_timezone], ['hubspot_owner_id', 'Contact owner', owner ? `${owner.firstName} ${owner.lastName}` : ''],
+    ].map(([name, label, value]) => ({ name, label, value: value || '' })),
     subtitle: [p.jobtitle, p.company].filter(Boolean).join(' at '),
     company: company ? { id: company.id, name: company.properties.name, href: `/contacts/${portal.portalId}/record/0-2/${company.id}` } : null,
     timeline,
@@ -102,63 +104,202 @@ function stripTags(s) {
   return String(s || '').replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
 }
 
-function renderContact(v) {
-  const fields = v.fields.map((f) => `<dt>${esc(f.label)}</dt><dd data-field="${esc(f.label)}">${esc(f.value) || '--'}</dd>`).join('');
-  const timeline = v.timeline.map((t) => `<li class="timeline-item"><strong>${esc(t.kind)}</strong>: ${esc(t.title)}<br><small>${esc(t.when)}</small>${t.body ? `<p>${esc(t.body)}</p>` : ''}</li>`).join('');
-  const others = v.others.map((o) => `<li><a data-spa href="${esc(o.href)}">${esc(o.name)}</a></li>`).join('');
-  return `
-<div class="record-layout" data-test-id="record-layout" data-record-id="${esc(v.id)}">
-  <aside class="left-sidebar" data-test-id="left-sidebar" aria-label="About this contact">
-    <div class="record-highlight" data-test-id="record-highlight">
-      <h1 id="record-name">${esc(v.name)}</h1><div id="record-subtitle">${esc(v.subtitle)}</div>
-    </div>
-    <section><h2>About this contact</h2><dl id="record-fields">${fields}</dl></section>
-  </aside>
-  <main class="middle-pane" data-test-id="middle-pane">
-    <nav aria-label="Record tabs"><strong>Overview</strong> · Activities</nav>
-    <h2>Activity</h2><ul class="plain" id="timeline" aria-label="Activity timeline">${timeline || '<li>No activity yet.</li>'}</ul>
-  </main>
-  <aside class="right-sidebar" data-test-id="right-sidebar" aria-label="Associations">
-    <h2>Company</h2><p id="record-company">${v.company ? `<a href="${esc(v.company.href)}">${esc(v.company.name)}</a>` : '--'}</p>
-    <h2>Other contacts</h2><ul class="plain" id="other-contacts">${others}</ul>
-    <p><a data-spa id="next-record" href="${esc(v.next.href)}">Next record</a></p>
-  </aside>
-</div>`;
+// The contact record page in three layouts, chosen per browser by the cookie
+// `sandbox_record_layout` (or `?layout=` on a page load): "2026" (the default), "2024" and
+// "unknown". Their markup follows ../../../shared/hubspot/DOM-EVIDENCE.md (E1-E6), never
+// Spotdial's anchors. `recordTree` runs twice, like a framework's server render and hydration:
+// on the server it becomes HTML, and its own source text runs in the page, where it rebuilds
+// whole columns (replacing their subtrees, so foreign children such as an extension's card are
+// dropped) after load, on every tab switch and on every in-page record change.
+export const RECORD_LAYOUTS = Object.freeze(['2026', '2024', 'unknown']);
+const LAYOUT_COOKIE = 'sandbox_record_layout';
+
+function layoutOf(ctx) {
+  const cookie = String(ctx.headers.cookie || '').split(';').map((c) => c.trim().split('='))
+    .find(([name]) => name === LAYOUT_COOKIE);
+  const asked = ctx.query.get('layout') || (cookie && cookie[1]);
+  return RECORD_LAYOUTS.includes(asked) ? asked : '2026';
 }
 
-// The SPA: in-page links swap the record without a page load, like HubSpot. Text only.
+// Self-contained (its source runs in the page too): view + layout + tab -> the three columns
+// as trees `[tag, attrs, ...children]`, strings being text.
+function recordTree(v, layout, tab) {
+  // A node is [tag, attrs, ...children]; any other array among the children is a list of them.
+  const isNode = (k) => typeof k[0] === 'string' && k[1] !== null && typeof k[1] === 'object' && !Array.isArray(k[1]);
+  const add = (out, k) => {
+    if (Array.isArray(k) && !isNode(k)) k.forEach((x) => add(out, x));
+    else if (k !== null && k !== undefined && k !== false) out.push(k);
+    return out;
+  };
+  const h = (tag, attrs, ...kids) => add([tag, attrs || {}], kids);
+  const base = `/contacts/${v.portalId}/record/0-1/${v.id}`;
+  const field = (f) => f.value || '--';
+  const timeline = () => h('ul', Object.assign({ class: 'plain', id: 'timeline', 'aria-label': 'Activity timeline' }, layout === '2026' ? { 'data-test-id': 'crm-events-viz-timeline' } : {}),
+    v.timeline.length ? v.timeline.map((t) => h('li', { class: 'timeline-item' }, h('strong', {}, t.kind), `: ${t.title}`, h('br'), h('small', {}, t.when), t.body ? h('p', {}, t.body) : null))
+      : h('li', {}, 'No activity yet.'));
+  const tabs = [['1', 'Overview'], ['2', 'Activities'], ['3', 'Intelligence']];
+  const tabList = h('nav', { 'aria-label': 'Record tabs', class: 'tabs' }, tabs.map(([n, label]) =>
+    h('a', { href: `${base}/view/${n}`, 'data-tab': n, class: n === tab ? 'tab current' : 'tab', 'aria-current': n === tab ? 'page' : 'false' }, label)));
+  const tabBody = tab === '3' ? h('p', {}, 'No insights for this contact yet.')
+    : [h('h2', {}, tab === '2' ? 'All activity' : 'Recent activity'), timeline()];
+  const others = h('ul', { class: 'plain', id: 'other-contacts' }, v.others.map((o) => h('li', {}, h('a', { 'data-spa': '', href: o.href }, o.name))));
+  const company = h('p', { id: 'record-company' }, v.company ? h('a', { href: v.company.href }, v.company.name) : '--');
+  const next = h('p', {}, h('a', { 'data-spa': '', id: 'next-record', href: v.next.href }, 'Next record'));
+
+  if (layout === '2026') {
+    // E5 (2026 fixture), E4 (2026, "measured on live records"), E6 (2025-12 to 2026-03).
+    const props = (v.fields || []).filter((f) => f.name);
+    return {
+      left: h('aside', { 'data-test-id': 'left-sidebar', 'aria-label': 'About this contact', class: 'left-sidebar' },
+        h('div', { 'data-test-id': 'card-wrapper-OBJECT_HIGHLIGHT-FAS-0-1-1', class: 'card' },
+          h('div', { 'data-card-type': 'OBJECT_HIGHLIGHT', 'data-card-id': 'OBJECT_HIGHLIGHT-FAS-0-1-1' },
+            h('div', { 'data-test-id': 'crm-card-content' },
+              h('div', { 'data-test-id': 'record-highlight-content' },
+                h('div', { 'data-test-id': 'record-highlight-main-content' },
+                  h('h1', { id: 'record-name', 'data-test-id': 'highlight-record-label', 'data-selenium-test': 'highlightTitle' },
+                    h('span', { 'data-test-id': 'highlight-property-display-hs_full_name_or_email' }, v.name)),
+                  h('ul', { 'data-test-id': 'properties-list', class: 'plain' },
+                    h('li', { 'data-test-id': 'highlight-property-item-jobtitle-and-company', id: 'record-subtitle' }, v.subtitle),
+                    h('li', { 'data-test-id': 'highlight-property-item-email' },
+                      h('span', { 'data-test-id': 'highlight-property-display-email' }, field(props.find((f) => f.name === 'email') || {}))))))))),
+        h('div', { 'data-test-id': 'card-wrapper-PROPERTIES_V3/0-1/V2', class: 'card' },
+          h('div', { 'data-card-type': 'PROPERTIES_V3', 'data-card-id': 'PROPERTIES_V3/0-1/V2' },
+            h('h2', {}, 'About this contact'),
+            h('ul', { 'data-selenium-test': 'profile-properties-list', class: 'plain', id: 'record-fields' }, props.map((f) =>
+              h('span', { 'data-test-id': f.name },
+                h('div', { 'data-deferred-property-input-root': 'true', 'data-state': 'editable', 'data-mode': 'display' },
+                  h('div', { class: 'label' }, f.label),
+                  h('span', { 'data-selenium-test': `property-input-${f.name}`, 'data-field': f.label }, field(f))))))))),
+      middle: h('div', { 'data-test-id': 'middle-pane', class: 'middle-pane' }, tabList,
+        h('div', { 'data-test-id': `tab-${tab}-content` },
+          h('div', { 'data-test-id': 'card-wrapper-SINGLETON/0-1/RECORD_TIMELINE', class: 'card' }, tabBody))),
+      right: h('div', { 'data-test-id': 'records-right-sidebar' },
+        h('aside', { 'data-test-id': 'right-sidebar', 'aria-label': 'Associations', class: 'right-sidebar' },
+          h('div', { 'data-test-id': 'card-wrapper-AI_OBJECT_SUMMARY-FAS-1', class: 'card' }, h('h2', {}, 'Record summary'), h('p', {}, 'No summary yet.')),
+          h('div', { 'data-test-id': 'card-wrapper-ASSOCIATION_V3/0-2', class: 'card' }, h('h2', {}, 'Company'), company),
+          h('div', { 'data-test-id': 'card-wrapper-ASSOCIATION_V3/0-1', class: 'card' }, h('h2', {}, 'Other contacts'), others, next))),
+    };
+  }
+  if (layout === '2024') {
+    // E1 (2021-04 to 2022-06), E3 (2023-06 to 2025-07), E2 (2024-03 to 2024-09): the highlight
+    // details box with highlightTitle / highlightSubtitle, then the profile properties form.
+    return {
+      left: h('div', { class: 'left-sidebar', 'aria-label': 'About this contact', role: 'complementary' },
+        h('div', { 'data-selenium-test': 'contact-highlight-details', class: 'card' },
+          h('h1', { id: 'record-name', 'data-selenium-test': 'highlightTitle' }, v.name),
+          h('div', { id: 'record-subtitle', 'data-unit-test': 'highlightSubtitle' }, v.subtitle)),
+        h('form', { 'data-selenium-test': 'profile-properties', class: 'card' },
+          h('h2', {}, 'About this contact'),
+          h('dl', { id: 'record-fields' }, (v.fields || []).map((f) => [
+            h('dt', {}, f.label), h('dd', { 'data-profile-property': f.name || f.label, 'data-field': f.label }, field(f))])))),
+      middle: h('main', { class: 'middle-pane' }, tabList,
+        h('div', { 'data-selenium-test': 'timeline-editable-section' }, tabBody)),
+      right: h('div', { class: 'right-sidebar', role: 'complementary', 'aria-label': 'Associations' },
+        h('h2', {}, 'Company'), company, h('h2', {}, 'Other contacts'), others, next),
+    };
+  }
+  // A layout no public source describes (a future redesign): plain landmarks, no test ids.
+  return {
+    left: h('section', { class: 'summary-column', 'aria-label': 'About this contact' },
+      h('h1', { id: 'record-name' }, v.name), h('div', { id: 'record-subtitle' }, v.subtitle),
+      h('dl', { id: 'record-fields' }, (v.fields || []).map((f) => [h('dt', {}, f.label), h('dd', { 'data-field': f.label }, field(f))]))),
+    middle: h('main', { class: 'middle-pane' }, tabList, h('div', { class: 'tab-body' }, tabBody)),
+    right: h('section', { class: 'right-sidebar', 'aria-label': 'Associations' }, h('h2', {}, 'Company'), company, h('h2', {}, 'Other contacts'), others, next),
+  };
+}
+
+function treeHtml(node) {
+  if (typeof node === 'string') return esc(node);
+  const [tag, attrs, ...kids] = node;
+  const a = Object.entries(attrs).map(([k, val]) => (val === '' ? ` ${k}` : ` ${k}="${esc(val)}"`)).join('');
+  return `<${tag}${a}>${['br'].includes(tag) ? '' : `${kids.map(treeHtml).join('')}</${tag}>`}`;
+}
+
+// The columns' containers stay across renders (like a framework's root); what is inside them
+// is the framework's and is replaced whole.
+const COLUMN = {
+  2026: { left: 'id="record-page-left-sidebar" data-scroll-trackable-container="left-sidebar"', middle: '', right: '' },
+  2024: { left: '', middle: '', right: '' },
+  unknown: { left: '', middle: '', right: '' },
+};
+
+function renderContact(v, layout, tab) {
+  const tree = recordTree(v, layout, tab);
+  const col = (name) => `<div class="column column-${name}" data-sandbox-column="${name}" ${COLUMN[layout][name]}>${treeHtml(tree[name])}</div>`;
+  // JSON in a script element: `<` is escaped so no name can close the element.
+  const data = JSON.stringify({ view: v, layout, tab }).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return `
+<div class="record-layout" data-test-id="record-layout" data-record-id="${esc(v.id)}">${col('left')}${col('middle')}${col('right')}</div>
+<script type="application/json" id="sandbox-record">${data}</script>`;
+}
+
+// The page's own script (HubSpot-like, not Spotdial's): in-page record links and record tabs
+// change the URL with history.pushState, and every render replaces whole column subtrees.
+// `window.__sandbox` is for tests: renders so far, a forced re-render, and a busy timeline.
 const SPA_SCRIPT = `
 (function () {
-  function el(tag, text, attrs) { var e = document.createElement(tag); if (text != null) e.textContent = text; for (var k in attrs || {}) e.setAttribute(k, attrs[k]); return e; }
-  function render(v) {
-    document.querySelector('[data-test-id="record-layout"]').setAttribute('data-record-id', v.id);
-    document.getElementById('record-name').textContent = v.name;
-    document.getElementById('record-subtitle').textContent = v.subtitle;
-    var dl = document.getElementById('record-fields'); dl.replaceChildren();
-    v.fields.forEach(function (f) { dl.append(el('dt', f.label), el('dd', f.value || '--', { 'data-field': f.label })); });
-    var tl = document.getElementById('timeline'); tl.replaceChildren();
-    if (!v.timeline.length) tl.append(el('li', 'No activity yet.'));
-    v.timeline.forEach(function (t) { var li = el('li', null, { 'class': 'timeline-item' }); li.append(el('strong', t.kind), ': ' + t.title, el('br'), el('small', t.when)); if (t.body) li.append(el('p', t.body)); tl.append(li); });
-    var co = document.getElementById('record-company'); co.replaceChildren(v.company ? el('a', v.company.name, { href: v.company.href }) : '--');
-    var ul = document.getElementById('other-contacts'); ul.replaceChildren();
-    v.others.forEach(function (o) { var li = el('li'); li.append(el('a', o.name, { href: o.href, 'data-spa': '' })); ul.append(li); });
-    document.getElementById('next-record').setAttribute('href', v.next.href);
-    document.title = v.name + ' | Contact';
+  var recordTree = ${recordTree.toString()};
+  var initial = JSON.parse(document.getElementById('sandbox-record').textContent);
+  var v = initial.view, layout = initial.layout, tab = initial.tab, renders = 0;
+  function dom(node) {
+    if (typeof node === 'string') return document.createTextNode(node);
+    var e = document.createElement(node[0]);
+    for (var k in node[1]) e.setAttribute(k, node[1][k]);
+    for (var i = 2; i < node.length; i++) e.append(dom(node[i]));
+    return e;
   }
+  function column(name) { return document.querySelector('[data-sandbox-column="' + name + '"]'); }
+  function render(which) {
+    var tree = recordTree(v, layout, tab);
+    (which || ['left', 'middle', 'right']).forEach(function (name) { column(name).replaceChildren(dom(tree[name])); });
+    document.querySelector('[data-test-id="record-layout"]').setAttribute('data-record-id', v.id);
+    document.title = v.name + ' | Contact';
+    renders++;
+  }
+  var RECORD = /^\\/contacts\\/(\\d+)\\/(?:record\\/0-1|contact)\\/(\\d+)(?:\\/view\\/(\\d+))?\\/?$/;
   function load(path, push) {
-    var m = /^\\/contacts\\/(\\d+)\\/(?:record\\/0-1|contact)\\/(\\d+)/.exec(path);
+    var m = RECORD.exec(path);
     if (!m) { location.assign(path); return; }
+    if (m[2] === v.id) { tab = m[3] || '1'; if (push) history.pushState({}, '', path); render(['middle', 'left']); return; }
     fetch('/__ui/record/' + m[1] + '/0-1/' + m[2], { credentials: 'same-origin' })
       .then(function (r) { if (!r.ok) throw new Error('HTTP ' + r.status); return r.json(); })
-      .then(function (v) { if (push) history.pushState({ id: v.id }, '', path); render(v); })
+      .then(function (next) { if (push) history.pushState({ id: next.id }, '', path); v = next; tab = m[3] || '1'; render(); })
       .catch(function () { location.assign(path); });
   }
   document.addEventListener('click', function (e) {
-    var a = e.target.closest && e.target.closest('a[data-spa]');
+    var a = e.target.closest && e.target.closest('a[data-spa], a[data-tab]');
     if (!a || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey) return;
     e.preventDefault(); load(a.getAttribute('href'), true);
   });
   window.addEventListener('popstate', function () { load(location.pathname, false); });
+  // Hydration: the framework takes over the server's markup and renders the sidebar again.
+  window.addEventListener('load', function () { setTimeout(function () { render(['left']); }, 150); });
+  var seq = 0;
+  function churn() {
+    var list = document.getElementById('timeline');
+    var item = document.createElement('li');
+    item.className = 'timeline-item';
+    item.textContent = 'Live update ' + (++seq);
+    if (list.firstElementChild) list.firstElementChild.replaceWith(item); else list.append(item);
+  }
+  window.__sandbox = {
+    renders: function () { return renders; },
+    rerender: function () { render(['left', 'right']); return renders; },
+    // n timeline mutations (one record each): "tasks" = each in its own task, as fast as the
+    // page can; "frames" = ten per animation frame. Resolves when done.
+    churn: function (n, mode) {
+      return new Promise(function (resolve) {
+        var left = n;
+        if (mode === 'frames') {
+          (function frame() { for (var i = 0; i < 10 && left > 0; i++, left--) churn(); if (left > 0) requestAnimationFrame(frame); else resolve(); })();
+          return;
+        }
+        var ch = new MessageChannel();
+        ch.port1.onmessage = function () { churn(); if (--left > 0) ch.port2.postMessage(0); else resolve(); };
+        ch.port2.postMessage(0);
+      });
+    },
+  };
 })();`;
 
 function companyPage(state, portal, user, id) {
@@ -299,12 +440,12 @@ export async function handleUi(ctx) {
     const v = contactView(state, r.portal, m[2]);
     return v ? { status: 200, body: v } : { status: 404, body: { error: 'not found' } };
   }
-  if ((m = /^\/contacts\/(\d+)\/(?:record\/0-1|contact)\/(\d+)\/?$/.exec(path))) {
+  if ((m = /^\/contacts\/(\d+)\/(?:record\/0-1|contact)\/(\d+)(?:\/view\/(\d+))?\/?$/.exec(path))) {
     const r = portalFor(ctx, m[1]);
     if (r.ans) return r.ans;
     const v = contactView(state, r.portal, m[2]);
     if (!v) return errorPage(404, 'Record not found', 'This contact does not exist or was deleted.', r);
-    return page(200, `${v.name} | Contact`, renderContact(v), { portal: r.portal, user: r.user, script: SPA_SCRIPT });
+    return page(200, `${v.name} | Contact`, renderContact(v, layoutOf(ctx), m[3] || '1'), { portal: r.portal, user: r.user, script: SPA_SCRIPT });
   }
   if ((m = /^\/contacts\/(\d+)\/(?:record\/0-2|company)\/(\d+)\/?$/.exec(path))) {
     const r = portalFor(ctx, m[1]);
