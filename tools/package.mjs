@@ -48,7 +48,11 @@ function run() {
 
   // Everything the admin supplied is checked before anything is written.
   const base = process.env.SPOTDIAL_UPDATE_URL ? checkUpdateUrl(process.env.SPOTDIAL_UPDATE_URL) : PLACEHOLDER_BASE;
-  if (!process.env.SPOTDIAL_UPDATE_URL) warnings.push(`SPOTDIAL_UPDATE_URL is not set: update.xml and the policies point at the placeholder ${PLACEHOLDER_BASE}`);
+  if (!process.env.SPOTDIAL_UPDATE_URL) {
+    warnings.push(process.env.SPOTDIAL_EXTENSION_ID
+      ? `SPOTDIAL_UPDATE_URL is not set: the policies install ${process.env.SPOTDIAL_EXTENSION_ID} from the Chrome Web Store; update.xml points at the placeholder ${PLACEHOLDER_BASE}`
+      : `SPOTDIAL_UPDATE_URL is not set: update.xml and the policies point at the placeholder ${PLACEHOLDER_BASE}`);
+  }
   const givenKey = process.env.SPOTDIAL_SIGNING_KEY ? checkSigningKey(process.env.SPOTDIAL_SIGNING_KEY) : null;
   if (!existsSync(path.join(EXTENSION_DIR, 'manifest.json'))) throw new PackageError('dist/extension is missing: run ./build.sh first.');
   const manifest = JSON.parse(readFileSync(path.join(EXTENSION_DIR, 'manifest.json'), 'utf8'));
@@ -122,8 +126,11 @@ function run() {
   const valuesSource = process.env.SPOTDIAL_POLICY_VALUES ? `from ${process.env.SPOTDIAL_POLICY_VALUES}` : 'examples, to edit';
   const policyDir = path.join(out, 'policy');
   rmSync(policyDir, { recursive: true, force: true });
+  // An id given without an update URL is the Web Store's: the templates then install from the Store.
+  const policyUpdateUrl = givenId && !process.env.SPOTDIAL_UPDATE_URL ? WEB_STORE_UPDATE_URL : updateUrl;
   for (const [name, data, what] of policyTemplates({
-    id: policyId, updateUrl, values, schema, version, idSource, valuesSource, webStoreUrl: WEB_STORE_UPDATE_URL,
+    id: policyId, updateUrl: policyUpdateUrl, values, schema, version, idSource, valuesSource,
+    webStoreUrl: WEB_STORE_UPDATE_URL, webStoreId: givenId || '<web-store-id>',
   })) write(path.join(policyDir, name), data, what);
 
   // Report.

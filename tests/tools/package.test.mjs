@@ -159,6 +159,19 @@ describe('the macOS configuration profile', () => {
     assert.equal(readFileSync(path.join(out, 'policy', 'macos-spotdial.mobileconfig'), 'utf8'), first);
   });
 
+  test('with the Web Store\'s id and no update URL, every template installs from the Web Store', () => {
+    const storeOut = path.join(tmp, 'store-out');
+    const store = runPackage({ SPOTDIAL_PACKAGE_DIR: storeOut, SPOTDIAL_EXTENSION_ID: id, SPOTDIAL_UPDATE_URL: '' });
+    assert.equal(store.code, 0, store.stderr);
+    const webStore = 'https://clients2.google.com/service/update2/crx';
+    const profile = plist.parse(readFileSync(path.join(storeOut, 'policy', 'macos-spotdial.mobileconfig'), 'utf8'));
+    assert.deepEqual(profile.PayloadContent.find((p) => p.PayloadType === 'com.google.Chrome').ExtensionInstallForcelist, [`${id};${webStore}`]);
+    for (const name of ['linux-force-install.json', 'linux-force-install-web-store.json']) {
+      const policy = JSON.parse(readFileSync(path.join(storeOut, 'policy', name), 'utf8'));
+      assert.deepEqual(policy.ExtensionInstallForcelist, [`${id};${webStore}`], name);
+    }
+  });
+
   test('policy values of the wrong type are refused before anything is written', () => {
     const bad = path.join(tmp, 'bad-values.json');
     writeFileSync(bad, JSON.stringify({ portalId: 62515 }));

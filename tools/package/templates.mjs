@@ -109,9 +109,10 @@ function macProfile(id, values, forceInstall, settings) {
 /**
  * Every template. `id`: the extension id they name; `updateUrl`: the update manifest's URL;
  * `values`: the managed settings; `schema`: managed_schema.json; `idSource`: a phrase saying
- * where the id came from; `webStoreUrl`: Chrome's Web Store update URL.
+ * where the id came from; `webStoreUrl`, `webStoreId`: the Web Store's update URL and the id
+ * (or a placeholder) for the Store's force-install template.
  */
-export function policyTemplates({ id, updateUrl, values, schema, version, idSource, valuesSource, webStoreUrl }) {
+export function policyTemplates({ id, updateUrl, values, schema, version, idSource, valuesSource, webStoreUrl, webStoreId }) {
   const selfHosted = `${id};${updateUrl}`;
   const settings = { [id]: { installation_mode: 'force_installed', update_url: updateUrl, toolbar_pin: 'force_pinned' } };
   const keys = Object.entries(schema.properties).map(([k, s]) => `| \`${k}\` | ${s.type}${s.items ? ` of ${s.items.type}` : ''} | ${s.description} |`);
@@ -123,8 +124,8 @@ export function policyTemplates({ id, updateUrl, values, schema, version, idSour
     ['linux-force-install.json', json({ ExtensionInstallForcelist: [selfHosted], ExtensionSettings: settings }),
       'force-install from your update server: ExtensionInstallForcelist and ExtensionSettings'],
     ['linux-force-install-web-store.json',
-      json({ ExtensionInstallForcelist: [`<web-store-id>;${webStoreUrl}`], ExtensionSettings: { '<web-store-id>': { installation_mode: 'force_installed', update_url: webStoreUrl } } }),
-      'force-install from the Chrome Web Store (put the Store\'s id in place of <web-store-id>)'],
+      json({ ExtensionInstallForcelist: [`${webStoreId};${webStoreUrl}`], ExtensionSettings: { [webStoreId]: { installation_mode: 'force_installed', update_url: webStoreUrl } } }),
+      `force-install from the Chrome Web Store${webStoreId.startsWith('<') ? ' (put the Store\'s id in place of <web-store-id>)' : `, id ${webStoreId}`}`],
     ['windows-spotdial.reg', windowsReg(id, values, selfHosted, settings),
       'Windows: force-install and settings under HKLM\\SOFTWARE\\Policies\\Google\\Chrome (UTF-16 .reg)'],
     ['macos-spotdial.mobileconfig', macProfile(id, values, selfHosted, settings),
