@@ -1,6 +1,7 @@
-// Launches Debian's Chromium with the unpacked extension, HubSpot's host names mapped to the
-// sandbox and only the sandbox's certificate trusted. Layer: test tooling (playwright-core,
-// no browser download). Used by the end-to-end tests, the demo and the benchmarks.
+// Launches Debian's Chromium with the unpacked extension (or none, for one that policy
+// force-installs), HubSpot's host names mapped to the sandbox and only the sandbox's
+// certificate trusted. Layer: test tooling (playwright-core, no browser download). Used by
+// the end-to-end tests, the demo and the benchmarks.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
