@@ -110,6 +110,8 @@ cmd_test() {
   say "Native tests (core and broker)"
   cargo test --workspace
   build_extension
+  say "Packaging tests (signing and update hygiene, the macOS profile)"
+  node --test --test-reporter=spec tests/tools/
   say "wasm glue tests in headless Chromium"
   CHROMEDRIVER=$(command -v chromedriver) cargo test --target "$WASM_TARGET" -p "$CRATE" --lib
   build_broker debug
@@ -117,7 +119,7 @@ cmd_test() {
   node --test --test-reporter=spec tests/sandbox/ tests/extension/
   say "End-to-end tests: the real extension in Chromium against the sandbox"
   # A policy file left by an interrupted run would configure every later browser.
-  if [ "$(id -u)" = 0 ]; then rm -f /etc/chromium/policies/managed/spotdial-e2e-test.json; fi
+  if [ "$(id -u)" = 0 ]; then rm -f /etc/chromium/policies/managed/spotdial-e2e-test.json /etc/chromium/policies/managed/spotdial-e2e-force-install.json; fi
   SPOTDIAL_BROKER_BIN=$ROOT/target/debug/spotdial-broker node --test --test-concurrency=1 --test-reporter=spec tests/e2e/
   say "All tests passed in $((SECONDS - started)) s"
 }

@@ -1,6 +1,7 @@
-// Launches Debian's Chromium with the unpacked extension, HubSpot's host names mapped to the
-// sandbox and only the sandbox's certificate trusted. Layer: test tooling (playwright-core,
-// no browser download). Used by the end-to-end tests, the demo and the benchmarks.
+// Launches Debian's Chromium with the unpacked extension (or none, for one that policy
+// force-installs), HubSpot's host names mapped to the sandbox and only the sandbox's
+// certificate trusted. Layer: test tooling (playwright-core, no browser download). Used by
+// the end-to-end tests, the demo and the benchmarks.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,7 +10,15 @@ import { EXTENSION_DIR, EXTENSION_ID } from './stack.mjs';
 
 export const HUBSPOT_HOSTS = ['app.hubspot.com', 'app-eu1.hubspot.com', 'api.hubapi.com', 'api-eu1.hubapi.com'];
 
-export async function launchBrowser(stack, { headless = true, extensionDir = EXTENSION_DIR } = {}) {
+/**
+ * `forceInstalledId`: start Chromium with no --load-extension and wait for that extension to
+ * arrive the way a managed Chrome gets it (ExtensionInstallForcelist and an update server).
+ * Playwright's default --disable-background-networking, --disable-component-update and
+ * --disable-extensions are then left out: with any of them Chromium never asks the update server.
+ * The policy must also set DeveloperToolsAvailability to 1: by default Chrome keeps DevTools,
+ * and so Playwright, out of policy-installed extensions (their worker and pages stay invisible).
+ */
+export async function launchBrowser(stack, { headless = true, extensionDir = EXTENSION_DIR, forceInstalledId = null, workerTimeout = 20000 } = {}) {
   const profile = mkdtempSync(path.join(os.tmpdir(), 'spotdial-profile-'));
   // A dial hands tel:/callto:/sip: to the operating system, which Chrome confirms with a
   // dialog that headless has no one to answer (it then swallows the page's mouse input).
@@ -27,23 +36,33 @@ export async function launchBrowser(stack, { headless = true, extensionDir = EXT
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless,
     args: [
-      `--disable-extensions-except=${extensionDir}`,
-      `--load-extension=${extensionDir}`,
-      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      ...(forceInstalledId ? [] : [
+        `--disable-extensions-except=${extensionDir}`,
+        `--load-extension=${extensionDir}`,
+        '--disable-background-networking', '--disable-component-update',
+      ]),
+      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-sync',
       `--host-resolver-rules=${rules}`,
       // Trust exactly the sandbox's leaf certificate; the extension's own fetches need this
       // flag (Playwright's ignoreHTTPSErrors covers pages only, TOOLCHAIN.md §4).
       `--ignore-certificate-errors-spki-list=${stack.certs.spki}`,
     ],
-    ignoreDefaultArgs: ['--disable-extensions'],
+    ignoreDefaultArgs: forceInstalledId
+      ? ['--disable-extensions', '--disable-background-networking', '--disable-component-update']
+      : ['--disable-extensions'],
     viewport: { width: 1280, height: 800 },
   });
-  let [worker] = context.serviceWorkers();
-  if (!worker) worker = await context.waitForEvent('serviceworker', { timeout: 20000 });
+  let worker;
+  try {
+    worker = forceInstalledId ? await forceInstalledWorker(context, forceInstalledId, workerTimeout) : await loadedWorker(context, workerTimeout);
+    await worker.evaluate(() => self.__spotdial.ready);
+  } catch (error) {
+    // A browser left running would keep the test process (and its policy) alive.
+    await context.close().catch(() => {});
+    rmSync(profile, { recursive: true, force: true });
+    throw error;
+  }
   const extensionId = new URL(worker.url()).host;
-  if (extensionId !== EXTENSION_ID) throw new Error(`extension id ${extensionId}, expected ${EXTENSION_ID}`);
-  await worker.evaluate(() => self.__spotdial.ready);
   return {
     context,
     extensionId,
@@ -58,6 +77,41 @@ export async function launchBrowser(stack, { headless = true, extensionDir = EXT
       rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/** The unpacked extension's worker, there at once; a wrong id (a changed manifest "key") fails at once. */
+async function loadedWorker(context, timeout) {
+  let [worker] = context.serviceWorkers();
+  if (!worker) worker = await context.waitForEvent('serviceworker', { timeout });
+  const id = new URL(worker.url()).host;
+  if (id !== EXTENSION_ID) throw new Error(`extension id ${id}, expected ${EXTENSION_ID}`);
+  return worker;
+}
+
+/**
+ * A policy-installed extension arrives after launch, and its first worker may start (and stop
+ * when idle) before Playwright watches for it. So: until the extension's own page loads (it
+ * does once installed), try again; then send it a message, which starts the worker if stopped.
+ */
+async function forceInstalledWorker(context, id, timeout) {
+  const ours = (w) => new URL(w.url()).host === id;
+  const deadline = Date.now() + timeout;
+  const probe = await context.newPage();
+  try {
+    for (;;) {
+      const live = context.serviceWorkers().find(ours);
+      if (live) return live;
+      if (Date.now() > deadline) throw new Error(`extension ${id} did not install and start within ${timeout} ms: check the policy file and the update server`);
+      const started = context.waitForEvent('serviceworker', { predicate: ours, timeout: 2000 }).catch(() => null);
+      const installed = await probe.goto(`chrome-extension://${id}/manifest.json`).then(() => true, () => false);
+      if (installed) await probe.evaluate(() => chrome.runtime.sendMessage({ kind: 'settings' })).catch(() => null);
+      else await new Promise((r) => setTimeout(r, 250));
+      const worker = await started;
+      if (worker) return worker;
+    }
+  } finally {
+    await probe.close().catch(() => {});
+  }
 }
 
 /**
