@@ -10,12 +10,12 @@ use crate::testing::{block_on, response, FakeClock, FakeHttp, FakeStore};
 use serde_json::json;
 use std::cell::RefCell;
 
-const OWN: &str = "mlcffbhjimpjdchleegdmflbagencmpj";
-const T0: i64 = 1_795_780_800_000; // 2026-11-27 12:00 UTC
-const RECORD: &str = "https://app.hubspot.com/contacts/62515/record/0-1/201";
+pub(super) const OWN: &str = "mlcffbhjimpjdchleegdmflbagencmpj";
+pub(super) const T0: i64 = 1_795_780_800_000; // 2026-11-27 12:00 UTC
+pub(super) const RECORD: &str = "https://app.hubspot.com/contacts/62515/record/0-1/201";
 
 #[derive(Default)]
-struct FakeBrowser {
+pub(super) struct FakeBrowser {
     alarms: RefCell<Vec<(String, i64)>>,
 }
 
@@ -57,13 +57,14 @@ fn hubspot(req: &HttpRequest) -> Result<crate::ports::HttpResponse, crate::ports
     Ok(answer)
 }
 
-struct World {
-    app: &'static App<FakeHttp, FakeStore, FakeClock, FakeBrowser>,
-    http: &'static FakeHttp,
-    store: &'static FakeStore,
+pub(super) struct World {
+    pub(super) app: &'static App<FakeHttp, FakeStore, FakeClock, FakeBrowser>,
+    pub(super) http: &'static FakeHttp,
+    pub(super) store: &'static FakeStore,
+    pub(super) clock: &'static FakeClock,
 }
 
-fn signed_in_world() -> World {
+pub(super) fn signed_in_world() -> World {
     let http: &'static FakeHttp = Box::leak(Box::new(FakeHttp::responding(hubspot)));
     let store: &'static FakeStore = Box::leak(Box::default());
     let clock: &'static FakeClock = Box::leak(Box::new(FakeClock::at(T0)));
@@ -76,14 +77,14 @@ fn signed_in_world() -> World {
     let guard = Box::leak(Box::new(crate::outbox::DrainGuard::new()));
     let ports = Ports { http, store, clock, browser, extension_id: OWN.to_string(), drain_guard: guard };
     let app = block_on(App::build(ports, AuthConfig::broker("spotdial-sandbox-client", "https://broker.example")));
-    World { app, http, store }
+    World { app, http, store, clock }
 }
 
-fn content_script() -> Sender {
+pub(super) fn content_script() -> Sender {
     Sender { id: Some(OWN.into()), url: Some(RECORD.into()), from_tab: true, frame_id: Some(0) }
 }
 
-fn ask(world: &World, request: Request, sender: &Sender) -> serde_json::Value {
+pub(super) fn ask(world: &World, request: Request, sender: &Sender) -> serde_json::Value {
     serde_json::to_value(block_on(world.app.handle(Ok(request), sender))).expect("serializable")
 }
 
