@@ -63,13 +63,16 @@ describe('a call in progress is never lost', () => {
     await choose(page, 'Outcome', 'Connected');
     await type(page, 'textbox', 'Notes', 'Asked for the Madrid price list');
     await sleep(2500);
+    // The last words go in just before the reload, inside the save's debounce: they are saved
+    // as the page is hidden.
+    await type(page, 'textbox', 'Notes', ' (urgent)');
     const reloadedAt = Date.now();
-    await page.reload(); // at once: the draft goes out as the page is hidden
+    await page.reload();
     await find(page, 'timer', 'Call duration');
-    assert.equal(await valueOf(page, 'textbox', 'Notes'), 'Asked for the Madrid price list');
+    assert.equal(await valueOf(page, 'textbox', 'Notes'), 'Asked for the Madrid price list (urgent)');
     assert.equal(await valueOf(page, 'combobox', 'Outcome'), CONNECTED);
     assert.equal((await queryAll(page, 'button', /^Call /)).length, 0, 'the panel, not a fresh card');
-    await logAndCheck(page, '213', { notes: 'Asked for the Madrid price list', startedAt, notBefore: reloadedAt });
+    await logAndCheck(page, '213', { notes: 'Asked for the Madrid price list (urgent)', startedAt, notBefore: reloadedAt });
     // Logged: a reload shows the card again, with no call.
     await page.reload();
     await find(page, 'button', 'Call +34 912 34 56 78');
@@ -108,12 +111,12 @@ describe('a call in progress is never lost', () => {
     await page.close();
   });
 
-  test('a second Call on the contact is the same call, not a second log', async () => {
+  test('another tab on the record shows the same call in progress, never a second call', async () => {
     const page = await env.browser.context.newPage();
     await dialOn(page, '216', '020 123 4567');
     const worker = await env.browser.worker();
     const first = await worker.evaluate(async () => (await chrome.storage.local.get('calls:v1'))['calls:v1'].calls);
-    // Another tab on the same record presses Call while the first call is in progress.
+    // Another tab on the same record while the call is in progress.
     const other = await env.browser.context.newPage();
     await other.goto(DEMO.contactUrl('216'));
     await find(other, 'timer', 'Call duration'); // it shows the call in progress, no Call button
