@@ -98,7 +98,7 @@
     parts.push(health.token_renewed_at_ms ? `token renewed ${ago(health.token_renewed_at_ms)}` : 'no token yet');
     if (health.paused_until_ms) parts.push(`HubSpot paused until ${timeFormat.format(new Date(health.paused_until_ms))}`);
     else parts.push(`HubSpot ${health.budget.used}/${health.budget.max} in ${Math.round(health.budget.window_ms / 1000)} s`);
-    return el('p', { class: 'spotdial-muted', id: 'account-health', 'aria-label': 'Account health' }, parts.join(' · '));
+    return el('p', { class: 'spotdial-muted', id: 'account-health' }, parts.join(' · '));
   }
 
   /** A button that asks once more before doing something that cannot be undone. */
@@ -205,10 +205,17 @@
     // place: nothing the rep may be about to click moves when the tasks arrive.
     const loading = el('p', { role: 'status' }, 'Loading your call tasks…');
     const shownPause = pauseAlert(status.paused);
-    draw(notice, shownPause, account, healthLine(status.health), signOut, inProgress, loading, unsent, shortcuts);
+    const health = healthLine(status.health);
+    draw(notice, shownPause, account, health, signOut, inProgress, loading, unsent, shortcuts);
     const [lists, queue] = await Promise.all([send(spotdialMessage.lists()), send(spotdialMessage.queue())]);
     const paused = queue.kind === 'queue' && queue.paused;
     if (paused && !shownPause) root.insertBefore(pauseAlert(paused), account);
+    // Loading the queue may be what reached HubSpot's limit: the health line says so too.
+    const limited = paused || (queue.kind === 'error' && queue.error.code === 'hubspot_rate_limited');
+    if (limited && health) {
+      const fresh = await send(spotdialMessage.status());
+      if (fresh.kind === 'status' && fresh.health) health.replaceWith(healthLine(fresh.health));
+    }
     loading.replaceWith(await queueSection(lists, queue));
   }
 

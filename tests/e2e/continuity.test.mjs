@@ -6,10 +6,11 @@
 import { beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useBrowser } from '../harness/session.mjs';
-import { choose, click, find, findText, gone, queryAll, type } from '../harness/a11y.mjs';
+import { choose, click, find, findText, gone, queryAll, textOf, type } from '../harness/a11y.mjs';
 import { focused } from '../harness/keyboard.mjs';
 import { valueOf } from '../harness/flows-call.mjs';
 import { DEMO } from '../harness/seeded.mjs';
+import { signIn } from '../harness/flows.mjs';
 
 const CONNECTED = 'f240bbac-87c9-4f6e-bf70-924b57d47db7';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -218,5 +219,79 @@ describe('a call in progress is never lost', () => {
       assert.ok(name === 'id' ? value === 'spotdial-root' : /^[a-z -]*$/.test(value), `${name}="${value}"`);
     }
     await page.close();
+  });
+
+  test('a call left for a day asks to be logged or discarded, and its duration is capped', async () => {
+    const page = await env.browser.context.newPage();
+    await dialOn(page, '216', '020 123 4567');
+    // The call was dialed 13 hours ago (the tab stayed open overnight).
+    await (await env.browser.worker()).evaluate(async () => {
+      const { 'calls:v1': stored } = await chrome.storage.local.get('calls:v1');
+      stored.calls[0].started_at_ms -= 13 * 3600000;
+      await chrome.storage.local.set({ 'calls:v1': stored });
+    });
+    await page.reload();
+    await find(page, 'timer', 'Call duration');
+    assert.match(await textOf(page, await find(page, 'region', 'Spotdial')), /Log or discard this call from /);
+    await click(page, 'button', 'Log call');
+    await findText(page, 'status', /Call logged/, { timeout: 30000 });
+    const [logged] = await callsTo('216');
+    assert.equal(logged.properties.hs_call_duration, String(4 * 3600000), 'capped at 4 hours');
+    await page.close();
+  });
+
+  test('the popup shows whom, which portal, the token\'s age and HubSpot\'s budget in one line', async () => {
+    const popup = await env.browser.context.newPage();
+    await popup.goto(env.browser.extensionUrl('popup/popup.html'));
+    await popup.getByRole('list', { name: 'Call tasks' }).waitFor({ timeout: 15000 });
+    const line = await popup.locator('#account-health').textContent();
+    assert.match(line, /^riley@acme-demo\.test · portal 62515 · token renewed (just now|\d+ min ago) · HubSpot \d+\/\d+ in 10 s$/);
+    const [, used, max] = /HubSpot (\d+)\/(\d+)/.exec(line);
+    assert.ok(Number(used) >= 1 && Number(max) === 110, line);
+    // HubSpot says stop: the line says until when instead.
+    await env.stack.control('POST', 'faults', { method: 'POST', path: '/crm/objects/2026-03/contacts/batch/read$', status: 429, times: 1,
+      headers: { 'Retry-After': '4' }, body: { status: 'error', message: 'You have reached your ten_secondly_rolling limit.', errorType: 'RATE_LIMIT', policyName: 'TEN_SECONDLY_ROLLING' } });
+    await (await env.browser.worker()).evaluate(() => chrome.storage.session.remove('cache:v1:queue'));
+    await popup.reload();
+    await popup.locator('#account-health', { hasText: 'HubSpot paused until' }).waitFor({ timeout: 15000 });
+    const paused = await popup.locator('#account-health').textContent();
+    assert.match(paused, /^riley@acme-demo\.test · portal 62515 · token renewed .+ · HubSpot paused until .+$/);
+    await env.stack.control('DELETE', 'faults');
+    await sleep(4500); // the pause ends before the next test
+    await popup.close();
+  });
+
+  test('a call made under another HubSpot user waits for that user and can only be discarded', async () => {
+    const page = await env.browser.context.newPage();
+    await dialOn(page, '222', '206.555.0161');
+    await type(page, 'textbox', 'Notes', 'Riley\'s notes');
+    await sleep(800);
+    await page.close();
+    // Riley signs out; Sam signs in on the same browser.
+    let popup = await env.browser.context.newPage();
+    await popup.goto(env.browser.extensionUrl('popup/popup.html'));
+    await click(popup, 'button', 'Sign out');
+    await find(popup, 'button', 'Sign in with HubSpot', { timeout: 20000 });
+    await env.stack.control('POST', 'config', { loginUserId: 1002 });
+    await signIn(env.browser, { popup });
+    await popup.close();
+
+    const card = await env.browser.context.newPage();
+    await card.goto(DEMO.contactUrl('222'));
+    await find(card, 'button', 'Call 206.555.0161');
+    assert.match(await textOf(card, await find(card, 'region', 'Spotdial')), /made in HubSpot account 62515 as user 1001/);
+    assert.equal((await queryAll(card, 'timer', 'Call duration')).length, 0, 'not shown to Sam');
+    await card.close();
+
+    popup = await env.browser.context.newPage();
+    await popup.goto(env.browser.extensionUrl('popup/popup.html'));
+    await find(popup, 'list', 'Calls not logged');
+    await popup.getByText('Waiting for HubSpot account 62515, user 1001.').waitFor();
+    assert.equal((await queryAll(popup, 'button', 'Log call to Tara Singh')).length, 0, 'no Log under Sam');
+    assert.equal((await callsTo('222')).length, 0, 'nothing went into HubSpot under Sam');
+    await click(popup, 'button', 'Discard call to Tara Singh');
+    await click(popup, 'button', 'Discard now');
+    await gone(popup, 'list', 'Calls not logged');
+    await popup.close();
   });
 });
