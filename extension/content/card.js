@@ -207,7 +207,17 @@ globalThis.spotdialCard = (() => {
     const logButton = el('button', { type: 'button', class: 'spotdial-primary' }, 'Log call');
     logButton.addEventListener('click', () => logCall(outcome.value, notes.value, complete && complete.checked ? answer.task.id : null, logButton));
     call.log = () => logButton.click();
-    const discard = el('button', { type: 'button', onclick: () => discardCall() }, 'Discard call');
+    // A discard cannot be undone: it asks once more, next to the button, and Cancel returns.
+    const discard = el('span', {});
+    const discardButton = el('button', { type: 'button' }, 'Discard call');
+    discardButton.addEventListener('click', () => {
+      const cancel = el('button', { type: 'button' }, 'Cancel');
+      cancel.addEventListener('click', () => { discard.replaceChildren(discardButton); discardButton.focus(); });
+      discard.replaceChildren(el('span', { role: 'alert' }, 'Discard this call? It is not logged. '),
+        el('button', { type: 'button', onclick: () => discardCall() }, 'Discard now'), ' ', cancel);
+      cancel.focus();
+    });
+    discard.append(discardButton);
     const started = startFormat.format(new Date(answer.started_at_ms));
     paint(
       // The call shows even when HubSpot cannot give the contact now: its log can wait.

@@ -112,7 +112,7 @@ describe('a call in progress is never lost', () => {
     await page.close();
   });
 
-  test('another tab on the record shows the same call in progress, never a second call', async () => {
+  test('another tab on the record shows the same call in progress, never a second; the card discards it', async () => {
     const page = await env.browser.context.newPage();
     await dialOn(page, '216', '020 123 4567');
     const worker = await env.browser.worker();
@@ -126,6 +126,13 @@ describe('a call in progress is never lost', () => {
     assert.deepEqual(again, first);
     assert.equal(first.length, 1);
     await other.close();
+    // Discard from the card asks once more; then the Call buttons are back and nothing is logged.
+    await click(page, 'button', 'Discard call');
+    await click(page, 'button', 'Discard now');
+    await findText(page, 'status', /Call discarded/);
+    await find(page, 'button', 'Call 020 123 4567');
+    assert.equal((await worker.evaluate(async () => (await chrome.storage.local.get('calls:v1'))['calls:v1'])), undefined);
+    assert.equal((await callsTo('216')).length, 0);
     await page.close();
   });
 
