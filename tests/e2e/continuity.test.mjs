@@ -81,7 +81,7 @@ describe('a call in progress is never lost', () => {
     await page.close();
   });
 
-  test('a same-record URL change keeps the panel and the notes being typed', async () => {
+  test('a same-record URL change keeps the panel and the notes; away and back brings them again', async () => {
     const page = await env.browser.context.newPage();
     const startedAt = await dialOn(page, '214', '+52 55 1234 5678');
     await choose(page, 'Outcome', 'Connected');
@@ -91,6 +91,13 @@ describe('a call in progress is never lost', () => {
     await sleep(1500); // the content script asked for the card again and got its answer
     const changedAt = Date.now();
     assert.equal(await valueOf(page, 'textbox', 'Notes'), 'Half a sentence', 'nothing wiped');
+    // Away to another record in-page, and back: the call is there again.
+    await page.click('#next-record');
+    await find(page, 'button', 'Call +27 21 123 4567');
+    assert.equal((await queryAll(page, 'timer', 'Call duration')).length, 0, 'the next record has no call');
+    await page.goBack();
+    await find(page, 'timer', 'Call duration');
+    assert.equal(await valueOf(page, 'textbox', 'Notes'), 'Half a sentence', 'back with the notes');
     await type(page, 'textbox', 'Notes', ', and the rest');
     await logAndCheck(page, '214', { notes: 'Half a sentence, and the rest', startedAt, notBefore: changedAt });
     await page.close();
