@@ -137,7 +137,14 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
         let Some(account) = self.account().await else {
             return error("signed_out", "Sign in with HubSpot (the Spotdial button in the toolbar) to call this contact.", false);
         };
+        let started_at_ms = self.ports.clock.now_ms();
         self.migrate_calls_once().await;
+        // A call in progress on the contact answers at once: no HubSpot request, no new id.
+        match self.call_on_contact(contact, &account).await {
+            Ok(Some(existing)) => return Response::Dialing(self.call_view(&existing).await),
+            Ok(None) => {}
+            Err(refusal) => return refusal,
+        }
         let settings = crate::settings::load(self.ports.store).await;
         let cached = match self.contact_facts(contact, &settings).await {
             Ok(cached) => cached,
@@ -150,12 +157,14 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
             Ok(d) => d,
             Err(e) => return error(e.code(), e.message(), false),
         };
+        // Looked up before taking the lock: a search must not hold up the drafts of other tabs.
         let task = self.open_task_for(contact).await;
         let entry = {
             let _guard = calls::lock().lock().await;
-            match calls::on_contact(self.ports.store, contact).await {
-                Ok(Some(existing)) if existing.belongs_to(Some(&account)) => existing,
-                Ok(Some(existing)) => return error("other_account", existing.other_account_sentence(), false),
+            // Another tab may have dialed the contact meanwhile: that call stands.
+            match self.call_on_contact(contact, &account).await {
+                Ok(Some(existing)) => existing,
+                Err(refusal) => return refusal,
                 Ok(None) => {
                     let mut random = [0u8; 16];
                     self.ports.browser.fill_random(&mut random);
@@ -166,7 +175,7 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
                         to_e164: dialable.e164.clone(),
                         number: number.to_string(),
                         uri: dial_uri(&dialable, &settings.dial),
-                        started_at_ms: self.ports.clock.now_ms(),
+                        started_at_ms,
                         account: Some(account),
                         task,
                         outcome: None,
@@ -177,10 +186,21 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
                     }
                     entry
                 }
-                Err(e) => return error("storage", e.0, true),
             }
         };
+        // Outside the lock: the outcomes may take a HubSpot request.
         Response::Dialing(self.call_view(&entry).await)
+    }
+
+    /// The call in progress on the contact if it is this account's; a refusal naming the
+    /// account when another account's call holds the contact.
+    async fn call_on_contact(&self, contact: &ContactId, account: &Account) -> Result<Option<CallEntry>, Response> {
+        match calls::on_contact(self.ports.store, contact).await {
+            Ok(Some(existing)) if existing.belongs_to(Some(account)) => Ok(Some(existing)),
+            Ok(Some(existing)) => Err(error("other_account", existing.other_account_sentence(), false)),
+            Ok(None) => Ok(None),
+            Err(e) => Err(error("storage", e.0, true)),
+        }
     }
 
     /// The call `id` as the sender may act on it: this account's, and for a content script
