@@ -50,7 +50,9 @@ fn a_second_dial_on_the_contact_returns_the_same_call() {
     let world = signed_in_world();
     let first = dial(&world);
     world.clock.advance(30_000);
+    let before = world.http.count();
     let second = dial(&world);
+    assert_eq!(world.http.count(), before, "the call in progress answers from storage");
     assert_eq!(second["call"], first["call"]);
     assert_eq!(second["started_at_ms"], json!(T0), "the start is the first dial's");
     assert_eq!(first["number"], "(415) 555-0132");
