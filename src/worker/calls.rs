@@ -304,7 +304,8 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
         page: Option<&ContactId>,
     ) -> Response {
         if notes.chars().count() > MAX_NOTES_CHARS {
-            return error("notes_too_long", ["Notes can be at most ", &MAX_NOTES_CHARS.to_string(), " characters."].concat(), false);
+            let too_long = calls::DraftError::NotesTooLong;
+            return error(too_long.code(), too_long.message(), false);
         }
         if complete_task.as_ref().is_some_and(|t| !t.is_numeric()) {
             return error("bad_id", "A task id is digits only.", false);

@@ -69,7 +69,14 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
         let keeper: &'static TokenKeeper<'static, H, S, C> =
             Box::leak(Box::new(TokenKeeper::new(config, ports.http, ports.store, ports.clock)));
         let client = Client::new(ports.http, ports.clock, keeper, budget);
-        Box::leak(Box::new(App { ports, config, keeper, client, property_defs: std::cell::RefCell::new(None), calls_migrated: std::cell::Cell::new(false) }))
+        Box::leak(Box::new(App {
+            ports,
+            config,
+            keeper,
+            client,
+            property_defs: std::cell::RefCell::new(None),
+            calls_migrated: std::cell::Cell::new(false),
+        }))
     }
 
     /// The sign-in configuration this `App` was built with.
