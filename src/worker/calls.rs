@@ -14,13 +14,13 @@ use crate::message::{Origin, Response, Sender};
 use crate::page::{classify, contact_url, Hublet, Page};
 use crate::phone::{dial_uri, normalize};
 use crate::ports::{Browser, Clock, Http, Store};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// A call longer than this is logged with this duration (a tab left open overnight).
 pub const MAX_CALL_MS: i64 = 4 * 3_600_000;
 
 /// A call in progress as the card shows it: the answer to "Call …", and the card's `call`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CallView {
     pub call: String,
     pub uri: String,
@@ -37,14 +37,14 @@ pub struct CallView {
 }
 
 /// The account a call entry names, on the wire.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AccountView {
     pub portal: String,
     pub user: String,
 }
 
 /// One line of the popup's "Calls not logged".
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CallListItem {
     pub call: String,
     pub contact: ContactId,
