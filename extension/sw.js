@@ -5,6 +5,10 @@ import init, * as core from './pkg/spotdial.js';
 
 const ready = init({ module_or_path: new URL('./pkg/spotdial_bg.wasm', import.meta.url) }).then(() => core.start());
 
+// What the worker last told a card (its contact, the URI of its last dial), in memory only:
+// tests cannot read the card's closed shadow root, and nothing of it goes on HubSpot's page.
+const shown = { card: null, dial: null };
+
 chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
   ready
     .then(() => core.handle_message(message, sender))
@@ -12,7 +16,11 @@ chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
       kind: 'error',
       error: { code: 'internal', message: `Spotdial's worker failed: ${error && error.message || error}`, retryable: true },
     }))
-    .then(sendResponse);
+    .then((answer) => {
+      if (answer && sender.tab && answer.kind === 'card') shown.card = answer.contact;
+      if (answer && sender.tab && answer.kind === 'dialing') shown.dial = answer.uri;
+      sendResponse(answer);
+    });
   return true; // the answer is sent asynchronously
 });
 
@@ -31,4 +39,4 @@ chrome.storage.onChanged.addListener((changes, area) => {
 });
 
 // Test and diagnostics hook: read-only handles, nothing that carries a token.
-self.__spotdial = { ready, classify: (url) => ready.then(() => core.classify_page(url)) };
+self.__spotdial = { ready, classify: (url) => ready.then(() => core.classify_page(url)), shown };

@@ -3,6 +3,7 @@
 //! which is compiled only for `wasm32` and only moves bytes between the core and Chrome.
 
 pub mod auth;
+pub mod calls;
 pub mod ids;
 pub mod hubspot;
 pub mod message;

@@ -39,6 +39,18 @@ pub enum Request {
         notes: String,
         complete_task: Option<crate::ids::TaskId>,
     },
+    /// The rep's draft of a call in progress (what the panel shows after a reload). Saved
+    /// only: never a HubSpot request.
+    CallDraft {
+        call: String,
+        outcome: Option<String>,
+        #[serde(default)]
+        notes: String,
+    },
+    /// "Discard": a call in progress is dropped without a log.
+    DiscardCall { call: String },
+    /// Calls dialed and not yet logged or discarded, for the popup.
+    Calls,
     /// "Delete prospect data": everything Spotdial holds about one contact.
     ForgetContact { contact: ContactId },
     /// Unsent call logs with their state, for the popup.
@@ -85,8 +97,16 @@ pub enum Response {
         card: Option<crate::worker::CardView>,
         problem: Option<Failure>,
         paused: Option<crate::worker::PauseView>,
+        /// The call in progress on this contact under the signed-in account.
+        call: Option<crate::worker::CallView>,
+        /// A call in progress on this contact made under another account: the sentence that
+        /// names it (the call is neither shown nor logged here).
+        held_call: Option<String>,
     },
-    Dialing(crate::worker::DialView),
+    Dialing(crate::worker::CallView),
+    DraftSaved { call: String },
+    Discarded { call: String },
+    Calls { calls: Vec<crate::worker::CallListItem> },
     Logged(crate::worker::LoggedView),
     Forgotten { message: String },
     Outbox { entries: Vec<crate::outbox::EntryView> },
@@ -159,7 +179,9 @@ pub fn allowed(request: &Request, origin: Origin) -> bool {
     use Origin::*;
     match request {
         Request::Ping => matches!(origin, ExtensionPage | HubSpotTopFrame),
-        Request::Card { .. } | Request::Dial { .. } | Request::LogCall { .. } => matches!(origin, HubSpotTopFrame),
+        Request::Card { .. } | Request::Dial { .. } | Request::CallDraft { .. } => matches!(origin, HubSpotTopFrame),
+        // A call in progress is logged or discarded from its card or from the popup's list.
+        Request::LogCall { .. } | Request::DiscardCall { .. } => matches!(origin, HubSpotTopFrame | ExtensionPage),
         Request::ForgetContact { .. } => matches!(origin, HubSpotTopFrame | ExtensionPage),
         Request::Status
         | Request::SignIn
@@ -168,6 +190,7 @@ pub fn allowed(request: &Request, origin: Origin) -> bool {
         | Request::Lists
         | Request::SetQueueList { .. }
         | Request::Outbox
+        | Request::Calls
         | Request::RetryLog { .. }
         | Request::DeleteLog { .. }
         | Request::Settings
@@ -185,7 +208,11 @@ pub fn validate(request: &Request) -> Result<(), Failure> {
     match request {
         Request::Dial { contact, .. } | Request::ForgetContact { contact } if !contact.is_numeric() => bad("contact id"),
         Request::LogCall { complete_task: Some(task), .. } if !task.is_numeric() => bad("task id"),
-        Request::LogCall { call, .. } | Request::RetryLog { id: call } | Request::DeleteLog { id: call }
+        Request::LogCall { call, .. }
+        | Request::CallDraft { call, .. }
+        | Request::DiscardCall { call }
+        | Request::RetryLog { id: call }
+        | Request::DeleteLog { id: call }
             if !crate::outbox::entry::valid_external_id(call) =>
         {
             bad("call id")
@@ -278,6 +305,12 @@ mod tests {
                 },
                 json!({"kind": "log_call", "call": "spotdial-1", "outcome": "f240", "notes": "hi", "complete_task": "70002"}),
             ),
+            (
+                Request::CallDraft { call: "spotdial-1".into(), outcome: Some("f240".into()), notes: "hi".into() },
+                json!({"kind": "call_draft", "call": "spotdial-1", "outcome": "f240", "notes": "hi"}),
+            ),
+            (Request::DiscardCall { call: "spotdial-1".into() }, json!({"kind": "discard_call", "call": "spotdial-1"})),
+            (Request::Calls, json!({"kind": "calls"})),
             (Request::ForgetContact { contact: ContactId::new("7") }, json!({"kind": "forget_contact", "contact": "7"})),
             (Request::Outbox, json!({"kind": "outbox"})),
             (Request::RetryLog { id: "spotdial-1".into() }, json!({"kind": "retry_log", "id": "spotdial-1"})),
@@ -297,6 +330,25 @@ mod tests {
         }
     }
 
+    fn call_view() -> crate::worker::CallView {
+        crate::worker::CallView {
+            call: "spotdial-1".into(),
+            uri: "tel:+14155550132".into(),
+            number: "(415) 555-0132".into(),
+            started_at_ms: 5,
+            outcomes: vec![crate::hubspot::model::CallOutcome { id: "f240".into(), label: "Connected".into() }],
+            task: None,
+            outcome: Some("f240".into()),
+            notes: "hi".into(),
+            stale: false,
+        }
+    }
+
+    fn call_wire() -> serde_json::Value {
+        json!({"call": "spotdial-1", "uri": "tel:+14155550132", "number": "(415) 555-0132", "started_at_ms": 5,
+               "outcomes": [{"id": "f240", "label": "Connected"}], "task": null, "outcome": "f240", "notes": "hi", "stale": false})
+    }
+
     #[test]
     fn response_snapshots() {
         let cases = [
@@ -309,9 +361,56 @@ mod tests {
                     card: None,
                     problem: Some(Failure::new("signed_out", "Sign in.", false)),
                     paused: None,
+                    call: None,
+                    held_call: None,
                 },
                 json!({"kind": "card", "hublet": "eu1", "portal": "9", "contact": "7", "card": null,
-                       "problem": {"code": "signed_out", "message": "Sign in.", "retryable": false}, "paused": null}),
+                       "problem": {"code": "signed_out", "message": "Sign in.", "retryable": false}, "paused": null,
+                       "call": null, "held_call": null}),
+            ),
+            (
+                Response::Card {
+                    hublet: Hublet::Na1,
+                    portal: "9".into(),
+                    contact: ContactId::new("7"),
+                    card: None,
+                    problem: None,
+                    paused: None,
+                    call: Some(call_view()),
+                    held_call: Some("Waits for account 9.".into()),
+                },
+                json!({"kind": "card", "hublet": "na1", "portal": "9", "contact": "7", "card": null, "problem": null,
+                       "paused": null, "call": call_wire(), "held_call": "Waits for account 9."}),
+            ),
+            (Response::Dialing(call_view()), {
+                let mut wire = call_wire();
+                wire["kind"] = json!("dialing");
+                wire
+            }),
+            (Response::DraftSaved { call: "spotdial-1".into() }, json!({"kind": "draft_saved", "call": "spotdial-1"})),
+            (Response::Discarded { call: "spotdial-1".into() }, json!({"kind": "discarded", "call": "spotdial-1"})),
+            (
+                Response::Calls {
+                    calls: vec![crate::worker::CallListItem {
+                        call: "spotdial-1".into(),
+                        contact: ContactId::new("7"),
+                        contact_name: "Ana".into(),
+                        number: "(415) 555-0132".into(),
+                        started_at_ms: 5,
+                        record_url: Some("https://app.hubspot.com/contacts/9/record/0-1/7".into()),
+                        stale: true,
+                        task: None,
+                        outcome: None,
+                        outcome_label: None,
+                        notes: "n".into(),
+                        account: Some(crate::worker::AccountView { portal: "9".into(), user: "3".into() }),
+                        other_account: true,
+                    }],
+                },
+                json!({"kind": "calls", "calls": [{"call": "spotdial-1", "contact": "7", "contact_name": "Ana",
+                       "number": "(415) 555-0132", "started_at_ms": 5, "record_url": "https://app.hubspot.com/contacts/9/record/0-1/7",
+                       "stale": true, "task": null, "outcome": null, "outcome_label": null, "notes": "n",
+                       "account": {"portal": "9", "user": "3"}, "other_account": true}]}),
             ),
             (Response::Forgotten { message: "Done.".into() }, json!({"kind": "forgotten", "message": "Done."})),
             (Response::NotARecord, json!({"kind": "not_a_record"})),
@@ -356,10 +455,23 @@ mod tests {
         let card = Request::Card { url: "https://app.hubspot.com/".into() };
         let dial = Request::Dial { contact: ContactId::new("1"), number: "1".into() };
         let forget = Request::ForgetContact { contact: ContactId::new("1") };
+        let log = Request::LogCall { call: "c".into(), outcome: None, notes: String::new(), complete_task: None };
         let table = [
             (dial.clone(), HubSpotTopFrame, true),
             (dial.clone(), ExtensionPage, false),
             (dial, Untrusted, false),
+            (Request::CallDraft { call: "c".into(), outcome: None, notes: String::new() }, HubSpotTopFrame, true),
+            (Request::CallDraft { call: "c".into(), outcome: None, notes: String::new() }, ExtensionPage, false),
+            (Request::CallDraft { call: "c".into(), outcome: None, notes: String::new() }, Untrusted, false),
+            (Request::DiscardCall { call: "c".into() }, HubSpotTopFrame, true),
+            (Request::DiscardCall { call: "c".into() }, ExtensionPage, true),
+            (Request::DiscardCall { call: "c".into() }, Untrusted, false),
+            (Request::Calls, ExtensionPage, true),
+            (Request::Calls, HubSpotTopFrame, false),
+            (Request::Calls, Untrusted, false),
+            (log.clone(), HubSpotTopFrame, true),
+            (log.clone(), ExtensionPage, true),
+            (log, Untrusted, false),
             (forget.clone(), HubSpotTopFrame, true),
             (forget.clone(), ExtensionPage, true),
             (forget, Untrusted, false),

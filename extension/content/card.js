@@ -1,7 +1,9 @@
 // Renders the Spotdial card in a closed shadow root, from the worker's answers only: the
-// contact, a "Call …" button per dialable number, then the call panel (timer, outcome, notes,
-// complete task, log) and the result. Layer: shell (content script). HubSpot text is always
-// inserted as text (spotdialDom.el makes text nodes), never as HTML.
+// contact, a "Call …" button per dialable number, then the call panel (timer, outcome, notes
+// saved as typed, complete task, log, discard) and the result. A call in progress comes back
+// from the worker with the card after a reload. Layer: shell (content script). HubSpot text is
+// always inserted as text (spotdialDom.el makes text nodes), never as HTML; nothing of ours is
+// written to the host element, which HubSpot's scripts can read.
 'use strict';
 globalThis.spotdialCard = (() => {
   const { el } = spotdialDom;
@@ -9,7 +11,7 @@ globalThis.spotdialCard = (() => {
   let host = null;
   let shadow = null;
   let view = null; // the last card answer
-  let call = null; // the call in progress: { answer, number, timer }
+  let call = null; // the call in progress: { answer (the worker's call view), timer, fields, draftTimer }
 
   // WCAG AA (1.4.3, 1.4.11): text at least 4.5:1 on its background, control boundaries and the
   // focus ring at least 3:1 on white. HubSpot's own #ff7a59 under white text is 2.6:1, so the
@@ -88,6 +90,7 @@ globalThis.spotdialCard = (() => {
     stopTimer();
     call = null;
     view = answer;
+    if (answer.call) return showCall(answer.call, notice);
     if (!answer.card) {
       return paint(el('h2', {}, 'Spotdial'), alert(answer.problem ? answer.problem.message : 'Spotdial could not load this contact.'));
     }
@@ -95,6 +98,7 @@ globalThis.spotdialCard = (() => {
     paint(
       ...header(card),
       answer.paused ? alert(answer.paused.message) : null,
+      answer.held_call ? el('p', { class: 'spotdial-warning' }, answer.held_call) : null,
       notice || null,
       card.numbers.length ? el('ul', { 'aria-label': 'Phone numbers' }, card.numbers.map(numberItem)) : el('p', {}, 'No phone number on this contact.'),
       forgetButton(),
@@ -144,60 +148,156 @@ globalThis.spotdialCard = (() => {
     return `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
   }
 
+  const startFormat = new Intl.DateTimeFormat(undefined, { weekday: 'short', hour: 'numeric', minute: '2-digit' });
+
+  /** Hands the number to the rep's phone: a web dialer opens in a tab, a phone URI goes to the
+   * operating system's handler (the page itself stays). Nothing of it is written to the page. */
+  function handOff(uri) {
+    if (/^https:/i.test(uri)) window.open(uri, '_blank', 'noopener');
+    else location.assign(uri);
+  }
+
   async function startCall(number) {
     const answer = await spotdialMessage.send(spotdialMessage.dial(view.contact, number.raw));
     if (answer.kind !== 'dialing') return renderCard(view, alert(answer.error ? answer.error.message : 'Spotdial could not start the call.'));
-    call = { answer, number };
-    // Hand the number to the rep's phone: a web dialer opens in a tab, a phone URI goes to
-    // the operating system's handler (the page itself stays).
-    host.dataset.lastDial = answer.uri;
-    if (/^https:/i.test(answer.uri)) window.open(answer.uri, '_blank', 'noopener');
-    else location.assign(answer.uri);
-    renderCallPanel();
+    handOff(answer.uri);
+    showCall(answer);
+    focusFirst();
   }
 
+  /** Shows a call in progress (just dialed, or brought back by the worker after a reload). */
+  function showCall(callView, problem) {
+    stopTimer();
+    call = { answer: callView };
+    if (view) view.call = callView;
+    renderCallPanel(problem);
+  }
+
+  function focusFirst() {
+    if (call && call.fields) call.fields.outcome.focus();
+  }
+
+  /** Saves the rep's draft now (debounced while typing; at once when the page goes away). The
+   * call is captured, so a draft still reaches the worker after the panel is gone. */
+  function saveDraft(target) {
+    if (!target || !target.fields) return;
+    clearTimeout(target.draftTimer);
+    const outcome = target.fields.outcome.value;
+    const notes = target.fields.notes.value;
+    target.answer.outcome = outcome || null;
+    target.answer.notes = notes;
+    const saved = `${outcome}\u0000${notes}`;
+    if (saved === target.saved || target.ended) return;
+    target.saved = saved;
+    spotdialMessage.send(spotdialMessage.callDraft(target.answer.call, outcome || null, notes));
+  }
+
+  function scheduleDraft() {
+    const target = call;
+    if (!target) return;
+    clearTimeout(target.draftTimer);
+    target.draftTimer = setTimeout(() => saveDraft(target), 400);
+  }
+
+  function flushDraft() {
+    if (call) saveDraft(call);
+  }
+  addEventListener('pagehide', flushDraft);
+  document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'hidden') flushDraft(); });
+
   function renderCallPanel(problem) {
-    const { answer, number } = call;
+    const { answer } = call;
     const timer = el('span', { role: 'timer', 'aria-label': 'Call duration' }, clock(Date.now() - answer.started_at_ms));
     stopTimer();
     call.timer = setInterval(() => { timer.textContent = clock(Date.now() - answer.started_at_ms); }, 1000);
     const outcome = el('select', { id: 'spotdial-outcome', 'aria-label': 'Outcome' },
       el('option', { value: '' }, 'Choose an outcome…'),
-      answer.outcomes.map((o) => el('option', { value: o.id }, o.label)));
+      answer.outcomes.map((o) => el('option', { value: o.id, selected: o.id === answer.outcome }, o.label)));
     const notes = el('textarea', { id: 'spotdial-notes', 'aria-label': 'Notes', maxlength: '10000' });
+    notes.value = answer.notes || '';
+    outcome.addEventListener('change', scheduleDraft);
+    notes.addEventListener('input', scheduleDraft);
+    call.fields = { outcome, notes };
+    call.saved = `${outcome.value}\u0000${notes.value}`;
     const complete = answer.task ? el('input', { type: 'checkbox', id: 'spotdial-complete', checked: true }) : null;
     const logButton = el('button', { type: 'button', class: 'spotdial-primary' }, 'Log call');
     logButton.addEventListener('click', () => logCall(outcome.value, notes.value, complete && complete.checked ? answer.task.id : null, logButton));
     call.log = () => logButton.click();
+    // A discard cannot be undone: it asks once more, next to the button, and Cancel returns.
+    const discard = el('span', {});
+    const discardButton = el('button', { type: 'button' }, 'Discard call');
+    discardButton.addEventListener('click', () => {
+      const cancel = el('button', { type: 'button' }, 'Cancel');
+      cancel.addEventListener('click', () => { discard.replaceChildren(discardButton); discardButton.focus(); });
+      discard.replaceChildren(el('span', { role: 'alert' }, 'Discard this call? It is not logged. '),
+        el('button', { type: 'button', onclick: () => discardCall() }, 'Discard now'), ' ', cancel);
+      cancel.focus();
+    });
+    discard.append(discardButton);
+    const started = startFormat.format(new Date(answer.started_at_ms));
     paint(
-      ...header(view.card),
-      el('p', {}, `Calling ${number.raw} `, timer),
+      // The call shows even when HubSpot cannot give the contact now: its log can wait.
+      ...(view.card ? header(view.card) : [el('h2', {}, 'Spotdial'), view.problem ? alert(view.problem.message) : null]),
+      el('p', {}, `Calling ${answer.number} `, timer),
+      answer.stale ? el('p', { class: 'spotdial-warning' }, `Log or discard this call from ${started}?`) : null,
       problem || null,
       el('label', { for: 'spotdial-outcome' }, 'Outcome'), outcome,
       el('label', { for: 'spotdial-notes' }, 'Notes'), notes,
       complete ? el('p', {}, complete, ' ', el('label', { for: 'spotdial-complete', style: 'display:inline' }, 'Complete task'),
         el('span', { class: 'spotdial-muted' }, ` (${answer.task.subject})`)) : null,
-      logButton,
+      logButton, ' ', discard,
     );
+  }
+
+  /** The status after a log or a discard, focused so a screen reader reads it. */
+  function showResult(message, ...rest) {
+    const status = el('p', { role: 'status', tabindex: '-1' }, message);
+    paint(...header(view.card || { name: 'Spotdial' }), status, ...rest);
+    status.focus();
+  }
+
+  function endCall() {
+    stopTimer();
+    if (call) {
+      clearTimeout(call.draftTimer);
+      call.ended = true;
+    }
+    call = null;
+    if (view) view.call = null;
   }
 
   async function logCall(outcomeId, notes, taskId, button) {
     button.disabled = true;
+    clearTimeout(call.draftTimer);
     const answer = await spotdialMessage.send(spotdialMessage.logCall(call.answer.call, outcomeId || null, notes, taskId));
     if (answer.kind !== 'logged') {
       button.disabled = false;
+      if (answer.error && answer.error.code === 'already_logged') {
+        endCall();
+        return showResult(answer.error.message);
+      }
+      saveDraft(call); // keeps what was typed across the panel's redraw
       return renderCallPanel(alert(answer.error ? answer.error.message : 'Spotdial could not log the call.'));
     }
-    stopTimer();
-    call = null;
+    endCall();
     const next = answer.next;
-    paint(
-      ...header(view.card),
-      el('p', { role: 'status' }, answer.message),
+    showResult(answer.message,
       answer.record_url ? el('p', {}, el('a', { href: answer.record_url }, 'Open the contact record')) : null,
       next ? el('button', { type: 'button', class: 'spotdial-primary', onclick: () => { location.assign(next.record_url); } }, 'Next task') : null,
       next ? el('p', { class: 'spotdial-muted' }, `Next: ${next.name}${next.subject ? ` — ${next.subject}` : ''}`) : null,
     );
+  }
+
+  async function discardCall() {
+    const answer = await spotdialMessage.send(spotdialMessage.discardCall(call.answer.call));
+    if (answer.kind !== 'discarded') {
+      saveDraft(call);
+      return renderCallPanel(alert(answer.error ? answer.error.message : 'Spotdial could not discard the call.'));
+    }
+    endCall();
+    const status = el('p', { role: 'status', tabindex: '-1' }, 'Call discarded; nothing was logged.');
+    renderCard(view, status);
+    status.focus();
   }
 
   /** Keyboard shortcuts (chrome.commands), relayed by the worker. */
@@ -210,12 +310,24 @@ globalThis.spotdialCard = (() => {
     }
   }
 
+  /** The card follows the contact, not the URL: HubSpot changes the URL of one record (tabs,
+   * `/view/N`), and a same-contact answer with the same call state keeps what is on screen,
+   * the notes being typed included. */
+  function sameAsShown(answer) {
+    if (!view || view.kind !== 'card' || view.contact !== answer.contact || view.portal !== answer.portal) return false;
+    const shownCall = call ? call.answer.call : null;
+    const newCall = answer.call ? answer.call.call : null;
+    return shownCall === newCall && Boolean(view.card) === Boolean(answer.card);
+  }
+
   function render(answer) {
     if (!answer || answer.kind === 'not_a_record') return unmount();
     if (answer.kind === 'card') {
-      renderCard(answer);
-      host.dataset.contact = answer.contact; // which record the card is for, read from the URL
-      return;
+      if (sameAsShown(answer)) {
+        view = Object.assign(answer, { call: call ? call.answer : null });
+        return;
+      }
+      return renderCard(answer);
     }
     view = null;
     return paint(el('h2', {}, 'Spotdial'), alert(answer.kind === 'error' ? answer.error.message : 'Spotdial got an answer it does not understand.'));

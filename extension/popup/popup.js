@@ -1,6 +1,7 @@
-// Spotdial popup: asks the worker for its state and draws it — sign-in, the rate-limit alert,
-// the queue ("Call tasks") and its source, unsent call logs with "Retry", the sign-out warning,
-// the keyboard shortcuts and the way to the options page. Layer: shell; every decision is the
+// Spotdial popup: asks the worker for its state and draws it — sign-in and the account health
+// line, the rate-limit alert, calls not logged yet (Log, Discard), the queue ("Call tasks") and
+// its source, unsent call logs with "Retry", the sign-out warning, the keyboard shortcuts and
+// the way to the options page. Layer: shell; every decision is the
 // worker's, this file only renders what it is told and forwards clicks.
 'use strict';
 (() => {
@@ -19,7 +20,7 @@
     draw(el('p', { role: 'status' }, busyText));
     const answer = await send(message);
     if (answer.kind === 'error') return refresh(answer.error.message);
-    return refresh();
+    return refresh(null, answer.kind === 'logged' ? answer.message : null);
   }
 
   const signInButton = (label) => el('button', { type: 'button', onclick: () => act(spotdialMessage.signIn(), 'Waiting for HubSpot…') }, label);
@@ -76,7 +77,10 @@
         : null;
       const item = el('li', {}, el('strong', {}, name), el('br'), el('span', { class: 'spotdial-muted' }, entry.label), retry ? ' ' : null, retry);
       // A log made under another HubSpot account waits for it; the rep may delete it instead.
-      if (entry.other_account) item.append(' ', deleteButton(entry, name));
+      if (entry.other_account) {
+        item.append(' ', confirmed('Delete', `Delete call log to ${name}`, 'This call is not in HubSpot. Delete it from this computer?',
+          () => act(spotdialMessage.deleteLog(entry.id), 'Deleting the call log…')));
+      }
       return item;
     };
     return el('section', { 'aria-labelledby': 'outbox-heading' },
@@ -84,19 +88,69 @@
       el('ul', { 'aria-labelledby': 'outbox-heading', class: 'spotdial-queue' }, answer.entries.map(row)));
   }
 
-  /** "Delete", then a confirmation: the log is not in HubSpot, so deleting it loses it. */
-  function deleteButton(entry, name) {
+  /** "3 min ago", "2 h ago": how long ago a time was, at a glance. */
+  function ago(ms) {
+    const minutes = Math.floor(Math.max(0, Date.now() - ms) / 60000);
+    if (minutes < 1) return 'just now';
+    if (minutes < 120) return `${minutes} min ago`;
+    return `${Math.floor(minutes / 60)} h ago`;
+  }
+
+  /** One line: who, which portal, how fresh the token is, and HubSpot's rate window. */
+  function healthLine(health) {
+    if (!health) return null;
+    const who = health.user_email || health.owner_name || 'unknown user';
+    const parts = [who, `portal ${health.portal || 'unknown'}`];
+    parts.push(health.token_renewed_at_ms ? `token renewed ${ago(health.token_renewed_at_ms)}` : 'no token yet');
+    if (health.paused_until_ms) parts.push(`HubSpot paused until ${timeFormat.format(new Date(health.paused_until_ms))}`);
+    else parts.push(`HubSpot ${health.budget.used}/${health.budget.max} in ${Math.round(health.budget.window_ms / 1000)} s`);
+    return el('p', { class: 'spotdial-muted', id: 'account-health' }, parts.join(' · '));
+  }
+
+  /** A button that asks once more before doing something that cannot be undone. */
+  function confirmed(label, accessible, question, run) {
     const holder = el('span', {});
-    const button = el('button', { type: 'button', class: 'spotdial-secondary', 'aria-label': `Delete call log to ${name}` }, 'Delete');
+    const button = el('button', { type: 'button', class: 'spotdial-secondary', 'aria-label': accessible }, label);
     button.addEventListener('click', () => {
-      const keep = el('button', { type: 'button', class: 'spotdial-secondary' }, 'Keep');
-      keep.addEventListener('click', () => { holder.replaceChildren(button); button.focus(); });
-      const confirm = el('button', { type: 'button', onclick: () => act(spotdialMessage.deleteLog(entry.id), 'Deleting the call log…') }, 'Delete for good');
-      holder.replaceChildren(el('span', { role: 'alert' }, 'This call is not in HubSpot. Delete it from this computer?'), ' ', confirm, ' ', keep);
-      keep.focus();
+      const cancel = el('button', { type: 'button', class: 'spotdial-secondary' }, 'Cancel');
+      cancel.addEventListener('click', () => { holder.replaceChildren(button); button.focus(); });
+      const yes = el('button', { type: 'button', onclick: run }, `${label} now`);
+      holder.replaceChildren(el('span', { role: 'alert' }, question), ' ', yes, ' ', cancel);
+      cancel.focus();
     });
     holder.append(button);
     return holder;
+  }
+
+  /** Calls dialed and not logged: Log (the saved outcome and notes) and Discard; a call made
+   * under another HubSpot account waits for it and can only be discarded here. */
+  function callsSection(answer) {
+    if (answer.kind !== 'calls') return el('p', { role: 'alert' }, answer.error ? answer.error.message : 'Spotdial could not read its calls in progress.');
+    if (!answer.calls.length) return null;
+    const row = (c) => {
+      const name = c.contact_name || 'an unknown contact';
+      const facts = [`${c.number} · started ${when(c.started_at_ms)}`];
+      if (c.outcome_label) facts.push(c.outcome_label);
+      if (c.notes) facts.push(`notes: ${c.notes.length > 60 ? `${c.notes.slice(0, 60)}…` : c.notes}`);
+      const lines = [el('strong', {}, name), el('br'), el('span', { class: 'spotdial-muted' }, facts.join(' · '))];
+      if (c.stale) lines.push(el('br'), el('span', { class: 'spotdial-warning' }, 'Over 12 hours old: log or discard it.'));
+      const discard = confirmed('Discard', `Discard call to ${name}`, `Discard the call to ${name}? It is not logged.`,
+        () => act(spotdialMessage.discardCall(c.call), 'Discarding the call…'));
+      if (c.other_account) {
+        const owner = c.account ? `HubSpot account ${c.account.portal}, user ${c.account.user}` : 'the account it was made in (not recorded)';
+        lines.push(el('br'), el('span', { class: 'spotdial-muted' }, `Waiting for ${owner}.`));
+        return el('li', {}, ...lines, el('br'), discard);
+      }
+      const complete = c.task ? el('input', { type: 'checkbox', id: `complete-${c.call}`, checked: true }) : null;
+      const log = el('button', { type: 'button', 'aria-label': `Log call to ${name}` }, 'Log');
+      log.addEventListener('click', () => act(spotdialMessage.logCall(c.call, null, '', complete && complete.checked ? c.task.id : null), 'Logging the call…'));
+      return el('li', {}, ...lines,
+        complete ? el('p', {}, complete, ' ', el('label', { for: `complete-${c.call}` }, `Complete task: ${c.task.subject}`)) : el('br'),
+        log, ' ', discard);
+    };
+    return el('section', { 'aria-labelledby': 'calls-heading' },
+      el('h2', { id: 'calls-heading' }, 'Calls not logged'),
+      el('ul', { 'aria-labelledby': 'calls-heading', class: 'spotdial-queue' }, answer.calls.map(row)));
   }
 
   async function shortcutsSection() {
@@ -136,15 +190,16 @@
     return holder;
   }
 
-  async function renderStatus(status, problem) {
-    const notice = problem ? el('p', { role: 'alert' }, problem) : null;
-    const [outbox, shortcuts] = await Promise.all([send(spotdialMessage.outbox()), shortcutsSection()]);
+  async function renderStatus(status, problem, info) {
+    const notice = problem ? el('p', { role: 'alert' }, problem) : (info ? el('p', { role: 'status' }, info) : null);
+    const [outbox, callsAnswer, shortcuts] = await Promise.all([send(spotdialMessage.outbox()), send(spotdialMessage.calls()), shortcutsSection()]);
+    const inProgress = callsSection(callsAnswer);
     if (status.auth === 'signed_out') {
-      return draw(notice, el('p', {}, 'Sign in once with your HubSpot account to call from contact records.'), signInButton('Sign in with HubSpot'), outboxSection(outbox), shortcuts);
+      return draw(notice, el('p', {}, 'Sign in once with your HubSpot account to call from contact records.'), signInButton('Sign in with HubSpot'), inProgress, outboxSection(outbox), shortcuts);
     }
     if (status.auth === 'needs_reconnect') {
       const missing = status.missing_scopes.length ? ` Missing permissions: ${status.missing_scopes.join(', ')}.` : '';
-      return draw(notice, el('p', { role: 'alert' }, `Spotdial lost its connection to HubSpot: ${status.reason}${missing}`), signInButton('Reconnect to HubSpot'), outboxSection(outbox), shortcuts);
+      return draw(notice, el('p', { role: 'alert' }, `Spotdial lost its connection to HubSpot: ${status.reason}${missing}`), signInButton('Reconnect to HubSpot'), healthLine(status.health), inProgress, outboxSection(outbox), shortcuts);
     }
     const p = status.profile || {};
     const portal = p.hub_domain ? `${p.hub_domain} (portal ${p.portal})` : `Portal ${p.portal || 'unknown'}`;
@@ -156,17 +211,24 @@
     // place: nothing the rep may be about to click moves when the tasks arrive.
     const loading = el('p', { role: 'status' }, 'Loading your call tasks…');
     const shownPause = pauseAlert(status.paused);
-    draw(notice, shownPause, account, signOut, loading, unsent, shortcuts);
+    const health = healthLine(status.health);
+    draw(notice, shownPause, account, health, signOut, inProgress, loading, unsent, shortcuts);
     const [lists, queue] = await Promise.all([send(spotdialMessage.lists()), send(spotdialMessage.queue())]);
     const paused = queue.kind === 'queue' && queue.paused;
     if (paused && !shownPause) root.insertBefore(pauseAlert(paused), account);
+    // Loading the queue may be what reached HubSpot's limit: the health line says so too.
+    const limited = paused || (queue.kind === 'error' && queue.error.code === 'hubspot_rate_limited');
+    if (limited && health) {
+      const fresh = await send(spotdialMessage.status());
+      if (fresh.kind === 'status' && fresh.health) health.replaceWith(healthLine(fresh.health));
+    }
     loading.replaceWith(await queueSection(lists, queue));
   }
 
-  async function refresh(problem) {
+  async function refresh(problem, info) {
     const status = await send(spotdialMessage.status());
     if (status.kind !== 'status') return draw(el('p', { role: 'alert' }, status.error ? status.error.message : 'Spotdial is not ready.'));
-    return renderStatus(status, problem);
+    return renderStatus(status, problem, info);
   }
 
   refresh();

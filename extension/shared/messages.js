@@ -16,6 +16,12 @@ globalThis.spotdialMessage = Object.freeze({
     kind: 'log_call', call: String(call), outcome: outcome ? String(outcome) : null, notes: String(notes || ''),
     complete_task: completeTask ? String(completeTask) : null,
   }),
+  /** What the rep typed so far in a call in progress (saved by the worker, no HubSpot request). */
+  callDraft: (call, outcome, notes) => ({
+    kind: 'call_draft', call: String(call), outcome: outcome ? String(outcome) : null, notes: String(notes || ''),
+  }),
+  discardCall: (call) => ({ kind: 'discard_call', call: String(call) }),
+  calls: () => ({ kind: 'calls' }),
   forgetContact: (contact) => ({ kind: 'forget_contact', contact: String(contact) }),
   outbox: () => ({ kind: 'outbox' }),
   retryLog: (id) => ({ kind: 'retry_log', id: String(id) }),

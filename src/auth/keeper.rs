@@ -534,6 +534,12 @@ impl<'a, H: Http + 'a, S: Store + 'a, C: Clock + 'a> TokenKeeper<'a, H, S, C> {
         }
     }
 
+    /// When the access token in use was granted (its expiry minus its lifetime), for the
+    /// popup's health line; `None` when none is stored. Read-only.
+    pub async fn renewed_at_ms(&self) -> Result<Option<i64>, StoreError> {
+        Ok(self.ports.access().await?.map(|a| a.expires_at_ms - a.lifetime_ms))
+    }
+
     /// Something outside the keeper knows the rep must reconnect: HubSpot kept answering 401
     /// after a refresh, or a 403 named missing scopes. Drops the tokens.
     pub async fn mark_needs_reconnect(

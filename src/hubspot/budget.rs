@@ -28,6 +28,14 @@ pub enum Admission {
     Paused { until_ms: i64 },
 }
 
+/// Requests in HubSpot's current rate window, for the popup's health line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Usage {
+    pub used: u32,
+    pub max: u32,
+    pub window_ms: u64,
+}
+
 /// Defaults until the first headers arrive (§13: Marketplace OAuth apps).
 pub const DEFAULT_MAX: u32 = 110;
 pub const DEFAULT_INTERVAL_MS: u64 = 10_000;
@@ -160,6 +168,22 @@ impl RateBudget {
     /// The pause in force at `now_ms`: until when, and the policy HubSpot named.
     pub fn paused(&self, now_ms: i64) -> Option<(i64, &str)> {
         (now_ms < self.paused_until_ms).then_some((self.paused_until_ms, self.pause_policy.as_str()))
+    }
+
+    /// The current window as a rep would read it: requests used of the maximum, and the
+    /// window's length. "Used" is HubSpot's portal-wide count estimated from its last headers
+    /// when there are some (other reps spend the same budget), else our own sends. Read-only.
+    pub fn usage(&self, now_ms: i64) -> Usage {
+        let window = self.interval_ms as i64;
+        let own = self.sent.iter().filter(|&&t| t > now_ms - window).count() as u32;
+        let used = match self.seen {
+            Some(seen) if now_ms - seen.at_ms < window => {
+                let left = self.header_estimate(seen, now_ms).round().clamp(0.0, self.max as f64) as u32;
+                (self.max - left).max(own.min(self.max))
+            }
+            _ => own.min(self.max),
+        };
+        Usage { used, max: self.max, window_ms: self.interval_ms }
     }
 
     fn on_429(&mut self, class: Class, resp: &HttpResponse, now_ms: i64) {

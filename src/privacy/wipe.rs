@@ -8,8 +8,9 @@ use crate::ports::{Area, Store, StoreError};
 use serde::Serialize;
 
 /// Key prefixes that survive sign-out: the rep's settings, unsent call logs and their forget
-/// marks, and the layout version.
-pub const KEPT_ON_SIGN_OUT: [&str; 6] = ["settings:", "policy:", "outbox:", "verify:", "forget:", "storage:version"];
+/// marks, calls in progress (each waits for the account it was made under), and the layout
+/// version.
+pub const KEPT_ON_SIGN_OUT: [&str; 7] = ["settings:", "policy:", "outbox:", "verify:", "forget:", "calls:", "storage:version"];
 
 /// What `wipe_on_sign_out` did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -112,7 +113,7 @@ mod tests {
         let report = block_on(wipe_on_sign_out(&store)).unwrap();
         assert_eq!(
             store.keys_in(Area::Local),
-            ["forget:v1:x1", "outbox:v1:x1", "outbox:v1:x2", "policy:v1", "settings:v1", "storage:version", "verify:v1:x1"]
+            ["calls:v1", "forget:v1:x1", "outbox:v1:x1", "outbox:v1:x2", "policy:v1", "settings:v1", "storage:version", "verify:v1:x1"]
         );
         assert!(store.keys_in(Area::Session).is_empty());
         assert_eq!(report.unsent_logs_kept, 2);

@@ -54,6 +54,23 @@ pub struct StatusView {
     pub paused: Option<PauseView>,
     /// Call logs HubSpot does not have yet (sign-out warns about them; they are never dropped).
     pub unsent_logs: usize,
+    /// The account health line; `None` when signed out.
+    pub health: Option<HealthView>,
+}
+
+/// What the popup's one health line says: who, which portal, how fresh the token is, and how
+/// much of HubSpot's rate window is spent (or until when syncing is paused).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HealthView {
+    pub user_email: Option<String>,
+    pub owner_name: Option<String>,
+    pub portal: Option<String>,
+    pub hub_domain: Option<String>,
+    /// When the access token in use was granted (sign-in or the last refresh).
+    pub token_renewed_at_ms: Option<i64>,
+    pub budget: crate::hubspot::budget::Usage,
+    /// HubSpot's limit was reached: nothing is sent before this.
+    pub paused_until_ms: Option<i64>,
 }
 
 impl Profile {
@@ -73,7 +90,25 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
             Ok(AuthState::SignedOut) | Err(_) => AuthView::SignedOut,
         };
         let unsent_logs = crate::outbox::count_unsent(self.ports.store).await.unwrap_or(0);
-        StatusView { auth, paused: self.pause(), unsent_logs }
+        let health = match &auth {
+            AuthView::SignedOut => None,
+            AuthView::SignedIn { profile } => Some(self.health(profile.as_ref()).await),
+            AuthView::NeedsReconnect { .. } => Some(self.health(self.profile().await.as_ref()).await),
+        };
+        StatusView { auth, paused: self.pause(), unsent_logs, health }
+    }
+
+    async fn health(&self, profile: Option<&Profile>) -> HealthView {
+        let now = self.ports.clock.now_ms();
+        HealthView {
+            user_email: profile.and_then(|p| p.user_email.clone()),
+            owner_name: profile.and_then(|p| p.owner_name.clone()),
+            portal: profile.map(|p| p.portal.0.clone()),
+            hub_domain: profile.and_then(|p| p.hub_domain.clone()),
+            token_renewed_at_ms: self.keeper.renewed_at_ms().await.ok().flatten(),
+            budget: self.client.budget().usage(now),
+            paused_until_ms: self.pause().map(|p| p.until_ms),
+        }
     }
 
     pub async fn profile(&self) -> Option<Profile> {

@@ -1,19 +1,19 @@
-//! The contact record's card: the contact's dialing facts, a dial URI per number, and the
-//! call that follows (outcomes, the open task, the durable log). Layer: core (pure).
+//! The contact record's card: the contact's dialing facts, a number per "Call …" button, the
+//! call in progress on it, and what a call needs (outcomes, the open task, the next task).
+//! Layer: core (pure). Dial, draft and log are in `calls.rs`.
 //! Everything comes from HubSpot's API with the rep's token, never from the page's DOM; the
 //! content script only names the record (by its URL) and relays the rep's choices.
 
 use super::queue::{ContactView, QueueEntry, TaskView};
-use super::{error, App};
+use super::App;
 use crate::hubspot::budget::Class;
-use crate::hubspot::calls::{CallLog, CallStatus};
 use crate::hubspot::model::{CallOutcome, Contact};
 use crate::hubspot::properties::{dialing_properties, PropertyName};
 use crate::hubspot::{contacts, outcomes, tasks};
 use crate::ids::{ContactId, TaskId};
 use crate::message::{Failure, Response};
 use crate::page::{classify, contact_url, Page};
-use crate::phone::{dial_uri, normalize};
+use crate::phone::normalize;
 use crate::ports::{Area, Browser, Clock, Http, Store};
 use crate::settings::Settings;
 use serde::{Deserialize, Serialize};
@@ -24,13 +24,6 @@ pub const CONTACT_CACHE_MS: i64 = 600_000;
 /// Session cache of the portal's call outcomes.
 pub const OUTCOMES_KEY: &str = "cache:v1:outcomes";
 pub const OUTCOMES_CACHE_MS: i64 = 3_600_000;
-/// Session record of a call in progress (from "Call" to "Log call").
-pub const CALL_PREFIX: &str = "call:v1:";
-/// A call longer than this is logged with this duration (a tab left open overnight).
-pub const MAX_CALL_MS: i64 = 4 * 3_600_000;
-/// Notes longer than this are refused with a clear message rather than cut.
-pub const MAX_NOTES_CHARS: usize = 10_000;
-
 /// One number on the card.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NumberView {
@@ -79,22 +72,11 @@ struct CachedOutcomes {
 
 /// A contact as cached for cards: the dialing facts and mapped fields only (DESIGN §3).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-struct CachedContact {
-    contact: ContactView,
+pub(super) struct CachedContact {
+    pub(super) contact: ContactView,
     /// Admin-mapped fields (not phone numbers), `(property, value)`.
     fields: Vec<(String, String)>,
     fetched_at_ms: i64,
-}
-
-/// A call between "Call …" and "Log call", kept in session storage by the worker so that
-/// the log is built from what the worker dialed, not from what a page says.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-struct ActiveCall {
-    external_id: String,
-    contact: ContactId,
-    contact_name: String,
-    to_e164: String,
-    started_at_ms: i64,
 }
 
 /// The next task offered after a log.
@@ -105,16 +87,6 @@ pub struct NextView {
     pub subject: Option<String>,
 }
 
-/// The answer to "Call …".
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DialView {
-    pub call: String,
-    pub uri: String,
-    pub started_at_ms: i64,
-    pub outcomes: Vec<CallOutcome>,
-    pub task: Option<TaskView>,
-}
-
 /// The answer to "Log call".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoggedView {
@@ -123,6 +95,14 @@ pub struct LoggedView {
     pub message: String,
     pub record_url: Option<String>,
     pub next: Option<NextView>,
+}
+
+/// The label of an outcome GUID among `cached`, else among HubSpot's defaults.
+pub(super) fn label_of_outcome_list(cached: &[CallOutcome], id: &str) -> Option<String> {
+    if let Some(hit) = cached.iter().find(|o| o.id == id) {
+        return Some(hit.label.clone());
+    }
+    outcomes::DEFAULT_OUTCOMES.iter().find(|(guid, _)| *guid == id).map(|(_, label)| label.to_string())
 }
 
 /// HubSpot's `hs_timezone` value (`america_slash_los_angeles`) as an IANA zone name.
@@ -177,7 +157,13 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
             Ok(card) => (Some(card), None),
             Err(failure) => (None, Some(failure)),
         };
-        Response::Card { hublet, portal: portal.0, contact, card, problem, paused: self.pause() }
+        // A call in progress comes back with its card (reload, another tab, back again), even
+        // when HubSpot cannot be reached for the contact: its log waits in the outbox.
+        let (call, held_call) = match &problem {
+            Some(p) if p.code == "other_portal" => (None, None),
+            _ => self.call_on_card(&contact).await,
+        };
+        Response::Card { hublet, portal: portal.0, contact, card, problem, paused: self.pause(), call, held_call }
     }
 
     async fn card_view(&self, portal: &crate::ids::PortalId, id: &ContactId) -> Result<CardView, Failure> {
@@ -222,7 +208,7 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
 
     /// The contact's dialing facts: from the session cache, else the queue cache, else one
     /// HubSpot read. Only dialing data is kept (DESIGN §3).
-    async fn contact_facts(&self, id: &ContactId, settings: &Settings) -> Result<CachedContact, Failure> {
+    pub(super) async fn contact_facts(&self, id: &ContactId, settings: &Settings) -> Result<CachedContact, Failure> {
         let now = self.ports.clock.now_ms();
         let key = [CONTACT_CACHE_PREFIX, id.as_str()].concat();
         if let Ok(Some(value)) = self.ports.store.get(Area::Session, &key).await {
@@ -252,54 +238,9 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
         Ok(cached)
     }
 
-    /// "Call …": checks the number belongs to the contact, makes the dial URI and the call's
-    /// client-made id, and gathers what the call panel needs.
-    pub(super) async fn dial(&self, contact: &ContactId, raw: &str) -> Response {
-        let settings = crate::settings::load(self.ports.store).await;
-        let cached = match self.contact_facts(contact, &settings).await {
-            Ok(cached) => cached,
-            Err(failure) => return Response::Error { error: failure },
-        };
-        let Some((_, number)) = cached.contact.numbers.iter().find(|(_, n)| n == raw) else {
-            return error("unknown_number", "That number is not on this contact any more. Reload the page.", false);
-        };
-        let dialable = match normalize(number, cached.contact.country.as_deref(), settings.default_country) {
-            Ok(d) => d,
-            Err(e) => return error(e.code(), e.message(), false),
-        };
-        let mut random = [0u8; 16];
-        if let Err(reason) = crate::ports::random_bytes(self.ports.browser, &mut random) {
-            let message = ["Spotdial cannot start this call: the browser's random number source failed (", &reason, ")."].concat();
-            return error("no_randomness", message, false);
-        }
-        let external_id = crate::outbox::external_id_from_random(&random);
-        let now = self.ports.clock.now_ms();
-        let call = ActiveCall {
-            external_id: external_id.clone(),
-            contact: contact.clone(),
-            contact_name: cached.contact.name.clone(),
-            to_e164: dialable.e164.clone(),
-            started_at_ms: now,
-        };
-        if let Ok(value) = serde_json::to_value(&call) {
-            if let Err(e) = self.ports.store.set(Area::Session, &[CALL_PREFIX, &external_id].concat(), value).await {
-                return error("storage", e.0, true);
-            }
-        }
-        let outcomes = self.call_outcomes().await;
-        let task = self.open_task_for(contact).await;
-        Response::Dialing(DialView {
-            call: external_id,
-            uri: dial_uri(&dialable, &settings.dial),
-            started_at_ms: now,
-            outcomes,
-            task,
-        })
-    }
-
     /// The portal's call outcomes (its own, custom ones included; the six defaults when the
     /// endpoint is unavailable), cached for an hour.
-    async fn call_outcomes(&self) -> Vec<CallOutcome> {
+    pub(super) async fn call_outcomes(&self) -> Vec<CallOutcome> {
         let now = self.ports.clock.now_ms();
         if let Some(cached) = self.stored_outcomes().await {
             if (0..OUTCOMES_CACHE_MS).contains(&(now - cached.fetched_at_ms)) && !cached.outcomes.is_empty() {
@@ -325,16 +266,17 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
     /// The label of an outcome GUID, for the call history, without a request: the portal's
     /// cached outcomes (whatever their age), else HubSpot's defaults.
     pub(super) async fn outcome_label(&self, id: &str) -> Option<String> {
-        let cached = self.stored_outcomes().await.map(|c| c.outcomes).unwrap_or_default();
-        if let Some(hit) = cached.iter().find(|o| o.id == id) {
-            return Some(hit.label.clone());
-        }
-        outcomes::DEFAULT_OUTCOMES.iter().find(|(guid, _)| *guid == id).map(|(_, label)| label.to_string())
+        label_of_outcome_list(&self.cached_outcomes().await, id)
+    }
+
+    /// The portal's cached outcomes, whatever their age (empty when none are cached).
+    pub(super) async fn cached_outcomes(&self) -> Vec<CallOutcome> {
+        self.stored_outcomes().await.map(|c| c.outcomes).unwrap_or_default()
     }
 
     /// The rep's soonest open call task on this contact: from the queue cache when it has
     /// one, else one search.
-    async fn open_task_for(&self, contact: &ContactId) -> Option<TaskView> {
+    pub(super) async fn open_task_for(&self, contact: &ContactId) -> Option<TaskView> {
         if let Some(queue) = self.cached_queue().await {
             let hit = queue.items.iter().find(|e| e.contact.as_ref().is_some_and(|c| &c.id == contact) && e.task.is_some());
             if let Some(entry) = hit {
@@ -354,86 +296,7 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
         })
     }
 
-    /// "Log call": the log goes into the durable outbox before any request, then the outbox
-    /// drains. The answer says whether HubSpot has it yet, and offers the next task.
-    pub(super) async fn log_call(
-        &self,
-        call: &str,
-        outcome: Option<String>,
-        notes: String,
-        complete_task: Option<TaskId>,
-        on_page: Option<&ContactId>,
-    ) -> Response {
-        if notes.chars().count() > MAX_NOTES_CHARS {
-            return error("notes_too_long", format!("Notes can be at most {MAX_NOTES_CHARS} characters."), false);
-        }
-        let key = [CALL_PREFIX, call].concat();
-        let active: ActiveCall = match self.ports.store.get(Area::Session, &key).await {
-            Ok(Some(value)) => match serde_json::from_value(value) {
-                Ok(active) => active,
-                Err(_) => return error("unknown_call", "Spotdial has no record of that call. Press Call again.", false),
-            },
-            _ => {
-                // Already logged (a second click) or never dialed: say which, never log twice.
-                return if crate::outbox::entry::load(self.ports.store, &crate::outbox::EntryId::new(call)).await.ok().flatten().is_some()
-                    || self.history_has(call).await
-                {
-                    error("already_logged", "This call is already logged.", false)
-                } else {
-                    error("unknown_call", "Spotdial has no record of that call. Press Call again.", false)
-                };
-            }
-        };
-        // From a page, only the call of the contact that page shows.
-        if on_page.is_some_and(|shown| shown != &active.contact) {
-            return error("not_this_page", "Spotdial acts only on the contact shown on this page.", false);
-        }
-        let outcomes = self.call_outcomes().await;
-        if let Some(id) = &outcome {
-            if !outcomes.iter().any(|o| &o.id == id) {
-                return error("unknown_outcome", "That outcome is not one of your portal's call outcomes.", false);
-            }
-        }
-        let settings = crate::settings::load(self.ports.store).await;
-        let profile = self.profile().await;
-        // A log is sent only under the account it was made under (DESIGN §4).
-        let Some(account) = profile.as_ref().and_then(super::Profile::account) else {
-            return error("signed_out", "Sign in with HubSpot (the Spotdial button in the toolbar) to log this call.", false);
-        };
-        let now = self.ports.clock.now_ms();
-        let log = CallLog {
-            external_id: active.external_id.clone(),
-            contact: active.contact.clone(),
-            owner: profile.as_ref().and_then(|p| p.owner.clone()),
-            started_at_ms: active.started_at_ms,
-            duration_ms: (now - active.started_at_ms).clamp(0, MAX_CALL_MS) as u64,
-            title: Some(["Call with ", active.contact_name.as_str()].concat()),
-            notes: (!notes.trim().is_empty()).then_some(notes),
-            to_number: Some(active.to_e164.clone()),
-            from_number: settings.from_number.clone(),
-            outcome,
-            status: CallStatus::Completed,
-        };
-        let new = crate::outbox::NewEntry { account, log, task: complete_task.clone(), contact_name: active.contact_name.clone() };
-        if let Err(e) = crate::outbox::enqueue(self.ports.store, self.ports.clock, new).await {
-            return error("storage", ["Spotdial could not save the call log: ", e.0.as_str()].concat(), true);
-        }
-        let _ = self.ports.store.remove(Area::Session, &key).await;
-        let report = self.drain_outbox().await;
-        let id = crate::outbox::EntryId::new(active.external_id.clone());
-        let (state, message) = if report.settled.iter().any(|s| s.id == id) {
-            ("logged", "Call logged".to_string())
-        } else if report.failed.contains(&id) {
-            ("failed", "HubSpot refused this call log; it is kept in the Spotdial popup with the reason, to retry.".to_string())
-        } else {
-            ("queued", "Call saved. Spotdial will send it to HubSpot as soon as HubSpot allows; it is kept until then.".to_string())
-        };
-        let record_url = profile.as_ref().map(|p| contact_url(p.hublet, &p.portal, &active.contact));
-        let next = self.next_after(&active.contact, complete_task.as_ref()).await;
-        Response::Logged(LoggedView { state: state.to_string(), message, record_url, next })
-    }
-
-    async fn history_has(&self, external_id: &str) -> bool {
+    pub(super) async fn history_has(&self, external_id: &str) -> bool {
         match crate::privacy::history::key_of(external_id) {
             Some(key) => matches!(self.ports.store.get(Area::Local, &key).await, Ok(Some(_))),
             None => false,
@@ -441,7 +304,7 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
     }
 
     /// The next task in the queue after this contact (and the task just completed).
-    async fn next_after(&self, contact: &ContactId, done: Option<&TaskId>) -> Option<NextView> {
+    pub(super) async fn next_after(&self, contact: &ContactId, done: Option<&TaskId>) -> Option<NextView> {
         let mut queue = self.cached_queue().await?;
         if let Some(done) = done {
             // The completed task leaves the cached queue too.

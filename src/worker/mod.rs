@@ -4,6 +4,7 @@
 //! the `App` once, then only decodes messages, calls `handle` and encodes the answers.
 
 mod account;
+mod calls;
 mod card;
 mod queue;
 
@@ -14,10 +15,11 @@ use crate::hubspot::ApiError;
 use crate::message::{allowed, answer_local, bind_to_sender, origin_of, sender_page, validate, Failure, Origin, Request, Response, Sender};
 use crate::ports::{Area, Browser, Clock, Http, HttpRequest, HttpResponse, Store};
 
-pub use account::{AuthView, PauseView, Profile, StatusView, PROFILE_KEY};
-pub use card::{CardView, DialView, LoggedView, NextView};
+pub use account::{AuthView, HealthView, PauseView, Profile, StatusView, PROFILE_KEY};
+pub use calls::{AccountView, CallListItem, CallView};
+pub use card::{CardView, LoggedView, NextView};
 pub use crate::settings::SETTINGS_KEY;
-pub use queue::{ContactView, QueueEntry, QueueSource, QueueView, QUEUE_CACHE_KEY};
+pub use queue::{ContactView, QueueEntry, QueueSource, QueueView, TaskView, QUEUE_CACHE_KEY};
 
 /// Alarm names (one prefix for everything Spotdial names in Chrome).
 pub const ALARM_REFRESH: &str = "spotdial:refresh";
@@ -51,6 +53,8 @@ pub struct App<H: Http + 'static, S: Store + 'static, C: Clock + 'static, B: Bro
     /// The portal's non-sensitive contact property definitions, with when they were read: only
     /// a cache (an admin's mapped properties are checked against it).
     property_defs: std::cell::RefCell<Option<(i64, Vec<crate::hubspot::model::PropertyDef>)>>,
+    /// Calls kept in the previous layout were moved into the list (once per worker).
+    calls_migrated: std::cell::Cell<bool>,
 }
 
 impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
@@ -71,7 +75,14 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
             let _ = crate::privacy::wipe::wipe_on_sign_out(ports.store).await;
         }
         let client = Client::new(ports.http, ports.clock, keeper, budget);
-        Box::leak(Box::new(App { ports, config, keeper, client, property_defs: std::cell::RefCell::new(None) }))
+        Box::leak(Box::new(App {
+            ports,
+            config,
+            keeper,
+            client,
+            property_defs: std::cell::RefCell::new(None),
+            calls_migrated: std::cell::Cell::new(false),
+        }))
     }
 
     /// The sign-in configuration this `App` was built with.
@@ -120,10 +131,19 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
             Request::SetQueueList { list } => self.set_queue_list(list).await,
             Request::Card { url } => self.card(&url).await,
             Request::Dial { contact, number } => self.dial(&contact, &number).await,
-            Request::LogCall { call, outcome, notes, complete_task } => {
-                let on_page = sender_page(sender).map(|(_, _, contact)| contact).filter(|_| origin == Origin::HubSpotTopFrame);
-                self.log_call(&call, outcome, notes, complete_task, on_page.as_ref()).await
-            }
+            Request::LogCall { call, outcome, notes, complete_task } => match calls::page_contact(sender, origin) {
+                Ok(page) => self.log_call(&call, outcome, notes, complete_task, page.as_ref()).await,
+                Err(refusal) => refusal,
+            },
+            Request::CallDraft { call, outcome, notes } => match calls::page_contact(sender, origin) {
+                Ok(page) => self.save_draft(&call, outcome, notes, page.as_ref()).await,
+                Err(refusal) => refusal,
+            },
+            Request::DiscardCall { call } => match calls::page_contact(sender, origin) {
+                Ok(page) => self.discard_call(&call, page.as_ref()).await,
+                Err(refusal) => refusal,
+            },
+            Request::Calls => self.calls_list().await,
             Request::ForgetContact { contact } => self.forget(&contact).await,
             Request::Outbox => self.outbox_view().await,
             Request::DeleteLog { id } => {
@@ -278,6 +298,13 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
 
     /// "Delete prospect data".
     async fn forget(&self, contact: &crate::ids::ContactId) -> Response {
+        // A call in progress on the prospect goes too (it holds the number and the notes).
+        {
+            let _guard = crate::calls::lock().lock().await;
+            if let Err(e) = crate::calls::remove_contact(self.ports.store, contact).await {
+                return error("storage", e.0, true);
+            }
+        }
         match crate::privacy::forget::forget_contact(self.ports.store, contact).await {
             Ok(report) => Response::Forgotten { message: report.message() },
             Err(e) => error("storage", e.0, true),

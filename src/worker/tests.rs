@@ -10,9 +10,9 @@ use crate::testing::{block_on, response, FakeClock, FakeHttp, FakeStore};
 use serde_json::json;
 use std::cell::RefCell;
 
-const OWN: &str = "mlcffbhjimpjdchleegdmflbagencmpj";
-const T0: i64 = 1_795_780_800_000; // 2026-11-27 12:00 UTC
-const RECORD: &str = "https://app.hubspot.com/contacts/62515/record/0-1/201";
+pub(super) const OWN: &str = "mlcffbhjimpjdchleegdmflbagencmpj";
+pub(super) const T0: i64 = 1_795_780_800_000; // 2026-11-27 12:00 UTC
+pub(super) const RECORD: &str = "https://app.hubspot.com/contacts/62515/record/0-1/201";
 
 #[derive(Default, Clone, Copy)]
 enum Random {
@@ -24,7 +24,7 @@ enum Random {
 }
 
 #[derive(Default)]
-struct FakeBrowser {
+pub(super) struct FakeBrowser {
     alarms: RefCell<Vec<(String, i64)>>,
     random: std::cell::Cell<Random>,
 }
@@ -70,14 +70,15 @@ fn hubspot(req: &HttpRequest) -> Result<crate::ports::HttpResponse, crate::ports
     Ok(answer)
 }
 
-struct World {
-    app: &'static App<FakeHttp, FakeStore, FakeClock, FakeBrowser>,
-    http: &'static FakeHttp,
-    store: &'static FakeStore,
-    browser: &'static FakeBrowser,
+pub(super) struct World {
+    pub(super) app: &'static App<FakeHttp, FakeStore, FakeClock, FakeBrowser>,
+    pub(super) http: &'static FakeHttp,
+    pub(super) store: &'static FakeStore,
+    pub(super) clock: &'static FakeClock,
+    pub(super) browser: &'static FakeBrowser,
 }
 
-fn signed_in_world() -> World {
+pub(super) fn signed_in_world() -> World {
     let http: &'static FakeHttp = Box::leak(Box::new(FakeHttp::responding(hubspot)));
     let store: &'static FakeStore = Box::leak(Box::default());
     let clock: &'static FakeClock = Box::leak(Box::new(FakeClock::at(T0)));
@@ -90,14 +91,14 @@ fn signed_in_world() -> World {
     let guard = Box::leak(Box::new(crate::outbox::DrainGuard::new()));
     let ports = Ports { http, store, clock, browser, extension_id: OWN.to_string(), drain_guard: guard };
     let app = block_on(App::build(ports, AuthConfig::broker("spotdial-sandbox-client", "https://broker.example")));
-    World { app, http, store, browser }
+    World { app, http, store, clock, browser }
 }
 
-fn content_script() -> Sender {
+pub(super) fn content_script() -> Sender {
     Sender { id: Some(OWN.into()), url: Some(RECORD.into()), from_tab: true, frame_id: Some(0), tab_url: Some(RECORD.into()) }
 }
 
-fn ask(world: &World, request: Request, sender: &Sender) -> serde_json::Value {
+pub(super) fn ask(world: &World, request: Request, sender: &Sender) -> serde_json::Value {
     serde_json::to_value(block_on(world.app.handle(Ok(request), sender))).expect("serializable")
 }
 

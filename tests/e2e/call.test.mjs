@@ -43,7 +43,7 @@ describe('call and log', () => {
     await page.goto(DEMO.contactUrl(contact));
     await click(page, 'button', `Call ${number}`);
     await find(page, 'timer', 'Call duration');
-    const uri = await page.evaluate(() => document.getElementById('spotdial-root').dataset.lastDial);
+    const uri = await (await env.browser.worker()).evaluate(() => self.__spotdial.shown.dial);
     await choose(page, 'Outcome', outcome);
     await type(page, 'textbox', 'Notes', notes);
     if (beforeLog) await beforeLog(page);

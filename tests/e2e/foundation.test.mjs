@@ -6,8 +6,9 @@ import { useBrowser } from '../harness/session.mjs';
 import { find, gone, queryAll, textOf } from '../harness/a11y.mjs';
 import { DEMO } from '../harness/seeded.mjs';
 
-/** The record the card says it is for (the card's host carries it; the card itself is closed). */
-const cardContact = (page) => page.evaluate(() => document.getElementById('spotdial-root')?.dataset.contact ?? null);
+/** The record the worker last gave a card for (its in-memory test hook: the card is closed,
+ * and its host on HubSpot's page carries nothing of ours). */
+const cardContact = async (env) => (await env.browser.worker()).evaluate(() => self.__spotdial.shown.card);
 
 describe('foundation', () => {
   const env = useBrowser({ broker: false, signIn: false });
@@ -50,7 +51,7 @@ describe('foundation', () => {
     const region = await find(page, 'region', 'Spotdial');
     // Signed out, the card asks the rep to sign in; it is for the record in the URL.
     assert.match(await textOf(page, region), /Sign in with HubSpot/);
-    assert.equal(await cardContact(page), DEMO.contacts.first);
+    assert.equal(await cardContact(env), DEMO.contacts.first);
 
     // HubSpot's single-page navigation: history.pushState, no page load.
     const loads = [];
@@ -59,10 +60,10 @@ describe('foundation', () => {
     await page.waitForURL(/record\/0-1\/202$/);
     await page.waitForFunction(() => true);
     const deadline = Date.now() + 5000;
-    while (Date.now() < deadline && await cardContact(page) !== DEMO.contacts.second) {
+    while (Date.now() < deadline && await cardContact(env) !== DEMO.contacts.second) {
       await new Promise((r) => setTimeout(r, 100));
     }
-    assert.equal(await cardContact(page), DEMO.contacts.second);
+    assert.equal(await cardContact(env), DEMO.contacts.second);
     assert.deepEqual(loads, [], 'the navigation was in-page');
     assert.equal((await queryAll(page, 'region', 'Spotdial')).length, 1, 'one card, not one per navigation');
 
@@ -76,10 +77,10 @@ describe('foundation', () => {
     const page = await env.browser.context.newPage();
     await page.goto(DEMO.legacyContactUrl(DEMO.contacts.second));
     await find(page, 'region', 'Spotdial');
-    assert.equal(await cardContact(page), '202');
+    assert.equal(await cardContact(env), '202');
     await page.goto(DEMO.contactUrl('801', DEMO.euPortal, 'app-eu1.hubspot.com'));
     await find(page, 'region', 'Spotdial');
-    assert.equal(await cardContact(page), '801');
+    assert.equal(await cardContact(env), '801');
     await page.close();
   });
 
