@@ -38,12 +38,28 @@ globalThis.spotdialCard = (() => {
     [role="timer"] { font-variant-numeric: tabular-nums; font-weight: 600; }
   `;
 
+  // The card's control that has focus. When HubSpot's renderer drops the sidebar, the host is
+  // put back (mount.js) but the browser has moved focus to the page: it is given back, so a
+  // keyboard or screen-reader user stays where they were in the call panel.
+  let lastFocused = null;
+
+  function restoreFocus() {
+    const active = document.activeElement;
+    if (lastFocused && lastFocused.isConnected && (!active || active === document.body)) lastFocused.focus({ preventScroll: true });
+  }
+
   function mount() {
     if (!host) {
       host = el('div', { id: HOST_ID });
       shadow = host.attachShadow({ mode: 'closed' });
+      shadow.addEventListener('focusin', (event) => { lastFocused = event.composedPath()[0]; });
+      // Focus left the card for the page (not for another control of ours, and not because
+      // a re-render took the card out of the page: then it comes back).
+      shadow.addEventListener('focusout', () => queueMicrotask(() => {
+        if (host.isConnected && document.activeElement !== host) lastFocused = null;
+      }));
     }
-    spotdialMount.attach(host); // where it goes, and putting it back after HubSpot re-renders
+    spotdialMount.attach(host, restoreFocus); // where it goes, and putting it back after HubSpot re-renders
   }
 
   function unmount() {

@@ -17,6 +17,7 @@ globalThis.spotdialMount = (() => {
   let later = 0;
   let scheduled = false;
   let observer = null;
+  let onPlaced = null; // the card's hook: give focus back after a re-render moved the host
   const onPass = [];
   // Test-only figures (read by tools/bench.mjs in the content script's world; the page cannot
   // see them): DOM records seen, observer callbacks, frame passes, placements, time spent.
@@ -66,6 +67,7 @@ globalThis.spotdialMount = (() => {
     if (anchor) anchor.node.insertAdjacentElement(anchor.where, host);
     else document.body.append(host);
     placedAt = anchor;
+    if (onPlaced) onPlaced();
   }
 
   function pass() {
@@ -109,9 +111,11 @@ globalThis.spotdialMount = (() => {
       observer = new MutationObserver(observed);
       observer.observe(document.documentElement, { childList: true, subtree: true });
     },
-    /** Shows `element` in the page (idempotent: a host already in place is left alone). */
-    attach(element) {
+    /** Shows `element` in the page (idempotent: a host already in place is left alone).
+     * `placed` runs each time the host is put (back) into the page. */
+    attach(element, placed) {
       if (host !== element) { if (host) host.remove(); host = element; placedAt = null; }
+      onPlaced = placed || null;
       keep();
     },
     detach() {

@@ -186,6 +186,31 @@ describe('the card on HubSpot-like record pages', () => {
     await page.close();
   });
 
+  test('focus in the card survives a framework re-render of the sidebar', async () => {
+    const { focused } = await import('../harness/keyboard.mjs');
+    // A contact no other test here dials: the call stays in progress after this test.
+    const page = await openRecord('2026', '207');
+    const cdp = await page.context().newCDPSession(page);
+    const [first] = await dialButtons(page);
+    const button = await find(page, 'button', first);
+    await cdp.send('DOM.focus', { backendNodeId: button.backendNodeId });
+    await page.keyboard.press('Enter');
+    await find(page, 'timer', 'Call duration');
+    assert.deepEqual(await focused(page), { role: 'combobox', name: 'Outcome' });
+    await markColumn(page);
+    await page.evaluate(() => window.__sandbox.rerender());
+    assert.ok(await columnReplaced(page), 'the sidebar, and the card in it, really left the page');
+    const deadline = Date.now() + 5000;
+    let now = null;
+    while (Date.now() < deadline) {
+      now = await focused(page);
+      if (now) break;
+      await sleep(50);
+    }
+    assert.deepEqual(now, { role: 'combobox', name: 'Outcome' }, 'focus is given back to the control that had it');
+    await page.close();
+  });
+
   test('the card meets WCAG AA contrast: text 4.5:1 (3:1 large), control boundaries 3:1', async () => {
     const lum = ([r, g, b]) => {
       const c = [r, g, b].map((v) => v / 255).map((v) => (v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
