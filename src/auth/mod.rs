@@ -8,9 +8,6 @@ pub mod grant;
 pub mod keeper;
 pub mod pkce;
 
-#[cfg(test)]
-mod fakes;
-
 pub use authorize::{begin, finish, PendingSignIn, SignInError, PENDING_LIFETIME_MS};
 pub use config::{AuthConfig, TokenMode, OAUTH_API_VERSION, SCOPES};
 pub use grant::{Grant, Introspection, TokenError};
