@@ -69,13 +69,19 @@ impl FakeHttp {
         FakeHttp {
             sent: RefCell::new(Vec::new()),
             script: RefCell::new(answers.into()),
-            responder: RefCell::new(Box::new(|req| panic!("unscripted request {} {}", req.method.as_str(), req.url))),
+            responder: RefCell::new(Box::new(|req| {
+                panic!("unscripted request {} {}", req.method.as_str(), req.url)
+            })),
         }
     }
 
     /// Answers every request through `responder`, which may keep state of its own.
     pub fn responding(responder: impl FnMut(&HttpRequest) -> Answer + 'static) -> Self {
-        FakeHttp { sent: RefCell::new(Vec::new()), script: RefCell::new(VecDeque::new()), responder: RefCell::new(Box::new(responder)) }
+        FakeHttp {
+            sent: RefCell::new(Vec::new()),
+            script: RefCell::new(VecDeque::new()),
+            responder: RefCell::new(Box::new(responder)),
+        }
     }
 
     pub fn count(&self) -> usize {
@@ -84,7 +90,11 @@ impl FakeHttp {
 
     /// The body of every request sent, in order (`""` for none).
     pub fn bodies(&self) -> Vec<String> {
-        self.sent.borrow().iter().map(|r| r.body.clone().unwrap_or_default()).collect()
+        self.sent
+            .borrow()
+            .iter()
+            .map(|r| r.body.clone().unwrap_or_default())
+            .collect()
     }
 
     pub fn count_where(&self, pred: impl Fn(&HttpRequest) -> bool) -> usize {

@@ -113,8 +113,14 @@ impl App {
         let app = Arc::new(self);
         let api = Router::new()
             .route(Endpoint::Token.path(), any(api).with_state(Endpoint::Token))
-            .route(Endpoint::Introspect.path(), any(api).with_state(Endpoint::Introspect))
-            .route(Endpoint::Revoke.path(), any(api).with_state(Endpoint::Revoke))
+            .route(
+                Endpoint::Introspect.path(),
+                any(api).with_state(Endpoint::Introspect),
+            )
+            .route(
+                Endpoint::Revoke.path(),
+                any(api).with_state(Endpoint::Revoke),
+            )
             .route_layer(cors)
             .route_layer(middleware::from_fn_with_state(Arc::clone(&app), gate));
         Router::new()

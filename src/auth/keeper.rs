@@ -654,10 +654,10 @@ impl<'a, H: Http + 'a, S: Store + 'a, C: Clock + 'a> TokenSource for TokenKeeper
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::{block_on, response, yield_now, FakeClock, FakeHttp, FakeStore};
     use crate::auth::grant::Grant;
     use crate::ports::{HttpResponse, TransportError};
     use crate::secret::ClientSecret;
+    use crate::testing::{block_on, response, yield_now, FakeClock, FakeHttp, FakeStore};
     use futures_util::future::{join, join_all};
     use serde_json::json;
     use std::rc::Rc;
@@ -813,7 +813,10 @@ mod tests {
         let store = FakeStore::default();
         let clock = FakeClock::at(T0);
         // The grant is for hub 1234567; the admin pinned 62515.
-        let http = FakeHttp::scripted(vec![Ok(token_answer("at-1", Some("rt-1"), 1800)), Ok(response(200, "{}"))]);
+        let http = FakeHttp::scripted(vec![
+            Ok(token_answer("at-1", Some("rt-1"), 1800)),
+            Ok(response(200, "{}")),
+        ]);
         let config = config().with_pinned_portal(PortalId::new("62515"));
         let keeper = TokenKeeper::new(&config, &http, &store, &clock);
         let url = block_on(keeper.begin_sign_in(REDIRECT, &[7; 64])).expect("sign-in starts");

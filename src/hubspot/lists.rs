@@ -63,7 +63,13 @@ pub fn list_memberships(list: &ListId, limit: u32, after: Option<&str>) -> HttpR
     let limit = limit.clamp(1, MEMBERSHIP_PAGE_MAX).to_string();
     let mut query = vec![("limit", limit.as_str())];
     query.extend(after.map(|after| ("after", after)));
-    let rest = ["/", &path_segment(list.as_str()), "/memberships?", &form_encode(&query)].concat();
+    let rest = [
+        "/",
+        &path_segment(list.as_str()),
+        "/memberships?",
+        &form_encode(&query),
+    ]
+    .concat();
     HttpRequest::new(Method::Get, version::url("crm/lists", &rest))
 }
 
