@@ -3,6 +3,7 @@
 //! `chrome.storage`; native tests implement them with fakes that record what was asked.
 //! No `Send` bounds: futures in a service worker are single-threaded.
 
+use percent_encoding::{percent_decode, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::{Deserialize, Serialize};
 
 /// HTTP methods the core uses.
@@ -206,83 +207,59 @@ pub fn random_bytes<B: Browser>(browser: &B, buffer: &mut [u8]) -> Result<(), St
     Ok(())
 }
 
-/// Percent-encodes form fields (`application/x-www-form-urlencoded`, spaces as `%20`,
-/// which every server accepts and HubSpot's authorize URL requires for `scope`).
+/// RFC 3986 §2.3: everything but the unreserved characters `A-Z a-z 0-9 - . _ ~` is escaped.
+/// A space becomes `%20` (HubSpot's authorize URL requires it for `scope`, API-FACTS §1.2;
+/// form parsers accept it too), and `/ ? # & = +` can never end a path segment or a value early.
+const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// One path segment (an id from HubSpot or the rep), escaped so that it stays one segment.
+pub fn path_segment(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    push_escaped(text, &mut out);
+    out
+}
+
+/// `key=value&…`, every key and value escaped: the `application/x-www-form-urlencoded` bodies
+/// of the token endpoints and the query strings of URLs the core builds.
 pub fn form_encode(fields: &[(&str, &str)]) -> String {
     let mut out = String::new();
     for (i, (key, value)) in fields.iter().enumerate() {
         if i > 0 {
             out.push('&');
         }
-        percent_encode_into(key, &mut out);
+        push_escaped(key, &mut out);
         out.push('=');
-        percent_encode_into(value, &mut out);
+        push_escaped(value, &mut out);
     }
     out
 }
 
-/// Percent-encodes everything outside RFC 3986's unreserved set.
-pub fn percent_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    percent_encode_into(text, &mut out);
-    out
+/// The one escaping rule, shared by path segments, queries and form bodies.
+fn push_escaped(text: &str, out: &mut String) {
+    out.extend(utf8_percent_encode(text, COMPONENT));
 }
 
-fn percent_encode_into(text: &str, out: &mut String) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(byte as char);
-        } else {
-            out.push('%');
-            out.push(HEX[(byte >> 4) as usize] as char);
-            out.push(HEX[(byte & 15) as usize] as char);
-        }
-    }
-}
-
-/// Decodes `%XX` escapes and `+` (as a space) in a query-string component. Invalid escapes
-/// are kept as they are; invalid UTF-8 is replaced, never a panic.
-pub fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                match (hex_value(bytes[i + 1]), hex_value(bytes[i + 2])) {
-                    (Some(hi), Some(lo)) => {
-                        out.push(hi << 4 | lo);
-                        i += 2;
-                    }
-                    _ => out.push(b'%'),
-                }
-            }
-            other => out.push(other),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn hex_value(byte: u8) -> Option<u8> {
-    match byte {
-        b'0'..=b'9' => Some(byte - b'0'),
-        b'a'..=b'f' => Some(byte - b'a' + 10),
-        b'A'..=b'F' => Some(byte - b'A' + 10),
-        _ => None,
-    }
-}
-
-/// Splits a query string (without the `?`) into decoded key-value pairs.
+/// Splits a query string (without the `?`) into decoded key-value pairs: `%XX` and `+` (a
+/// space) decoded, invalid escapes kept as they are, invalid UTF-8 replaced, never a panic.
 pub fn parse_query(query: &str) -> Vec<(String, String)> {
+    let decode = |text: &str| {
+        let plus_as_space: Vec<u8> = text
+            .bytes()
+            .map(|b| if b == b'+' { b' ' } else { b })
+            .collect();
+        let bytes: Vec<u8> = percent_decode(&plus_as_space).collect();
+        String::from_utf8_lossy(&bytes).into_owned()
+    };
     query
         .split('&')
         .filter(|part| !part.is_empty())
         .map(|part| match part.split_once('=') {
-            Some((k, v)) => (percent_decode(k), percent_decode(v)),
-            None => (percent_decode(part), String::new()),
+            Some((k, v)) => (decode(k), decode(v)),
+            None => (decode(part), String::new()),
         })
         .collect()
 }
@@ -300,12 +277,30 @@ mod tests {
     }
 
     #[test]
+    fn a_path_segment_cannot_become_two() {
+        assert_eq!(
+            path_segment("a b/c?d#e&f=g+h~i.j_k-l"),
+            "a%20b%2Fc%3Fd%23e%26f%3Dg%2Bh~i.j_k-l"
+        );
+        assert_eq!(path_segment("é"), "%C3%A9");
+    }
+
+    #[test]
     fn decoding_round_trips_and_survives_bad_escapes() {
-        assert_eq!(percent_decode(&percent_encode("é ü/?&=")), "é ü/?&=");
-        assert_eq!(percent_decode("100%"), "100%");
-        assert_eq!(percent_decode("%zz%4"), "%zz%4");
-        assert_eq!(percent_decode("a+b"), "a b");
-        assert_eq!(percent_decode("%ff"), "\u{fffd}");
+        let decoded = |query: &str| {
+            parse_query(query)
+                .into_iter()
+                .map(|(k, v)| [k, v].concat())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            parse_query(&form_encode(&[("é ü/?&=", "+%")])),
+            vec![("é ü/?&=".into(), "+%".into())]
+        );
+        assert_eq!(decoded("100%"), vec!["100%"]);
+        assert_eq!(decoded("%zz%4"), vec!["%zz%4"]);
+        assert_eq!(decoded("a+b"), vec!["a b"]);
+        assert_eq!(decoded("%ff"), vec!["\u{fffd}"]);
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! Shared test fakes for the core: an `Http` that records every request and answers from a
-//! script or a responder, a `Clock` whose `sleep` moves time, a `TokenSource` that counts
+//! Shared test fakes for the core: the one `Http` fake, which records every request and answers
+//! from a script or a responder after yielding once, a `Clock` whose `sleep` moves time, a `TokenSource` that counts
 //! refreshes, a per-area `Store` that yields like `chrome.storage`, and a small `block_on`.
 //! Layer: core tests (native only; declared `#[cfg(test)]` in lib.rs).
 
@@ -52,29 +52,49 @@ pub async fn yield_now() {
 
 pub type Answer = Result<HttpResponse, TransportError>;
 
+type Responder = Box<dyn FnMut(&HttpRequest) -> Answer>;
+
 /// Records every request; answers from a script (in order) or, when the script is empty,
-/// from the responder.
+/// from the responder. Every answer comes after one yield, as `fetch` is asynchronous, so
+/// concurrent callers (two handlers refreshing one token) really overlap.
 pub struct FakeHttp {
     pub sent: RefCell<Vec<HttpRequest>>,
     script: RefCell<VecDeque<Answer>>,
-    responder: Box<dyn Fn(&HttpRequest) -> Answer>,
+    responder: RefCell<Responder>,
 }
 
 impl FakeHttp {
+    /// Answers from a list, in order; a request past its end is a test failure.
     pub fn scripted(answers: Vec<Answer>) -> Self {
         FakeHttp {
             sent: RefCell::new(Vec::new()),
             script: RefCell::new(answers.into()),
-            responder: Box::new(|req| panic!("unscripted request {} {}", req.method.as_str(), req.url)),
+            responder: RefCell::new(Box::new(|req| {
+                panic!("unscripted request {} {}", req.method.as_str(), req.url)
+            })),
         }
     }
 
-    pub fn responding(responder: impl Fn(&HttpRequest) -> Answer + 'static) -> Self {
-        FakeHttp { sent: RefCell::new(Vec::new()), script: RefCell::new(VecDeque::new()), responder: Box::new(responder) }
+    /// Answers every request through `responder`, which may keep state of its own.
+    pub fn responding(responder: impl FnMut(&HttpRequest) -> Answer + 'static) -> Self {
+        FakeHttp {
+            sent: RefCell::new(Vec::new()),
+            script: RefCell::new(VecDeque::new()),
+            responder: RefCell::new(Box::new(responder)),
+        }
     }
 
     pub fn count(&self) -> usize {
         self.sent.borrow().len()
+    }
+
+    /// The body of every request sent, in order (`""` for none).
+    pub fn bodies(&self) -> Vec<String> {
+        self.sent
+            .borrow()
+            .iter()
+            .map(|r| r.body.clone().unwrap_or_default())
+            .collect()
     }
 
     pub fn count_where(&self, pred: impl Fn(&HttpRequest) -> bool) -> usize {
@@ -86,10 +106,12 @@ impl Http for FakeHttp {
     async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
         self.sent.borrow_mut().push(request.clone());
         let next = self.script.borrow_mut().pop_front();
-        match next {
+        let answer = match next {
             Some(answer) => answer,
-            None => (self.responder)(request),
-        }
+            None => (self.responder.borrow_mut())(request),
+        };
+        yield_now().await;
+        answer
     }
 }
 

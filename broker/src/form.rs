@@ -8,48 +8,9 @@ use crate::policy::{redirect_allowed, Refusal};
 use std::collections::HashMap;
 use std::fmt;
 
-/// HubSpot's OAuth version, in one place (DESIGN.md §3).
-pub const OAUTH_VERSION: &str = "2026-03";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Endpoint {
-    Token,
-    Introspect,
-    Revoke,
-}
-
-impl Endpoint {
-    pub fn from_path(path: &str) -> Option<Endpoint> {
-        match path {
-            "/v1/token" => Some(Endpoint::Token),
-            "/v1/introspect" => Some(Endpoint::Introspect),
-            "/v1/revoke" => Some(Endpoint::Revoke),
-            _ => None,
-        }
-    }
-
-    /// The broker's own path; also the route name in log lines.
-    pub fn path(self) -> &'static str {
-        match self {
-            Endpoint::Token => "/v1/token",
-            Endpoint::Introspect => "/v1/introspect",
-            Endpoint::Revoke => "/v1/revoke",
-        }
-    }
-
-    fn upstream_suffix(self) -> &'static str {
-        match self {
-            Endpoint::Token => "",
-            Endpoint::Introspect => "/introspect",
-            Endpoint::Revoke => "/revoke",
-        }
-    }
-
-    /// HubSpot's path for this route, e.g. `/oauth/2026-03/token/introspect`.
-    pub fn upstream_path(self) -> String {
-        format!("/oauth/{OAUTH_VERSION}/token{}", self.upstream_suffix())
-    }
-}
+// `Endpoint` and `OAUTH_API_VERSION`: the broker's routes and HubSpot's OAuth paths, from the
+// one file the extension compiles too, so the two sides cannot name them differently.
+include!("../../src/auth/token_routes.rs");
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum TokenHint {
@@ -515,5 +476,34 @@ mod tests {
         }
         assert_eq!(Endpoint::from_path("/v1/token/"), None);
         assert_eq!(Endpoint::from_path("/oauth/2026-03/token"), None);
+    }
+
+    /// The shared `token_routes.rs` keeps the code of both sides in step; this keeps it in
+    /// step with the contract both were built from: each route's row in docs/CONTRACTS.md
+    /// names the broker route and the HubSpot path the broker forwards to.
+    #[test]
+    fn routes_are_the_ones_the_contract_names() {
+        const CONTRACT: &str = include_str!("../../docs/CONTRACTS.md");
+        for endpoint in Endpoint::ALL {
+            let route = format!("| `POST {}` |", endpoint.path());
+            let rows: Vec<&str> = CONTRACT
+                .lines()
+                .filter(|line| line.starts_with(&route))
+                .collect();
+            assert!(!rows.is_empty(), "docs/CONTRACTS.md has no row for {route}");
+            let upstream = format!("| `POST {}` +", endpoint.upstream_path());
+            for row in rows {
+                assert!(
+                    row.contains(&upstream),
+                    "docs/CONTRACTS.md forwards {} elsewhere than {}: {row}",
+                    endpoint.path(),
+                    endpoint.upstream_path()
+                );
+            }
+        }
+        assert!(
+            CONTRACT.contains(&format!("/oauth/{OAUTH_API_VERSION}/token")),
+            "the contract names another OAuth version than {OAUTH_API_VERSION}"
+        );
     }
 }

@@ -112,9 +112,15 @@ impl App {
         let deadline = self.request_deadline;
         let app = Arc::new(self);
         let api = Router::new()
-            .route("/v1/token", any(api).with_state(Endpoint::Token))
-            .route("/v1/introspect", any(api).with_state(Endpoint::Introspect))
-            .route("/v1/revoke", any(api).with_state(Endpoint::Revoke))
+            .route(Endpoint::Token.path(), any(api).with_state(Endpoint::Token))
+            .route(
+                Endpoint::Introspect.path(),
+                any(api).with_state(Endpoint::Introspect),
+            )
+            .route(
+                Endpoint::Revoke.path(),
+                any(api).with_state(Endpoint::Revoke),
+            )
             .route_layer(cors)
             .route_layer(middleware::from_fn_with_state(Arc::clone(&app), gate));
         Router::new()

@@ -15,9 +15,6 @@ pub const SCOPES: [&str; 5] = [
     "crm.lists.read",
 ];
 
-/// HubSpot's date-versioned OAuth API (API-FACTS §0, §1.3): v1 is removed 2027-02-16.
-pub const OAUTH_API_VERSION: &str = "2026-03";
-
 /// HubSpot's UI host, where the consent page lives.
 pub const DEFAULT_APP_HOST: &str = "app.hubspot.com";
 

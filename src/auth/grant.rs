@@ -5,7 +5,8 @@
 //! §1.8 (errors).
 
 use super::authorize::PendingSignIn;
-use super::config::{AuthConfig, TokenMode, OAUTH_API_VERSION, SCOPES};
+use super::config::{AuthConfig, TokenMode, SCOPES};
+pub use super::token_routes::Endpoint;
 use crate::ids::{PortalId, UserId};
 use crate::ports::{HttpRequest, HttpResponse, Method, TransportError};
 use crate::secret::{AccessToken, AuthCode, RefreshToken};
@@ -13,36 +14,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::fmt;
 
-/// The token endpoints, named once for both modes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Endpoint {
-    Token,
-    Introspect,
-    Revoke,
-}
-
 impl Endpoint {
-    /// The full URL: the broker's `/v1/...` routes, or HubSpot's date-versioned paths.
+    /// The full URL: the broker's `/v1/...` route, or HubSpot's date-versioned path (both
+    /// named in `token_routes`, the file the broker shares).
     pub fn url(self, config: &AuthConfig) -> String {
         match &config.mode {
-            TokenMode::Broker { url } => {
-                let route = match self {
-                    Endpoint::Token => "token",
-                    Endpoint::Introspect => "introspect",
-                    Endpoint::Revoke => "revoke",
-                };
-                format!("{}/v1/{route}", url.trim_end_matches('/'))
-            }
+            TokenMode::Broker { url } => [url.trim_end_matches('/'), self.path()].concat(),
             TokenMode::Direct { .. } => {
-                let suffix = match self {
-                    Endpoint::Token => "",
-                    Endpoint::Introspect => "/introspect",
-                    Endpoint::Revoke => "/revoke",
-                };
-                format!(
-                    "{}/oauth/{OAUTH_API_VERSION}/token{suffix}",
-                    config.api_base.trim_end_matches('/')
-                )
+                [config.api_base.trim_end_matches('/'), &self.upstream_path()].concat()
             }
         }
     }

@@ -654,18 +654,45 @@ impl<'a, H: Http + 'a, S: Store + 'a, C: Clock + 'a> TokenSource for TokenKeeper
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::auth::fakes::{
-        block_on, ok, status, token_answer, yield_now, FakeClock, FakeHttp, FakeStore,
-    };
     use crate::auth::grant::Grant;
     use crate::ports::{HttpResponse, TransportError};
     use crate::secret::ClientSecret;
+    use crate::testing::{block_on, response, yield_now, FakeClock, FakeHttp, FakeStore};
     use futures_util::future::{join, join_all};
     use serde_json::json;
     use std::rc::Rc;
 
     const T0: i64 = 1_800_000_000_000;
     const REDIRECT: &str = "https://abcdefghijklmnopabcdefghijklmnop.chromiumapp.org/";
+
+    /// A 2026-03 token answer with every required scope (API-FACTS §1.3).
+    fn token_answer(access: &str, refresh: Option<&str>, lifetime_s: i64) -> HttpResponse {
+        let mut body = json!({
+            "token_type": "bearer",
+            "access_token": access,
+            "expires_in": lifetime_s,
+            "hub_id": 1234567,
+            "user_id": 293199,
+            "scopes": crate::auth::config::SCOPES,
+        });
+        if let Some(refresh) = refresh {
+            body["refresh_token"] = serde_json::Value::from(refresh);
+        }
+        response(200, &body.to_string())
+    }
+
+    /// Every token request gets a fresh access token `at-N` living `lifetime_s`; the refresh
+    /// token stays `rt-0`. Revokes get 200.
+    fn issuing(lifetime_s: i64) -> FakeHttp {
+        let mut n = 0;
+        FakeHttp::responding(move |req| {
+            if req.url.ends_with("/revoke") {
+                return Ok(response(200, ""));
+            }
+            n += 1;
+            Ok(token_answer(&format!("at-{n}"), Some("rt-0"), lifetime_s))
+        })
+    }
 
     fn config() -> AuthConfig {
         AuthConfig::broker("client-1", "https://broker.example")
@@ -700,7 +727,7 @@ mod tests {
     }
 
     fn invalid_grant() -> HttpResponse {
-        status(
+        response(
             400,
             r#"{"error":"invalid_grant","error_description":"refresh token is invalid, expired or revoked",
                 "status":"BAD_REFRESH_TOKEN","message":"refresh token is invalid, expired or revoked"}"#,
@@ -742,7 +769,7 @@ mod tests {
         assert_eq!(state, expected);
         assert_eq!(block_on(keeper.state()), Ok(expected));
 
-        let requests = http.requests.borrow();
+        let requests = http.sent.borrow();
         assert_eq!(requests.len(), 1);
         assert_eq!(requests[0].url, "https://broker.example/v1/token");
         assert_eq!(
@@ -786,7 +813,10 @@ mod tests {
         let store = FakeStore::default();
         let clock = FakeClock::at(T0);
         // The grant is for hub 1234567; the admin pinned 62515.
-        let http = FakeHttp::scripted(vec![Ok(token_answer("at-1", Some("rt-1"), 1800)), Ok(ok("{}"))]);
+        let http = FakeHttp::scripted(vec![
+            Ok(token_answer("at-1", Some("rt-1"), 1800)),
+            Ok(response(200, "{}")),
+        ]);
         let config = config().with_pinned_portal(PortalId::new("62515"));
         let keeper = TokenKeeper::new(&config, &http, &store, &clock);
         let url = block_on(keeper.begin_sign_in(REDIRECT, &[7; 64])).expect("sign-in starts");
@@ -797,7 +827,7 @@ mod tests {
         let refused = block_on(keeper.finish_sign_in(&returned)).expect_err("refused");
         assert_eq!(refused, ConnectError::WrongPortal { got: PortalId::new("1234567"), pinned: PortalId::new("62515") });
         assert!(refused.to_string().contains("You chose HubSpot account 1234567, but your admin set Spotdial up for account 62515."));
-        let requests = http.requests.borrow();
+        let requests = http.sent.borrow();
         assert_eq!(requests.len(), 2, "the exchange, then the revocation");
         assert_eq!(requests[1].url, "https://broker.example/v1/revoke");
         assert!(requests[1].body.as_deref().unwrap_or("").contains("token=rt-1"));
@@ -827,7 +857,7 @@ mod tests {
         let body = json!({"access_token": "at-1", "refresh_token": "rt-1", "expires_in": 1800,
             "hub_id": 1, "scopes": ["oauth", "crm.objects.contacts.read"]});
         let (store, clock, config) = (FakeStore::default(), FakeClock::at(T0), config());
-        let http = FakeHttp::scripted(vec![Ok(ok(&body.to_string()))]);
+        let http = FakeHttp::scripted(vec![Ok(response(200, &body.to_string()))]);
         let keeper = TokenKeeper::new(&config, &http, &store, &clock);
         block_on(keeper.begin_sign_in(REDIRECT, &[3; 64])).expect("sign-in starts");
         let pending = block_on(keeper.pending()).expect("readable").expect("stored");
@@ -853,7 +883,7 @@ mod tests {
     #[test]
     fn a_fresh_token_is_served_from_storage() {
         let (store, clock, http, config) =
-            (FakeStore::default(), FakeClock::at(T0), FakeHttp::issuing(60), config());
+            (FakeStore::default(), FakeClock::at(T0), issuing(60), config());
         signed_in(&store, &clock, 1800);
         let keeper = TokenKeeper::new(&config, &http, &store, &clock);
         assert_eq!(block_on(keeper.access_token()), Ok(AccessToken::new("at-0")));
@@ -863,7 +893,7 @@ mod tests {
     #[test]
     fn a_60_second_token_is_refreshed_at_45_seconds() {
         let (store, clock, http, config) =
-            (FakeStore::default(), FakeClock::at(T0), FakeHttp::issuing(60), config());
+            (FakeStore::default(), FakeClock::at(T0), issuing(60), config());
         signed_in(&store, &clock, 60);
         let keeper = TokenKeeper::new(&config, &http, &store, &clock);
         assert_eq!(block_on(keeper.next_refresh_at_ms()), Ok(Some(T0 + 45_000)));
@@ -879,7 +909,7 @@ mod tests {
     #[test]
     fn a_30_minute_token_is_refreshed_at_25_minutes() {
         let (store, clock, http, config) =
-            (FakeStore::default(), FakeClock::at(T0), FakeHttp::issuing(1800), config());
+            (FakeStore::default(), FakeClock::at(T0), issuing(1800), config());
         signed_in(&store, &clock, 1800);
         let keeper = TokenKeeper::new(&config, &http, &store, &clock);
         assert_eq!(block_on(keeper.next_refresh_at_ms()), Ok(Some(T0 + 25 * 60_000)));
@@ -893,7 +923,7 @@ mod tests {
     #[test]
     fn five_minutes_of_use_refresh_once_per_usable_lifetime_and_never_serve_an_expired_token() {
         let (store, clock, http, config) =
-            (FakeStore::default(), FakeClock::at(T0), FakeHttp::issuing(60), config());
+            (FakeStore::default(), FakeClock::at(T0), issuing(60), config());
         signed_in(&store, &clock, 60);
         let keeper = TokenKeeper::new(&config, &http, &store, &clock);
         let mut issued_at = std::collections::HashMap::from([("at-0".to_string(), T0)]);
@@ -915,7 +945,7 @@ mod tests {
     #[test]
     fn the_alarm_time_drives_the_refreshes() {
         let (store, clock, http, config) =
-            (FakeStore::default(), FakeClock::at(T0), FakeHttp::issuing(60), config());
+            (FakeStore::default(), FakeClock::at(T0), issuing(60), config());
         signed_in(&store, &clock, 60);
         let keeper = TokenKeeper::new(&config, &http, &store, &clock);
         block_on(async {
@@ -934,7 +964,7 @@ mod tests {
     #[test]
     fn ten_concurrent_callers_at_expiry_share_one_refresh() {
         let (store, clock, http, config) =
-            (FakeStore::default(), FakeClock::at(T0), FakeHttp::issuing(60), config());
+            (FakeStore::default(), FakeClock::at(T0), issuing(60), config());
         signed_in(&store, &clock, 60);
         clock.advance(50_000);
         let keeper = TokenKeeper::new(&config, &http, &store, &clock);
@@ -949,7 +979,7 @@ mod tests {
     #[test]
     fn ten_concurrent_401s_share_one_refresh_and_a_late_one_refreshes_nothing() {
         let (store, clock, http, config) =
-            (FakeStore::default(), FakeClock::at(T0), FakeHttp::issuing(1800), config());
+            (FakeStore::default(), FakeClock::at(T0), issuing(1800), config());
         signed_in(&store, &clock, 1800);
         let keeper = TokenKeeper::new(&config, &http, &store, &clock);
         let rejected = AccessToken::new("at-0");
@@ -972,7 +1002,7 @@ mod tests {
     #[test]
     fn callers_at_expiry_and_401s_together_still_share_one_refresh() {
         let (store, clock, http, config) =
-            (FakeStore::default(), FakeClock::at(T0), FakeHttp::issuing(60), config());
+            (FakeStore::default(), FakeClock::at(T0), issuing(60), config());
         signed_in(&store, &clock, 60);
         clock.advance(46_000);
         let keeper = TokenKeeper::new(&config, &http, &store, &clock);
@@ -1016,7 +1046,7 @@ mod tests {
         let (store, clock, config) = (FakeStore::default(), FakeClock::at(T0), config());
         let online = Rc::new(Cell::new(false));
         let switch = online.clone();
-        let http = FakeHttp::answering(move |_| {
+        let http = FakeHttp::responding(move |_| {
             if switch.get() {
                 Ok(token_answer("at-9", None, 60))
             } else {
@@ -1052,7 +1082,7 @@ mod tests {
         let clock = FakeClock::at(T0);
         signed_in(&store, &clock, 1800);
         store.put(Area::Local, ISSUER_KEY, json!({"client_id": "client-1", "broker_url": "https://broker.example"}));
-        let http = FakeHttp::scripted(vec![Ok(ok("{}"))]);
+        let http = FakeHttp::scripted(vec![Ok(response(200, "{}"))]);
         // Unchanged: nothing happens.
         let same = config();
         assert_eq!(block_on(TokenKeeper::new(&same, &http, &store, &clock).drop_foreign_tokens()), Ok(false));
@@ -1064,10 +1094,10 @@ mod tests {
             let store = FakeStore::default();
             signed_in(&store, &clock, 1800);
             store.put(Area::Local, ISSUER_KEY, json!({"client_id": "client-1", "broker_url": "https://broker.example"}));
-            let http = FakeHttp::scripted(vec![Ok(ok("{}"))]);
+            let http = FakeHttp::scripted(vec![Ok(response(200, "{}"))]);
             let keeper = TokenKeeper::new(&changed, &http, &store, &clock);
             assert_eq!(block_on(keeper.drop_foreign_tokens()), Ok(true));
-            let requests = http.requests.borrow();
+            let requests = http.sent.borrow();
             assert_eq!(requests.len(), 1, "one revocation, through the broker that issued it");
             assert_eq!(requests[0].url, "https://broker.example/v1/revoke");
             assert!(auth_keys(&store).is_empty(), "{:?}", auth_keys(&store));
@@ -1086,7 +1116,7 @@ mod tests {
     #[test]
     fn a_retry_after_is_honoured_and_the_alarm_is_never_set_in_the_past() {
         let (store, clock, config) = (FakeStore::default(), FakeClock::at(T0), config());
-        let mut limited = status(429, r#"{"error":"rate_limited","source":"broker"}"#);
+        let mut limited = response(429, r#"{"error":"rate_limited","source":"broker"}"#);
         limited.headers.push(("retry-after".into(), "120".into()));
         let http = FakeHttp::scripted(vec![Ok(limited), Ok(token_answer("at-2", None, 1800))]);
         signed_in(&store, &clock, 60);
@@ -1111,7 +1141,7 @@ mod tests {
     fn a_broker_refusal_keeps_the_tokens_and_says_it_is_for_the_admin() {
         let (store, clock, config) = (FakeStore::default(), FakeClock::at(T0), config());
         let refusal = r#"{"error":"origin_not_allowed","error_description":"this extension is not allowed here","source":"broker"}"#;
-        let http = FakeHttp::scripted(vec![Ok(status(403, refusal))]);
+        let http = FakeHttp::scripted(vec![Ok(response(403, refusal))]);
         signed_in(&store, &clock, 60);
         let keeper = TokenKeeper::new(&config, &http, &store, &clock);
         clock.advance(61_000);
@@ -1126,7 +1156,7 @@ mod tests {
     #[test]
     fn overload_is_temporary_too() {
         let (store, clock, config) = (FakeStore::default(), FakeClock::at(T0), config());
-        let http = FakeHttp::scripted(vec![Ok(status(503, "")), Ok(status(429, "{}"))]);
+        let http = FakeHttp::scripted(vec![Ok(response(503, "")), Ok(response(429, "{}"))]);
         signed_in(&store, &clock, 60);
         let keeper = TokenKeeper::new(&config, &http, &store, &clock);
         clock.advance(61_000);
@@ -1159,7 +1189,7 @@ mod tests {
     #[test]
     fn after_a_browser_restart_the_refresh_token_gets_a_new_access_token() {
         let (store, clock, http, config) =
-            (FakeStore::default(), FakeClock::at(T0), FakeHttp::issuing(1800), config());
+            (FakeStore::default(), FakeClock::at(T0), issuing(1800), config());
         signed_in(&store, &clock, 1800);
         store.data.borrow_mut().remove(&Area::Session);
         let keeper = TokenKeeper::new(&config, &http, &store, &clock);
@@ -1171,7 +1201,7 @@ mod tests {
     #[test]
     fn signed_out_means_no_token_and_no_request() {
         let (store, clock, http, config) =
-            (FakeStore::default(), FakeClock::at(T0), FakeHttp::issuing(60), config());
+            (FakeStore::default(), FakeClock::at(T0), issuing(60), config());
         let keeper = TokenKeeper::new(&config, &http, &store, &clock);
         assert_eq!(block_on(keeper.access_token()), Err(AuthFailure::SignedOut));
         assert_eq!(
@@ -1185,7 +1215,7 @@ mod tests {
     #[test]
     fn sign_out_removes_every_auth_key_even_when_revoke_fails() {
         for answer in
-            [Err(TransportError::Network("offline".into())), Ok(status(500, "")), Ok(ok(""))]
+            [Err(TransportError::Network("offline".into())), Ok(response(500, "")), Ok(response(200, ""))]
         {
             let confirmed = matches!(answer, Ok(HttpResponse { status: 200, .. }));
             let (store, clock, config) = (FakeStore::default(), FakeClock::at(T0), config());
@@ -1196,7 +1226,7 @@ mod tests {
             store.put(Area::Local, "outbox:v1", json!([]));
             let keeper = TokenKeeper::new(&config, &http, &store, &clock);
             assert_eq!(block_on(keeper.sign_out()), Ok(confirmed));
-            let requests = http.requests.borrow();
+            let requests = http.sent.borrow();
             assert_eq!(requests.len(), 1);
             assert_eq!(requests[0].url, "https://broker.example/v1/revoke");
             assert_eq!(
@@ -1215,7 +1245,7 @@ mod tests {
         // Every interleaving: sign-out starts before, during and after the refresh request.
         for delay in 0..16 {
             let (store, clock, http, config) =
-                (FakeStore::default(), FakeClock::at(T0), FakeHttp::issuing(60), config());
+                (FakeStore::default(), FakeClock::at(T0), issuing(60), config());
             signed_in(&store, &clock, 60);
             clock.advance(50_000);
             let keeper = TokenKeeper::new(&config, &http, &store, &clock);
@@ -1238,7 +1268,7 @@ mod tests {
     #[test]
     fn mark_needs_reconnect_drops_the_tokens() {
         let (store, clock, http, config) =
-            (FakeStore::default(), FakeClock::at(T0), FakeHttp::issuing(60), config());
+            (FakeStore::default(), FakeClock::at(T0), issuing(60), config());
         signed_in(&store, &clock, 1800);
         let keeper = TokenKeeper::new(&config, &http, &store, &clock);
         let missing = vec!["crm.lists.read".to_string()];
@@ -1260,20 +1290,20 @@ mod tests {
         let (store, clock, config) = (FakeStore::default(), FakeClock::at(T0), config());
         let body = r#"{"hub_id":1234567,"user_id":293199,"user":"rep@example.com","hub_domain":"example.com",
             "scopes":["oauth"],"signed_access_token":{"hublet":"na1"}}"#;
-        let http = FakeHttp::scripted(vec![Ok(ok(body))]);
+        let http = FakeHttp::scripted(vec![Ok(response(200, body))]);
         signed_in(&store, &clock, 1800);
         let keeper = TokenKeeper::new(&config, &http, &store, &clock);
         let info = block_on(keeper.introspect()).expect("introspected");
         assert_eq!(info.user_email.as_deref(), Some("rep@example.com"));
         assert_eq!(info.hublet.as_deref(), Some("na1"));
         assert_eq!(http.bodies(), vec!["token=at-0&token_type_hint=access_token".to_string()]);
-        assert_eq!(http.requests.borrow()[0].url, "https://broker.example/v1/introspect");
+        assert_eq!(http.sent.borrow()[0].url, "https://broker.example/v1/introspect");
     }
 
     #[test]
     fn debug_of_every_public_type_shows_no_secret() {
         let secret_config = AuthConfig::direct("client-1", ClientSecret::new("sekrit-client"));
-        let (store, clock, http) = (FakeStore::default(), FakeClock::at(T0), FakeHttp::issuing(60));
+        let (store, clock, http) = (FakeStore::default(), FakeClock::at(T0), issuing(60));
         let keeper = TokenKeeper::new(&secret_config, &http, &store, &clock);
         let (_, pending) = crate::auth::authorize::begin(&secret_config, REDIRECT, &[5; 64], T0)
             .expect("valid input");

@@ -7,11 +7,10 @@ pub mod config;
 pub mod grant;
 pub mod keeper;
 pub mod pkce;
-
-#[cfg(test)]
-mod fakes;
+pub mod token_routes;
 
 pub use authorize::{begin, finish, PendingSignIn, SignInError, PENDING_LIFETIME_MS};
-pub use config::{AuthConfig, TokenMode, OAUTH_API_VERSION, SCOPES};
+pub use config::{AuthConfig, TokenMode, SCOPES};
+pub use token_routes::{Endpoint, OAUTH_API_VERSION};
 pub use grant::{Grant, Introspection, TokenError};
 pub use keeper::{AuthState, ConnectError, TokenKeeper};

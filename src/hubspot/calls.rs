@@ -142,7 +142,7 @@ pub fn parse_call_search_all(resp: &HttpResponse, external_id: &str) -> Result<V
 pub fn archive_call(id: &CallId) -> HttpRequest {
     // HubSpot's ids are digits, but this one comes from a search answer: encoded like every
     // other path segment, so a hostile id cannot reach another path.
-    HttpRequest::new(Method::Delete, version::objects_url("calls", &["/", &crate::ports::percent_encode(id.as_str())].concat()))
+    HttpRequest::new(Method::Delete, version::objects_url("calls", &["/", &crate::ports::path_segment(id.as_str())].concat()))
 }
 
 fn iso_utc(ms: i64) -> String {

@@ -7,7 +7,7 @@ use super::model::{batch_errors, json_body, results, BatchError, Contact};
 use super::properties::{join, PropertyName};
 use super::version;
 use crate::ids::ContactId;
-use crate::ports::{percent_encode, HttpRequest, HttpResponse, Method};
+use crate::ports::{path_segment, HttpRequest, HttpResponse, Method};
 use serde_json::{json, Value};
 
 /// Batch endpoints take at most 100 inputs (§12).
@@ -15,7 +15,7 @@ pub const BATCH_READ_MAX: usize = 100;
 
 /// `GET /crm/objects/2026-03/contacts/{id}?properties=…`.
 pub fn get_contact(id: &ContactId, properties: &[PropertyName]) -> HttpRequest {
-    let rest = ["/", &percent_encode(id.as_str()), "?properties=", &join(properties)].concat();
+    let rest = ["/", &path_segment(id.as_str()), "?properties=", &join(properties)].concat();
     HttpRequest::new(Method::Get, version::objects_url("contacts", &rest))
 }
 

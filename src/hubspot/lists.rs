@@ -6,7 +6,7 @@ use super::error::ApiError;
 use super::model::{json_body, next_after, text, ListSummary, Page};
 use super::version;
 use crate::ids::{ContactId, ListId};
-use crate::ports::{percent_encode, HttpRequest, HttpResponse, Method};
+use crate::ports::{form_encode, path_segment, HttpRequest, HttpResponse, Method};
 use serde_json::{json, Value};
 
 /// Maximum `limit` of a memberships page (§9).
@@ -60,11 +60,16 @@ fn list_from(v: &Value) -> Option<ListSummary> {
 
 /// `GET /crm/lists/2026-03/{listId}/memberships?limit=…[&after=…]` (sorted by record id).
 pub fn list_memberships(list: &ListId, limit: u32, after: Option<&str>) -> HttpRequest {
-    let mut rest = ["/", &percent_encode(list.as_str()), "/memberships?limit=", &limit.clamp(1, MEMBERSHIP_PAGE_MAX).to_string()].concat();
-    if let Some(after) = after {
-        rest.push_str("&after=");
-        rest.push_str(&percent_encode(after));
-    }
+    let limit = limit.clamp(1, MEMBERSHIP_PAGE_MAX).to_string();
+    let mut query = vec![("limit", limit.as_str())];
+    query.extend(after.map(|after| ("after", after)));
+    let rest = [
+        "/",
+        &path_segment(list.as_str()),
+        "/memberships?",
+        &form_encode(&query),
+    ]
+    .concat();
     HttpRequest::new(Method::Get, version::url("crm/lists", &rest))
 }
 

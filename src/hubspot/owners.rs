@@ -6,12 +6,12 @@ use super::error::ApiError;
 use super::model::{json_body, text, Owner};
 use super::version;
 use crate::ids::{OwnerId, UserId};
-use crate::ports::{percent_encode, HttpRequest, HttpResponse, Method};
+use crate::ports::{path_segment, HttpRequest, HttpResponse, Method};
 use serde_json::Value;
 
 /// `GET /crm/owners/2026-03/{userId}?idProperty=userId`.
 pub fn owner_by_user_id(user: &UserId) -> HttpRequest {
-    let rest = ["/", &percent_encode(user.as_str()), "?idProperty=userId"].concat();
+    let rest = ["/", &path_segment(user.as_str()), "?idProperty=userId"].concat();
     HttpRequest::new(Method::Get, version::url("crm/owners", &rest))
 }
 

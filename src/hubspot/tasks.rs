@@ -6,7 +6,7 @@ use super::error::ApiError;
 use super::model::{json_body, next_after, results, Page, Task};
 use super::version;
 use crate::ids::{OwnerId, TaskId};
-use crate::ports::{percent_encode, HttpRequest, HttpResponse, Method};
+use crate::ports::{path_segment, HttpRequest, HttpResponse, Method};
 use serde_json::{json, Value};
 
 /// Maximum `limit` of a search page (§11).
@@ -71,7 +71,7 @@ pub fn parse_task_page(resp: &HttpResponse) -> Result<Page<Task>, ApiError> {
 
 /// `PATCH /crm/objects/2026-03/tasks/{id}` with `hs_task_status = COMPLETED` (§5).
 pub fn complete_task(id: &TaskId) -> HttpRequest {
-    let rest = ["/", &percent_encode(id.as_str())].concat();
+    let rest = ["/", &path_segment(id.as_str())].concat();
     HttpRequest::new(Method::Patch, version::objects_url("tasks", &rest))
         .json(&json!({ "properties": { "hs_task_status": "COMPLETED" } }))
 }
