@@ -31,7 +31,6 @@ const bugRules = {
   'no-unmodified-loop-condition': 'error',
   'no-unreachable-loop': 'error',
   'no-constructor-return': 'error',
-  'require-atomic-updates': 'off', // flags every `x = await ...` in a single-threaded handler; noise, not bugs
 };
 
 export default [
