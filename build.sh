@@ -2,7 +2,8 @@
 # Spotdial's one entry point. Installs what is missing, then:
 #   ./build.sh          build dist/extension (unpacked extension) and the token broker
 #   ./build.sh demo     run the HubSpot sandbox + broker and open Chromium with the extension
-#   ./build.sh test     native tests, wasm tests in headless Chromium, end-to-end tests
+#   ./build.sh test     style guards, native tests, wasm tests in headless Chromium, end-to-end tests
+#   ./build.sh style    the style guards alone: clippy (native and wasm), ESLint, the wasm size budget
 #   ./build.sh bench    performance figures (sizes, start-up, requests per workflow)
 #   ./build.sh package  the Web Store zip and the admin policy templates
 set -euo pipefail
@@ -11,6 +12,9 @@ ROOT=$PWD
 DIST=$ROOT/dist
 WASM_TARGET=wasm32-unknown-unknown
 CRATE=spotdial
+# The most the shipped wasm may weigh, in bytes after gzip -9. Kept here and nowhere else; it moves
+# down as the size work (issue 12) cuts, so a regression fails the build instead of creeping in.
+WASM_GZIP_BUDGET=345000
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 die() { printf 'build.sh: %s\n' "$*" >&2; exit 1; }
@@ -34,6 +38,10 @@ ensure_system_packages() {
 
 ensure_rust() {
   command -v cargo >/dev/null || die "Rust is missing: install it with rustup (https://rustup.rs)."
+  if ! cargo clippy --version >/dev/null 2>&1; then
+    say "Adding the clippy Rust component"
+    rustup component add clippy
+  fi
   if ! rustup target list --installed 2>/dev/null | grep -qx "$WASM_TARGET"; then
     say "Adding the $WASM_TARGET Rust target"
     rustup target add "$WASM_TARGET"
@@ -100,6 +108,32 @@ build_broker() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# Style guards: each fails the run with what it found.
+# ---------------------------------------------------------------------------------------------
+check_clippy() {
+  say "Clippy, native: every crate and target, warnings are errors"
+  cargo clippy --quiet --workspace --all-targets -- -D warnings
+  say "Clippy, wasm: the core and its glue as shipped, warnings are errors"
+  cargo clippy --quiet -p "$CRATE" --lib --target "$WASM_TARGET" -- -D warnings
+}
+
+check_eslint() {
+  say "ESLint (eslint.config.mjs) over extension/, tests/ and tools/"
+  node_modules/.bin/eslint --max-warnings 0 extension tests tools eslint.config.mjs
+}
+
+check_wasm_budget() {
+  local wasm=$DIST/extension/pkg/${CRATE}_bg.wasm size
+  say "wasm size budget: gzip -9 of ${wasm#"$ROOT"/} at most $WASM_GZIP_BUDGET bytes"
+  [ -f "$wasm" ] || die "there is no $wasm to weigh; build it first"
+  size=$(gzip -9c "$wasm" | wc -c)
+  if [ "$size" -gt "$WASM_GZIP_BUDGET" ]; then
+    die "the shipped wasm is $size bytes gzip -9, over its budget of $WASM_GZIP_BUDGET bytes (WASM_GZIP_BUDGET in build.sh); cut it, or raise the budget there with a reason in the commit."
+  fi
+  printf 'wasm  %8d bytes gzip, budget %d (%d to spare)\n' "$size" "$WASM_GZIP_BUDGET" "$((WASM_GZIP_BUDGET - size))"
+}
+
+# ---------------------------------------------------------------------------------------------
 # Commands.
 # ---------------------------------------------------------------------------------------------
 cmd_build() { ensure_all; build_extension; build_broker release; }
@@ -107,9 +141,13 @@ cmd_build() { ensure_all; build_extension; build_broker release; }
 cmd_test() {
   local started=$SECONDS
   ensure_all
+  # Style first: it takes seconds once the crates are checked, and fails before the slow e2e.
+  check_clippy
+  check_eslint
   say "Native tests (core and broker)"
   cargo test --workspace
   build_extension
+  check_wasm_budget
   say "Packaging tests (signing and update hygiene, the macOS profile)"
   node --test --test-reporter=spec tests/tools/
   say "wasm glue tests in headless Chromium"
@@ -122,6 +160,10 @@ cmd_test() {
   if [ "$(id -u)" = 0 ]; then rm -f /etc/chromium/policies/managed/spotdial-e2e-test.json /etc/chromium/policies/managed/spotdial-e2e-force-install.json; fi
   SPOTDIAL_BROKER_BIN=$ROOT/target/debug/spotdial-broker node --test --test-concurrency=1 --test-reporter=spec tests/e2e/
   say "All tests passed in $((SECONDS - started)) s"
+}
+
+cmd_style() {
+  ensure_all; check_clippy; check_eslint; build_extension; check_wasm_budget
 }
 
 cmd_demo() {
@@ -143,7 +185,8 @@ case "${1:-build}" in
   build) cmd_build ;;
   demo) cmd_demo ;;
   test) cmd_test ;;
+  style) cmd_style ;;
   bench) cmd_bench ;;
   package) cmd_package ;;
-  *) die "unknown command '$1' (use: build, demo, test, bench, package)" ;;
+  *) die "unknown command '$1' (use: build, demo, test, style, bench, package)" ;;
 esac

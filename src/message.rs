@@ -94,7 +94,8 @@ pub enum Response {
         hublet: Hublet,
         portal: String,
         contact: ContactId,
-        card: Option<crate::worker::CardView>,
+        // Boxed: the card is most of the enum's size, and every other answer would carry its bytes.
+        card: Option<Box<crate::worker::CardView>>,
         problem: Option<Failure>,
         paused: Option<crate::worker::PauseView>,
         /// The call in progress on this contact under the signed-in account.

@@ -10,7 +10,7 @@ use crate::calls::{self, CallEntry, MAX_NOTES_CHARS};
 use crate::hubspot::calls::{CallLog, CallStatus};
 use crate::hubspot::model::CallOutcome;
 use crate::ids::{Account, ContactId, TaskId};
-use crate::message::{Origin, Response, Sender};
+use crate::message::{Failure, Origin, Response, Sender};
 use crate::page::{contact_url, Hublet};
 use crate::phone::{dial_uri, normalize};
 use crate::ports::{Browser, Clock, Http, Store};
@@ -66,13 +66,13 @@ pub struct CallListItem {
 
 /// The contact of the sender's page (the record its tab shows, `sender_page`), for a content
 /// script; `None` for our own pages.
-pub(super) fn page_contact(sender: &Sender, origin: Origin) -> Result<Option<ContactId>, Response> {
+pub(super) fn page_contact(sender: &Sender, origin: Origin) -> Result<Option<ContactId>, Failure> {
     if origin != Origin::HubSpotTopFrame {
         return Ok(None);
     }
     match crate::message::sender_page(sender) {
         Some((_, _, contact)) => Ok(Some(contact)),
-        None => Err(error("not_this_page", "This page is not a contact record.", false)),
+        None => Err(Failure::new("not_this_page", "This page is not a contact record.", false)),
     }
 }
 

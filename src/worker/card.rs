@@ -154,7 +154,7 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
         };
         let card = self.card_view(&portal, &contact).await;
         let (card, problem) = match card {
-            Ok(card) => (Some(card), None),
+            Ok(card) => (Some(Box::new(card)), None),
             Err(failure) => (None, Some(failure)),
         };
         // A call in progress comes back with its card (reload, another tab, back again), even

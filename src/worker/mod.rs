@@ -133,15 +133,15 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
             Request::Dial { contact, number } => self.dial(&contact, &number).await,
             Request::LogCall { call, outcome, notes, complete_task } => match calls::page_contact(sender, origin) {
                 Ok(page) => self.log_call(&call, outcome, notes, complete_task, page.as_ref()).await,
-                Err(refusal) => refusal,
+                Err(error) => Response::Error { error },
             },
             Request::CallDraft { call, outcome, notes } => match calls::page_contact(sender, origin) {
                 Ok(page) => self.save_draft(&call, outcome, notes, page.as_ref()).await,
-                Err(refusal) => refusal,
+                Err(error) => Response::Error { error },
             },
             Request::DiscardCall { call } => match calls::page_contact(sender, origin) {
                 Ok(page) => self.discard_call(&call, page.as_ref()).await,
-                Err(refusal) => refusal,
+                Err(error) => Response::Error { error },
             },
             Request::Calls => self.calls_list().await,
             Request::ForgetContact { contact } => self.forget(&contact).await,

@@ -77,7 +77,7 @@ describe('force-install from a self-hosted update server', { skip: isRoot ? fals
       browser = await launchBrowser(stack, { forceInstalledId: id, workerTimeout: 60000 });
     } catch (error) {
       rmSync(POLICY_FILE, { force: true });
-      throw new Error(`${error.message}; the update server saw: ${updates.requests.map((r) => `${r.path} ${r.status}`).join(', ') || 'nothing'}`);
+      throw new Error(`${error.message}; the update server saw: ${updates.requests.map((r) => `${r.path} ${r.status}`).join(', ') || 'nothing'}`, { cause: error });
     }
     times.installMs = Date.now() - policyWritten;
   });

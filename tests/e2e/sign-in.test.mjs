@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useBrowser } from '../harness/session.mjs';
 import { openExtensionPage } from '../harness/browser.mjs';
-import { click, find, textOf } from '../harness/a11y.mjs';
+import { click, find } from '../harness/a11y.mjs';
 import { signIn } from '../harness/flows.mjs';
 import { DEMO } from '../harness/seeded.mjs';
 

@@ -158,7 +158,7 @@ function getOne(ctx, type, id) {
   const denied = ctx.requireAnyScope(scopeFor(type, false));
   if (denied) return denied;
   const idProperty = ctx.query.get('idProperty');
-  let rec = null;
+  let rec;
   if (idProperty && idProperty !== 'hs_object_id') {
     if (type.name !== 'contacts' || idProperty !== 'email') return validation(`${idProperty} is not a unique property of ${type.name}`);
     rec = [...ctx.portal.objects.contacts.values()].find((r) => (r.properties.email || '').toLowerCase() === id.toLowerCase());

@@ -83,7 +83,7 @@ export function packCrx(stageDir, keyFile, outFile) {
       { stdio: ['ignore', 'pipe', 'pipe'], timeout: 60000 });
   } catch (error) {
     // Chromium may exit non-zero after writing the CRX (headless has no window to report to).
-    if (!existsSync(packed)) throw new Error(`Chromium could not pack the extension: ${String(error.stderr || error.message).trim().split('\n').slice(-3).join(' ')}`);
+    if (!existsSync(packed)) throw new Error(`Chromium could not pack the extension: ${String(error.stderr || error.message).trim().split('\n').slice(-3).join(' ')}`, { cause: error });
   }
   if (!existsSync(packed)) throw new Error('Chromium ran but wrote no CRX');
   rmSync(outFile, { force: true });
