@@ -79,19 +79,43 @@ export async function click(page, role, name, { timeout = 10000 } = {}) {
   }
 }
 
+/**
+ * Finds the control and acts on it; when the page replaced the node in between (HubSpot's
+ * renderer re-renders the sidebar the card sits in, and the card comes back a frame later),
+ * finds it again and retries, until `timeout`.
+ */
+export async function onFresh(page, role, name, act, { timeout = 10000 } = {}) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const found = await find(page, role, name, { timeout: Math.max(1000, deadline - Date.now()) });
+    try {
+      return await act(found);
+    } catch (error) {
+      const replaced = /not focusable|No node with given id|Could not find node|Node is detached|Cannot find context/i.test(String(error && error.message));
+      if (!replaced || Date.now() > deadline) throw error;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** Focuses the control (as Tab would) and types into it with the keyboard. */
 export async function type(page, role, name, text) {
-  const found = await find(page, role, name);
   const cdp = await session(page);
-  await cdp.send('DOM.focus', { backendNodeId: found.backendNodeId });
+  const found = await onFresh(page, role, name, async (node) => {
+    await cdp.send('DOM.focus', { backendNodeId: node.backendNodeId });
+    return node;
+  });
   await page.keyboard.type(text);
   return found;
 }
 
 /** Chooses an option of a combobox (a <select>) by its label, firing `change` like a user. */
 export async function choose(page, name, label) {
-  const found = await find(page, 'combobox', name);
   const cdp = await session(page);
+  return onFresh(page, 'combobox', name, (found) => chooseOn(cdp, found, name, label));
+}
+
+async function chooseOn(cdp, found, name, label) {
   await cdp.send('DOM.focus', { backendNodeId: found.backendNodeId });
   const { object } = await cdp.send('DOM.resolveNode', { backendNodeId: found.backendNodeId });
   const { result } = await cdp.send('Runtime.callFunctionOn', {

@@ -3,7 +3,7 @@
 // role and accessible name. After a dial, a headless tab whose tel: prompt nobody answers
 // ignores mouse and keyboard (reproduced without the extension), so the panel is driven with a
 // DOM click and insertText, which work whether or not the profile suppresses that prompt.
-import { choose, click, find, queryAll, textOf } from './a11y.mjs';
+import { choose, click, find, onFresh, queryAll, textOf } from './a11y.mjs';
 
 async function cdpOf(page) {
   // The same session a11y.mjs keeps on the page, so node ids stay valid across helpers.
@@ -41,16 +41,21 @@ export async function dial(page, name) {
 
 /** Activates a control with a DOM click (works after a dial, when the mouse no longer does). */
 export async function press(page, role, name) {
-  const found = await find(page, role, name);
-  await call(page, found, 'function () { this.click(); }');
-  return found;
+  return onFresh(page, role, name, async (found) => {
+    // A node the page took out (a re-render) is not clicked: found again, once it is back.
+    const clicked = await call(page, found, 'function () { if (!this.isConnected) return false; this.click(); return true; }');
+    if (!clicked) throw new Error('Node is detached');
+    return found;
+  });
 }
 
 /** Focuses a text field and inserts text as an input method would (fires `input`). */
 export async function enter(page, role, name, text) {
-  const found = await find(page, role, name);
   const cdp = await cdpOf(page);
-  await cdp.send('DOM.focus', { backendNodeId: found.backendNodeId });
+  const found = await onFresh(page, role, name, async (node) => {
+    await cdp.send('DOM.focus', { backendNodeId: node.backendNodeId });
+    return node;
+  });
   await cdp.send('Input.insertText', { text });
   return found;
 }
