@@ -3,7 +3,7 @@
 #   ./build.sh          build dist/extension (unpacked extension) and the token broker
 #   ./build.sh demo     run the HubSpot sandbox + broker and open Chromium with the extension
 #   ./build.sh test     style guards, native tests, wasm tests in headless Chromium, end-to-end tests
-#   ./build.sh style    the style guards alone: clippy (native and wasm), ESLint, the wasm size budget
+#   ./build.sh style    the style guards alone: rustfmt, clippy (native and wasm), ESLint, the wasm size budget
 #   ./build.sh bench    performance figures (sizes, start-up, requests per workflow)
 #   ./build.sh package  the Web Store zip and the admin policy templates
 set -euo pipefail
@@ -41,6 +41,10 @@ ensure_rust() {
   if ! cargo clippy --version >/dev/null 2>&1; then
     say "Adding the clippy Rust component"
     rustup component add clippy
+  fi
+  if ! cargo fmt --version >/dev/null 2>&1; then
+    say "Adding the rustfmt Rust component"
+    rustup component add rustfmt
   fi
   if ! rustup target list --installed 2>/dev/null | grep -qx "$WASM_TARGET"; then
     say "Adding the $WASM_TARGET Rust target"
@@ -110,6 +114,11 @@ build_broker() {
 # ---------------------------------------------------------------------------------------------
 # Style guards: each fails the run with what it found.
 # ---------------------------------------------------------------------------------------------
+check_rustfmt() {
+  say "rustfmt (rustfmt.toml): every Rust file as cargo fmt lays it out"
+  cargo fmt --all --check
+}
+
 check_clippy() {
   say "Clippy, native: every crate and target, warnings are errors"
   cargo clippy --quiet --workspace --all-targets -- -D warnings
@@ -142,6 +151,7 @@ cmd_test() {
   local started=$SECONDS
   ensure_all
   # Style first: it takes seconds once the crates are checked, and fails before the slow e2e.
+  check_rustfmt
   check_clippy
   check_eslint
   say "Native tests (core and broker)"
@@ -163,7 +173,7 @@ cmd_test() {
 }
 
 cmd_style() {
-  ensure_all; check_clippy; check_eslint; build_extension; check_wasm_budget
+  ensure_all; check_rustfmt; check_clippy; check_eslint; build_extension; check_wasm_budget
 }
 
 cmd_demo() {

@@ -129,7 +129,12 @@ enum Event {
     /// Try the head of the rep's pending requests.
     Try,
     /// The answer to the request in flight arrives.
-    Answer { class_index: u8, status: u16, remaining: Option<u32>, policy_secondly: bool },
+    Answer {
+        class_index: u8,
+        status: u16,
+        remaining: Option<u32>,
+        policy_secondly: bool,
+    },
 }
 
 #[derive(Debug, Default, Clone)]
@@ -166,8 +171,9 @@ fn class_index(class: Class) -> u8 {
 fn simulate(pace: &Pace, reps: usize, minutes: i64, seed: u64, paced: bool) -> Outcome {
     let mut rng = Rng(seed.wrapping_mul(0x2545_F491_4F6C_DD1D) ^ reps as u64);
     let mut portal = Portal { standard: VecDeque::new(), search: VecDeque::new() };
-    let mut team: Vec<Rep> =
-        (0..reps).map(|_| Rep { budget: RateBudget::new(), pending: VecDeque::new(), busy: false, held_since: None }).collect();
+    let mut team: Vec<Rep> = (0..reps)
+        .map(|_| Rep { budget: RateBudget::new(), pending: VecDeque::new(), busy: false, held_since: None })
+        .collect();
     let mut events: BinaryHeap<Reverse<(i64, u64, usize, Event)>> = BinaryHeap::new();
     let mut order = 0u64;
     let mut push = |events: &mut BinaryHeap<_>, at: i64, rep: usize, event: Event| {
@@ -215,7 +221,10 @@ fn simulate(pace: &Pace, reps: usize, minutes: i64, seed: u64, paced: bool) -> O
                 let mut headers = vec![];
                 if let Some(left) = remaining {
                     headers.push(("X-HubSpot-RateLimit-Max".to_string(), DEFAULT_MAX.to_string()));
-                    headers.push(("X-HubSpot-RateLimit-Interval-Milliseconds".to_string(), DEFAULT_INTERVAL_MS.to_string()));
+                    headers.push((
+                        "X-HubSpot-RateLimit-Interval-Milliseconds".to_string(),
+                        DEFAULT_INTERVAL_MS.to_string(),
+                    ));
                     headers.push(("X-HubSpot-RateLimit-Remaining".to_string(), left.to_string()));
                 }
                 let body = if status == 429 {
@@ -256,8 +265,7 @@ fn simulate(pace: &Pace, reps: usize, minutes: i64, seed: u64, paced: bool) -> O
                         out.limited_standard += 1;
                     }
                 }
-                let remaining =
-                    answer.header("X-HubSpot-RateLimit-Remaining").and_then(|v| v.parse::<u32>().ok());
+                let remaining = answer.header("X-HubSpot-RateLimit-Remaining").and_then(|v| v.parse::<u32>().ok());
                 rep.busy = true;
                 let event = Event::Answer {
                     class_index: class_index(class),
@@ -355,7 +363,11 @@ fn main() {
         return;
     }
     let arg = |name: &str, default: &str| -> String {
-        args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned().unwrap_or_else(|| default.to_string())
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+            .unwrap_or_else(|| default.to_string())
     };
     let num = |name: &str, default: i64| -> i64 { arg(name, &default.to_string()).parse().unwrap_or(default) };
     let json = args.iter().any(|a| a == "--json");
@@ -426,19 +438,39 @@ fn main() {
         println!("{report}");
         return;
     }
-    println!("Pace per rep: open {} every {} s; dial {} + log {} every {} s; queue {} every {} s; hourly {}",
-        names(&pace.open), pace.open_every_ms / 1000, names(&pace.dial), names(&pace.log), pace.log_every_ms / 1000,
-        names(&pace.queue), pace.queue_every_ms / 1000, names(&pace.hourly));
-    println!("= {per_minute:.2} requests per rep per minute; the portal allows {portal_per_minute} per minute \
-              (arithmetic ceiling {} reps)", (portal_per_minute / per_minute).floor());
+    println!(
+        "Pace per rep: open {} every {} s; dial {} + log {} every {} s; queue {} every {} s; hourly {}",
+        names(&pace.open),
+        pace.open_every_ms / 1000,
+        names(&pace.dial),
+        names(&pace.log),
+        pace.log_every_ms / 1000,
+        names(&pace.queue),
+        pace.queue_every_ms / 1000,
+        names(&pace.hourly)
+    );
+    println!(
+        "= {per_minute:.2} requests per rep per minute; the portal allows {portal_per_minute} per minute \
+              (arithmetic ceiling {} reps)",
+        (portal_per_minute / per_minute).floor()
+    );
     println!("Simulated {minutes} min x {seeds} seeds, {} ms latency:", pace.latency_ms);
-    println!("  with Spotdial's RateBudget: {paced_reps} reps with zero 429s (p95 wait {} ms, max {} ms)",
-        best.delay_percentile(0.95), best.delay_percentile(1.0));
+    println!(
+        "  with Spotdial's RateBudget: {paced_reps} reps with zero 429s (p95 wait {} ms, max {} ms)",
+        best.delay_percentile(0.95),
+        best.delay_percentile(1.0)
+    );
     if let Some(o) = first_bad {
-        println!("    first 429s at {} reps: {} standard, {} search of {} sent", o.reps, o.limited_standard, o.limited_search, o.sent);
+        println!(
+            "    first 429s at {} reps: {} standard, {} search of {} sent",
+            o.reps, o.limited_standard, o.limited_search, o.sent
+        );
     }
     println!("  without pacing:             {unpaced_reps} reps with zero 429s");
     for p in planned {
-        println!("  queue of {} tasks / {} contacts: {} requests planned, {} naive", p["tasks"], p["contacts"], p["total"], p["naive"]);
+        println!(
+            "  queue of {} tasks / {} contacts: {} requests planned, {} naive",
+            p["tasks"], p["contacts"], p["total"], p["naive"]
+        );
     }
 }

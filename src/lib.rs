@@ -4,8 +4,8 @@
 
 pub mod auth;
 pub mod calls;
-pub mod ids;
 pub mod hubspot;
+pub mod ids;
 pub mod message;
 pub mod outbox;
 pub mod page;

@@ -89,7 +89,9 @@ impl Failure {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Response {
-    Pong { version: String },
+    Pong {
+        version: String,
+    },
     Card {
         hublet: Hublet,
         portal: String,
@@ -105,21 +107,45 @@ pub enum Response {
         held_call: Option<String>,
     },
     Dialing(crate::worker::CallView),
-    DraftSaved { call: String },
-    Discarded { call: String },
-    Calls { calls: Vec<crate::worker::CallListItem> },
+    DraftSaved {
+        call: String,
+    },
+    Discarded {
+        call: String,
+    },
+    Calls {
+        calls: Vec<crate::worker::CallListItem>,
+    },
     Logged(crate::worker::LoggedView),
-    Forgotten { message: String },
-    Outbox { entries: Vec<crate::outbox::EntryView> },
+    Forgotten {
+        message: String,
+    },
+    Outbox {
+        entries: Vec<crate::outbox::EntryView>,
+    },
     Settings(crate::settings::SettingsView),
-    Inventory { keys: &'static [crate::privacy::inventory::KeySpec], retention_days: u16 },
-    Found { contacts: Vec<crate::privacy::forget::FoundContact> },
-    History { calls: Vec<crate::privacy::history::HistoryEntry> },
+    Inventory {
+        keys: &'static [crate::privacy::inventory::KeySpec],
+        retention_days: u16,
+    },
+    Found {
+        contacts: Vec<crate::privacy::forget::FoundContact>,
+    },
+    History {
+        calls: Vec<crate::privacy::history::HistoryEntry>,
+    },
     NotARecord,
     Status(crate::worker::StatusView),
-    Queue { queue: crate::worker::QueueView, paused: Option<crate::worker::PauseView> },
-    Lists { lists: Vec<crate::hubspot::model::ListSummary> },
-    Error { error: Failure },
+    Queue {
+        queue: crate::worker::QueueView,
+        paused: Option<crate::worker::PauseView>,
+    },
+    Lists {
+        lists: Vec<crate::hubspot::model::ListSummary>,
+    },
+    Error {
+        error: Failure,
+    },
 }
 
 /// Who sent a message, as Chrome's `MessageSender` describes it, already parsed.
@@ -207,7 +233,9 @@ pub fn allowed(request: &Request, origin: Origin) -> bool {
 pub fn validate(request: &Request) -> Result<(), Failure> {
     let bad = |what: &str| Err(Failure::new("bad_request", ["That ", what, " is not valid."].concat(), false));
     match request {
-        Request::Dial { contact, .. } | Request::ForgetContact { contact } if !contact.is_numeric() => bad("contact id"),
+        Request::Dial { contact, .. } | Request::ForgetContact { contact } if !contact.is_numeric() => {
+            bad("contact id")
+        }
         Request::LogCall { complete_task: Some(task), .. } if !task.is_numeric() => bad("task id"),
         Request::LogCall { call, .. }
         | Request::CallDraft { call, .. }
@@ -240,7 +268,8 @@ pub fn bind_to_sender(request: Request, origin: Origin, sender: &Sender) -> Resu
     if origin != Origin::HubSpotTopFrame {
         return Ok(request);
     }
-    let not_this_page = || Failure::new("not_this_page", "Spotdial acts only on the contact shown on this page.", false);
+    let not_this_page =
+        || Failure::new("not_this_page", "Spotdial acts only on the contact shown on this page.", false);
     match request {
         Request::Card { url } => {
             let shown = sender.tab_url.clone().unwrap_or_default();
@@ -249,7 +278,11 @@ pub fn bind_to_sender(request: Request, origin: Origin, sender: &Sender) -> Resu
                 _ => None,
             };
             if record(&url) != record(&shown) {
-                return Err(Failure::new("page_changed", "The page changed while Spotdial was loading its card.", true));
+                return Err(Failure::new(
+                    "page_changed",
+                    "The page changed while Spotdial was loading its card.",
+                    true,
+                ));
             }
             Ok(Request::Card { url: shown })
         }
@@ -278,7 +311,13 @@ mod tests {
     const OWN: &str = "mlcffbhjimpjdchleegdmflbagencmpj";
 
     fn sender(id: &str, url: &str, from_tab: bool, frame: Option<i64>) -> Sender {
-        Sender { id: Some(id.into()), url: Some(url.into()), from_tab, frame_id: frame, tab_url: from_tab.then(|| url.into()) }
+        Sender {
+            id: Some(id.into()),
+            url: Some(url.into()),
+            from_tab,
+            frame_id: frame,
+            tab_url: from_tab.then(|| url.into()),
+        }
     }
 
     /// One JSON snapshot per variant: the wire shape the JS shell relies on.
@@ -312,7 +351,10 @@ mod tests {
             ),
             (Request::DiscardCall { call: "spotdial-1".into() }, json!({"kind": "discard_call", "call": "spotdial-1"})),
             (Request::Calls, json!({"kind": "calls"})),
-            (Request::ForgetContact { contact: ContactId::new("7") }, json!({"kind": "forget_contact", "contact": "7"})),
+            (
+                Request::ForgetContact { contact: ContactId::new("7") },
+                json!({"kind": "forget_contact", "contact": "7"}),
+            ),
             (Request::Outbox, json!({"kind": "outbox"})),
             (Request::RetryLog { id: "spotdial-1".into() }, json!({"kind": "retry_log", "id": "spotdial-1"})),
             (Request::DeleteLog { id: "spotdial-1".into() }, json!({"kind": "delete_log", "id": "spotdial-1"})),

@@ -95,12 +95,7 @@ fn classify_parts(url: &str) -> Option<Page> {
                 "deal" => "0-3",
                 _ => "0-5",
             };
-            Some(Page::OtherRecord {
-                hublet,
-                portal,
-                object_type: object_type.to_string(),
-                record: record.to_string(),
-            })
+            Some(Page::OtherRecord { hublet, portal, object_type: object_type.to_string(), record: record.to_string() })
         }
         _ => None,
     }

@@ -210,11 +210,7 @@ pub fn random_bytes<B: Browser>(browser: &B, buffer: &mut [u8]) -> Result<(), St
 /// RFC 3986 §2.3: everything but the unreserved characters `A-Z a-z 0-9 - . _ ~` is escaped.
 /// A space becomes `%20` (HubSpot's authorize URL requires it for `scope`, API-FACTS §1.2;
 /// form parsers accept it too), and `/ ? # & = +` can never end a path segment or a value early.
-const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
+const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
 /// One path segment (an id from HubSpot or the rep), escaped so that it stays one segment.
 pub fn path_segment(text: &str) -> String {
@@ -247,10 +243,7 @@ fn push_escaped(text: &str, out: &mut String) {
 /// space) decoded, invalid escapes kept as they are, invalid UTF-8 replaced, never a panic.
 pub fn parse_query(query: &str) -> Vec<(String, String)> {
     let decode = |text: &str| {
-        let plus_as_space: Vec<u8> = text
-            .bytes()
-            .map(|b| if b == b'+' { b' ' } else { b })
-            .collect();
+        let plus_as_space: Vec<u8> = text.bytes().map(|b| if b == b'+' { b' ' } else { b }).collect();
         let bytes: Vec<u8> = percent_decode(&plus_as_space).collect();
         String::from_utf8_lossy(&bytes).into_owned()
     };
@@ -278,25 +271,14 @@ mod tests {
 
     #[test]
     fn a_path_segment_cannot_become_two() {
-        assert_eq!(
-            path_segment("a b/c?d#e&f=g+h~i.j_k-l"),
-            "a%20b%2Fc%3Fd%23e%26f%3Dg%2Bh~i.j_k-l"
-        );
+        assert_eq!(path_segment("a b/c?d#e&f=g+h~i.j_k-l"), "a%20b%2Fc%3Fd%23e%26f%3Dg%2Bh~i.j_k-l");
         assert_eq!(path_segment("é"), "%C3%A9");
     }
 
     #[test]
     fn decoding_round_trips_and_survives_bad_escapes() {
-        let decoded = |query: &str| {
-            parse_query(query)
-                .into_iter()
-                .map(|(k, v)| [k, v].concat())
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(
-            parse_query(&form_encode(&[("é ü/?&=", "+%")])),
-            vec![("é ü/?&=".into(), "+%".into())]
-        );
+        let decoded = |query: &str| parse_query(query).into_iter().map(|(k, v)| [k, v].concat()).collect::<Vec<_>>();
+        assert_eq!(parse_query(&form_encode(&[("é ü/?&=", "+%")])), vec![("é ü/?&=".into(), "+%".into())]);
         assert_eq!(decoded("100%"), vec!["100%"]);
         assert_eq!(decoded("%zz%4"), vec!["%zz%4"]);
         assert_eq!(decoded("a+b"), vec!["a b"]);
@@ -307,11 +289,7 @@ mod tests {
     fn query_pairs_are_decoded() {
         assert_eq!(
             parse_query("code=na1-abc&state=x%2By&flag"),
-            vec![
-                ("code".into(), "na1-abc".into()),
-                ("state".into(), "x+y".into()),
-                ("flag".into(), String::new())
-            ]
+            vec![("code".into(), "na1-abc".into()), ("state".into(), "x+y".into()), ("flag".into(), String::new())]
         );
     }
 

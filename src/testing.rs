@@ -7,13 +7,13 @@ use crate::ports::{
     Area, AuthFailure, Clock, Http, HttpRequest, HttpResponse, Store, StoreError, TokenSource, TransportError,
 };
 use crate::secret::AccessToken;
+use serde_json::Value;
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::future::Future;
 use std::pin::pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
-use serde_json::Value;
 
 /// Runs a future to completion on this thread. Every fake is either ready at once or wakes
 /// itself before returning `Pending` (`yield_now`), so re-polling is enough; the bound turns a
@@ -69,9 +69,7 @@ impl FakeHttp {
         FakeHttp {
             sent: RefCell::new(Vec::new()),
             script: RefCell::new(answers.into()),
-            responder: RefCell::new(Box::new(|req| {
-                panic!("unscripted request {} {}", req.method.as_str(), req.url)
-            })),
+            responder: RefCell::new(Box::new(|req| panic!("unscripted request {} {}", req.method.as_str(), req.url))),
         }
     }
 
@@ -90,11 +88,7 @@ impl FakeHttp {
 
     /// The body of every request sent, in order (`""` for none).
     pub fn bodies(&self) -> Vec<String> {
-        self.sent
-            .borrow()
-            .iter()
-            .map(|r| r.body.clone().unwrap_or_default())
-            .collect()
+        self.sent.borrow().iter().map(|r| r.body.clone().unwrap_or_default()).collect()
     }
 
     pub fn count_where(&self, pred: impl Fn(&HttpRequest) -> bool) -> usize {

@@ -67,10 +67,7 @@ impl HubSpotBase {
     pub fn parse(text: &str) -> Option<Self> {
         let rest = text.strip_prefix("https://")?;
         let authority = rest.strip_suffix('/').unwrap_or(rest);
-        let ok = !authority.is_empty()
-            && authority
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b));
+        let ok = !authority.is_empty() && authority.bytes().all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b));
         ok.then(|| Self(format!("https://{authority}")))
     }
     pub fn as_str(&self) -> &str {
@@ -106,11 +103,7 @@ impl Config {
     /// Reads the configuration through `var` (in production `std::env::var(..).ok()`).
     /// Empty values count as unset.
     pub fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
-        let get = |name: &str| {
-            var(name)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
+        let get = |name: &str| var(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
         let mut problems = Vec::new();
 
         let client_id = get(ENV_CLIENT_ID);
@@ -125,9 +118,7 @@ impl Config {
 
         let mut extension_ids = Vec::new();
         match get(ENV_EXTENSION_IDS) {
-            None => problems.push(format!(
-                "{ENV_EXTENSION_IDS} is not set (comma-separated Chrome extension ids)"
-            )),
+            None => problems.push(format!("{ENV_EXTENSION_IDS} is not set (comma-separated Chrome extension ids)")),
             Some(list) => {
                 for item in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
                     match ExtensionId::parse(item) {
@@ -137,9 +128,7 @@ impl Config {
                         )),
                     }
                 }
-                if extension_ids.is_empty()
-                    && !problems.iter().any(|p| p.starts_with(ENV_EXTENSION_IDS))
-                {
+                if extension_ids.is_empty() && !problems.iter().any(|p| p.starts_with(ENV_EXTENSION_IDS)) {
                     problems.push(format!("{ENV_EXTENSION_IDS} names no extension id"));
                 }
             }
@@ -148,17 +137,14 @@ impl Config {
         let hubspot_text = get(ENV_HUBSPOT_URL).unwrap_or_else(|| DEFAULT_HUBSPOT_URL.to_owned());
         let hubspot = HubSpotBase::parse(&hubspot_text);
         if hubspot.is_none() {
-            problems.push(format!(
-                "{ENV_HUBSPOT_URL} is {hubspot_text:?}; expected https://host[:port] with no path"
-            ));
+            problems.push(format!("{ENV_HUBSPOT_URL} is {hubspot_text:?}; expected https://host[:port] with no path"));
         }
 
         let listen_text = get(ENV_LISTEN).unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
         let listen = listen_text.parse::<SocketAddr>().ok();
         if listen.is_none() {
-            problems.push(format!(
-                "{ENV_LISTEN} is {listen_text:?}; expected an address and port such as 0.0.0.0:8787"
-            ));
+            problems
+                .push(format!("{ENV_LISTEN} is {listen_text:?}; expected an address and port such as 0.0.0.0:8787"));
         }
 
         let extra_ca = get(ENV_EXTRA_CA).map(PathBuf::from);
@@ -166,9 +152,7 @@ impl Config {
         let client_ip_header = get(ENV_CLIENT_IP_HEADER).map(|name| name.to_ascii_lowercase());
         if let Some(name) = &client_ip_header {
             // An HTTP token (RFC 9110 §5.1), so it is a header name and nothing else.
-            let token = name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+            let token = name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
             if !token {
                 problems.push(format!(
                     "{ENV_CLIENT_IP_HEADER} is {name:?}; expected a header name such as X-Forwarded-For"
@@ -195,18 +179,16 @@ impl Config {
         };
 
         match (client_id, client_secret, hubspot, listen) {
-            (Some(client_id), Some(secret), Some(hubspot), Some(listen)) if problems.is_empty() => {
-                Ok(Config {
-                    client_id,
-                    client_secret: ClientSecret::new(secret),
-                    extension_ids,
-                    hubspot,
-                    listen,
-                    extra_ca,
-                    client_ip_header,
-                    max_connections_per_peer,
-                })
-            }
+            (Some(client_id), Some(secret), Some(hubspot), Some(listen)) if problems.is_empty() => Ok(Config {
+                client_id,
+                client_secret: ClientSecret::new(secret),
+                extension_ids,
+                hubspot,
+                listen,
+                extra_ca,
+                client_ip_header,
+                max_connections_per_peer,
+            }),
             _ => Err(ConfigError(problems)),
         }
     }
@@ -221,19 +203,12 @@ mod tests {
     const ID_B: &str = "ponmlkjihgfedcbaponmlkjihgfedcba";
 
     fn load(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let env: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let env: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Config::from_lookup(|name| env.get(name).cloned())
     }
 
     fn minimal() -> Vec<(&'static str, &'static str)> {
-        vec![
-            (ENV_CLIENT_ID, "client-1"),
-            (ENV_CLIENT_SECRET, "s3cret"),
-            (ENV_EXTENSION_IDS, ID_A),
-        ]
+        vec![(ENV_CLIENT_ID, "client-1"), (ENV_CLIENT_SECRET, "s3cret"), (ENV_EXTENSION_IDS, ID_A)]
     }
 
     #[test]
@@ -241,10 +216,7 @@ mod tests {
         let config = load(&minimal()).unwrap();
         assert_eq!(config.client_id, "client-1");
         assert_eq!(config.client_secret.expose(), "s3cret");
-        assert_eq!(
-            config.extension_ids,
-            vec![ExtensionId::parse(ID_A).unwrap()]
-        );
+        assert_eq!(config.extension_ids, vec![ExtensionId::parse(ID_A).unwrap()]);
         assert_eq!(config.hubspot.as_str(), "https://api.hubapi.com");
         assert_eq!(config.listen, "127.0.0.1:8787".parse().unwrap());
         assert_eq!(config.extra_ca, None);
@@ -266,10 +238,7 @@ mod tests {
     #[test]
     fn every_variable_is_read() {
         let mut env = minimal();
-        env[2] = (
-            ENV_EXTENSION_IDS,
-            " abcdefghijklmnopabcdefghijklmnop , ponmlkjihgfedcbaponmlkjihgfedcba,",
-        );
+        env[2] = (ENV_EXTENSION_IDS, " abcdefghijklmnopabcdefghijklmnop , ponmlkjihgfedcbaponmlkjihgfedcba,");
         env.push((ENV_HUBSPOT_URL, "https://127.0.0.1:8443/"));
         env.push((ENV_LISTEN, "0.0.0.0:9000"));
         env.push((ENV_EXTRA_CA, "/tmp/ca.pem"));
@@ -302,36 +271,16 @@ mod tests {
     fn invalid_values_are_named() {
         let cases = [
             (ENV_EXTENSION_IDS, "not-an-id", "\"not-an-id\""),
-            (
-                ENV_EXTENSION_IDS,
-                "ABCDEFGHIJKLMNOPABCDEFGHIJKLMNOP",
-                "not a Chrome extension id",
-            ),
+            (ENV_EXTENSION_IDS, "ABCDEFGHIJKLMNOPABCDEFGHIJKLMNOP", "not a Chrome extension id"),
             (ENV_EXTENSION_IDS, " , ", "names no extension id"),
             (ENV_HUBSPOT_URL, "http://api.hubapi.com", ENV_HUBSPOT_URL),
-            (
-                ENV_HUBSPOT_URL,
-                "https://api.hubapi.com/oauth",
-                ENV_HUBSPOT_URL,
-            ),
+            (ENV_HUBSPOT_URL, "https://api.hubapi.com/oauth", ENV_HUBSPOT_URL),
             (ENV_HUBSPOT_URL, "https://", ENV_HUBSPOT_URL),
             (ENV_LISTEN, "localhost", ENV_LISTEN),
-            (
-                ENV_CLIENT_IP_HEADER,
-                "X Forwarded For",
-                ENV_CLIENT_IP_HEADER,
-            ),
+            (ENV_CLIENT_IP_HEADER, "X Forwarded For", ENV_CLIENT_IP_HEADER),
             (ENV_CLIENT_IP_HEADER, "x-ip:", ENV_CLIENT_IP_HEADER),
-            (
-                ENV_MAX_CONNECTIONS_PER_PEER,
-                "0",
-                ENV_MAX_CONNECTIONS_PER_PEER,
-            ),
-            (
-                ENV_MAX_CONNECTIONS_PER_PEER,
-                "many",
-                ENV_MAX_CONNECTIONS_PER_PEER,
-            ),
+            (ENV_MAX_CONNECTIONS_PER_PEER, "0", ENV_MAX_CONNECTIONS_PER_PEER),
+            (ENV_MAX_CONNECTIONS_PER_PEER, "many", ENV_MAX_CONNECTIONS_PER_PEER),
         ];
         for (name, value, expected) in cases {
             let mut env: Vec<_> = minimal().into_iter().filter(|(k, _)| *k != name).collect();

@@ -31,22 +31,10 @@ impl TokenHint {
 /// hence the hand-written `Debug` that names only the kind.
 #[derive(Clone, PartialEq, Eq)]
 pub enum Call {
-    ExchangeCode {
-        code: String,
-        redirect_uri: String,
-        code_verifier: String,
-    },
-    Refresh {
-        refresh_token: String,
-    },
-    Introspect {
-        token: String,
-        hint: Option<TokenHint>,
-    },
-    Revoke {
-        token: String,
-        hint: Option<TokenHint>,
-    },
+    ExchangeCode { code: String, redirect_uri: String, code_verifier: String },
+    Refresh { refresh_token: String },
+    Introspect { token: String, hint: Option<TokenHint> },
+    Revoke { token: String, hint: Option<TokenHint> },
 }
 
 impl fmt::Debug for Call {
@@ -62,29 +50,18 @@ impl fmt::Debug for Call {
 
 /// Whether a `Content-Type` header value names a URL-encoded form (parameters allowed).
 pub fn is_form_content_type(value: &str) -> bool {
-    value.split(';').next().is_some_and(|media| {
-        media
-            .trim()
-            .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-    })
+    value.split(';').next().is_some_and(|media| media.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"))
 }
 
 /// RFC 7636 §4.1: `code_verifier = 43*128unreserved`, unreserved = ALPHA / DIGIT / "-" / "." /
 /// "_" / "~".
 pub fn is_pkce_verifier(value: &str) -> bool {
-    (43..=128).contains(&value.len())
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
+    (43..=128).contains(&value.len()) && value.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
 }
 
 impl Call {
     /// Parses a form body sent by extension `extension` to `endpoint`.
-    pub fn parse(
-        endpoint: Endpoint,
-        body: &[u8],
-        extension: &ExtensionId,
-    ) -> Result<Call, Refusal> {
+    pub fn parse(endpoint: Endpoint, body: &[u8], extension: &ExtensionId) -> Result<Call, Refusal> {
         let fields = Fields::parse(body)?;
         match endpoint {
             Endpoint::Token => match fields.get("grant_type") {
@@ -113,9 +90,9 @@ impl Call {
                         code_verifier: code_verifier.to_owned(),
                     })
                 }
-                Some("refresh_token") => Ok(Call::Refresh {
-                    refresh_token: fields.require("refresh_token")?.to_owned(),
-                }),
+                Some("refresh_token") => {
+                    Ok(Call::Refresh { refresh_token: fields.require("refresh_token")?.to_owned() })
+                }
                 Some(_) => Err(Refusal::new(
                     400,
                     "unsupported_grant_type",
@@ -129,9 +106,7 @@ impl Call {
                     Some("access_token") => Some(TokenHint::AccessToken),
                     Some("refresh_token") => Some(TokenHint::RefreshToken),
                     Some(_) => {
-                        return Err(Refusal::bad_request(
-                            "token_type_hint must be access_token or refresh_token",
-                        ))
+                        return Err(Refusal::bad_request("token_type_hint must be access_token or refresh_token"))
                     }
                 };
                 Ok(if endpoint == Endpoint::Introspect {
@@ -155,11 +130,7 @@ impl Call {
     pub fn upstream_form(&self, client_id: &str, client_secret: &ClientSecret) -> String {
         let mut form = form_urlencoded::Serializer::new(String::new());
         match self {
-            Call::ExchangeCode {
-                code,
-                redirect_uri,
-                code_verifier,
-            } => {
+            Call::ExchangeCode { code, redirect_uri, code_verifier } => {
                 form.append_pair("grant_type", "authorization_code");
                 form.append_pair("code", code);
                 form.append_pair("redirect_uri", redirect_uri);
@@ -192,28 +163,19 @@ impl Fields {
         }
         let mut fields = HashMap::new();
         for (name, value) in form_urlencoded::parse(body) {
-            if fields
-                .insert(name.to_string(), value.into_owned())
-                .is_some()
-            {
-                return Err(Refusal::bad_request(format!(
-                    "field {name:?} is given more than once"
-                )));
+            if fields.insert(name.to_string(), value.into_owned()).is_some() {
+                return Err(Refusal::bad_request(format!("field {name:?} is given more than once")));
             }
         }
         Ok(Fields(fields))
     }
 
     fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .get(name)
-            .map(String::as_str)
-            .filter(|v| !v.is_empty())
+        self.0.get(name).map(String::as_str).filter(|v| !v.is_empty())
     }
 
     fn require(&self, name: &str) -> Result<&str, Refusal> {
-        self.get(name)
-            .ok_or_else(|| Refusal::bad_request(format!("missing field {name:?}")))
+        self.get(name).ok_or_else(|| Refusal::bad_request(format!("missing field {name:?}")))
     }
 }
 
@@ -232,9 +194,7 @@ mod tests {
     }
 
     fn decoded(form: &str) -> Vec<(String, String)> {
-        form_urlencoded::parse(form.as_bytes())
-            .into_owned()
-            .collect()
+        form_urlencoded::parse(form.as_bytes()).into_owned().collect()
     }
 
     fn secret() -> ClientSecret {
@@ -253,10 +213,7 @@ mod tests {
             ("grant_type", "authorization_code"),
             ("code", "na1-abc"),
             ("redirect_uri", &format!("https://{ID}.chromiumapp.org/")),
-            (
-                "code_verifier",
-                "v-1.abcdefghijklmnopqrstuvwxyz~ABCDEFGHIJKLMN_",
-            ),
+            ("code_verifier", "v-1.abcdefghijklmnopqrstuvwxyz~ABCDEFGHIJKLMN_"),
             ("client_id", "client-1"),
             ("client_secret", "s3cret&=+"),
         ]
@@ -270,10 +227,7 @@ mod tests {
     fn code_verifier_is_required_in_rfc_7636_form() {
         let redirect = format!("https%3A%2F%2F{ID}.chromiumapp.org%2F");
         let with = |verifier: &str| {
-            parse(
-                Endpoint::Token,
-                &format!("grant_type=authorization_code&code=c&redirect_uri={redirect}{verifier}"),
-            )
+            parse(Endpoint::Token, &format!("grant_type=authorization_code&code=c&redirect_uri={redirect}{verifier}"))
         };
         let ok = "a".repeat(43);
         assert!(with(&format!("&code_verifier={ok}")).is_ok());
@@ -287,54 +241,30 @@ mod tests {
             format!("&code_verifier={}%20", "a".repeat(43)),
         ] {
             let refusal = with(&bad).unwrap_err();
-            assert_eq!(
-                (refusal.status, refusal.code),
-                (400, "invalid_request"),
-                "{bad}"
-            );
+            assert_eq!((refusal.status, refusal.code), (400, "invalid_request"), "{bad}");
         }
     }
 
     #[test]
     fn refresh_is_forwarded() {
-        let call = parse(
-            Endpoint::Token,
-            "grant_type=refresh_token&refresh_token=na1-r&scope=x",
-        )
-        .unwrap();
+        let call = parse(Endpoint::Token, "grant_type=refresh_token&refresh_token=na1-r&scope=x").unwrap();
         let sent = decoded(&call.upstream_form("client-1", &secret()));
         let names: Vec<&str> = sent.iter().map(|(k, _)| k.as_str()).collect();
-        assert_eq!(
-            names,
-            ["grant_type", "refresh_token", "client_id", "client_secret"]
-        );
+        assert_eq!(names, ["grant_type", "refresh_token", "client_id", "client_secret"]);
         assert_eq!(sent[1].1, "na1-r");
     }
 
     #[test]
     fn introspect_and_revoke_forward_token_and_hint() {
-        let call = parse(
-            Endpoint::Introspect,
-            "token=t1&token_type_hint=access_token",
-        )
-        .unwrap();
-        assert_eq!(
-            call.endpoint().upstream_path(),
-            "/oauth/2026-03/token/introspect"
-        );
+        let call = parse(Endpoint::Introspect, "token=t1&token_type_hint=access_token").unwrap();
+        assert_eq!(call.endpoint().upstream_path(), "/oauth/2026-03/token/introspect");
         let sent = decoded(&call.upstream_form("c", &secret()));
         assert_eq!(sent[0], ("token".into(), "t1".into()));
         assert_eq!(sent[1], ("token_type_hint".into(), "access_token".into()));
 
         let call = parse(Endpoint::Revoke, "token=r1").unwrap();
-        assert_eq!(
-            call.endpoint().upstream_path(),
-            "/oauth/2026-03/token/revoke"
-        );
-        let names: Vec<String> = decoded(&call.upstream_form("c", &secret()))
-            .into_iter()
-            .map(|(k, _)| k)
-            .collect();
+        assert_eq!(call.endpoint().upstream_path(), "/oauth/2026-03/token/revoke");
+        let names: Vec<String> = decoded(&call.upstream_form("c", &secret())).into_iter().map(|(k, _)| k).collect();
         assert_eq!(names, ["token", "client_id", "client_secret"]);
     }
 
@@ -342,27 +272,9 @@ mod tests {
     fn bad_input_is_refused_with_a_reason() {
         let redirect = format!("https://{ID}.chromiumapp.org/");
         let cases: Vec<(Endpoint, String, u16, &str, &str)> = vec![
-            (
-                Endpoint::Token,
-                String::new(),
-                400,
-                "invalid_request",
-                "grant_type",
-            ),
-            (
-                Endpoint::Token,
-                "grant_type=client_credentials".into(),
-                400,
-                "unsupported_grant_type",
-                "grant_type",
-            ),
-            (
-                Endpoint::Token,
-                "grant_type=password&username=a".into(),
-                400,
-                "unsupported_grant_type",
-                "",
-            ),
+            (Endpoint::Token, String::new(), 400, "invalid_request", "grant_type"),
+            (Endpoint::Token, "grant_type=client_credentials".into(), 400, "unsupported_grant_type", "grant_type"),
+            (Endpoint::Token, "grant_type=password&username=a".into(), 400, "unsupported_grant_type", ""),
             (
                 Endpoint::Token,
                 format!("grant_type=authorization_code&redirect_uri={redirect}"),
@@ -384,13 +296,7 @@ mod tests {
                 "redirect_uri_not_allowed",
                 "",
             ),
-            (
-                Endpoint::Token,
-                "grant_type=refresh_token".into(),
-                400,
-                "invalid_request",
-                "\"refresh_token\"",
-            ),
+            (Endpoint::Token, "grant_type=refresh_token".into(), 400, "invalid_request", "\"refresh_token\""),
             (
                 Endpoint::Token,
                 "grant_type=refresh_token&refresh_token=".into(),
@@ -405,29 +311,13 @@ mod tests {
                 "invalid_request",
                 "more than once",
             ),
-            (
-                Endpoint::Introspect,
-                "token_type_hint=access_token".into(),
-                400,
-                "invalid_request",
-                "\"token\"",
-            ),
-            (
-                Endpoint::Revoke,
-                "token=t&token_type_hint=id_token".into(),
-                400,
-                "invalid_request",
-                "token_type_hint",
-            ),
+            (Endpoint::Introspect, "token_type_hint=access_token".into(), 400, "invalid_request", "\"token\""),
+            (Endpoint::Revoke, "token=t&token_type_hint=id_token".into(), 400, "invalid_request", "token_type_hint"),
         ];
         for (endpoint, body, status, code, words) in cases {
             let refusal = parse(endpoint, &body).unwrap_err();
             assert_eq!((refusal.status, refusal.code), (status, code), "{body}");
-            assert!(
-                refusal.description.contains(words),
-                "{body}: {}",
-                refusal.description
-            );
+            assert!(refusal.description.contains(words), "{body}: {}", refusal.description);
         }
         let refusal = Call::parse(Endpoint::Revoke, b"token=\xff", &id()).unwrap_err();
         assert_eq!(refusal.status, 400);
@@ -437,33 +327,21 @@ mod tests {
     fn refusals_never_echo_a_value() {
         let refusal = parse(Endpoint::Token, "grant_type=na1-secret-grant").unwrap_err();
         assert!(!refusal.description.contains("na1-secret"));
-        let refusal = parse(
-            Endpoint::Revoke,
-            "token=na1-secret&token_type_hint=na1-hint",
-        )
-        .unwrap_err();
+        let refusal = parse(Endpoint::Revoke, "token=na1-secret&token_type_hint=na1-hint").unwrap_err();
         assert!(!refusal.description.contains("na1-"));
     }
 
     #[test]
     fn debug_output_hides_tokens() {
-        let call = parse(
-            Endpoint::Token,
-            "grant_type=refresh_token&refresh_token=na1-r",
-        )
-        .unwrap();
+        let call = parse(Endpoint::Token, "grant_type=refresh_token&refresh_token=na1-r").unwrap();
         assert_eq!(format!("{call:?}"), "Call::Refresh(<redacted>)");
     }
 
     #[test]
     fn content_type_must_be_a_form() {
         assert!(is_form_content_type("application/x-www-form-urlencoded"));
-        assert!(is_form_content_type(
-            "application/x-www-form-urlencoded;charset=UTF-8"
-        ));
-        assert!(is_form_content_type(
-            "Application/X-WWW-Form-Urlencoded ; charset=utf-8"
-        ));
+        assert!(is_form_content_type("application/x-www-form-urlencoded;charset=UTF-8"));
+        assert!(is_form_content_type("Application/X-WWW-Form-Urlencoded ; charset=utf-8"));
         assert!(!is_form_content_type("application/json"));
         assert!(!is_form_content_type("multipart/form-data; boundary=x"));
         assert!(!is_form_content_type(""));
@@ -486,10 +364,7 @@ mod tests {
         const CONTRACT: &str = include_str!("../../docs/CONTRACTS.md");
         for endpoint in Endpoint::ALL {
             let route = format!("| `POST {}` |", endpoint.path());
-            let rows: Vec<&str> = CONTRACT
-                .lines()
-                .filter(|line| line.starts_with(&route))
-                .collect();
+            let rows: Vec<&str> = CONTRACT.lines().filter(|line| line.starts_with(&route)).collect();
             assert!(!rows.is_empty(), "docs/CONTRACTS.md has no row for {route}");
             let upstream = format!("| `POST {}` +", endpoint.upstream_path());
             for row in rows {

@@ -42,9 +42,8 @@ impl HubSpot {
             None => RootCerts::WebPki,
             Some(pem) => {
                 let extra = certificates_in(pem)?;
-                let mozilla = webpki_root_certs::TLS_SERVER_ROOT_CERTS
-                    .iter()
-                    .map(|der| Certificate::from_der(der.as_ref()));
+                let mozilla =
+                    webpki_root_certs::TLS_SERVER_ROOT_CERTS.iter().map(|der| Certificate::from_der(der.as_ref()));
                 RootCerts::from(mozilla.chain(extra))
             }
         };
@@ -93,17 +92,9 @@ impl Upstream for HubSpot {
             .send(form.as_bytes())
             .map_err(|e| unreachable(&e))?;
         let status = response.status().as_u16();
-        let retry_after = response
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let body = response
-            .body_mut()
-            .with_config()
-            .limit(MAX_ANSWER_BYTES)
-            .read_to_vec()
-            .map_err(|e| unreachable(&e))?;
+        let retry_after = response.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let body =
+            response.body_mut().with_config().limit(MAX_ANSWER_BYTES).read_to_vec().map_err(|e| unreachable(&e))?;
         answer_from(status, body, retry_after)
     }
 }
@@ -126,33 +117,18 @@ fn unreachable(error: &ureq::Error) -> Refusal {
 /// Turns HubSpot's status and body into the broker's answer: JSON (or an empty body) passes
 /// unchanged; anything else cannot be what HubSpot's token API says, so it becomes our JSON
 /// error, keeping the status when HubSpot already said it failed.
-pub fn answer_from(
-    status: u16,
-    body: Vec<u8>,
-    retry_after: Option<String>,
-) -> Result<Answer, Refusal> {
+pub fn answer_from(status: u16, body: Vec<u8>, retry_after: Option<String>) -> Result<Answer, Refusal> {
     let is_json = serde_json::from_slice::<serde_json::Value>(&body).is_ok();
     if is_json || (body.is_empty() && (200..300).contains(&status)) {
-        return Ok(Answer {
-            status,
-            body,
-            retry_after,
-        });
+        return Ok(Answer { status, body, retry_after });
     }
     if (400..600).contains(&status) {
-        let mut refusal = Refusal::new(
-            status,
-            "upstream_error",
-            format!("HubSpot answered {status} without a JSON body"),
-        );
+        let mut refusal =
+            Refusal::new(status, "upstream_error", format!("HubSpot answered {status} without a JSON body"));
         refusal.retry_after = retry_after.and_then(|v| v.trim().parse().ok());
         return Err(refusal);
     }
-    Err(Refusal::new(
-        502,
-        "upstream_bad_answer",
-        format!("HubSpot answered {status} without a JSON body"),
-    ))
+    Err(Refusal::new(502, "upstream_bad_answer", format!("HubSpot answered {status} without a JSON body")))
 }
 
 #[cfg(test)]
@@ -163,14 +139,7 @@ mod tests {
     fn json_answers_pass_unchanged_with_their_status() {
         let body = br#"{"error":"invalid_grant","status":"BAD_REFRESH_TOKEN"}"#.to_vec();
         let answer = answer_from(400, body.clone(), None).unwrap();
-        assert_eq!(
-            answer,
-            Answer {
-                status: 400,
-                body,
-                retry_after: None
-            }
-        );
+        assert_eq!(answer, Answer { status: 400, body, retry_after: None });
         let answer = answer_from(200, b"{\"access_token\":\"x\"}".to_vec(), None).unwrap();
         assert_eq!(answer.status, 200);
     }
@@ -194,11 +163,7 @@ mod tests {
     fn non_json_success_or_redirect_is_a_bad_gateway() {
         for status in [200, 302] {
             let refusal = answer_from(status, b"<html>login</html>".to_vec(), None).unwrap_err();
-            assert_eq!(
-                (refusal.status, refusal.code),
-                (502, "upstream_bad_answer"),
-                "{status}"
-            );
+            assert_eq!((refusal.status, refusal.code), (502, "upstream_bad_answer"), "{status}");
         }
     }
 
@@ -206,8 +171,7 @@ mod tests {
     fn pem_files_must_hold_a_certificate() {
         assert!(certificates_in(b"").is_err());
         assert!(certificates_in(b"hello").is_err());
-        let key_only =
-            b"-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----\n";
+        let key_only = b"-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----\n";
         assert!(certificates_in(key_only).is_err());
     }
 }

@@ -50,10 +50,7 @@ pub fn client_address<'a>(values: impl Iterator<Item = &'a [u8]>, peer: IpAddr) 
         return peer;
     };
     let entry = text.rsplit(',').next().unwrap_or("").trim();
-    entry
-        .parse::<IpAddr>()
-        .or_else(|_| entry.parse::<std::net::SocketAddr>().map(|a| a.ip()))
-        .unwrap_or(peer)
+    entry.parse::<IpAddr>().or_else(|_| entry.parse::<std::net::SocketAddr>().map(|a| a.ip())).unwrap_or(peer)
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -71,12 +68,7 @@ pub struct Limiter<K> {
 
 impl<K: Eq + Hash> Limiter<K> {
     pub fn new(burst: u32, per_second: f64, max_clients: usize) -> Self {
-        Limiter {
-            burst: f64::from(burst),
-            per_second,
-            max_clients,
-            buckets: Mutex::new(HashMap::new()),
-        }
+        Limiter { burst: f64::from(burst), per_second, max_clients, buckets: Mutex::new(HashMap::new()) }
     }
 
     /// Takes one token for `key` at time `now`. `Err` carries how long until one is free
@@ -88,10 +80,7 @@ impl<K: Eq + Hash> Limiter<K> {
     /// clients start afresh: the limit is a courtesy to HubSpot's app-wide quota, not the
     /// broker's security boundary.
     pub fn check(&self, key: K, now: Instant) -> Result<(), u64> {
-        let mut buckets = self
-            .buckets
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut buckets = self.buckets.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if buckets.len() >= self.max_clients && !buckets.contains_key(&key) {
             let full_after = Duration::from_secs_f64(self.burst / self.per_second);
             buckets.retain(|_, b| now.saturating_duration_since(b.at) < full_after);
@@ -99,10 +88,7 @@ impl<K: Eq + Hash> Limiter<K> {
                 buckets.clear();
             }
         }
-        let bucket = buckets.entry(key).or_insert(Bucket {
-            tokens: self.burst,
-            at: now,
-        });
+        let bucket = buckets.entry(key).or_insert(Bucket { tokens: self.burst, at: now });
         let elapsed = now.saturating_duration_since(bucket.at).as_secs_f64();
         bucket.tokens = (bucket.tokens + elapsed * self.per_second).min(self.burst);
         bucket.at = bucket.at.max(now);
@@ -216,27 +202,12 @@ mod tests {
         let peer: IpAddr = "10.0.0.9".parse().unwrap();
         let from = |values: &[&str]| client_address(values.iter().map(|v| v.as_bytes()), peer);
         assert_eq!(from(&[]), peer);
-        assert_eq!(
-            from(&["203.0.113.7"]),
-            "203.0.113.7".parse::<IpAddr>().unwrap()
-        );
+        assert_eq!(from(&["203.0.113.7"]), "203.0.113.7".parse::<IpAddr>().unwrap());
         // A client-forged entry on the left is ignored.
-        assert_eq!(
-            from(&["1.1.1.1, 203.0.113.7"]),
-            "203.0.113.7".parse::<IpAddr>().unwrap()
-        );
-        assert_eq!(
-            from(&["1.1.1.1", "198.51.100.2 "]),
-            "198.51.100.2".parse::<IpAddr>().unwrap()
-        );
-        assert_eq!(
-            from(&["[2001:db8::1]:443"]),
-            "2001:db8::1".parse::<IpAddr>().unwrap()
-        );
-        assert_eq!(
-            from(&["203.0.113.7:8080"]),
-            "203.0.113.7".parse::<IpAddr>().unwrap()
-        );
+        assert_eq!(from(&["1.1.1.1, 203.0.113.7"]), "203.0.113.7".parse::<IpAddr>().unwrap());
+        assert_eq!(from(&["1.1.1.1", "198.51.100.2 "]), "198.51.100.2".parse::<IpAddr>().unwrap());
+        assert_eq!(from(&["[2001:db8::1]:443"]), "2001:db8::1".parse::<IpAddr>().unwrap());
+        assert_eq!(from(&["203.0.113.7:8080"]), "203.0.113.7".parse::<IpAddr>().unwrap());
         assert_eq!(from(&["unknown"]), peer);
         assert_eq!(from(&["1.1.1.1, "]), peer);
     }

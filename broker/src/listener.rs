@@ -48,10 +48,7 @@ impl Slots {
             return None;
         }
         *count += 1;
-        Some(Slot {
-            slots: self.clone(),
-            ip,
-        })
+        Some(Slot { slots: self.clone(), ip })
     }
 }
 
@@ -72,16 +69,8 @@ const OVER_CAP: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: appl
 
 /// Serves `router` on `listener` until `shutdown` resolves, then stops accepting, lets the
 /// requests in flight finish (at most `DRAIN_DEADLINE`) and returns.
-pub async fn serve(
-    listener: TcpListener,
-    router: Router,
-    per_peer_cap: usize,
-    shutdown: impl Future<Output = ()>,
-) {
-    let slots = Slots {
-        open: Arc::new(Mutex::new(HashMap::new())),
-        cap: per_peer_cap,
-    };
+pub async fn serve(listener: TcpListener, router: Router, per_peer_cap: usize, shutdown: impl Future<Output = ()>) {
+    let slots = Slots { open: Arc::new(Mutex::new(HashMap::new())), cap: per_peer_cap };
     let graceful = GracefulShutdown::new();
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
@@ -133,10 +122,7 @@ fn refuse_over_cap(stream: TcpStream) {
 /// resolves (the process then stops the default way, on the signal itself).
 pub async fn shutdown_signal() {
     use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut term), Ok(mut int)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) else {
+    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
         return std::future::pending().await;
     };
     tokio::select! {
@@ -151,10 +137,7 @@ mod tests {
 
     #[test]
     fn slots_are_per_address_and_come_back_when_dropped() {
-        let slots = Slots {
-            open: Arc::new(Mutex::new(HashMap::new())),
-            cap: 2,
-        };
+        let slots = Slots { open: Arc::new(Mutex::new(HashMap::new())), cap: 2 };
         let a: IpAddr = "192.0.2.1".parse().unwrap();
         let b: IpAddr = "192.0.2.2".parse().unwrap();
         let first = slots.take(a).unwrap();
@@ -169,10 +152,7 @@ mod tests {
     fn the_over_cap_answer_is_well_formed() {
         let text = std::str::from_utf8(OVER_CAP).unwrap();
         let (head, body) = text.split_once("\r\n\r\n").unwrap();
-        assert!(
-            head.contains(&format!("Content-Length: {}", body.len())),
-            "{head}"
-        );
+        assert!(head.contains(&format!("Content-Length: {}", body.len())), "{head}");
         let json: serde_json::Value = serde_json::from_str(body).unwrap();
         assert_eq!(json["source"], "broker");
         assert_eq!(json["error"], "too_many_connections");

@@ -32,11 +32,7 @@ fn main() -> ExitCode {
         Some(path) => match std::fs::read(path) {
             Ok(pem) => Some(pem),
             Err(e) => {
-                return refuse_to_start(&format!(
-                    "{} {} cannot be read: {e}",
-                    config::ENV_EXTRA_CA,
-                    path.display()
-                ))
+                return refuse_to_start(&format!("{} {} cannot be read: {e}", config::ENV_EXTRA_CA, path.display()))
             }
         },
     };

@@ -20,12 +20,7 @@ pub struct Refusal {
 
 impl Refusal {
     pub fn new(status: u16, code: &'static str, description: impl Into<String>) -> Self {
-        Refusal {
-            status,
-            code,
-            description: description.into(),
-            retry_after: None,
-        }
+        Refusal { status, code, description: description.into(), retry_after: None }
     }
 
     pub fn bad_request(description: impl Into<String>) -> Self {
@@ -46,27 +41,14 @@ impl Refusal {
 /// The extension id behind an `Origin` header, if it is one we serve. The header must be
 /// exactly `chrome-extension://<id>`: no path, port or trailing slash, matched case-sensitively
 /// (Chrome always sends it this way).
-pub fn allowed_origin<'a>(
-    origin: Option<&str>,
-    allowed: &'a [ExtensionId],
-) -> Result<&'a ExtensionId, Refusal> {
+pub fn allowed_origin<'a>(origin: Option<&str>, allowed: &'a [ExtensionId]) -> Result<&'a ExtensionId, Refusal> {
     let origin = origin.ok_or_else(|| {
-        Refusal::new(
-            403,
-            "origin_not_allowed",
-            "requests must come from the Spotdial extension (no Origin header)",
-        )
+        Refusal::new(403, "origin_not_allowed", "requests must come from the Spotdial extension (no Origin header)")
     })?;
     origin
         .strip_prefix("chrome-extension://")
         .and_then(|id| allowed.iter().find(|a| a.as_str() == id))
-        .ok_or_else(|| {
-            Refusal::new(
-                403,
-                "origin_not_allowed",
-                "this origin may not use the token broker",
-            )
-        })
+        .ok_or_else(|| Refusal::new(403, "origin_not_allowed", "this origin may not use the token broker"))
 }
 
 /// Whether `uri` is exactly the extension's own `chrome.identity.getRedirectURL()`:
@@ -111,34 +93,21 @@ mod tests {
         ];
         for origin in refused {
             let refusal = allowed_origin(origin.as_deref(), &allowed).unwrap_err();
-            assert_eq!(
-                (refusal.status, refusal.code),
-                (403, "origin_not_allowed"),
-                "{origin:?}"
-            );
+            assert_eq!((refusal.status, refusal.code), (403, "origin_not_allowed"), "{origin:?}");
         }
     }
 
     #[test]
     fn several_extension_ids_may_be_allowed() {
-        let allowed = vec![
-            ExtensionId::parse(ID).unwrap(),
-            ExtensionId::parse(OTHER).unwrap(),
-        ];
+        let allowed = vec![ExtensionId::parse(ID).unwrap(), ExtensionId::parse(OTHER).unwrap()];
         let origin = format!("chrome-extension://{OTHER}");
-        assert_eq!(
-            allowed_origin(Some(&origin), &allowed).unwrap().as_str(),
-            OTHER
-        );
+        assert_eq!(allowed_origin(Some(&origin), &allowed).unwrap().as_str(), OTHER);
     }
 
     #[test]
     fn redirect_must_be_the_extensions_own_chromiumapp_url() {
         let id = ExtensionId::parse(ID).unwrap();
-        assert!(redirect_allowed(
-            &format!("https://{ID}.chromiumapp.org/"),
-            &id
-        ));
+        assert!(redirect_allowed(&format!("https://{ID}.chromiumapp.org/"), &id));
         for bad in [
             format!("https://{ID}.chromiumapp.org/oauth"),
             format!("https://{ID}.chromiumapp.org/oauth/hubspot-cb_1.x~"),

@@ -12,9 +12,7 @@ use crate::limit::{client_address, Limiter, PeerKey, BURST, MAX_CLIENTS, PER_SEC
 use crate::policy::{allowed_origin, Refusal};
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::header::{
-    ALLOW, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, ORIGIN, RETRY_AFTER, VARY,
-};
+use axum::http::header::{ALLOW, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, ORIGIN, RETRY_AFTER, VARY};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -51,12 +49,9 @@ struct RefusalCode(&'static str);
 
 impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
-        let mut response = (
-            status_of(self.status),
-            [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
-            self.to_json(),
-        )
-            .into_response();
+        let mut response =
+            (status_of(self.status), [(CONTENT_TYPE, HeaderValue::from_static("application/json"))], self.to_json())
+                .into_response();
         if let Some(seconds) = self.retry_after {
             response.headers_mut().insert(RETRY_AFTER, seconds.into());
         }
@@ -96,9 +91,7 @@ impl App {
         let origins: Vec<HeaderValue> = self
             .extension_ids
             .iter()
-            .filter_map(|id| {
-                HeaderValue::from_str(&format!("chrome-extension://{}", id.as_str())).ok()
-            })
+            .filter_map(|id| HeaderValue::from_str(&format!("chrome-extension://{}", id.as_str())).ok())
             .collect();
         // Runs only for requests the gate let through, so it answers allowed origins alone.
         // Retry-After is exposed so the extension can honour a 429 (a CORS response hides
@@ -113,14 +106,8 @@ impl App {
         let app = Arc::new(self);
         let api = Router::new()
             .route(Endpoint::Token.path(), any(api).with_state(Endpoint::Token))
-            .route(
-                Endpoint::Introspect.path(),
-                any(api).with_state(Endpoint::Introspect),
-            )
-            .route(
-                Endpoint::Revoke.path(),
-                any(api).with_state(Endpoint::Revoke),
-            )
+            .route(Endpoint::Introspect.path(), any(api).with_state(Endpoint::Introspect))
+            .route(Endpoint::Revoke.path(), any(api).with_state(Endpoint::Revoke))
             .route_layer(cors)
             .route_layer(middleware::from_fn_with_state(Arc::clone(&app), gate));
         Router::new()
@@ -130,21 +117,14 @@ impl App {
             .layer(axum::Extension(app))
             .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
             .layer(middleware::from_fn(bound_head))
-            .layer(TimeoutLayer::with_status_code(
-                StatusCode::REQUEST_TIMEOUT,
-                deadline,
-            ))
+            .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, deadline))
             .layer(middleware::from_fn(broker_shape))
             .layer(middleware::from_fn(log_line))
     }
 }
 
 async fn health() -> Response {
-    (
-        [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
-        r#"{"ok":true}"#,
-    )
-        .into_response()
+    ([(CONTENT_TYPE, HeaderValue::from_static("application/json"))], r#"{"ok":true}"#).into_response()
 }
 
 async fn not_found() -> Response {
@@ -155,11 +135,8 @@ async fn not_found() -> Response {
 /// headers, so a page cannot even read why.
 async fn gate(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
     let mut response = if request.method() != Method::POST && request.method() != Method::OPTIONS {
-        let mut response =
-            Refusal::new(405, "method_not_allowed", "use POST, OPTIONS").into_response();
-        response
-            .headers_mut()
-            .insert(ALLOW, HeaderValue::from_static("POST, OPTIONS"));
+        let mut response = Refusal::new(405, "method_not_allowed", "use POST, OPTIONS").into_response();
+        response.headers_mut().insert(ALLOW, HeaderValue::from_static("POST, OPTIONS"));
         response
     } else {
         match allowed_origin(single(request.headers(), &ORIGIN), &app.extension_ids) {
@@ -167,9 +144,7 @@ async fn gate(State(app): State<Arc<App>>, request: Request, next: Next) -> Resp
             Ok(_) => return next.run(request).await,
         }
     };
-    response
-        .headers_mut()
-        .insert(VARY, HeaderValue::from_static("origin"));
+    response.headers_mut().insert(VARY, HeaderValue::from_static("origin"));
     response
 }
 
@@ -199,27 +174,18 @@ async fn api(
 async fn forward(app: &App, endpoint: Endpoint, request: Request) -> Result<Response, Refusal> {
     let extension = allowed_origin(single(request.headers(), &ORIGIN), &app.extension_ids)?;
     if request.uri().query().is_some() {
-        return Err(Refusal::bad_request(
-            "parameters belong in the form body, not the URL",
-        ));
+        return Err(Refusal::bad_request("parameters belong in the form body, not the URL"));
     }
     if !single(request.headers(), &CONTENT_TYPE).is_some_and(is_form_content_type) {
-        return Err(Refusal::bad_request(
-            "Content-Type must be application/x-www-form-urlencoded",
-        ));
+        return Err(Refusal::bad_request("Content-Type must be application/x-www-form-urlencoded"));
     }
     let peer = request.extensions().get::<Peer>().map(|info| info.0.ip());
     let client = match (&app.client_ip_header, peer) {
         (_, None) => None,
         (None, Some(peer)) => Some(peer),
-        (Some(name), Some(peer)) => Some(client_address(
-            request
-                .headers()
-                .get_all(name)
-                .iter()
-                .map(HeaderValue::as_bytes),
-            peer,
-        )),
+        (Some(name), Some(peer)) => {
+            Some(client_address(request.headers().get_all(name).iter().map(HeaderValue::as_bytes), peer))
+        }
     };
     let body = read_body(request.into_body()).await?;
     let call = Call::parse(endpoint, &body, extension)?;
@@ -236,43 +202,26 @@ async fn read_body(body: Body) -> Result<Vec<u8>, Refusal> {
     match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
         Ok(bytes) => Ok(bytes.to_vec()),
         Err(error) => {
-            let too_large =
-                std::iter::successors(Some(&error as &(dyn std::error::Error + 'static)), |e| {
-                    e.source()
-                })
+            let too_large = std::iter::successors(Some(&error as &(dyn std::error::Error + 'static)), |e| e.source())
                 .any(|e| e.is::<http_body_util::LengthLimitError>());
-            Err(if too_large {
-                too_large_refusal()
-            } else {
-                Refusal::bad_request("the body could not be read")
-            })
+            Err(if too_large { too_large_refusal() } else { Refusal::bad_request("the body could not be read") })
         }
     }
 }
 
 fn too_large_refusal() -> Refusal {
-    Refusal::new(
-        413,
-        "request_too_large",
-        format!("the body is over {MAX_BODY_BYTES} bytes"),
-    )
+    Refusal::new(413, "request_too_large", format!("the body is over {MAX_BODY_BYTES} bytes"))
 }
 
 /// Takes one token from the client's bucket. A request whose client is unknown (no peer: only
 /// in-process tests) is not limited.
 fn charge(app: &App, client: Option<IpAddr>) -> Result<(), Refusal> {
     let Some(client) = client else { return Ok(()) };
-    app.limiter
-        .check(PeerKey::of(client), Instant::now())
-        .map_err(|seconds| {
-            let mut refusal = Refusal::new(
-                429,
-                "rate_limited",
-                "too many requests; retry after the given seconds",
-            );
-            refusal.retry_after = Some(seconds);
-            refusal
-        })
+    app.limiter.check(PeerKey::of(client), Instant::now()).map_err(|seconds| {
+        let mut refusal = Refusal::new(429, "rate_limited", "too many requests; retry after the given seconds");
+        refusal.retry_after = Some(seconds);
+        refusal
+    })
 }
 
 fn hubspot_answer(answer: Answer) -> Response {
@@ -280,14 +229,9 @@ fn hubspot_answer(answer: Answer) -> Response {
     *response.status_mut() = status_of(answer.status);
     if !answer.body.is_empty() {
         // HubSpot's revoke answers 200 with no body; don't claim JSON for nothing.
-        response
-            .headers_mut()
-            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     }
-    if let Some(value) = answer
-        .retry_after
-        .and_then(|v| HeaderValue::from_str(&v).ok())
-    {
+    if let Some(value) = answer.retry_after.and_then(|v| HeaderValue::from_str(&v).ok()) {
         response.headers_mut().insert(RETRY_AFTER, value);
     }
     response.extensions_mut().insert(FromHubSpot);
@@ -299,10 +243,7 @@ fn hubspot_answer(answer: Answer) -> Response {
 async fn bound_head(request: Request, next: Next) -> Response {
     let headers = request.headers();
     let bytes = request.uri().to_string().len()
-        + headers
-            .iter()
-            .map(|(name, value)| name.as_str().len() + value.len() + 4)
-            .sum::<usize>();
+        + headers.iter().map(|(name, value)| name.as_str().len() + value.len() + 4).sum::<usize>();
     if bytes > MAX_HEAD_BYTES || headers.len() > MAX_HEADERS {
         return Refusal::new(
             431,
@@ -319,8 +260,8 @@ async fn bound_head(request: Request, next: Next) -> Response {
 /// answers are left exactly as they came. Every answer is `no-store`.
 async fn broker_shape(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
-    let ours = response.extensions().get::<RefusalCode>().is_some()
-        || response.extensions().get::<FromHubSpot>().is_some();
+    let ours =
+        response.extensions().get::<RefusalCode>().is_some() || response.extensions().get::<FromHubSpot>().is_some();
     if response.status().as_u16() >= 400 && !ours {
         let refusal = match response.status().as_u16() {
             400 => Refusal::bad_request("the request could not be read"),
@@ -328,10 +269,7 @@ async fn broker_shape(request: Request, next: Next) -> Response {
             408 => Refusal::new(
                 408,
                 "request_timeout",
-                format!(
-                    "the request was not answered within {} s",
-                    REQUEST_DEADLINE.as_secs()
-                ),
+                format!("the request was not answered within {} s", REQUEST_DEADLINE.as_secs()),
             ),
             413 => too_large_refusal(),
             status => Refusal::new(status, "broker_error", "the broker could not answer"),
@@ -344,9 +282,7 @@ async fn broker_shape(request: Request, next: Next) -> Response {
         }
         response = shaped;
     }
-    response
-        .headers_mut()
-        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
 
@@ -360,9 +296,7 @@ async fn log_line(request: Request, next: Next) -> Response {
     };
     let route = route_name(request.uri().path());
     let response = next.run(request).await;
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
     let mut line = format!(
         "spotdial-broker ts={}.{:03} method={method} route={route} status={} ms={}",
         now.as_secs(),
@@ -408,10 +342,7 @@ mod tests {
     impl Upstream for FakeHubSpot {
         fn send(&self, call: &Call) -> Result<Answer, Refusal> {
             let secret = crate::config::ClientSecret::new("s");
-            self.calls
-                .lock()
-                .unwrap()
-                .push(call.upstream_form("c", &secret));
+            self.calls.lock().unwrap().push(call.upstream_form("c", &secret));
             std::thread::sleep(self.delay);
             self.answer.clone()
         }
@@ -430,26 +361,15 @@ mod tests {
         ]
         .into();
         let config = Config::from_lookup(|k| env.get(k).map(|v| v.to_string())).unwrap();
-        let fake = Arc::new(FakeHubSpot {
-            calls: Mutex::new(Vec::new()),
-            answer,
-            delay,
-        });
+        let fake = Arc::new(FakeHubSpot { calls: Mutex::new(Vec::new()), answer, delay });
         let mut app = App::new(&config, fake.clone());
         app.request_deadline = deadline;
-        Harness {
-            router: app.router(),
-            fake,
-        }
+        Harness { router: app.router(), fake }
     }
 
     fn ok_harness() -> Harness {
         harness(
-            Ok(Answer {
-                status: 200,
-                body: br#"{"access_token":"a"}"#.to_vec(),
-                retry_after: None,
-            }),
+            Ok(Answer { status: 200, body: br#"{"access_token":"a"}"#.to_vec(), retry_after: None }),
             Duration::ZERO,
             REQUEST_DEADLINE,
         )
@@ -470,19 +390,12 @@ mod tests {
         }
         fn refusal(&self) -> (u16, String, String) {
             let json = self.json();
-            (
-                self.status,
-                json["error"].as_str().unwrap().to_owned(),
-                json["source"].as_str().unwrap_or("").to_owned(),
-            )
+            (self.status, json["error"].as_str().unwrap().to_owned(), json["source"].as_str().unwrap_or("").to_owned())
         }
     }
 
     fn rt() -> tokio::runtime::Runtime {
-        tokio::runtime::Builder::new_multi_thread()
-            .enable_time()
-            .build()
-            .unwrap()
+        tokio::runtime::Builder::new_multi_thread().enable_time().build().unwrap()
     }
 
     fn send(router: &Router, request: axum::http::Request<Body>) -> Got {
@@ -491,15 +404,8 @@ mod tests {
             let response = router.clone().oneshot(request).await.unwrap();
             let status = response.status().as_u16();
             let headers = response.headers().clone();
-            let body = axum::body::to_bytes(response.into_body(), usize::MAX)
-                .await
-                .unwrap()
-                .to_vec();
-            Got {
-                status,
-                headers,
-                body,
-            }
+            let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap().to_vec();
+            Got { status, headers, body }
         });
         // Don't wait for a fake upstream still sleeping on the blocking pool.
         rt.shutdown_background();
@@ -531,22 +437,13 @@ mod tests {
     #[test]
     fn an_allowed_request_is_forwarded_and_answered_with_cors_headers() {
         let h = ok_harness();
-        let got = send(
-            &h.router,
-            post("/v1/introspect", Some(ORIGIN_OK), "token=t"),
-        );
+        let got = send(&h.router, post("/v1/introspect", Some(ORIGIN_OK), "token=t"));
         assert_eq!(got.status, 200);
         assert_eq!(got.body, br#"{"access_token":"a"}"#);
         assert_eq!(got.header("access-control-allow-origin"), Some(ORIGIN_OK));
-        assert_eq!(
-            got.header("access-control-expose-headers"),
-            Some("retry-after")
-        );
+        assert_eq!(got.header("access-control-expose-headers"), Some("retry-after"));
         assert_eq!(got.header("cache-control"), Some("no-store"));
-        assert_eq!(
-            h.fake.calls.lock().unwrap().as_slice(),
-            ["token=t&client_id=c&client_secret=s"]
-        );
+        assert_eq!(h.fake.calls.lock().unwrap().as_slice(), ["token=t&client_id=c&client_secret=s"]);
     }
 
     #[test]
@@ -567,49 +464,27 @@ mod tests {
         assert!((200..300).contains(&got.status), "{}", got.status);
         assert_eq!(got.header("access-control-allow-origin"), Some(ORIGIN_OK));
         assert_eq!(got.header("access-control-allow-methods"), Some("POST"));
-        assert_eq!(
-            got.header("access-control-allow-headers"),
-            Some("content-type")
-        );
+        assert_eq!(got.header("access-control-allow-headers"), Some("content-type"));
 
         let got = send(
             &h.router,
             request(
                 "OPTIONS",
                 "/v1/token",
-                &[
-                    ("origin", "https://evil.example"),
-                    ("access-control-request-method", "POST"),
-                ],
+                &[("origin", "https://evil.example"), ("access-control-request-method", "POST")],
             ),
         );
-        assert_eq!(
-            got.refusal(),
-            (403, "origin_not_allowed".into(), "broker".into())
-        );
+        assert_eq!(got.refusal(), (403, "origin_not_allowed".into(), "broker".into()));
         assert_eq!(got.header("access-control-allow-origin"), None);
     }
 
     #[test]
     fn refused_origins_never_reach_hubspot() {
         let h = ok_harness();
-        for origin in [
-            None,
-            Some("https://evil.example"),
-            Some("chrome-extension://ponmlkjihgfedcbaponmlkjihgfedcba"),
-        ] {
-            let got = send(
-                &h.router,
-                post(
-                    "/v1/token",
-                    origin,
-                    "grant_type=refresh_token&refresh_token=r",
-                ),
-            );
-            assert_eq!(
-                got.refusal(),
-                (403, "origin_not_allowed".into(), "broker".into())
-            );
+        for origin in [None, Some("https://evil.example"), Some("chrome-extension://ponmlkjihgfedcbaponmlkjihgfedcba")]
+        {
+            let got = send(&h.router, post("/v1/token", origin, "grant_type=refresh_token&refresh_token=r"));
+            assert_eq!(got.refusal(), (403, "origin_not_allowed".into(), "broker".into()));
             assert_eq!(got.header("access-control-allow-origin"), None);
         }
         let twice = axum::http::Request::post("/v1/token")
@@ -625,46 +500,24 @@ mod tests {
     fn routes_and_methods_answer_in_our_shape() {
         let h = ok_harness();
         let health = send(&h.router, request("GET", "/healthz", &[]));
-        assert_eq!(
-            (health.status, health.body.as_slice()),
-            (200, &br#"{"ok":true}"#[..])
-        );
+        assert_eq!((health.status, health.body.as_slice()), (200, &br#"{"ok":true}"#[..]));
         let wrong = send(&h.router, request("POST", "/healthz", &[]));
-        assert_eq!(
-            wrong.refusal(),
-            (405, "method_not_allowed".into(), "broker".into())
-        );
+        assert_eq!(wrong.refusal(), (405, "method_not_allowed".into(), "broker".into()));
         let wrong = send(&h.router, request("GET", "/v1/token", &[]));
-        assert_eq!(
-            wrong.refusal(),
-            (405, "method_not_allowed".into(), "broker".into())
-        );
+        assert_eq!(wrong.refusal(), (405, "method_not_allowed".into(), "broker".into()));
         assert_eq!(wrong.header("allow"), Some("POST, OPTIONS"));
         let missing = send(&h.router, request("GET", "/oauth/2026-03/token", &[]));
-        assert_eq!(
-            missing.refusal(),
-            (404, "not_found".into(), "broker".into())
-        );
-        assert_eq!(
-            send(&h.router, request("GET", "/v1/token/", &[])).status,
-            404
-        );
+        assert_eq!(missing.refusal(), (404, "not_found".into(), "broker".into()));
+        assert_eq!(send(&h.router, request("GET", "/v1/token/", &[])).status, 404);
     }
 
     #[test]
     fn input_mistakes_are_broker_refusals_that_never_reach_hubspot() {
         let h = ok_harness();
         let mut json = post("/v1/revoke", Some(ORIGIN_OK), "{}");
-        json.headers_mut()
-            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        assert_eq!(
-            send(&h.router, json).refusal(),
-            (400, "invalid_request".into(), "broker".into())
-        );
-        let query = send(
-            &h.router,
-            post("/v1/revoke?token=t", Some(ORIGIN_OK), "token=t"),
-        );
+        json.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        assert_eq!(send(&h.router, json).refusal(), (400, "invalid_request".into(), "broker".into()));
+        let query = send(&h.router, post("/v1/revoke?token=t", Some(ORIGIN_OK), "token=t"));
         assert_eq!(query.status, 400);
         let no_verifier = send(
             &h.router,
@@ -674,10 +527,7 @@ mod tests {
                 &format!("grant_type=authorization_code&code=c&redirect_uri=https://{ID}.chromiumapp.org/"),
             ),
         );
-        assert_eq!(
-            no_verifier.refusal(),
-            (400, "invalid_request".into(), "broker".into())
-        );
+        assert_eq!(no_verifier.refusal(), (400, "invalid_request".into(), "broker".into()));
         let path = send(
             &h.router,
             post(
@@ -689,10 +539,7 @@ mod tests {
                 ),
             ),
         );
-        assert_eq!(
-            path.refusal(),
-            (403, "redirect_uri_not_allowed".into(), "broker".into())
-        );
+        assert_eq!(path.refusal(), (403, "redirect_uri_not_allowed".into(), "broker".into()));
         assert_eq!(path.header("access-control-allow-origin"), Some(ORIGIN_OK));
         assert!(h.fake.calls.lock().unwrap().is_empty());
     }
@@ -702,10 +549,7 @@ mod tests {
         let h = ok_harness();
         let big = format!("token={}", "a".repeat(MAX_BODY_BYTES));
         let got = send(&h.router, post("/v1/revoke", Some(ORIGIN_OK), &big));
-        assert_eq!(
-            got.refusal(),
-            (413, "request_too_large".into(), "broker".into())
-        );
+        assert_eq!(got.refusal(), (413, "request_too_large".into(), "broker".into()));
         assert!(h.fake.calls.lock().unwrap().is_empty());
     }
 
@@ -713,22 +557,11 @@ mod tests {
     fn heads_over_the_limit_answer_431_in_our_shape() {
         let h = ok_harness();
         let filler = "b".repeat(MAX_HEAD_BYTES);
-        let got = send(
-            &h.router,
-            request("GET", "/healthz", &[("x-filler", &filler)]),
-        );
-        assert_eq!(
-            got.refusal(),
-            (431, "request_header_too_large".into(), "broker".into())
-        );
-        let many: Vec<(String, String)> = (0..=MAX_HEADERS)
-            .map(|i| (format!("x-h{i}"), "1".to_owned()))
-            .collect();
+        let got = send(&h.router, request("GET", "/healthz", &[("x-filler", &filler)]));
+        assert_eq!(got.refusal(), (431, "request_header_too_large".into(), "broker".into()));
+        let many: Vec<(String, String)> = (0..=MAX_HEADERS).map(|i| (format!("x-h{i}"), "1".to_owned())).collect();
         let refs: Vec<(&str, &str)> = many.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        assert_eq!(
-            send(&h.router, request("GET", "/healthz", &refs)).status,
-            431
-        );
+        assert_eq!(send(&h.router, request("GET", "/healthz", &refs)).status, 431);
     }
 
     #[test]
@@ -736,113 +569,50 @@ mod tests {
         let h = ok_harness();
         // Forged or malformed requests from the rep's address: none may cost the rep anything.
         for _ in 0..(BURST * 2) {
-            let got = send(
-                &h.router,
-                post("/v1/token", Some(ORIGIN_OK), "grant_type=refresh_token"),
-            );
+            let got = send(&h.router, post("/v1/token", Some(ORIGIN_OK), "grant_type=refresh_token"));
             assert_eq!(got.status, 400);
-            let mut plain = post(
-                "/v1/token",
-                Some(ORIGIN_OK),
-                "grant_type=refresh_token&refresh_token=r",
-            );
-            plain
-                .headers_mut()
-                .insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+            let mut plain = post("/v1/token", Some(ORIGIN_OK), "grant_type=refresh_token&refresh_token=r");
+            plain.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
             assert_eq!(send(&h.router, plain).status, 400);
         }
         for i in 0..BURST {
-            let got = send(
-                &h.router,
-                post("/v1/introspect", Some(ORIGIN_OK), "token=t"),
-            );
+            let got = send(&h.router, post("/v1/introspect", Some(ORIGIN_OK), "token=t"));
             assert_eq!(got.status, 200, "request {i}");
         }
-        let limited = send(
-            &h.router,
-            post("/v1/introspect", Some(ORIGIN_OK), "token=t"),
-        );
-        assert_eq!(
-            limited.refusal(),
-            (429, "rate_limited".into(), "broker".into())
-        );
+        let limited = send(&h.router, post("/v1/introspect", Some(ORIGIN_OK), "token=t"));
+        assert_eq!(limited.refusal(), (429, "rate_limited".into(), "broker".into()));
         assert_eq!(limited.header("retry-after"), Some("1"));
-        assert_eq!(
-            limited.header("access-control-allow-origin"),
-            Some(ORIGIN_OK)
-        );
-        assert_eq!(
-            limited.header("access-control-expose-headers"),
-            Some("retry-after")
-        );
+        assert_eq!(limited.header("access-control-allow-origin"), Some(ORIGIN_OK));
+        assert_eq!(limited.header("access-control-expose-headers"), Some("retry-after"));
     }
 
     #[test]
     fn the_whole_request_deadline_answers_408_in_our_shape() {
         let h = harness(
-            Ok(Answer {
-                status: 200,
-                body: b"{}".to_vec(),
-                retry_after: None,
-            }),
+            Ok(Answer { status: 200, body: b"{}".to_vec(), retry_after: None }),
             Duration::from_millis(800),
             Duration::from_millis(200),
         );
         let started = Instant::now();
-        let got = send(
-            &h.router,
-            post("/v1/introspect", Some(ORIGIN_OK), "token=t"),
-        );
-        assert!(
-            started.elapsed() < Duration::from_millis(700),
-            "{:?}",
-            started.elapsed()
-        );
-        assert_eq!(
-            got.refusal(),
-            (408, "request_timeout".into(), "broker".into())
-        );
+        let got = send(&h.router, post("/v1/introspect", Some(ORIGIN_OK), "token=t"));
+        assert!(started.elapsed() < Duration::from_millis(700), "{:?}", started.elapsed());
+        assert_eq!(got.refusal(), (408, "request_timeout".into(), "broker".into()));
     }
 
     #[test]
     fn hubspot_answers_pass_through_without_our_marker() {
         let body = br#"{"error":"invalid_grant","status":"BAD_REFRESH_TOKEN"}"#.to_vec();
         let h = harness(
-            Ok(Answer {
-                status: 400,
-                body: body.clone(),
-                retry_after: None,
-            }),
+            Ok(Answer { status: 400, body: body.clone(), retry_after: None }),
             Duration::ZERO,
             REQUEST_DEADLINE,
         );
-        let got = send(
-            &h.router,
-            post(
-                "/v1/token",
-                Some(ORIGIN_OK),
-                "grant_type=refresh_token&refresh_token=r",
-            ),
-        );
+        let got = send(&h.router, post("/v1/token", Some(ORIGIN_OK), "grant_type=refresh_token&refresh_token=r"));
         assert_eq!((got.status, got.body), (400, body));
 
-        let h = harness(
-            Err(Refusal::new(504, "upstream_timeout", "slow")),
-            Duration::ZERO,
-            REQUEST_DEADLINE,
-        );
-        let got = send(
-            &h.router,
-            post(
-                "/v1/token",
-                Some(ORIGIN_OK),
-                "grant_type=refresh_token&refresh_token=r",
-            ),
-        );
-        assert_eq!(
-            got.refusal(),
-            (504, "upstream_timeout".into(), "broker".into())
-        );
+        let h = harness(Err(Refusal::new(504, "upstream_timeout", "slow")), Duration::ZERO, REQUEST_DEADLINE);
+        let got = send(&h.router, post("/v1/token", Some(ORIGIN_OK), "grant_type=refresh_token&refresh_token=r"));
+        assert_eq!(got.refusal(), (504, "upstream_timeout".into(), "broker".into()));
         assert_eq!(got.header("access-control-allow-origin"), Some(ORIGIN_OK));
     }
 

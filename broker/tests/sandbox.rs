@@ -16,8 +16,7 @@ const EXT_ID: &str = "mkdjbgeijpdgafhndoplbnmpafegpmnf";
 const OTHER_ID: &str = "ponmlkjihgfedcbaponmlkjihgfedcba";
 const CLIENT_ID: &str = "spotdial-sandbox-client";
 const CLIENT_SECRET: &str = "sandbox-client-secret";
-const SCOPES: &str =
-    "oauth crm.objects.contacts.read crm.objects.contacts.write crm.objects.owners.read";
+const SCOPES: &str = "oauth crm.objects.contacts.read crm.objects.contacts.write crm.objects.owners.read";
 
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -40,8 +39,7 @@ impl Scratch {
     fn new() -> Scratch {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         let n = NEXT.fetch_add(1, Ordering::SeqCst);
-        let dir =
-            std::env::temp_dir().join(format!("spotdial-broker-test-{}-{n}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!("spotdial-broker-test-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         Scratch(dir)
@@ -64,13 +62,8 @@ struct Proc {
 
 impl Proc {
     fn spawn(mut command: Command) -> Proc {
-        command
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = command
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {command:?}: {e}"));
+        command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = command.spawn().unwrap_or_else(|e| panic!("cannot start {command:?}: {e}"));
         let output = Arc::new(Mutex::new(String::new()));
         let (tx, lines) = mpsc::channel();
         let mut readers = Vec::new();
@@ -88,12 +81,7 @@ impl Proc {
                 }
             }));
         }
-        Proc {
-            child,
-            output,
-            lines,
-            readers,
-        }
+        Proc { child, output, lines, readers }
     }
 
     /// The first stdout line for which `pick` returns something.
@@ -164,12 +152,7 @@ impl Sandbox {
             let value: serde_json::Value = serde_json::from_str(line).ok()?;
             value["listening"].as_u64().map(|p| p as u16)
         });
-        Sandbox {
-            port,
-            ca: dir.0.join("ca.pem"),
-            _proc: proc,
-            _dir: dir,
-        }
+        Sandbox { port, ca: dir.0.join("ca.pem"), _proc: proc, _dir: dir }
     }
 
     fn url(&self) -> String {
@@ -180,9 +163,7 @@ impl Sandbox {
     fn client(&self) -> ureq::Agent {
         let pem = std::fs::read(&self.ca).unwrap();
         let ca = ureq::tls::Certificate::from_pem(&pem).unwrap();
-        let tls = ureq::tls::TlsConfig::builder()
-            .root_certs(ureq::tls::RootCerts::new_with_certs(&[ca]))
-            .build();
+        let tls = ureq::tls::TlsConfig::builder().root_certs(ureq::tls::RootCerts::new_with_certs(&[ca])).build();
         ureq::Agent::config_builder()
             .tls_config(tls)
             .http_status_as_error(false)
@@ -200,11 +181,7 @@ impl Sandbox {
             .header("Content-Type", "application/json")
             .send(spec.to_string().as_bytes())
             .unwrap();
-        assert!(
-            response.status().is_success(),
-            "fault not accepted: {}",
-            response.status()
-        );
+        assert!(response.status().is_success(), "fault not accepted: {}", response.status());
     }
 }
 
@@ -218,10 +195,7 @@ impl Broker {
         vec![
             ("SPOTDIAL_BROKER_CLIENT_ID", CLIENT_ID.to_owned()),
             ("SPOTDIAL_BROKER_CLIENT_SECRET", CLIENT_SECRET.to_owned()),
-            (
-                "SPOTDIAL_BROKER_EXTENSION_IDS",
-                format!("{EXT_ID},{OTHER_ID}"),
-            ),
+            ("SPOTDIAL_BROKER_EXTENSION_IDS", format!("{EXT_ID},{OTHER_ID}")),
             ("SPOTDIAL_BROKER_HUBSPOT_URL", sandbox.url()),
             ("SPOTDIAL_BROKER_EXTRA_CA", sandbox.ca.display().to_string()),
         ]
@@ -233,73 +207,43 @@ impl Broker {
 
     fn start_with(env: Vec<(&'static str, String)>) -> Broker {
         let mut command = Command::new(env!("CARGO_BIN_EXE_spotdial-broker"));
-        command
-            .env_clear()
-            .env("SPOTDIAL_BROKER_LISTEN", "127.0.0.1:0");
+        command.env_clear().env("SPOTDIAL_BROKER_LISTEN", "127.0.0.1:0");
         for (name, value) in env {
             command.env(name, value);
         }
         let proc = Proc::spawn(command);
         let url = proc.wait_for_line("broker listening", |line| {
-            line.strip_prefix("spotdial-broker listening on ")
-                .map(str::to_owned)
+            line.strip_prefix("spotdial-broker listening on ").map(str::to_owned)
         });
         Broker { url, proc }
     }
 
     fn client() -> ureq::Agent {
-        ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .proxy(None)
-            .build()
-            .into()
+        ureq::Agent::config_builder().http_status_as_error(false).proxy(None).build().into()
     }
 
-    fn post_raw(
-        &self,
-        path: &str,
-        origin: Option<&str>,
-        content_type: &str,
-        body: &[u8],
-    ) -> Answer {
+    fn post_raw(&self, path: &str, origin: Option<&str>, content_type: &str, body: &[u8]) -> Answer {
         post_to(&self.url, path, origin, content_type, body)
     }
 
     fn post(&self, path: &str, origin: Option<&str>, fields: &[(&str, &str)]) -> Answer {
         let body = form(fields);
-        self.post_raw(
-            path,
-            origin,
-            "application/x-www-form-urlencoded",
-            body.as_bytes(),
-        )
+        self.post_raw(path, origin, "application/x-www-form-urlencoded", body.as_bytes())
     }
 
     /// Waits until the broker has logged `n` lines containing `needle` (its output is read on other threads).
     fn wait_for_log(&self, needle: &str, n: usize) {
         let deadline = Instant::now() + Duration::from_secs(5);
         while self.proc.output().matches(needle).count() < n {
-            assert!(
-                Instant::now() < deadline,
-                "log never had {n} x {needle:?}:\n{}",
-                self.proc.output()
-            );
+            assert!(Instant::now() < deadline, "log never had {n} x {needle:?}:\n{}", self.proc.output());
             std::thread::sleep(Duration::from_millis(20));
         }
     }
 }
 
 /// A POST to the broker at `base_url` (usable from a thread that holds no `Broker`).
-fn post_to(
-    base_url: &str,
-    path: &str,
-    origin: Option<&str>,
-    content_type: &str,
-    body: &[u8],
-) -> Answer {
-    let mut request = Broker::client()
-        .post(&format!("{base_url}{path}"))
-        .header("Content-Type", content_type);
+fn post_to(base_url: &str, path: &str, origin: Option<&str>, content_type: &str, body: &[u8]) -> Answer {
+    let mut request = Broker::client().post(&format!("{base_url}{path}")).header("Content-Type", content_type);
     if let Some(origin) = origin {
         request = request.header("Origin", origin);
     }
@@ -314,13 +258,7 @@ fn exchange_code(base_url: &str, grant: &Grant) -> Answer {
         ("redirect_uri", &redirect_uri()),
         ("code_verifier", &grant.verifier),
     ]);
-    post_to(
-        base_url,
-        "/v1/token",
-        Some(&origin()),
-        "application/x-www-form-urlencoded",
-        body.as_bytes(),
-    )
+    post_to(base_url, "/v1/token", Some(&origin()), "application/x-www-form-urlencoded", body.as_bytes())
 }
 
 fn form(fields: &[(&str, &str)]) -> String {
@@ -347,18 +285,11 @@ impl Answer {
             .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
             .collect();
         let body = response.body_mut().read_to_string().unwrap_or_default();
-        Answer {
-            status,
-            headers,
-            body,
-        }
+        Answer { status, headers, body }
     }
 
     fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
     fn json(&self) -> serde_json::Value {
@@ -371,12 +302,7 @@ impl Answer {
         let json = self.json();
         assert_eq!(json["error"], code, "{self:?}");
         assert_eq!(json["source"], "broker", "{self:?}");
-        assert!(
-            json["error_description"]
-                .as_str()
-                .is_some_and(|d| !d.is_empty()),
-            "{self:?}"
-        );
+        assert!(json["error_description"].as_str().is_some_and(|d| !d.is_empty()), "{self:?}");
     }
 }
 
@@ -392,9 +318,7 @@ fn connect_from(local_ip: &str, broker: &Broker) -> TcpStream {
     socket.bind(&local.into()).unwrap();
     socket.connect(&target.into()).unwrap();
     let stream: TcpStream = socket.into();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
     stream
 }
 
@@ -421,17 +345,11 @@ fn read_until_closed(stream: &mut TcpStream, limit: Duration) -> (String, bool) 
     let mut got = Vec::new();
     let mut buf = [0u8; 4096];
     while Instant::now() < deadline {
-        stream
-            .set_read_timeout(Some(Duration::from_millis(200)))
-            .unwrap();
+        stream.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
         match stream.read(&mut buf) {
             Ok(0) => return (String::from_utf8_lossy(&got).into_owned(), true),
             Ok(n) => got.extend_from_slice(&buf[..n]),
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                ) => {}
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
             Err(_) => return (String::from_utf8_lossy(&got).into_owned(), true),
         }
     }
@@ -471,10 +389,7 @@ fn base64url(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut out = String::new();
     for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
+        let n = chunk.iter().enumerate().fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
         for i in 0..=chunk.len() {
             out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
         }
@@ -483,18 +398,12 @@ fn base64url(bytes: &[u8]) -> String {
 }
 
 fn html_unescape(text: &str) -> String {
-    text.replace("&amp;", "&")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
+    text.replace("&amp;", "&").replace("&quot;", "\"").replace("&#39;", "'").replace("&lt;", "<").replace("&gt;", ">")
 }
 
 /// The value of `name="…" value="…"` in a page, or of the first `href` containing `needle`.
 fn attribute_after<'a>(page: &'a str, marker: &str, attribute: &str) -> &'a str {
-    let from = page
-        .find(marker)
-        .unwrap_or_else(|| panic!("{marker:?} not in page:\n{page}"));
+    let from = page.find(marker).unwrap_or_else(|| panic!("{marker:?} not in page:\n{page}"));
     let rest = &page[from..];
     let start = rest.find(&format!("{attribute}=\"")).expect("attribute") + attribute.len() + 2;
     let end = start + rest[start..].find('"').expect("closing quote");
@@ -530,37 +439,22 @@ fn authorize(sandbox: &Sandbox, redirect: &str) -> Grant {
         ("code_challenge", &challenge),
         ("code_challenge_method", "S256"),
     ]);
-    let mut page = ui_get(
-        sandbox,
-        "app.hubspot.com",
-        &format!("/oauth/authorize?{query}"),
-    );
+    let mut page = ui_get(sandbox, "app.hubspot.com", &format!("/oauth/authorize?{query}"));
     assert_eq!(page.status, 200, "{page:?}");
 
     if page.body.contains("account-chooser") {
         // Follow the first account, on the host the link names (the sandbox keeps its port).
-        let href = html_unescape(attribute_after(
-            &page.body,
-            "aria-label=\"Accounts\"",
-            "href",
-        ));
+        let href = html_unescape(attribute_after(&page.body, "aria-label=\"Accounts\"", "href"));
         let after_scheme = href.strip_prefix("https://").expect("https link");
         let (authority, path) = after_scheme.split_at(after_scheme.find('/').unwrap());
         let host = authority.split(':').next().unwrap();
         page = ui_get(sandbox, host, path);
         assert_eq!(page.status, 200, "{page:?}");
     }
-    assert!(
-        page.body.contains("oauth-consent"),
-        "not the consent page: {page:?}"
-    );
+    assert!(page.body.contains("oauth-consent"), "not the consent page: {page:?}");
     let action = attribute_after(&page.body, "<form", "action").to_owned();
     let consent_id = attribute_after(&page.body, "name=\"consent_id\"", "value").to_owned();
-    assert!(
-        page.body.contains("value=\"approve\">Approve</button>"),
-        "no Approve button: {}",
-        page.body
-    );
+    assert!(page.body.contains("value=\"approve\">Approve</button>"), "no Approve button: {}", page.body);
 
     let response = sandbox
         .client()
@@ -574,14 +468,9 @@ fn authorize(sandbox: &Sandbox, redirect: &str) -> Grant {
     let location = answer.header("location").expect("redirect").to_owned();
     assert!(location.starts_with(redirect), "{location}");
     let params: std::collections::HashMap<String, String> =
-        form_urlencoded::parse(location.split_once('?').expect("query").1.as_bytes())
-            .into_owned()
-            .collect();
+        form_urlencoded::parse(location.split_once('?').expect("query").1.as_bytes()).into_owned().collect();
     assert_eq!(params.get("state").map(String::as_str), Some(state));
-    Grant {
-        code: params["code"].clone(),
-        verifier,
-    }
+    Grant { code: params["code"].clone(), verifier }
 }
 
 /// A signed-in session: the code exchanged through the broker.
@@ -602,45 +491,20 @@ fn code_exchange_returns_hubspots_tokens_with_cors_headers() {
     let answer = exchange_code(&broker.url, &grant);
     assert_eq!(answer.status, 200, "{answer:?}");
     let tokens = answer.json();
-    assert!(
-        tokens["access_token"]
-            .as_str()
-            .is_some_and(|t| !t.is_empty()),
-        "{tokens}"
-    );
-    assert!(
-        tokens["refresh_token"]
-            .as_str()
-            .is_some_and(|t| !t.is_empty()),
-        "{tokens}"
-    );
+    assert!(tokens["access_token"].as_str().is_some_and(|t| !t.is_empty()), "{tokens}");
+    assert!(tokens["refresh_token"].as_str().is_some_and(|t| !t.is_empty()), "{tokens}");
     assert!(tokens["expires_in"].as_u64().is_some(), "{tokens}");
-    assert_eq!(
-        answer.header("access-control-allow-origin"),
-        Some(origin().as_str())
-    );
-    assert!(
-        answer
-            .header("vary")
-            .is_some_and(|v| v.to_ascii_lowercase().contains("origin")),
-        "{answer:?}"
-    );
+    assert_eq!(answer.header("access-control-allow-origin"), Some(origin().as_str()));
+    assert!(answer.header("vary").is_some_and(|v| v.to_ascii_lowercase().contains("origin")), "{answer:?}");
     assert_eq!(answer.header("cache-control"), Some("no-store"));
     // The extension must be able to read Retry-After (CORS hides unlisted headers).
-    assert_eq!(
-        answer.header("access-control-expose-headers"),
-        Some("retry-after")
-    );
+    assert_eq!(answer.header("access-control-expose-headers"), Some("retry-after"));
 
     // The code is single-use at HubSpot; the broker passes HubSpot's refusal through.
     let again = exchange_code(&broker.url, &grant);
     assert_eq!(again.status, 400, "{again:?}");
     assert_eq!(again.json()["error"], "invalid_grant");
-    assert_eq!(
-        again.json().get("source"),
-        None,
-        "HubSpot's answer, not ours: {again:?}"
-    );
+    assert_eq!(again.json().get("source"), None, "HubSpot's answer, not ours: {again:?}");
 }
 
 #[test]
@@ -669,22 +533,12 @@ fn refresh_returns_a_new_access_token() {
     let broker = Broker::start(&sandbox);
     let (_, tokens) = sign_in(&sandbox, &broker);
     let refresh_token = tokens["refresh_token"].as_str().unwrap();
-    let answer = broker.post(
-        "/v1/token",
-        Some(&origin()),
-        &[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", refresh_token),
-        ],
-    );
+    let answer =
+        broker.post("/v1/token", Some(&origin()), &[("grant_type", "refresh_token"), ("refresh_token", refresh_token)]);
     assert_eq!(answer.status, 200, "{answer:?}");
     let refreshed = answer.json();
     let access = refreshed["access_token"].as_str().expect("access_token");
-    assert_ne!(
-        access,
-        tokens["access_token"].as_str().unwrap(),
-        "a new access token"
-    );
+    assert_ne!(access, tokens["access_token"].as_str().unwrap(), "a new access token");
     assert_eq!(refreshed["hub_id"], tokens["hub_id"]);
 }
 
@@ -696,10 +550,7 @@ fn introspect_describes_access_and_refresh_tokens() {
     let answer = broker.post(
         "/v1/introspect",
         Some(&origin()),
-        &[
-            ("token", tokens["access_token"].as_str().unwrap()),
-            ("token_type_hint", "access_token"),
-        ],
+        &[("token", tokens["access_token"].as_str().unwrap()), ("token_type_hint", "access_token")],
     );
     assert_eq!(answer.status, 200, "{answer:?}");
     let info = answer.json();
@@ -709,23 +560,12 @@ fn introspect_describes_access_and_refresh_tokens() {
     assert_eq!(info["token_use"], "access_token");
     assert!(info["signed_access_token"]["hublet"].is_string(), "{info}");
 
-    let answer = broker.post(
-        "/v1/introspect",
-        Some(&origin()),
-        &[("token", tokens["refresh_token"].as_str().unwrap())],
-    );
+    let answer =
+        broker.post("/v1/introspect", Some(&origin()), &[("token", tokens["refresh_token"].as_str().unwrap())]);
     assert_eq!(answer.json()["token_use"], "refresh_token", "{answer:?}");
 
-    let answer = broker.post(
-        "/v1/introspect",
-        Some(&origin()),
-        &[("token", "na1-not-a-token")],
-    );
-    assert_eq!(
-        (answer.status, answer.json()["active"].clone()),
-        (200, serde_json::json!(false)),
-        "{answer:?}"
-    );
+    let answer = broker.post("/v1/introspect", Some(&origin()), &[("token", "na1-not-a-token")]);
+    assert_eq!((answer.status, answer.json()["active"].clone()), (200, serde_json::json!(false)), "{answer:?}");
 }
 
 #[test]
@@ -735,49 +575,25 @@ fn after_revoke_refresh_fails_with_hubspots_own_error() {
     let (_, tokens) = sign_in(&sandbox, &broker);
     let refresh_token = tokens["refresh_token"].as_str().unwrap();
 
-    let revoked = broker.post(
-        "/v1/revoke",
-        Some(&origin()),
-        &[
-            ("token", refresh_token),
-            ("token_type_hint", "refresh_token"),
-        ],
-    );
+    let revoked =
+        broker.post("/v1/revoke", Some(&origin()), &[("token", refresh_token), ("token_type_hint", "refresh_token")]);
     assert!((200..300).contains(&revoked.status), "{revoked:?}");
-    assert_eq!(
-        revoked.header("access-control-allow-origin"),
-        Some(origin().as_str())
-    );
+    assert_eq!(revoked.header("access-control-allow-origin"), Some(origin().as_str()));
 
-    let refresh = [
-        ("grant_type", "refresh_token"),
-        ("refresh_token", refresh_token),
-    ];
+    let refresh = [("grant_type", "refresh_token"), ("refresh_token", refresh_token)];
     let through_broker = broker.post("/v1/token", Some(&origin()), &refresh);
     assert_eq!(through_broker.status, 400, "{through_broker:?}");
     let error = through_broker.json();
     assert_eq!(error["error"], "invalid_grant", "{error}");
     assert_eq!(error["status"], "BAD_REFRESH_TOKEN", "{error}");
-    assert_eq!(
-        error.get("source"),
-        None,
-        "HubSpot's own refusal carries no broker mark"
-    );
+    assert_eq!(error.get("source"), None, "HubSpot's own refusal carries no broker mark");
 
     // What HubSpot itself says to the same request (bar the per-answer correlationId).
     let direct = sandbox
         .client()
         .post(&format!("{}/oauth/2026-03/token", sandbox.url()))
         .header("Content-Type", "application/x-www-form-urlencoded")
-        .send(
-            form(&[
-                refresh[0],
-                refresh[1],
-                ("client_id", CLIENT_ID),
-                ("client_secret", CLIENT_SECRET),
-            ])
-            .as_bytes(),
-        )
+        .send(form(&[refresh[0], refresh[1], ("client_id", CLIENT_ID), ("client_secret", CLIENT_SECRET)]).as_bytes())
         .unwrap();
     let direct = Answer::from(direct);
     let without_correlation = |answer: &Answer| {
@@ -785,10 +601,7 @@ fn after_revoke_refresh_fails_with_hubspots_own_error() {
         json.as_object_mut().unwrap().remove("correlationId");
         (answer.status, json)
     };
-    assert_eq!(
-        without_correlation(&direct),
-        without_correlation(&through_broker)
-    );
+    assert_eq!(without_correlation(&direct), without_correlation(&through_broker));
 }
 
 #[test]
@@ -812,8 +625,7 @@ fn a_foreign_redirect_uri_is_refused_before_hubspot_sees_the_code() {
     };
     exchange(evil, &origin()).assert_refusal(403, "redirect_uri_not_allowed");
     // Nothing may follow the slash: the extension's redirect is exactly `https://<id>.chromiumapp.org/`.
-    exchange(&format!("{}callback", redirect_uri()), &origin())
-        .assert_refusal(403, "redirect_uri_not_allowed");
+    exchange(&format!("{}callback", redirect_uri()), &origin()).assert_refusal(403, "redirect_uri_not_allowed");
     // Another allowed extension's redirect under this extension's origin is refused too.
     exchange(&format!("https://{OTHER_ID}.chromiumapp.org/"), &origin())
         .assert_refusal(403, "redirect_uri_not_allowed");
@@ -845,20 +657,14 @@ fn an_exchange_without_a_pkce_verifier_is_refused_before_hubspot_sees_the_code()
     let broker = Broker::start(&sandbox);
     let grant = authorize(&sandbox, &redirect_uri());
     let redirect = redirect_uri();
-    for verifier in [
-        None,
-        Some("short"),
-        Some("not a verifier because of spaces and length.."),
-    ] {
+    for verifier in [None, Some("short"), Some("not a verifier because of spaces and length..")] {
         let mut fields = vec![
             ("grant_type", "authorization_code"),
             ("code", grant.code.as_str()),
             ("redirect_uri", redirect.as_str()),
         ];
         fields.extend(verifier.map(|v| ("code_verifier", v)));
-        broker
-            .post("/v1/token", Some(&origin()), &fields)
-            .assert_refusal(400, "invalid_request");
+        broker.post("/v1/token", Some(&origin()), &fields).assert_refusal(400, "invalid_request");
     }
     // The code was never forwarded (HubSpot burns a code on any attempt): it still works.
     let answer = exchange_code(&broker.url, &grant);
@@ -869,10 +675,7 @@ fn an_exchange_without_a_pkce_verifier_is_refused_before_hubspot_sees_the_code()
 fn wrong_or_missing_origins_are_refused_and_preflights_answered_only_for_the_extension() {
     let sandbox = Sandbox::start();
     let broker = Broker::start(&sandbox);
-    let fields = [
-        ("grant_type", "refresh_token"),
-        ("refresh_token", "na1-whatever"),
-    ];
+    let fields = [("grant_type", "refresh_token"), ("refresh_token", "na1-whatever")];
     for origin in [
         Some("https://evil.example".to_owned()),
         Some("chrome-extension://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".to_owned()),
@@ -881,11 +684,7 @@ fn wrong_or_missing_origins_are_refused_and_preflights_answered_only_for_the_ext
     ] {
         let answer = broker.post("/v1/token", origin.as_deref(), &fields);
         answer.assert_refusal(403, "origin_not_allowed");
-        assert_eq!(
-            answer.header("access-control-allow-origin"),
-            None,
-            "{origin:?}"
-        );
+        assert_eq!(answer.header("access-control-allow-origin"), None, "{origin:?}");
     }
 
     let preflight = |origin: &str| {
@@ -905,35 +704,18 @@ fn wrong_or_missing_origins_are_refused_and_preflights_answered_only_for_the_ext
     };
     let ok = preflight(&origin());
     assert!((200..300).contains(&ok.status), "{ok:?}");
-    assert_eq!(
-        ok.header("access-control-allow-origin"),
-        Some(origin().as_str())
-    );
+    assert_eq!(ok.header("access-control-allow-origin"), Some(origin().as_str()));
     assert_eq!(ok.header("access-control-allow-methods"), Some("POST"));
-    assert_eq!(
-        ok.header("access-control-allow-headers"),
-        Some("content-type")
-    );
-    assert!(
-        ok.header("vary")
-            .is_some_and(|v| v.to_ascii_lowercase().contains("origin")),
-        "{ok:?}"
-    );
+    assert_eq!(ok.header("access-control-allow-headers"), Some("content-type"));
+    assert!(ok.header("vary").is_some_and(|v| v.to_ascii_lowercase().contains("origin")), "{ok:?}");
     let refused = preflight("https://evil.example");
     refused.assert_refusal(403, "origin_not_allowed");
     assert_eq!(refused.header("access-control-allow-origin"), None);
 
     // The second configured extension is served with its own origin echoed.
-    let other = broker.post(
-        "/v1/introspect",
-        Some(&format!("chrome-extension://{OTHER_ID}")),
-        &[("token", "x")],
-    );
+    let other = broker.post("/v1/introspect", Some(&format!("chrome-extension://{OTHER_ID}")), &[("token", "x")]);
     assert_eq!(other.status, 200, "{other:?}");
-    assert_eq!(
-        other.header("access-control-allow-origin"),
-        Some(format!("chrome-extension://{OTHER_ID}").as_str())
-    );
+    assert_eq!(other.header("access-control-allow-origin"), Some(format!("chrome-extension://{OTHER_ID}").as_str()));
 }
 
 #[test]
@@ -942,40 +724,23 @@ fn oversized_bodies_and_heads_are_refused_and_the_broker_stays_up() {
     let broker = Broker::start(&sandbox);
     let big = format!("token={}", "a".repeat(9 * 1024));
     broker
-        .post_raw(
-            "/v1/introspect",
-            Some(&origin()),
-            "application/x-www-form-urlencoded",
-            big.as_bytes(),
-        )
+        .post_raw("/v1/introspect", Some(&origin()), "application/x-www-form-urlencoded", big.as_bytes())
         .assert_refusal(413, "request_too_large");
 
     // A head over 8 KiB, sent by hand (an HTTP client would not let us).
     let address = broker.url.strip_prefix("http://").unwrap();
     let mut stream = TcpStream::connect(address).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    let head = format!(
-        "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Filler: {}\r\n\r\n",
-        "b".repeat(10 * 1024)
-    );
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let head =
+        format!("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Filler: {}\r\n\r\n", "b".repeat(10 * 1024));
     stream.write_all(head.as_bytes()).unwrap();
     let mut reply = String::new();
     let _ = stream.read_to_string(&mut reply);
     assert!(reply.starts_with("HTTP/1.1 431 "), "{reply}");
     assert!(reply.contains(r#""source":"broker""#), "{reply}");
 
-    let health = Answer::from(
-        Broker::client()
-            .get(&format!("{}/healthz", broker.url))
-            .call()
-            .unwrap(),
-    );
-    assert_eq!(
-        (health.status, health.json()),
-        (200, serde_json::json!({"ok": true}))
-    );
+    let health = Answer::from(Broker::client().get(&format!("{}/healthz", broker.url)).call().unwrap());
+    assert_eq!((health.status, health.json()), (200, serde_json::json!({"ok": true})));
 }
 
 #[test]
@@ -985,30 +750,14 @@ fn bad_input_is_refused_with_400() {
     broker
         .post("/v1/token", Some(&origin()), &[("grant_type", "password")])
         .assert_refusal(400, "unsupported_grant_type");
+    broker.post("/v1/revoke", Some(&origin()), &[]).assert_refusal(400, "invalid_request");
     broker
-        .post("/v1/revoke", Some(&origin()), &[])
+        .post_raw("/v1/introspect", Some(&origin()), "application/json", br#"{"token":"x"}"#)
         .assert_refusal(400, "invalid_request");
-    broker
-        .post_raw(
-            "/v1/introspect",
-            Some(&origin()),
-            "application/json",
-            br#"{"token":"x"}"#,
-        )
-        .assert_refusal(400, "invalid_request");
-    let wrong_method = Answer::from(
-        Broker::client()
-            .get(&format!("{}/v1/token", broker.url))
-            .call()
-            .unwrap(),
-    );
+    let wrong_method = Answer::from(Broker::client().get(&format!("{}/v1/token", broker.url)).call().unwrap());
     assert_eq!(wrong_method.status, 405);
-    let unknown = Answer::from(
-        Broker::client()
-            .get(&format!("{}/oauth/2026-03/token?code=x", broker.url))
-            .call()
-            .unwrap(),
-    );
+    let unknown =
+        Answer::from(Broker::client().get(&format!("{}/oauth/2026-03/token?code=x", broker.url)).call().unwrap());
     unknown.assert_refusal(404, "not_found");
 }
 
@@ -1022,16 +771,9 @@ fn the_rate_limit_answers_429_with_retry_after_readable_through_cors() {
         let answer = broker.post("/v1/introspect", Some(&origin()), &[("token", "na1-x")]);
         if answer.status == 429 {
             answer.assert_refusal(429, "rate_limited");
-            let seconds: u64 = answer
-                .header("retry-after")
-                .expect("Retry-After")
-                .parse()
-                .unwrap();
+            let seconds: u64 = answer.header("retry-after").expect("Retry-After").parse().unwrap();
             assert!((1..=2).contains(&seconds), "{answer:?}");
-            assert_eq!(
-                answer.header("access-control-allow-origin"),
-                Some(origin().as_str())
-            );
+            assert_eq!(answer.header("access-control-allow-origin"), Some(origin().as_str()));
             assert_eq!(
                 answer.header("access-control-expose-headers"),
                 Some("retry-after"),
@@ -1040,21 +782,13 @@ fn the_rate_limit_answers_429_with_retry_after_readable_through_cors() {
         }
         statuses.push(answer.status);
     }
-    assert!(
-        statuses[..20].iter().all(|s| *s == 200),
-        "the first 20 pass the limiter: {statuses:?}"
-    );
+    assert!(statuses[..20].iter().all(|s| *s == 200), "the first 20 pass the limiter: {statuses:?}");
     assert!(statuses[20..].iter().all(|s| *s == 429), "{statuses:?}");
     // The bucket is per client address: another address is unaffected.
     let other = raw_request(
         &broker,
         "127.0.0.2",
-        &post_text(
-            "/v1/introspect",
-            &origin(),
-            "application/x-www-form-urlencoded",
-            "token=na1-x",
-        ),
+        &post_text("/v1/introspect", &origin(), "application/x-www-form-urlencoded", "token=na1-x"),
     );
     assert!(other.starts_with("HTTP/1.1 200 "), "{other}");
 }
@@ -1069,51 +803,26 @@ fn forged_bad_requests_cost_a_rep_nothing_and_their_refresh_still_succeeds() {
     // reach HubSpot: a forged extension Origin with a text/plain body, other origins, bad forms.
     for _ in 0..20 {
         broker
-            .post_raw(
-                "/v1/token",
-                Some(&origin()),
-                "text/plain",
-                b"grant_type=refresh_token&refresh_token=x",
-            )
+            .post_raw("/v1/token", Some(&origin()), "text/plain", b"grant_type=refresh_token&refresh_token=x")
             .assert_refusal(400, "invalid_request");
         broker
-            .post(
-                "/v1/token",
-                Some("https://evil.example"),
-                &[("grant_type", "refresh_token")],
-            )
+            .post("/v1/token", Some("https://evil.example"), &[("grant_type", "refresh_token")])
             .assert_refusal(403, "origin_not_allowed");
         broker
-            .post(
-                "/v1/token",
-                Some(&origin()),
-                &[("grant_type", "refresh_token")],
-            )
+            .post("/v1/token", Some(&origin()), &[("grant_type", "refresh_token")])
             .assert_refusal(400, "invalid_request");
     }
-    let refreshed = broker.post(
-        "/v1/token",
-        Some(&origin()),
-        &[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", refresh_token),
-        ],
-    );
+    let refreshed =
+        broker.post("/v1/token", Some(&origin()), &[("grant_type", "refresh_token"), ("refresh_token", refresh_token)]);
     assert_eq!(refreshed.status, 200, "{refreshed:?}");
-    assert!(
-        refreshed.json()["access_token"].is_string(),
-        "{refreshed:?}"
-    );
+    assert!(refreshed.json()["access_token"].is_string(), "{refreshed:?}");
 }
 
 #[test]
 fn behind_a_trusted_proxy_each_client_address_has_its_own_bucket() {
     let sandbox = Sandbox::start();
     let mut env = Broker::env_for(&sandbox);
-    env.push((
-        "SPOTDIAL_BROKER_CLIENT_IP_HEADER",
-        "X-Forwarded-For".to_owned(),
-    ));
+    env.push(("SPOTDIAL_BROKER_CLIENT_IP_HEADER", "X-Forwarded-For".to_owned()));
     let broker = Broker::start_with(env);
     let introspect = |forwarded: &str| {
         let response = Broker::client()
@@ -1130,11 +839,7 @@ fn behind_a_trusted_proxy_each_client_address_has_its_own_bucket() {
         assert_eq!(introspect("9.9.9.9, 203.0.113.1"), 200);
     }
     assert_eq!(introspect("8.8.8.8, 203.0.113.1"), 429);
-    assert_eq!(
-        introspect("203.0.113.2"),
-        200,
-        "another rep behind the same proxy"
-    );
+    assert_eq!(introspect("203.0.113.2"), 200, "another rep behind the same proxy");
 }
 
 #[test]
@@ -1152,23 +857,19 @@ fn hubspot_errors_pass_through_and_outages_become_502() {
 
     // Byte for byte, however HubSpot formats it.
     let odd = "{ \"error\" : \"invalid_grant\",\n  \"status\":\"BAD_AUTH_CODE\", \"n\": 1.50 }";
-    sandbox.fault(serde_json::json!({"method": "POST", "path": "^/oauth/2026-03/token$", "status": 400, "body": odd, "times": 1}));
-    let answer = broker.post(
-        "/v1/token",
-        Some(&origin()),
-        &[("grant_type", "refresh_token"), ("refresh_token", "x")],
+    sandbox.fault(
+        serde_json::json!({"method": "POST", "path": "^/oauth/2026-03/token$", "status": 400, "body": odd, "times": 1}),
     );
+    let answer = broker.post("/v1/token", Some(&origin()), &[("grant_type", "refresh_token"), ("refresh_token", "x")]);
     assert_eq!((answer.status, answer.body.as_str()), (400, odd));
 
-    sandbox.fault(serde_json::json!({"method": "POST", "path": "^/oauth/2026-03/token/revoke$", "drop": "before", "times": 1}));
-    broker
-        .post("/v1/revoke", Some(&origin()), &[("token", "x")])
-        .assert_refusal(502, "upstream_unreachable");
+    sandbox.fault(
+        serde_json::json!({"method": "POST", "path": "^/oauth/2026-03/token/revoke$", "drop": "before", "times": 1}),
+    );
+    broker.post("/v1/revoke", Some(&origin()), &[("token", "x")]).assert_refusal(502, "upstream_unreachable");
 
     sandbox.fault(serde_json::json!({"method": "POST", "path": "^/oauth/2026-03/token/revoke$", "status": 500, "body": "<html>oops</html>", "times": 1}));
-    broker
-        .post("/v1/revoke", Some(&origin()), &[("token", "x")])
-        .assert_refusal(500, "upstream_error");
+    broker.post("/v1/revoke", Some(&origin()), &[("token", "x")]).assert_refusal(500, "upstream_error");
 
     // Nothing listening at all.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -1177,9 +878,7 @@ fn hubspot_errors_pass_through_and_outages_become_502() {
     let mut env = Broker::env_for(&sandbox);
     env[3].1 = format!("https://127.0.0.1:{port}");
     let nowhere = Broker::start_with(env);
-    nowhere
-        .post("/v1/introspect", Some(&origin()), &[("token", "x")])
-        .assert_refusal(502, "upstream_unreachable");
+    nowhere.post("/v1/introspect", Some(&origin()), &[("token", "x")]).assert_refusal(502, "upstream_unreachable");
 }
 
 #[test]
@@ -1187,18 +886,11 @@ fn three_hundred_idle_connections_from_one_address_deny_no_one() {
     let sandbox = Sandbox::start();
     let broker = Broker::start(&sandbox);
     // The attacker: 300 sockets from 127.0.0.1 that never send a byte.
-    let idle: Vec<TcpStream> = (0..300)
-        .map(|_| connect_from("127.0.0.1", &broker))
-        .collect();
+    let idle: Vec<TcpStream> = (0..300).map(|_| connect_from("127.0.0.1", &broker)).collect();
     std::thread::sleep(Duration::from_millis(300));
 
     // A rep on another address is answered at once, by HubSpot through the broker.
-    let request = post_text(
-        "/v1/introspect",
-        &origin(),
-        "application/x-www-form-urlencoded",
-        "token=na1-x",
-    );
+    let request = post_text("/v1/introspect", &origin(), "application/x-www-form-urlencoded", "token=na1-x");
     let started = Instant::now();
     let reply = raw_request(&broker, "127.0.0.2", &request);
     let took = started.elapsed();
@@ -1209,10 +901,7 @@ fn three_hundred_idle_connections_from_one_address_deny_no_one() {
     // The attacker's own address is over its cap: told so at once, without a thread or a wait.
     let refused = raw_request(&broker, "127.0.0.1", &request);
     assert!(refused.starts_with("HTTP/1.1 503 "), "{refused}");
-    assert!(
-        refused.contains(r#""error":"too_many_connections""#),
-        "{refused}"
-    );
+    assert!(refused.contains(r#""error":"too_many_connections""#), "{refused}");
     assert!(refused.contains(r#""source":"broker""#), "{refused}");
 
     // The idle sockets are closed by the header-read timeout (5 s), after which a real request
@@ -1249,10 +938,7 @@ fn a_slowloris_head_is_cut_off_by_the_header_read_timeout() {
         }
     }
     let closed_at = closed_at.expect("the broker kept a trickling head open");
-    assert!(
-        closed_at >= Duration::from_secs(4) && closed_at < Duration::from_secs(8),
-        "closed after {closed_at:?}"
-    );
+    assert!(closed_at >= Duration::from_secs(4) && closed_at < Duration::from_secs(8), "closed after {closed_at:?}");
 }
 
 #[test]
@@ -1281,10 +967,7 @@ fn a_slow_body_is_answered_408_at_the_request_deadline() {
     assert!(reply.starts_with("HTTP/1.1 408 "), "{reply}");
     assert!(reply.contains(r#""error":"request_timeout""#), "{reply}");
     assert!(reply.contains(r#""source":"broker""#), "{reply}");
-    assert!(
-        took >= Duration::from_secs(19) && took < Duration::from_secs(23),
-        "{took:?}"
-    );
+    assert!(took >= Duration::from_secs(19) && took < Duration::from_secs(23), "{took:?}");
 }
 
 /// Sends `signal` to the broker while a code exchange waits on a slow HubSpot: the exchange
@@ -1298,17 +981,11 @@ fn stop_during_a_slow_exchange(signal: &str) {
     let url = broker.url.clone();
     let exchange = std::thread::spawn(move || exchange_code(&url, &grant));
     std::thread::sleep(Duration::from_millis(1000));
-    let status = Command::new("kill")
-        .args([signal, &broker.proc.child.id().to_string()])
-        .status()
-        .unwrap();
+    let status = Command::new("kill").args([signal, &broker.proc.child.id().to_string()]).status().unwrap();
     assert!(status.success());
     std::thread::sleep(Duration::from_millis(300));
     let address = broker.url.strip_prefix("http://").unwrap().to_owned();
-    assert!(
-        TcpStream::connect(&address).is_err(),
-        "still accepting after {signal}"
-    );
+    assert!(TcpStream::connect(&address).is_err(), "still accepting after {signal}");
 
     let answer = exchange.join().unwrap();
     assert_eq!(answer.status, 200, "{answer:?}");
@@ -1338,33 +1015,22 @@ fn sigint_during_a_code_exchange_lets_it_finish_then_exits_0() {
 fn hubspots_certificate_is_verified() {
     let sandbox = Sandbox::start();
     // Without the sandbox CA the sandbox's certificate is not trusted, so nothing is sent.
-    let env = Broker::env_for(&sandbox)
-        .into_iter()
-        .filter(|(k, _)| *k != "SPOTDIAL_BROKER_EXTRA_CA")
-        .collect();
+    let env = Broker::env_for(&sandbox).into_iter().filter(|(k, _)| *k != "SPOTDIAL_BROKER_EXTRA_CA").collect();
     let broker = Broker::start_with(env);
-    broker
-        .post("/v1/introspect", Some(&origin()), &[("token", "x")])
-        .assert_refusal(502, "upstream_unreachable");
+    broker.post("/v1/introspect", Some(&origin()), &[("token", "x")]).assert_refusal(502, "upstream_unreachable");
 }
 
 #[test]
 fn a_slow_hubspot_becomes_504_after_ten_seconds() {
     let sandbox = Sandbox::start();
     let broker = Broker::start(&sandbox);
-    sandbox.fault(serde_json::json!({"method": "POST", "path": "^/oauth/2026-03/token$", "delayMs": 12000, "times": 1}));
+    sandbox
+        .fault(serde_json::json!({"method": "POST", "path": "^/oauth/2026-03/token$", "delayMs": 12000, "times": 1}));
     let started = Instant::now();
-    let answer = broker.post(
-        "/v1/token",
-        Some(&origin()),
-        &[("grant_type", "refresh_token"), ("refresh_token", "x")],
-    );
+    let answer = broker.post("/v1/token", Some(&origin()), &[("grant_type", "refresh_token"), ("refresh_token", "x")]);
     answer.assert_refusal(504, "upstream_timeout");
     let took = started.elapsed();
-    assert!(
-        took >= Duration::from_secs(9) && took < Duration::from_secs(12),
-        "{took:?}"
-    );
+    assert!(took >= Duration::from_secs(9) && took < Duration::from_secs(12), "{took:?}");
 }
 
 #[test]
@@ -1374,31 +1040,15 @@ fn logs_have_one_line_per_request_and_never_a_secret() {
     let (grant, tokens) = sign_in(&sandbox, &broker);
     let access = tokens["access_token"].as_str().unwrap().to_owned();
     let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
-    let refreshed = broker.post(
-        "/v1/token",
-        Some(&origin()),
-        &[("grant_type", "refresh_token"), ("refresh_token", &refresh)],
-    );
-    let new_access = refreshed.json()["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let refreshed =
+        broker.post("/v1/token", Some(&origin()), &[("grant_type", "refresh_token"), ("refresh_token", &refresh)]);
+    let new_access = refreshed.json()["access_token"].as_str().unwrap().to_owned();
     broker.post("/v1/introspect", Some(&origin()), &[("token", &access)]);
     broker.post("/v1/revoke", Some(&origin()), &[("token", &refresh)]);
-    broker.post(
-        "/v1/token",
-        Some(&origin()),
-        &[("grant_type", "refresh_token"), ("refresh_token", &refresh)],
-    );
+    broker.post("/v1/token", Some(&origin()), &[("grant_type", "refresh_token"), ("refresh_token", &refresh)]);
     // A token in a query string (a client bug) must not reach the log either.
-    let _ = Broker::client()
-        .get(&format!("{}/v1/leak?refresh_token={refresh}", broker.url))
-        .call();
-    broker.post(
-        "/v1/token",
-        Some("https://evil.example"),
-        &[("code", &grant.code)],
-    );
+    let _ = Broker::client().get(&format!("{}/v1/leak?refresh_token={refresh}", broker.url)).call();
+    broker.post("/v1/token", Some("https://evil.example"), &[("code", &grant.code)]);
 
     broker.wait_for_log("spotdial-broker ts=", 7);
     let log = broker.proc.stop();
@@ -1412,15 +1062,9 @@ fn logs_have_one_line_per_request_and_never_a_secret() {
     ] {
         assert!(!log.contains(secret), "the log shows the {what}:\n{log}");
     }
-    assert!(
-        !log.contains("evil.example") && !log.contains("leak"),
-        "{log}"
-    );
+    assert!(!log.contains("evil.example") && !log.contains("leak"), "{log}");
 
-    let lines: Vec<&str> = log
-        .lines()
-        .filter(|l| l.starts_with("spotdial-broker ts="))
-        .collect();
+    let lines: Vec<&str> = log.lines().filter(|l| l.starts_with("spotdial-broker ts=")).collect();
     assert_eq!(lines.len(), 7, "{log}");
     let expected = [
         ("POST", "/v1/token", 200),
@@ -1432,46 +1076,27 @@ fn logs_have_one_line_per_request_and_never_a_secret() {
         ("POST", "/v1/token", 403),
     ];
     for (line, (method, route, status)) in lines.iter().zip(expected) {
-        assert!(
-            line.contains(&format!(
-                " method={method} route={route} status={status} ms="
-            )),
-            "{line}"
-        );
+        assert!(line.contains(&format!(" method={method} route={route} status={status} ms=")), "{line}");
     }
-    assert!(
-        lines[6].ends_with(" error=origin_not_allowed"),
-        "{}",
-        lines[6]
-    );
+    assert!(lines[6].ends_with(" error=origin_not_allowed"), "{}", lines[6]);
 }
 
 #[test]
 fn missing_or_invalid_config_refuses_to_start_with_one_line() {
     let run = |env: &[(&str, &str)]| {
         let mut command = Command::new(env!("CARGO_BIN_EXE_spotdial-broker"));
-        command
-            .env_clear()
-            .env("SPOTDIAL_BROKER_LISTEN", "127.0.0.1:0");
+        command.env_clear().env("SPOTDIAL_BROKER_LISTEN", "127.0.0.1:0");
         for (k, v) in env {
             command.env(k, v);
         }
         let output = command.output().unwrap();
-        (
-            output.status.code(),
-            String::from_utf8(output.stderr).unwrap(),
-            output.stdout,
-        )
+        (output.status.code(), String::from_utf8(output.stderr).unwrap(), output.stdout)
     };
 
     let (code, stderr, stdout) = run(&[]);
     assert_eq!(code, Some(2), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    for name in [
-        "SPOTDIAL_BROKER_CLIENT_ID",
-        "SPOTDIAL_BROKER_CLIENT_SECRET",
-        "SPOTDIAL_BROKER_EXTENSION_IDS",
-    ] {
+    for name in ["SPOTDIAL_BROKER_CLIENT_ID", "SPOTDIAL_BROKER_CLIENT_SECRET", "SPOTDIAL_BROKER_EXTENSION_IDS"] {
         assert!(stderr.contains(name), "{stderr}");
     }
     assert!(stdout.is_empty(), "it must not claim to listen");
@@ -1492,10 +1117,7 @@ fn missing_or_invalid_config_refuses_to_start_with_one_line() {
         ("SPOTDIAL_BROKER_HUBSPOT_URL", "http://api.hubapi.com"),
         ("SPOTDIAL_BROKER_LISTEN", "everywhere"),
         ("SPOTDIAL_BROKER_EXTRA_CA", "/nonexistent/ca.pem"),
-        (
-            "SPOTDIAL_BROKER_EXTRA_CA",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"),
-        ),
+        ("SPOTDIAL_BROKER_EXTRA_CA", concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml")),
     ] {
         let (code, stderr, _) = run(&with(name, value));
         assert_eq!(code, Some(2), "{name}={value}: {stderr}");

@@ -82,15 +82,13 @@ impl SignInError {
 impl fmt::Display for SignInError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            SignInError::InvalidRedirectUri => {
-                f.write_str("The extension's sign-in address is not valid.")
-            }
+            SignInError::InvalidRedirectUri => f.write_str("The extension's sign-in address is not valid."),
             SignInError::InvalidPinnedPortal => {
                 f.write_str("The HubSpot account set by your admin is not a valid account id.")
             }
-            SignInError::WrongOrigin { .. } => f.write_str(
-                "HubSpot sent the sign-in back to an unexpected address. Please try again.",
-            ),
+            SignInError::WrongOrigin { .. } => {
+                f.write_str("HubSpot sent the sign-in back to an unexpected address. Please try again.")
+            }
             SignInError::Cancelled => f.write_str("Sign-in was cancelled."),
             SignInError::Refused { error, description } => match description {
                 Some(text) => write!(f, "HubSpot refused the sign-in ({error}): {text}"),
@@ -100,9 +98,7 @@ impl fmt::Display for SignInError {
                 f.write_str("The sign-in answer did not match this sign-in. Please try again.")
             }
             SignInError::Expired => f.write_str("The sign-in took too long. Please try again."),
-            SignInError::MissingCode => {
-                f.write_str("HubSpot did not complete the sign-in. Please try again.")
-            }
+            SignInError::MissingCode => f.write_str("HubSpot did not complete the sign-in. Please try again."),
         }
     }
 }
@@ -137,28 +133,17 @@ pub fn begin(
         ("code_challenge_method", CHALLENGE_METHOD),
     ]);
     let url = format!("https://{}{}?{}", config.app_host, path, query);
-    let pending = PendingSignIn {
-        state,
-        verifier,
-        redirect_uri: redirect_uri.to_string(),
-        started_at_ms: now_ms,
-    };
+    let pending = PendingSignIn { state, verifier, redirect_uri: redirect_uri.to_string(), started_at_ms: now_ms };
     Ok((url, pending))
 }
 
 /// Checks the URL `launchWebAuthFlow` resolved with and takes the authorization code out.
 /// Order: where it landed, HubSpot's own error, the CSRF state, the age, the code.
-pub fn finish(
-    returned_url: &str,
-    pending: &PendingSignIn,
-    now_ms: i64,
-) -> Result<AuthCode, SignInError> {
+pub fn finish(returned_url: &str, pending: &PendingSignIn, now_ms: i64) -> Result<AuthCode, SignInError> {
     let (expected_origin, expected_path) =
         split_redirect_uri(&pending.redirect_uri).ok_or(SignInError::InvalidRedirectUri)?;
-    let wrong_origin =
-        |got: String| SignInError::WrongOrigin { expected: expected_origin.clone(), got };
-    let parts =
-        split_https_url(returned_url).ok_or_else(|| wrong_origin("<not an https URL>".into()))?;
+    let wrong_origin = |got: String| SignInError::WrongOrigin { expected: expected_origin.clone(), got };
+    let parts = split_https_url(returned_url).ok_or_else(|| wrong_origin("<not an https URL>".into()))?;
     if parts.origin != expected_origin || normal_path(parts.path) != expected_path {
         return Err(wrong_origin(parts.origin));
     }
@@ -235,10 +220,7 @@ fn split_redirect_uri(uri: &str) -> Option<(String, String)> {
     let parts = split_https_url(uri)?;
     let host = parts.origin.strip_prefix("https://")?;
     let id = host.strip_suffix(".chromiumapp.org")?;
-    if id.is_empty()
-        || id.len() > 64
-        || !id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-    {
+    if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()) {
         return None;
     }
     Some((parts.origin.clone(), normal_path(parts.path).to_string()))
@@ -297,27 +279,16 @@ mod tests {
         );
         assert_eq!(pending.redirect_uri, REDIRECT);
         assert_eq!(pending.started_at_ms, T0);
-        assert_ne!(
-            pending.state,
-            pending.verifier.expose(),
-            "state and verifier use different bytes"
-        );
+        assert_ne!(pending.state, pending.verifier.expose(), "state and verifier use different bytes");
     }
 
     #[test]
     fn pinned_portal_goes_into_the_path() {
-        let config = AuthConfig::direct("c", ClientSecret::new("s"))
-            .with_pinned_portal(PortalId::new("123456"));
+        let config = AuthConfig::direct("c", ClientSecret::new("s")).with_pinned_portal(PortalId::new("123456"));
         let (url, _) = begin(&config, REDIRECT, &random(), T0).expect("valid input");
-        assert!(
-            url.starts_with("https://app.hubspot.com/oauth/123456/authorize?client_id=c&"),
-            "{url}"
-        );
+        assert!(url.starts_with("https://app.hubspot.com/oauth/123456/authorize?client_id=c&"), "{url}");
         let bad = config.with_pinned_portal(PortalId::new("12/../evil"));
-        assert_eq!(
-            begin(&bad, REDIRECT, &random(), T0).map(|_| ()),
-            Err(SignInError::InvalidPinnedPortal)
-        );
+        assert_eq!(begin(&bad, REDIRECT, &random(), T0).map(|_| ()), Err(SignInError::InvalidPinnedPortal));
     }
 
     #[test]
@@ -332,11 +303,7 @@ mod tests {
             "https://abc.chromiumapp.org/?x=1",
             "chrome-extension://abc/",
         ] {
-            assert_eq!(
-                begin(&config, bad, &random(), T0).map(|_| ()),
-                Err(SignInError::InvalidRedirectUri),
-                "{bad}"
-            );
+            assert_eq!(begin(&config, bad, &random(), T0).map(|_| ()), Err(SignInError::InvalidRedirectUri), "{bad}");
         }
         assert!(begin(&config, "https://abc.chromiumapp.org/cb", &random(), T0).is_ok());
         assert!(begin(&config, "https://abc.chromiumapp.org", &random(), T0).is_ok());
@@ -357,11 +324,7 @@ mod tests {
             "code=na1-x".to_string(),
             format!("code=na1-x&state={0}&state={0}", pending.state),
         ] {
-            assert_eq!(
-                finish(&redirect_with(&query), &pending, T0),
-                Err(SignInError::StateMismatch),
-                "{query}"
-            );
+            assert_eq!(finish(&redirect_with(&query), &pending, T0), Err(SignInError::StateMismatch), "{query}");
         }
     }
 
@@ -378,10 +341,7 @@ mod tests {
         let url = redirect_with("error=invalid_scope&error_description=Scope%20not%20allowed");
         assert_eq!(
             finish(&url, &pending, T0),
-            Err(SignInError::Refused {
-                error: "invalid_scope".into(),
-                description: Some("Scope not allowed".into())
-            })
+            Err(SignInError::Refused { error: "invalid_scope".into(), description: Some("Scope not allowed".into()) })
         );
     }
 
@@ -401,17 +361,12 @@ mod tests {
         for url in [
             format!("https://otherextensionidotherextensi.chromiumapp.org/?{query}"),
             format!("http://abcdefghijklmnopabcdefghijklmnop.chromiumapp.org/?{query}"),
-            format!(
-                "https://abcdefghijklmnopabcdefghijklmnop.chromiumapp.org@evil.example/?{query}"
-            ),
+            format!("https://abcdefghijklmnopabcdefghijklmnop.chromiumapp.org@evil.example/?{query}"),
             format!("https://evil.example/?{query}"),
             format!("{REDIRECT}other?{query}"),
             "not a url".to_string(),
         ] {
-            assert!(
-                matches!(finish(&url, &pending, T0), Err(SignInError::WrongOrigin { .. })),
-                "{url}"
-            );
+            assert!(matches!(finish(&url, &pending, T0), Err(SignInError::WrongOrigin { .. })), "{url}");
         }
         // Case differences in the host are still the same origin.
         let upper = format!("https://ABCDEFGHIJKLMNOPABCDEFGHIJKLMNOP.chromiumapp.org/?{query}");

@@ -7,13 +7,8 @@ use crate::secret::ClientSecret;
 
 /// The scopes Spotdial requests, all required (DESIGN §3, API-FACTS §2). Calls and tasks
 /// live under the contacts scopes.
-pub const SCOPES: [&str; 5] = [
-    "oauth",
-    "crm.objects.contacts.read",
-    "crm.objects.contacts.write",
-    "crm.objects.owners.read",
-    "crm.lists.read",
-];
+pub const SCOPES: [&str; 5] =
+    ["oauth", "crm.objects.contacts.read", "crm.objects.contacts.write", "crm.objects.owners.read", "crm.lists.read"];
 
 /// HubSpot's UI host, where the consent page lives.
 pub const DEFAULT_APP_HOST: &str = "app.hubspot.com";

@@ -20,9 +20,7 @@ impl Endpoint {
     pub fn url(self, config: &AuthConfig) -> String {
         match &config.mode {
             TokenMode::Broker { url } => [url.trim_end_matches('/'), self.path()].concat(),
-            TokenMode::Direct { .. } => {
-                [config.api_base.trim_end_matches('/'), &self.upstream_path()].concat()
-            }
+            TokenMode::Direct { .. } => [config.api_base.trim_end_matches('/'), &self.upstream_path()].concat(),
         }
     }
 }
@@ -43,11 +41,7 @@ fn form_request(config: &AuthConfig, endpoint: Endpoint, fields: &[(&str, &str)]
 }
 
 /// Exchanges the authorization code (with the PKCE verifier and the same redirect URI).
-pub fn exchange_request(
-    config: &AuthConfig,
-    code: &AuthCode,
-    pending: &PendingSignIn,
-) -> HttpRequest {
+pub fn exchange_request(config: &AuthConfig, code: &AuthCode, pending: &PendingSignIn) -> HttpRequest {
     form_request(
         config,
         Endpoint::Token,
@@ -62,30 +56,18 @@ pub fn exchange_request(
 
 /// Trades the refresh token for a new access token.
 pub fn refresh_request(config: &AuthConfig, refresh: &RefreshToken) -> HttpRequest {
-    form_request(
-        config,
-        Endpoint::Token,
-        &[("grant_type", "refresh_token"), ("refresh_token", refresh.expose())],
-    )
+    form_request(config, Endpoint::Token, &[("grant_type", "refresh_token"), ("refresh_token", refresh.expose())])
 }
 
 /// Asks who the access token belongs to (portal, user, hublet). The spec's field name
 /// `token` is used; the guide's prose disagrees (API-FACTS §1.6, UNSURE).
 pub fn introspect_request(config: &AuthConfig, access: &AccessToken) -> HttpRequest {
-    form_request(
-        config,
-        Endpoint::Introspect,
-        &[("token", access.expose()), ("token_type_hint", "access_token")],
-    )
+    form_request(config, Endpoint::Introspect, &[("token", access.expose()), ("token_type_hint", "access_token")])
 }
 
 /// Revokes the refresh token (issued access tokens stay valid until they expire, §1.5).
 pub fn revoke_request(config: &AuthConfig, refresh: &RefreshToken) -> HttpRequest {
-    form_request(
-        config,
-        Endpoint::Revoke,
-        &[("token", refresh.expose()), ("token_type_hint", "refresh_token")],
-    )
+    form_request(config, Endpoint::Revoke, &[("token", refresh.expose()), ("token_type_hint", "refresh_token")])
 }
 
 /// What a successful code exchange or refresh gives. `Debug` never shows a token.
@@ -113,11 +95,7 @@ impl Grant {
 
 /// The required scopes (config `SCOPES`) absent from `granted`.
 pub fn missing_scopes(granted: &[String]) -> Vec<String> {
-    SCOPES
-        .iter()
-        .filter(|wanted| !granted.iter().any(|g| g == *wanted))
-        .map(|s| s.to_string())
-        .collect()
+    SCOPES.iter().filter(|wanted| !granted.iter().any(|g| g == *wanted)).map(|s| s.to_string()).collect()
 }
 
 /// Who an access token belongs to (§1.6). Holds no token.
@@ -186,7 +164,9 @@ impl fmt::Display for TokenError {
                 if let Some(text) = description {
                     write!(f, ": {text}")?;
                 }
-                f.write_str(". Your HubSpot sign-in is kept; ask your admin to check Spotdial's broker and app settings.")
+                f.write_str(
+                    ". Your HubSpot sign-in is kept; ask your admin to check Spotdial's broker and app settings.",
+                )
             }
             TokenError::Temporary { reason, .. } => {
                 write!(f, "HubSpot sign-in is not reachable right now ({reason}).")
@@ -220,18 +200,11 @@ pub fn failure(response: &HttpResponse) -> TokenError {
     }
     let Some(body) = json_object(&response.body) else {
         // Not JSON: not an OAuth refusal we can be sure of (a proxy page, say).
-        return TokenError::Malformed {
-            reason: format!("HTTP {status} without an OAuth error body"),
-        };
+        return TokenError::Malformed { reason: format!("HTTP {status} without an OAuth error body") };
     };
-    let code = ["error", "status", "category"]
-        .iter()
-        .filter_map(|k| text_field(&body, k))
-        .find(|c| c != "error");
+    let code = ["error", "status", "category"].iter().filter_map(|k| text_field(&body, k)).find(|c| c != "error");
     let Some(code) = code else {
-        return TokenError::Malformed {
-            reason: format!("HTTP {status} without an OAuth error code"),
-        };
+        return TokenError::Malformed { reason: format!("HTTP {status} without an OAuth error code") };
     };
     let description = ["error_description", "message"]
         .iter()
@@ -247,7 +220,8 @@ pub fn failure(response: &HttpResponse) -> TokenError {
 
 /// The codes with which HubSpot refuses a grant (API-FACTS §1.8: RFC 6749's `invalid_grant`
 /// and HubSpot's legacy `status` values). Anything else is about the app or the broker.
-const GRANT_REFUSALS: [&str; 5] = ["invalid_grant", "BAD_REFRESH_TOKEN", "EXPIRED_AUTH_CODE", "BAD_AUTH_CODE", "inactive_token"];
+const GRANT_REFUSALS: [&str; 5] =
+    ["invalid_grant", "BAD_REFRESH_TOKEN", "EXPIRED_AUTH_CODE", "BAD_AUTH_CODE", "inactive_token"];
 
 /// Parses a code-exchange or refresh answer. `sent_at_ms` is when the request left: counting
 /// `expires_in` from then errs on the early side by the request's round trip.
@@ -255,8 +229,7 @@ pub fn parse_token_response(response: &HttpResponse, sent_at_ms: i64) -> Result<
     if !response.is_success() {
         return Err(failure(response));
     }
-    let body = json_object(&response.body)
-        .ok_or_else(|| TokenError::malformed("token answer is not a JSON object"))?;
+    let body = json_object(&response.body).ok_or_else(|| TokenError::malformed("token answer is not a JSON object"))?;
     let access = text_field(&body, "access_token")
         .filter(|t| !t.is_empty())
         .ok_or_else(|| TokenError::malformed("token answer has no access_token"))?;
@@ -266,10 +239,9 @@ pub fn parse_token_response(response: &HttpResponse, sent_at_ms: i64) -> Result<
         Some(_) => return Err(TokenError::malformed("token answer has a bad refresh_token")),
     };
     // §1.5: trust `expires_in` (it was 6 h once, 30 min now); a year is the sanity bound.
-    let expires_in =
-        int_field(&body, "expires_in")
-            .filter(|s| (1..=365 * 24 * 3600).contains(s))
-            .ok_or_else(|| TokenError::malformed("token answer has no valid expires_in"))?;
+    let expires_in = int_field(&body, "expires_in")
+        .filter(|s| (1..=365 * 24 * 3600).contains(s))
+        .ok_or_else(|| TokenError::malformed("token answer has no valid expires_in"))?;
     let lifetime_ms = expires_in * 1000;
     let hub_id = id_field(&body, "hub_id")?
         .map(PortalId::new)
@@ -304,10 +276,8 @@ pub fn parse_introspection(response: &HttpResponse) -> Result<Introspection, Tok
     let hub_id = id_field(&body, "hub_id")?
         .map(PortalId::new)
         .ok_or_else(|| TokenError::malformed("introspection answer has no hub_id"))?;
-    let hublet = body
-        .get("signed_access_token")
-        .and_then(Value::as_object)
-        .and_then(|signed| text_field(signed, "hublet"));
+    let hublet =
+        body.get("signed_access_token").and_then(Value::as_object).and_then(|signed| text_field(signed, "hublet"));
     Ok(Introspection {
         hub_id,
         user_id: id_field(&body, "user_id")?.map(UserId::new),
@@ -519,11 +489,7 @@ mod tests {
             assert!(!text.contains(SECRET) && !text.contains("client_secret"), "{text}");
         }
         for req in all(&direct()) {
-            assert!(req
-                .body
-                .as_deref()
-                .unwrap_or("")
-                .ends_with("&client_secret=client-secret-xyz"));
+            assert!(req.body.as_deref().unwrap_or("").ends_with("&client_secret=client-secret-xyz"));
             assert!(!req.url.contains(SECRET));
         }
     }
@@ -550,15 +516,11 @@ mod tests {
     fn scopes_are_compared_with_the_required_ones() {
         let all: Vec<String> = SCOPES.iter().map(|s| s.to_string()).collect();
         assert!(missing_scopes(&all).is_empty());
-        let body =
-            r#"{"access_token":"a","expires_in":60,"hub_id":"1","scope":"oauth crm.lists.read"}"#;
+        let body = r#"{"access_token":"a","expires_in":60,"hub_id":"1","scope":"oauth crm.lists.read"}"#;
         let grant = parse_token_response(&answer(200, body), 0).expect("valid answer");
         assert_eq!(grant.missing_scopes().len(), 3);
         assert_eq!(grant.refresh, None);
-        let unlisted = parse_token_response(
-            &answer(200, r#"{"access_token":"a","expires_in":60,"hub_id":1}"#),
-            0,
-        );
+        let unlisted = parse_token_response(&answer(200, r#"{"access_token":"a","expires_in":60,"hub_id":1}"#), 0);
         assert_eq!(unlisted.map(|g| g.missing_scopes()), Ok(vec![]));
     }
 
@@ -596,8 +558,7 @@ mod tests {
                 http_status: 400
             })
         );
-        let legacy =
-            r#"{"status":"BAD_REFRESH_TOKEN","message":"missing or invalid refresh token"}"#;
+        let legacy = r#"{"status":"BAD_REFRESH_TOKEN","message":"missing or invalid refresh token"}"#;
         assert!(matches!(
             parse_token_response(&answer(400, legacy), 0),
             Err(TokenError::Refused { code, .. }) if code == "BAD_REFRESH_TOKEN"
@@ -607,7 +568,10 @@ mod tests {
     #[test]
     fn a_refusal_of_the_broker_or_of_the_app_is_not_a_refusal_of_the_grant() {
         let broker = [
-            (403, r#"{"error":"origin_not_allowed","error_description":"this extension is not allowed","source":"broker"}"#),
+            (
+                403,
+                r#"{"error":"origin_not_allowed","error_description":"this extension is not allowed","source":"broker"}"#,
+            ),
             (400, r#"{"error":"invalid_request","error_description":"code_verifier is required","source":"broker"}"#),
             // Even a broker that claims `invalid_grant` in its own voice is not HubSpot.
             (400, r#"{"error":"invalid_grant","source":"broker"}"#),
@@ -641,10 +605,7 @@ mod tests {
             TokenError::Temporary { reason, .. } if reason == "network: offline"
         ));
         // A 4xx whose body is not an OAuth error is not trusted as a refusal.
-        assert!(matches!(
-            failure(&answer(403, "<html>proxy</html>")),
-            TokenError::Malformed { .. }
-        ));
+        assert!(matches!(failure(&answer(403, "<html>proxy</html>")), TokenError::Malformed { .. }));
         assert!(matches!(failure(&answer(302, "")), TokenError::Malformed { .. }));
     }
 
@@ -672,18 +633,12 @@ mod tests {
             parse_introspection(&answer(200, r#"{"active":false}"#)),
             Err(TokenError::Refused { code, .. }) if code == "inactive_token"
         ));
-        assert!(matches!(
-            parse_introspection(&answer(200, "{}")),
-            Err(TokenError::Malformed { .. })
-        ));
+        assert!(matches!(parse_introspection(&answer(200, "{}")), Err(TokenError::Malformed { .. })));
     }
 
     #[test]
     fn revoke_answers() {
         assert_eq!(parse_revoke_response(&answer(204, "")), Ok(()));
-        assert!(matches!(
-            parse_revoke_response(&answer(503, "")),
-            Err(TokenError::Temporary { .. })
-        ));
+        assert!(matches!(parse_revoke_response(&answer(503, "")), Err(TokenError::Temporary { .. })));
     }
 }

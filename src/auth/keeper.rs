@@ -6,9 +6,8 @@
 use super::authorize::{begin, finish, PendingSignIn, SignInError};
 use super::config::AuthConfig;
 use super::grant::{
-    exchange_request, introspect_request, parse_introspection, parse_revoke_response,
-    parse_token_response, refresh_request, revoke_request, transport_error, Introspection,
-    TokenError,
+    exchange_request, introspect_request, parse_introspection, parse_revoke_response, parse_token_response,
+    refresh_request, revoke_request, transport_error, Introspection, TokenError,
 };
 use crate::ids::{PortalId, UserId};
 use crate::ports::{Area, AuthFailure, Clock, Http, Store, StoreError, TokenSource};
@@ -99,9 +98,7 @@ impl From<StoreError> for ConnectError {
 impl fmt::Display for ConnectError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ConnectError::NoPendingSignIn => {
-                f.write_str("No sign-in is in progress. Please start again.")
-            }
+            ConnectError::NoPendingSignIn => f.write_str("No sign-in is in progress. Please start again."),
             ConnectError::SignIn(e) => e.fmt(f),
             ConnectError::Token(e) => e.fmt(f),
             ConnectError::MissingScopes { missing } => write!(
@@ -241,12 +238,7 @@ impl<'a, H: Http, S: Store, C: Clock> Ports<'a, H, S, C> {
         self.store.set(area, key, json).await
     }
 
-    async fn store_access(
-        &self,
-        token: &AccessToken,
-        expires_at_ms: i64,
-        lifetime_ms: i64,
-    ) -> Result<(), StoreError> {
+    async fn store_access(&self, token: &AccessToken, expires_at_ms: i64, lifetime_ms: i64) -> Result<(), StoreError> {
         let record = StoredAccess { token: token.clone(), expires_at_ms, lifetime_ms };
         self.put(Area::Session, ACCESS_KEY, &record).await
     }
@@ -257,11 +249,7 @@ impl<'a, H: Http, S: Store, C: Clock> Ports<'a, H, S, C> {
 
     /// Sets "needs reconnect" and drops the tokens, which are useless now; nothing else
     /// (pending sign-in, other modules' keys) is touched.
-    async fn needs_reconnect(
-        &self,
-        reason: &str,
-        missing_scopes: Vec<String>,
-    ) -> Result<(), StoreError> {
+    async fn needs_reconnect(&self, reason: &str, missing_scopes: Vec<String>) -> Result<(), StoreError> {
         let state = AuthState::NeedsReconnect { reason: reason.to_string(), missing_scopes };
         self.put(Area::Local, STATE_KEY, &state).await?;
         self.store.remove(Area::Session, ACCESS_KEY).await?;
@@ -280,14 +268,10 @@ impl<'a, H: Http, S: Store, C: Clock> Ports<'a, H, S, C> {
         match self.state().await.map_err(storage_failure)? {
             AuthState::SignedIn { .. } => {}
             AuthState::SignedOut => return Err(AuthFailure::SignedOut),
-            AuthState::NeedsReconnect { reason, .. } => {
-                return Err(AuthFailure::NeedsReconnect { reason })
-            }
+            AuthState::NeedsReconnect { reason, .. } => return Err(AuthFailure::NeedsReconnect { reason }),
         }
         if let Some(current) = self.access().await.map_err(storage_failure)? {
-            if Some(&current.token) != seen.as_ref()
-                && self.clock.now_ms() < current.refresh_at_ms()
-            {
+            if Some(&current.token) != seen.as_ref() && self.clock.now_ms() < current.refresh_at_ms() {
                 return Ok(current.token);
             }
         }
@@ -297,10 +281,16 @@ impl<'a, H: Http, S: Store, C: Clock> Ports<'a, H, S, C> {
             let now = self.clock.now_ms();
             if now < not_before {
                 return match self.access().await.map_err(storage_failure)? {
-                    Some(current) if now < current.expires_at_ms && Some(&current.token) != seen.as_ref() => Ok(current.token),
+                    Some(current) if now < current.expires_at_ms && Some(&current.token) != seen.as_ref() => {
+                        Ok(current.token)
+                    }
                     _ => Err(AuthFailure::Unreachable {
-                        reason: ["HubSpot sign-in asked Spotdial to wait ", &((not_before - now + 999) / 1000).to_string(), " s before trying again."]
-                            .concat(),
+                        reason: [
+                            "HubSpot sign-in asked Spotdial to wait ",
+                            &((not_before - now + 999) / 1000).to_string(),
+                            " s before trying again.",
+                        ]
+                        .concat(),
                     }),
                 };
             }
@@ -354,7 +344,9 @@ impl<'a, H: Http, S: Store, C: Clock> Ports<'a, H, S, C> {
                     _ => 0,
                 };
                 let not_before = self.clock.now_ms() + asked_ms.clamp(MIN_RETRY_MS, MAX_RETRY_MS);
-                self.put(Area::Session, RETRY_KEY, &StoredRetry { not_before_ms: not_before }).await.map_err(storage_failure)?;
+                self.put(Area::Session, RETRY_KEY, &StoredRetry { not_before_ms: not_before })
+                    .await
+                    .map_err(storage_failure)?;
                 Err(AuthFailure::Unreachable { reason: other.to_string() })
             }
         }
@@ -399,14 +391,9 @@ impl<'a, H: Http + 'a, S: Store + 'a, C: Clock + 'a> TokenKeeper<'a, H, S, C> {
 
     /// Starts a sign-in: stores the pending sign-in (session area) and returns the URL to open
     /// with `launchWebAuthFlow`. `random` comes from `crypto.getRandomValues`.
-    pub async fn begin_sign_in(
-        &self,
-        redirect_uri: &str,
-        random: &[u8; 64],
-    ) -> Result<String, ConnectError> {
+    pub async fn begin_sign_in(&self, redirect_uri: &str, random: &[u8; 64]) -> Result<String, ConnectError> {
         let (url, pending) =
-            begin(self.ports.config, redirect_uri, random, self.ports.clock.now_ms())
-                .map_err(ConnectError::SignIn)?;
+            begin(self.ports.config, redirect_uri, random, self.ports.clock.now_ms()).map_err(ConnectError::SignIn)?;
         self.ports.put(Area::Session, PENDING_KEY, &pending).await?;
         Ok(url)
     }
@@ -416,8 +403,7 @@ impl<'a, H: Http + 'a, S: Store + 'a, C: Clock + 'a> TokenKeeper<'a, H, S, C> {
     pub async fn finish_sign_in(&self, returned_url: &str) -> Result<AuthState, ConnectError> {
         let pending = self.pending().await?.ok_or(ConnectError::NoPendingSignIn)?;
         self.ports.store.remove(Area::Session, PENDING_KEY).await?;
-        let code = finish(returned_url, &pending, self.ports.clock.now_ms())
-            .map_err(ConnectError::SignIn)?;
+        let code = finish(returned_url, &pending, self.ports.clock.now_ms()).map_err(ConnectError::SignIn)?;
         self.complete_sign_in(&code, &pending).await
     }
 
@@ -434,11 +420,7 @@ impl<'a, H: Http + 'a, S: Store + 'a, C: Clock + 'a> TokenKeeper<'a, H, S, C> {
 
     /// Exchanges `code` and stores the tokens. Scopes HubSpot did not grant are not accepted:
     /// the state becomes "needs reconnect" naming them, and no token is kept.
-    pub async fn complete_sign_in(
-        &self,
-        code: &AuthCode,
-        pending: &PendingSignIn,
-    ) -> Result<AuthState, ConnectError> {
+    pub async fn complete_sign_in(&self, code: &AuthCode, pending: &PendingSignIn) -> Result<AuthState, ConnectError> {
         let ports = &self.ports;
         let sent_at_ms = ports.clock.now_ms();
         let grant = match ports.http.send(&exchange_request(ports.config, code, pending)).await {
@@ -463,15 +445,12 @@ impl<'a, H: Http + 'a, S: Store + 'a, C: Clock + 'a> TokenKeeper<'a, H, S, C> {
             return Err(ConnectError::MissingScopes { missing });
         }
         let refresh = grant.refresh.as_ref().ok_or_else(|| {
-            ConnectError::Token(TokenError::Malformed {
-                reason: "token answer has no refresh_token".into(),
-            })
+            ConnectError::Token(TokenError::Malformed { reason: "token answer has no refresh_token".into() })
         })?;
         ports.put(Area::Local, ISSUER_KEY, &Issuer::of(ports.config)).await?;
         ports.store_refresh(refresh).await?;
         ports.store_access(&grant.access, grant.expires_at_ms, grant.lifetime_ms).await?;
-        let state =
-            AuthState::SignedIn { hub_id: grant.hub_id.clone(), user_id: grant.user_id.clone() };
+        let state = AuthState::SignedIn { hub_id: grant.hub_id.clone(), user_id: grant.user_id.clone() };
         ports.put(Area::Local, STATE_KEY, &state).await?;
         Ok(state)
     }
@@ -542,11 +521,7 @@ impl<'a, H: Http + 'a, S: Store + 'a, C: Clock + 'a> TokenKeeper<'a, H, S, C> {
 
     /// Something outside the keeper knows the rep must reconnect: HubSpot kept answering 401
     /// after a refresh, or a 403 named missing scopes. Drops the tokens.
-    pub async fn mark_needs_reconnect(
-        &self,
-        reason: &str,
-        missing_scopes: Vec<String>,
-    ) -> Result<(), StoreError> {
+    pub async fn mark_needs_reconnect(&self, reason: &str, missing_scopes: Vec<String>) -> Result<(), StoreError> {
         self.new_epoch();
         self.ports.needs_reconnect(reason, missing_scopes).await
     }
@@ -562,12 +537,10 @@ impl<'a, H: Http + 'a, S: Store + 'a, C: Clock + 'a> TokenKeeper<'a, H, S, C> {
             (self.wipe().await, refresh)
         };
         let revoked = match refresh {
-            Some(token) => {
-                match self.ports.http.send(&revoke_request(self.ports.config, &token)).await {
-                    Ok(response) => parse_revoke_response(&response).is_ok(),
-                    Err(_) => false,
-                }
-            }
+            Some(token) => match self.ports.http.send(&revoke_request(self.ports.config, &token)).await {
+                Ok(response) => parse_revoke_response(&response).is_ok(),
+                Err(_) => false,
+            },
             None => false,
         };
         wiped.map(|()| revoked)
@@ -643,10 +616,7 @@ impl<'a, H: Http + 'a, S: Store + 'a, C: Clock + 'a> TokenSource for TokenKeeper
         }
     }
 
-    async fn refresh_after_unauthorized(
-        &self,
-        rejected: &AccessToken,
-    ) -> Result<AccessToken, AuthFailure> {
+    async fn refresh_after_unauthorized(&self, rejected: &AccessToken) -> Result<AccessToken, AuthFailure> {
         self.shared_refresh(Some(rejected.clone())).await
     }
 }
@@ -703,11 +673,7 @@ mod tests {
     fn signed_in(store: &FakeStore, clock: &FakeClock, lifetime_s: i64) {
         let lifetime_ms = lifetime_s * 1000;
         let now = clock.now.get();
-        store.put(
-            Area::Local,
-            STATE_KEY,
-            json!({"kind": "signed_in", "hub_id": "1234567", "user_id": "293199"}),
-        );
+        store.put(Area::Local, STATE_KEY, json!({"kind": "signed_in", "hub_id": "1234567", "user_id": "293199"}));
         store.put(Area::Local, REFRESH_KEY, json!({"token": "rt-0"}));
         store.put(
             Area::Session,
@@ -754,18 +720,14 @@ mod tests {
         assert!(url.starts_with("https://app.hubspot.com/oauth/authorize?client_id=client-1&"));
         assert_eq!(store.keys_in(Area::Session), vec![PENDING_KEY.to_string()]);
         let pending: PendingSignIn =
-            serde_json::from_value(store.value(Area::Session, PENDING_KEY).expect("pending"))
-                .expect("parses");
+            serde_json::from_value(store.value(Area::Session, PENDING_KEY).expect("pending")).expect("parses");
 
         // The worker was stopped while the consent window was open: a new keeper finishes.
         clock.advance(90_000);
         let keeper = TokenKeeper::new(&config, &http, &store, &clock);
         let returned = format!("{REDIRECT}?code=na1-code&state={}", pending.state);
         let state = block_on(keeper.finish_sign_in(&returned)).expect("signed in");
-        let expected = AuthState::SignedIn {
-            hub_id: PortalId::new("1234567"),
-            user_id: Some(UserId::new("293199")),
-        };
+        let expected = AuthState::SignedIn { hub_id: PortalId::new("1234567"), user_id: Some(UserId::new("293199")) };
         assert_eq!(state, expected);
         assert_eq!(block_on(keeper.state()), Ok(expected));
 
@@ -790,21 +752,11 @@ mod tests {
         assert_eq!(store.keys_in(Area::Session), vec![ACCESS_KEY.to_string()]);
         assert_eq!(
             store.value(Area::Session, ACCESS_KEY),
-            Some(
-                json!({"token": "at-1", "expires_at_ms": T0 + 90_000 + 1_800_000, "lifetime_ms": 1_800_000})
-            )
+            Some(json!({"token": "at-1", "expires_at_ms": T0 + 90_000 + 1_800_000, "lifetime_ms": 1_800_000}))
         );
         for (area, key, value) in store.dump() {
-            assert_eq!(
-                value.contains("at-1"),
-                (area, key.as_str()) == (Area::Session, ACCESS_KEY),
-                "{key}"
-            );
-            assert_eq!(
-                value.contains("rt-1"),
-                (area, key.as_str()) == (Area::Local, REFRESH_KEY),
-                "{key}"
-            );
+            assert_eq!(value.contains("at-1"), (area, key.as_str()) == (Area::Session, ACCESS_KEY), "{key}");
+            assert_eq!(value.contains("rt-1"), (area, key.as_str()) == (Area::Local, REFRESH_KEY), "{key}");
         }
     }
 
@@ -813,10 +765,7 @@ mod tests {
         let store = FakeStore::default();
         let clock = FakeClock::at(T0);
         // The grant is for hub 1234567; the admin pinned 62515.
-        let http = FakeHttp::scripted(vec![
-            Ok(token_answer("at-1", Some("rt-1"), 1800)),
-            Ok(response(200, "{}")),
-        ]);
+        let http = FakeHttp::scripted(vec![Ok(token_answer("at-1", Some("rt-1"), 1800)), Ok(response(200, "{}"))]);
         let config = config().with_pinned_portal(PortalId::new("62515"));
         let keeper = TokenKeeper::new(&config, &http, &store, &clock);
         let url = block_on(keeper.begin_sign_in(REDIRECT, &[7; 64])).expect("sign-in starts");
@@ -825,13 +774,21 @@ mod tests {
             serde_json::from_value(store.value(Area::Session, PENDING_KEY).expect("pending")).expect("parses");
         let returned = format!("{REDIRECT}?code=na1-code&state={}", pending.state);
         let refused = block_on(keeper.finish_sign_in(&returned)).expect_err("refused");
-        assert_eq!(refused, ConnectError::WrongPortal { got: PortalId::new("1234567"), pinned: PortalId::new("62515") });
-        assert!(refused.to_string().contains("You chose HubSpot account 1234567, but your admin set Spotdial up for account 62515."));
+        assert_eq!(
+            refused,
+            ConnectError::WrongPortal { got: PortalId::new("1234567"), pinned: PortalId::new("62515") }
+        );
+        assert!(refused
+            .to_string()
+            .contains("You chose HubSpot account 1234567, but your admin set Spotdial up for account 62515."));
         let requests = http.sent.borrow();
         assert_eq!(requests.len(), 2, "the exchange, then the revocation");
         assert_eq!(requests[1].url, "https://broker.example/v1/revoke");
         assert!(requests[1].body.as_deref().unwrap_or("").contains("token=rt-1"));
-        assert!(store.dump().iter().all(|(_, _, v)| !v.contains("at-1") && !v.contains("rt-1")), "nothing of the grant kept");
+        assert!(
+            store.dump().iter().all(|(_, _, v)| !v.contains("at-1") && !v.contains("rt-1")),
+            "nothing of the grant kept"
+        );
         assert_eq!(block_on(keeper.state()), Ok(AuthState::SignedOut));
     }
 
@@ -842,10 +799,7 @@ mod tests {
         let keeper = TokenKeeper::new(&config, &http, &store, &clock);
         block_on(keeper.begin_sign_in(REDIRECT, &[9; 64])).expect("sign-in starts");
         let forged = format!("{REDIRECT}?code=attacker-code&state=guess");
-        assert_eq!(
-            block_on(keeper.finish_sign_in(&forged)),
-            Err(ConnectError::SignIn(SignInError::StateMismatch))
-        );
+        assert_eq!(block_on(keeper.finish_sign_in(&forged)), Err(ConnectError::SignIn(SignInError::StateMismatch)));
         assert_eq!(http.count(), 0);
         assert_eq!(block_on(keeper.finish_sign_in(&forged)), Err(ConnectError::NoPendingSignIn));
         assert_eq!(block_on(keeper.state()), Ok(AuthState::SignedOut));
@@ -882,8 +836,7 @@ mod tests {
 
     #[test]
     fn a_fresh_token_is_served_from_storage() {
-        let (store, clock, http, config) =
-            (FakeStore::default(), FakeClock::at(T0), issuing(60), config());
+        let (store, clock, http, config) = (FakeStore::default(), FakeClock::at(T0), issuing(60), config());
         signed_in(&store, &clock, 1800);
         let keeper = TokenKeeper::new(&config, &http, &store, &clock);
         assert_eq!(block_on(keeper.access_token()), Ok(AccessToken::new("at-0")));
@@ -892,8 +845,7 @@ mod tests {
 
     #[test]
     fn a_60_second_token_is_refreshed_at_45_seconds() {
-        let (store, clock, http, config) =
-            (FakeStore::default(), FakeClock::at(T0), issuing(60), config());
+        let (store, clock, http, config) = (FakeStore::default(), FakeClock::at(T0), issuing(60), config());
         signed_in(&store, &clock, 60);
         let keeper = TokenKeeper::new(&config, &http, &store, &clock);
         assert_eq!(block_on(keeper.next_refresh_at_ms()), Ok(Some(T0 + 45_000)));
@@ -908,8 +860,7 @@ mod tests {
 
     #[test]
     fn a_30_minute_token_is_refreshed_at_25_minutes() {
-        let (store, clock, http, config) =
-            (FakeStore::default(), FakeClock::at(T0), issuing(1800), config());
+        let (store, clock, http, config) = (FakeStore::default(), FakeClock::at(T0), issuing(1800), config());
         signed_in(&store, &clock, 1800);
         let keeper = TokenKeeper::new(&config, &http, &store, &clock);
         assert_eq!(block_on(keeper.next_refresh_at_ms()), Ok(Some(T0 + 25 * 60_000)));
@@ -922,8 +873,7 @@ mod tests {
 
     #[test]
     fn five_minutes_of_use_refresh_once_per_usable_lifetime_and_never_serve_an_expired_token() {
-        let (store, clock, http, config) =
-            (FakeStore::default(), FakeClock::at(T0), issuing(60), config());
+        let (store, clock, http, config) = (FakeStore::default(), FakeClock::at(T0), issuing(60), config());
         signed_in(&store, &clock, 60);
         let keeper = TokenKeeper::new(&config, &http, &store, &clock);
         let mut issued_at = std::collections::HashMap::from([("at-0".to_string(), T0)]);
@@ -944,8 +894,7 @@ mod tests {
 
     #[test]
     fn the_alarm_time_drives_the_refreshes() {
-        let (store, clock, http, config) =
-            (FakeStore::default(), FakeClock::at(T0), issuing(60), config());
+        let (store, clock, http, config) = (FakeStore::default(), FakeClock::at(T0), issuing(60), config());
         signed_in(&store, &clock, 60);
         let keeper = TokenKeeper::new(&config, &http, &store, &clock);
         block_on(async {
@@ -963,8 +912,7 @@ mod tests {
 
     #[test]
     fn ten_concurrent_callers_at_expiry_share_one_refresh() {
-        let (store, clock, http, config) =
-            (FakeStore::default(), FakeClock::at(T0), issuing(60), config());
+        let (store, clock, http, config) = (FakeStore::default(), FakeClock::at(T0), issuing(60), config());
         signed_in(&store, &clock, 60);
         clock.advance(50_000);
         let keeper = TokenKeeper::new(&config, &http, &store, &clock);
@@ -978,20 +926,15 @@ mod tests {
 
     #[test]
     fn ten_concurrent_401s_share_one_refresh_and_a_late_one_refreshes_nothing() {
-        let (store, clock, http, config) =
-            (FakeStore::default(), FakeClock::at(T0), issuing(1800), config());
+        let (store, clock, http, config) = (FakeStore::default(), FakeClock::at(T0), issuing(1800), config());
         signed_in(&store, &clock, 1800);
         let keeper = TokenKeeper::new(&config, &http, &store, &clock);
         let rejected = AccessToken::new("at-0");
-        let results =
-            block_on(join_all((0..10).map(|_| keeper.refresh_after_unauthorized(&rejected))));
+        let results = block_on(join_all((0..10).map(|_| keeper.refresh_after_unauthorized(&rejected))));
         assert_eq!(http.count(), 1);
         assert!(results.iter().all(|r| *r == Ok(AccessToken::new("at-1"))), "{results:?}");
         // A request that was still out with at-0 comes back 401 later: the new token, no request.
-        assert_eq!(
-            block_on(keeper.refresh_after_unauthorized(&rejected)),
-            Ok(AccessToken::new("at-1"))
-        );
+        assert_eq!(block_on(keeper.refresh_after_unauthorized(&rejected)), Ok(AccessToken::new("at-1")));
         assert_eq!(http.count(), 1);
         // The new token rejected as well: one more refresh.
         let again = block_on(keeper.refresh_after_unauthorized(&AccessToken::new("at-1")));
@@ -1001,8 +944,7 @@ mod tests {
 
     #[test]
     fn callers_at_expiry_and_401s_together_still_share_one_refresh() {
-        let (store, clock, http, config) =
-            (FakeStore::default(), FakeClock::at(T0), issuing(60), config());
+        let (store, clock, http, config) = (FakeStore::default(), FakeClock::at(T0), issuing(60), config());
         signed_in(&store, &clock, 60);
         clock.advance(46_000);
         let keeper = TokenKeeper::new(&config, &http, &store, &clock);
@@ -1093,7 +1035,11 @@ mod tests {
         ] {
             let store = FakeStore::default();
             signed_in(&store, &clock, 1800);
-            store.put(Area::Local, ISSUER_KEY, json!({"client_id": "client-1", "broker_url": "https://broker.example"}));
+            store.put(
+                Area::Local,
+                ISSUER_KEY,
+                json!({"client_id": "client-1", "broker_url": "https://broker.example"}),
+            );
             let http = FakeHttp::scripted(vec![Ok(response(200, "{}"))]);
             let keeper = TokenKeeper::new(&changed, &http, &store, &clock);
             assert_eq!(block_on(keeper.drop_foreign_tokens()), Ok(true));
@@ -1110,7 +1056,10 @@ mod tests {
         signed_in(&store, &clock, 1800);
         let keeper = TokenKeeper::new(&same, &http, &store, &clock);
         assert_eq!(block_on(keeper.drop_foreign_tokens()), Ok(false));
-        assert_eq!(store.value(Area::Local, ISSUER_KEY), Some(json!({"client_id": "client-1", "broker_url": "https://broker.example"})));
+        assert_eq!(
+            store.value(Area::Local, ISSUER_KEY),
+            Some(json!({"client_id": "client-1", "broker_url": "https://broker.example"}))
+        );
     }
 
     #[test]
@@ -1161,10 +1110,7 @@ mod tests {
         let keeper = TokenKeeper::new(&config, &http, &store, &clock);
         clock.advance(61_000);
         for _ in 0..2 {
-            assert!(matches!(
-                block_on(keeper.access_token()),
-                Err(AuthFailure::Unreachable { .. })
-            ));
+            assert!(matches!(block_on(keeper.access_token()), Err(AuthFailure::Unreachable { .. })));
         }
         assert!(matches!(block_on(keeper.state()), Ok(AuthState::SignedIn { .. })));
     }
@@ -1188,8 +1134,7 @@ mod tests {
 
     #[test]
     fn after_a_browser_restart_the_refresh_token_gets_a_new_access_token() {
-        let (store, clock, http, config) =
-            (FakeStore::default(), FakeClock::at(T0), issuing(1800), config());
+        let (store, clock, http, config) = (FakeStore::default(), FakeClock::at(T0), issuing(1800), config());
         signed_in(&store, &clock, 1800);
         store.data.borrow_mut().remove(&Area::Session);
         let keeper = TokenKeeper::new(&config, &http, &store, &clock);
@@ -1200,23 +1145,17 @@ mod tests {
 
     #[test]
     fn signed_out_means_no_token_and_no_request() {
-        let (store, clock, http, config) =
-            (FakeStore::default(), FakeClock::at(T0), issuing(60), config());
+        let (store, clock, http, config) = (FakeStore::default(), FakeClock::at(T0), issuing(60), config());
         let keeper = TokenKeeper::new(&config, &http, &store, &clock);
         assert_eq!(block_on(keeper.access_token()), Err(AuthFailure::SignedOut));
-        assert_eq!(
-            block_on(keeper.refresh_after_unauthorized(&AccessToken::new("x"))),
-            Err(AuthFailure::SignedOut)
-        );
+        assert_eq!(block_on(keeper.refresh_after_unauthorized(&AccessToken::new("x"))), Err(AuthFailure::SignedOut));
         assert_eq!(block_on(keeper.next_refresh_at_ms()), Ok(None));
         assert_eq!(http.count(), 0);
     }
 
     #[test]
     fn sign_out_removes_every_auth_key_even_when_revoke_fails() {
-        for answer in
-            [Err(TransportError::Network("offline".into())), Ok(response(500, "")), Ok(response(200, ""))]
-        {
+        for answer in [Err(TransportError::Network("offline".into())), Ok(response(500, "")), Ok(response(200, ""))] {
             let confirmed = matches!(answer, Ok(HttpResponse { status: 200, .. }));
             let (store, clock, config) = (FakeStore::default(), FakeClock::at(T0), config());
             let http = FakeHttp::scripted(vec![answer]);
@@ -1229,10 +1168,7 @@ mod tests {
             let requests = http.sent.borrow();
             assert_eq!(requests.len(), 1);
             assert_eq!(requests[0].url, "https://broker.example/v1/revoke");
-            assert_eq!(
-                requests[0].body.as_deref(),
-                Some("token=rt-0&token_type_hint=refresh_token")
-            );
+            assert_eq!(requests[0].body.as_deref(), Some("token=rt-0&token_type_hint=refresh_token"));
             assert_eq!(auth_keys(&store), vec![]);
             assert_eq!(store.keys_in(Area::Local), vec!["outbox:v1".to_string()]);
             assert_eq!(block_on(keeper.state()), Ok(AuthState::SignedOut));
@@ -1244,8 +1180,7 @@ mod tests {
     fn a_refresh_in_flight_during_sign_out_never_writes_a_token_back() {
         // Every interleaving: sign-out starts before, during and after the refresh request.
         for delay in 0..16 {
-            let (store, clock, http, config) =
-                (FakeStore::default(), FakeClock::at(T0), issuing(60), config());
+            let (store, clock, http, config) = (FakeStore::default(), FakeClock::at(T0), issuing(60), config());
             signed_in(&store, &clock, 60);
             clock.advance(50_000);
             let keeper = TokenKeeper::new(&config, &http, &store, &clock);
@@ -1257,23 +1192,17 @@ mod tests {
             }));
             assert!(signed_out.is_ok());
             assert_eq!(auth_keys(&store), vec![], "delay {delay}, token {token:?}");
-            assert_eq!(
-                block_on(keeper.access_token()),
-                Err(AuthFailure::SignedOut),
-                "delay {delay}"
-            );
+            assert_eq!(block_on(keeper.access_token()), Err(AuthFailure::SignedOut), "delay {delay}");
         }
     }
 
     #[test]
     fn mark_needs_reconnect_drops_the_tokens() {
-        let (store, clock, http, config) =
-            (FakeStore::default(), FakeClock::at(T0), issuing(60), config());
+        let (store, clock, http, config) = (FakeStore::default(), FakeClock::at(T0), issuing(60), config());
         signed_in(&store, &clock, 1800);
         let keeper = TokenKeeper::new(&config, &http, &store, &clock);
         let missing = vec!["crm.lists.read".to_string()];
-        block_on(keeper.mark_needs_reconnect("HubSpot keeps refusing the token.", missing.clone()))
-            .expect("stored");
+        block_on(keeper.mark_needs_reconnect("HubSpot keeps refusing the token.", missing.clone())).expect("stored");
         assert_eq!(
             block_on(keeper.state()),
             Ok(AuthState::NeedsReconnect {
@@ -1305,8 +1234,7 @@ mod tests {
         let secret_config = AuthConfig::direct("client-1", ClientSecret::new("sekrit-client"));
         let (store, clock, http) = (FakeStore::default(), FakeClock::at(T0), issuing(60));
         let keeper = TokenKeeper::new(&secret_config, &http, &store, &clock);
-        let (_, pending) = crate::auth::authorize::begin(&secret_config, REDIRECT, &[5; 64], T0)
-            .expect("valid input");
+        let (_, pending) = crate::auth::authorize::begin(&secret_config, REDIRECT, &[5; 64], T0).expect("valid input");
         let grant = Grant {
             access: AccessToken::new("sekrit-access"),
             refresh: Some(RefreshToken::new("sekrit-refresh")),

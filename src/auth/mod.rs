@@ -11,6 +11,6 @@ pub mod token_routes;
 
 pub use authorize::{begin, finish, PendingSignIn, SignInError, PENDING_LIFETIME_MS};
 pub use config::{AuthConfig, TokenMode, SCOPES};
-pub use token_routes::{Endpoint, OAUTH_API_VERSION};
 pub use grant::{Grant, Introspection, TokenError};
 pub use keeper::{AuthState, ConnectError, TokenKeeper};
+pub use token_routes::{Endpoint, OAUTH_API_VERSION};

@@ -29,9 +29,7 @@ impl Endpoint {
 
     /// The endpoint whose broker route is exactly `path`.
     pub fn from_path(path: &str) -> Option<Endpoint> {
-        Endpoint::ALL
-            .into_iter()
-            .find(|endpoint| endpoint.path() == path)
+        Endpoint::ALL.into_iter().find(|endpoint| endpoint.path() == path)
     }
 
     /// HubSpot's path for this endpoint, e.g. `/oauth/2026-03/token/introspect`.

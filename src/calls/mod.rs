@@ -69,7 +69,9 @@ impl DraftError {
 
     pub fn message(&self) -> String {
         match self {
-            DraftError::NotesTooLong => ["Notes can be at most ", &MAX_NOTES_CHARS.to_string(), " characters."].concat(),
+            DraftError::NotesTooLong => {
+                ["Notes can be at most ", &MAX_NOTES_CHARS.to_string(), " characters."].concat()
+            }
             DraftError::BadOutcome => "That outcome is not one of your portal's call outcomes.".to_string(),
         }
     }
@@ -115,7 +117,8 @@ impl CallEntry {
         }
         let outcome = outcome.filter(|o| !o.is_empty());
         if let Some(o) = &outcome {
-            let shaped = o.len() <= MAX_OUTCOME_CHARS && o.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            let shaped =
+                o.len() <= MAX_OUTCOME_CHARS && o.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
             if !shaped {
                 return Err(DraftError::BadOutcome);
             }
@@ -154,7 +157,8 @@ fn id_of(item: &Value) -> Option<&str> {
 
 /// Every readable call in progress, oldest first.
 pub async fn all<S: Store>(store: &S) -> Result<Vec<CallEntry>, StoreError> {
-    let mut calls: Vec<CallEntry> = raw(store).await?.into_iter().filter_map(|v| serde_json::from_value(v).ok()).collect();
+    let mut calls: Vec<CallEntry> =
+        raw(store).await?.into_iter().filter_map(|v| serde_json::from_value(v).ok()).collect();
     calls.sort_by_key(|c| c.started_at_ms);
     Ok(calls)
 }
@@ -217,7 +221,8 @@ pub async fn remove_contact<S: Store>(store: &S, contact: &ContactId) -> Result<
 /// Moves calls kept in the previous layout (session, one key each, no account) into the list,
 /// held for discarding: they cannot say which account they belong to. Returns how many moved.
 pub async fn migrate_legacy<S: Store>(store: &S) -> Result<usize, StoreError> {
-    let legacy: Vec<String> = store.keys(Area::Session).await?.into_iter().filter(|k| k.starts_with(LEGACY_PREFIX)).collect();
+    let legacy: Vec<String> =
+        store.keys(Area::Session).await?.into_iter().filter(|k| k.starts_with(LEGACY_PREFIX)).collect();
     let mut moved = 0;
     for key in legacy {
         if let Some(value) = store.get(Area::Session, &key).await? {

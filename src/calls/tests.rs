@@ -38,7 +38,10 @@ fn entries_are_kept_found_by_id_and_contact_and_removed() {
         let listed: Vec<String> = all(&store).await.unwrap().into_iter().map(|c| c.external_id).collect();
         assert_eq!(listed, ["spotdial-a", "spotdial-b"], "oldest first");
         assert_eq!(get(&store, "spotdial-b").await.unwrap().map(|c| c.contact.0), Some("202".into()));
-        assert_eq!(on_contact(&store, &ContactId::new("201")).await.unwrap().map(|c| c.external_id), Some("spotdial-a".into()));
+        assert_eq!(
+            on_contact(&store, &ContactId::new("201")).await.unwrap().map(|c| c.external_id),
+            Some("spotdial-a".into())
+        );
         assert_eq!(on_contact(&store, &ContactId::new("999")).await.unwrap(), None);
         assert!(remove(&store, "spotdial-a").await.unwrap());
         assert!(!remove(&store, "spotdial-a").await.unwrap(), "a second removal finds nothing");
@@ -53,7 +56,9 @@ fn a_draft_is_replaced_only_while_the_call_is_there() {
     block_on(async {
         let call = entry("spotdial-a", "201", T0);
         put(&store, &call).await.unwrap();
-        let drafted = call.with_draft(Some("f240bbac-87c9-4f6e-bf70-924b57d47db7".into()), "Spoke about the renewal".into()).unwrap();
+        let drafted = call
+            .with_draft(Some("f240bbac-87c9-4f6e-bf70-924b57d47db7".into()), "Spoke about the renewal".into())
+            .unwrap();
         assert!(replace(&store, &drafted).await.unwrap());
         let saved = get(&store, "spotdial-a").await.unwrap().unwrap();
         assert_eq!(saved.notes, "Spoke about the renewal");
@@ -74,7 +79,11 @@ fn drafts_are_bounded_and_outcomes_shaped() {
     assert!(call.with_draft(None, "é".repeat(MAX_NOTES_CHARS)).is_ok());
     assert_eq!(call.with_draft(Some("<img>".into()), String::new()), Err(DraftError::BadOutcome));
     assert_eq!(call.with_draft(Some("x".repeat(65)), String::new()), Err(DraftError::BadOutcome));
-    assert_eq!(call.with_draft(Some(String::new()), String::new()).unwrap().outcome, None, "an empty choice is no outcome");
+    assert_eq!(
+        call.with_draft(Some(String::new()), String::new()).unwrap().outcome,
+        None,
+        "an empty choice is no outcome"
+    );
     assert_eq!(DraftError::NotesTooLong.code(), "notes_too_long");
 }
 

@@ -37,7 +37,11 @@ pub fn parse_task_contacts(resp: &HttpResponse) -> Result<Vec<(TaskId, Vec<Conta
                 .get("associationTypes")
                 .and_then(Value::as_array)
                 .is_some_and(|ts| ts.iter().any(|t| t.get("typeId").and_then(Value::as_i64) == Some(TASK_TO_CONTACT)));
-            if typed { primary.push(ContactId(id)) } else { other.push(ContactId(id)) }
+            if typed {
+                primary.push(ContactId(id))
+            } else {
+                other.push(ContactId(id))
+            }
         }
         primary.extend(other);
         if !primary.is_empty() {

@@ -25,7 +25,9 @@ pub enum Admission {
     WaitMs(u64),
     /// HubSpot said stop (429): nothing goes out before `until_ms`. The UI shows
     /// "HubSpot's limit was reached, syncing is paused".
-    Paused { until_ms: i64 },
+    Paused {
+        until_ms: i64,
+    },
 }
 
 /// Requests in HubSpot's current rate window, for the popup's health line.

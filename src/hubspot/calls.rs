@@ -142,7 +142,10 @@ pub fn parse_call_search_all(resp: &HttpResponse, external_id: &str) -> Result<V
 pub fn archive_call(id: &CallId) -> HttpRequest {
     // HubSpot's ids are digits, but this one comes from a search answer: encoded like every
     // other path segment, so a hostile id cannot reach another path.
-    HttpRequest::new(Method::Delete, version::objects_url("calls", &["/", &crate::ports::path_segment(id.as_str())].concat()))
+    HttpRequest::new(
+        Method::Delete,
+        version::objects_url("calls", &["/", &crate::ports::path_segment(id.as_str())].concat()),
+    )
 }
 
 fn iso_utc(ms: i64) -> String {
@@ -225,7 +228,10 @@ mod tests {
         let req = search_call_by_external_id("spotdial-7f3a");
         assert_eq!(req.url, "https://api.hubapi.com/crm/objects/2026-03/calls/search");
         let body: Value = serde_json::from_str(req.body.as_deref().unwrap()).unwrap();
-        assert_eq!(body["filterGroups"][0]["filters"][0], json!({"propertyName":"hs_call_external_id","operator":"EQ","value":"spotdial-7f3a"}));
+        assert_eq!(
+            body["filterGroups"][0]["filters"][0],
+            json!({"propertyName":"hs_call_external_id","operator":"EQ","value":"spotdial-7f3a"})
+        );
         let found = r#"{"total":2,"results":[{"id":"1","properties":{"hs_call_external_id":"SPOTDIAL-7F3A"}},{"id":"9001","properties":{"hs_call_external_id":"spotdial-7f3a"}}]}"#;
         let r = |b: &str| HttpResponse { status: 200, headers: vec![], body: b.into() };
         assert_eq!(parse_call_search(&r(found), "spotdial-7f3a").unwrap(), Some(CallId::new("9001")));

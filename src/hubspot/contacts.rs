@@ -106,9 +106,15 @@ mod tests {
 
     #[test]
     fn single_read_errors() {
-        assert!(matches!(parse_contact(&ok(404, r#"{"category":"OBJECT_NOT_FOUND"}"#)), Err(ApiError::NotFound { .. })));
+        assert!(matches!(
+            parse_contact(&ok(404, r#"{"category":"OBJECT_NOT_FOUND"}"#)),
+            Err(ApiError::NotFound { .. })
+        ));
         assert!(matches!(parse_contact(&ok(200, r#"{"properties":{}}"#)), Err(ApiError::Malformed { .. })));
         assert!(matches!(parse_contact(&ok(200, "{\"id\":\"1\",\"prop")), Err(ApiError::Malformed { .. })));
-        assert_eq!(parse_contact(&ok(200, r#"{"id":"5","properties":{"lastname":"Li"}}"#)).unwrap().last_name.as_deref(), Some("Li"));
+        assert_eq!(
+            parse_contact(&ok(200, r#"{"id":"5","properties":{"lastname":"Li"}}"#)).unwrap().last_name.as_deref(),
+            Some("Li")
+        );
     }
 }

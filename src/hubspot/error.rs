@@ -179,9 +179,7 @@ impl ApiError {
                 true,
             ),
             ApiError::Auth { failure } => match failure {
-                AuthFailure::SignedOut => {
-                    Failure::new("signed_out", "Sign in with HubSpot to use Spotdial.", false)
-                }
+                AuthFailure::SignedOut => Failure::new("signed_out", "Sign in with HubSpot to use Spotdial.", false),
                 AuthFailure::NeedsReconnect { .. } => Failure::new(
                     "needs_reconnect",
                     "Your HubSpot connection has ended. Sign in with HubSpot again.",

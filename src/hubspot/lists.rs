@@ -41,7 +41,8 @@ pub struct ListSearch {
 
 pub fn parse_list_search(resp: &HttpResponse) -> Result<ListSearch, ApiError> {
     let body = json_body(resp)?;
-    let lists = body.get("lists").and_then(Value::as_array).ok_or_else(|| ApiError::malformed("no lists in a list search"))?;
+    let lists =
+        body.get("lists").and_then(Value::as_array).ok_or_else(|| ApiError::malformed("no lists in a list search"))?;
     let has_more = body.get("hasMore").and_then(Value::as_bool).unwrap_or(false);
     Ok(ListSearch {
         lists: lists.iter().filter_map(list_from).collect(),
@@ -63,13 +64,7 @@ pub fn list_memberships(list: &ListId, limit: u32, after: Option<&str>) -> HttpR
     let limit = limit.clamp(1, MEMBERSHIP_PAGE_MAX).to_string();
     let mut query = vec![("limit", limit.as_str())];
     query.extend(after.map(|after| ("after", after)));
-    let rest = [
-        "/",
-        &path_segment(list.as_str()),
-        "/memberships?",
-        &form_encode(&query),
-    ]
-    .concat();
+    let rest = ["/", &path_segment(list.as_str()), "/memberships?", &form_encode(&query)].concat();
     HttpRequest::new(Method::Get, version::url("crm/lists", &rest))
 }
 
@@ -101,12 +96,23 @@ mod tests {
             body,
             json!({"query":"Q3 prospects","offset":0,"count":20,"objectTypeId":"0-1","processingTypes":[],"listIds":[],"additionalProperties":["hs_list_size"]})
         );
-        assert!(serde_json::from_str::<Value>(search_lists("", 0, 20).body.as_deref().unwrap()).unwrap().get("query").is_none());
+        assert!(serde_json::from_str::<Value>(search_lists("", 0, 20).body.as_deref().unwrap())
+            .unwrap()
+            .get("query")
+            .is_none());
         let answer = r#"{"offset":20,"hasMore":true,"total":31,"lists":[
             {"listId":"42","listVersion":3,"name":"Q3 prospects","objectTypeId":"0-1","processingStatus":"COMPLETE","processingType":"DYNAMIC","additionalProperties":{"hs_list_size":"1050"}},
             {"name":"no id"}]}"#;
         let found = parse_list_search(&ok(answer)).unwrap();
-        assert_eq!(found.lists, vec![ListSummary { id: ListId::new("42"), name: "Q3 prospects".into(), processing_type: Some("DYNAMIC".into()), size: Some(1050) }]);
+        assert_eq!(
+            found.lists,
+            vec![ListSummary {
+                id: ListId::new("42"),
+                name: "Q3 prospects".into(),
+                processing_type: Some("DYNAMIC".into()),
+                size: Some(1050)
+            }]
+        );
         assert_eq!(found.next_offset, Some(20));
         assert_eq!(parse_list_search(&ok(r#"{"offset":3,"hasMore":false,"lists":[]}"#)).unwrap().next_offset, None);
     }

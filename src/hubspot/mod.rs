@@ -25,7 +25,9 @@ pub use error::{ApiError, ErrorInfo};
 pub use model::{AccountDetails, CallOutcome, Contact, ListSummary, Owner, Page, Priority, PropertyDef, Task};
 pub use outcomes::{outcomes_or_defaults, Outcomes};
 pub use properties::{dialing_properties, PropertyName};
-pub use queue::{load_list_queue, load_task_queue, naive_request_count, planned_request_count, Queue, QueueContact, QueueItem};
+pub use queue::{
+    load_list_queue, load_task_queue, naive_request_count, planned_request_count, Queue, QueueContact, QueueItem,
+};
 pub use session::{Client, RequestCounts};
 pub use version::{API_BASE, API_VERSION};
 

@@ -28,8 +28,17 @@ pub struct Contact {
 /// Properties of a contact that are not "extra": the standard dialing set and the ones
 /// HubSpot always returns (§4).
 const CONTACT_KNOWN: [&str; 11] = [
-    "firstname", "lastname", "company", "jobtitle", "phone", "mobilephone", "hs_timezone", "country",
-    "hs_object_id", "createdate", "lastmodifieddate",
+    "firstname",
+    "lastname",
+    "company",
+    "jobtitle",
+    "phone",
+    "mobilephone",
+    "hs_timezone",
+    "country",
+    "hs_object_id",
+    "createdate",
+    "lastmodifieddate",
 ];
 
 impl Contact {
@@ -224,7 +233,9 @@ pub fn json_body(resp: &HttpResponse) -> Result<Value, ApiError> {
 
 /// `body.results` as an array, or `Malformed` naming what was expected.
 pub fn results<'a>(body: &'a Value, what: &str) -> Result<&'a Vec<Value>, ApiError> {
-    body.get("results").and_then(Value::as_array).ok_or_else(|| ApiError::malformed(["no results list in ", what].concat()))
+    body.get("results")
+        .and_then(Value::as_array)
+        .ok_or_else(|| ApiError::malformed(["no results list in ", what].concat()))
 }
 
 /// `paging.next.after`, as a string whichever way it was sent.

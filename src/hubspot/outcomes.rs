@@ -82,11 +82,21 @@ mod tests {
 
     #[test]
     fn unavailable_endpoint_falls_back_to_the_six_defaults() {
-        for r in [resp(404, ""), resp(403, r#"{"category":"MISSING_SCOPES"}"#), resp(503, "<html>"), resp(200, "{\"a\":1}"), resp(200, "[{\"id\""), resp(200, "[]")] {
+        for r in [
+            resp(404, ""),
+            resp(403, r#"{"category":"MISSING_SCOPES"}"#),
+            resp(503, "<html>"),
+            resp(200, "{\"a\":1}"),
+            resp(200, "[{\"id\""),
+            resp(200, "[]"),
+        ] {
             let got = outcomes_or_defaults(parse_outcomes(&r));
             assert_eq!(got.source, OutcomeSource::Defaults, "{r:?}");
             assert_eq!(got.outcomes.len(), 6);
-            assert!(got.outcomes.iter().any(|o| o.id == "73a0d17f-1163-4015-bdd5-ec830791da20" && o.label == "No answer"));
+            assert!(got
+                .outcomes
+                .iter()
+                .any(|o| o.id == "73a0d17f-1163-4015-bdd5-ec830791da20" && o.label == "No answer"));
         }
     }
 }

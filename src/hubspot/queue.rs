@@ -25,7 +25,9 @@ pub enum QueueContact {
     /// The task has no associated contact: kept in the queue, nothing to dial.
     NoContact,
     /// Associated, but HubSpot did not return it (deleted or merged since).
-    Unreadable { id: ContactId },
+    Unreadable {
+        id: ContactId,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -177,12 +179,9 @@ async fn read_contacts<H: Http, C: Clock, T: TokenSource>(
 /// Due time (unknown last), priority, then id for a stable order.
 fn queue_key(item: &QueueItem) -> (i64, super::model::Priority, u64, String) {
     match &item.task {
-        Some(t) => (
-            t.due_ms.unwrap_or(i64::MAX),
-            t.priority,
-            t.id.as_str().parse().unwrap_or(u64::MAX),
-            t.id.0.clone(),
-        ),
+        Some(t) => {
+            (t.due_ms.unwrap_or(i64::MAX), t.priority, t.id.as_str().parse().unwrap_or(u64::MAX), t.id.0.clone())
+        }
         None => (i64::MAX, super::model::Priority::None, u64::MAX, String::new()),
     }
 }

@@ -122,7 +122,10 @@ impl<'a, H: Http, C: Clock, T: TokenSource> Client<'a, H, C, T> {
                 Admission::Go => return Ok(()),
                 Admission::WaitMs(ms) if ms <= MAX_BUDGET_WAIT_MS => self.clock.sleep(ms).await,
                 Admission::WaitMs(ms) => {
-                    return Err(ApiError::RateLimited { policy: "SPOTDIAL_BUDGET".into(), retry_at_ms: now + ms as i64 })
+                    return Err(ApiError::RateLimited {
+                        policy: "SPOTDIAL_BUDGET".into(),
+                        retry_at_ms: now + ms as i64,
+                    })
                 }
                 Admission::Paused { until_ms } => {
                     let policy = self.budget.borrow().paused(now).map(|(_, p)| p.to_string()).unwrap_or_default();

@@ -139,7 +139,11 @@ mod tests {
         assert_eq!(req.method, Method::Patch);
         assert_eq!(req.url, "https://api.hubapi.com/crm/objects/2026-03/tasks/77");
         assert_eq!(body_of(&req), json!({"properties":{"hs_task_status":"COMPLETED"}}));
-        let resp = HttpResponse { status: 200, headers: vec![], body: r#"{"id":"77","properties":{"hs_task_status":"COMPLETED"}}"#.into() };
+        let resp = HttpResponse {
+            status: 200,
+            headers: vec![],
+            body: r#"{"id":"77","properties":{"hs_task_status":"COMPLETED"}}"#.into(),
+        };
         assert_eq!(parse_completed(&resp).unwrap(), TaskId::new("77"));
     }
 }

@@ -6,8 +6,8 @@
 
 use super::entry::{load, load_all, remove, save, Entry, EntryId, Hold, State, Unreadable};
 use super::timing::{
-    backoff_ms, BACKOFF_BASE_MS, CONFIRM_AFTER_MS, DRAIN_SLEEP_BUDGET_MS, INLINE_WAIT_MAX_MS, MAX_PASSES,
-    SETTLE_MS, SIGN_IN_RECHECK_MS,
+    backoff_ms, BACKOFF_BASE_MS, CONFIRM_AFTER_MS, DRAIN_SLEEP_BUDGET_MS, INLINE_WAIT_MAX_MS, MAX_PASSES, SETTLE_MS,
+    SIGN_IN_RECHECK_MS,
 };
 use crate::hubspot::{calls, tasks, ApiError, CallLog, Class, Client};
 use crate::ids::{Account, CallId, TaskId};
@@ -102,7 +102,10 @@ pub struct DrainReport {
 enum Flow {
     Next,
     /// Stop draining; hold every other active entry until `until_ms`.
-    Stop { hold: Hold, until_ms: i64 },
+    Stop {
+        hold: Hold,
+        until_ms: i64,
+    },
 }
 
 /// Processes every due entry of `account` (the portal and user signed in now; `None` sends

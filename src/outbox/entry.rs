@@ -181,12 +181,10 @@ pub fn migrate(stored: &Value) -> Result<Entry, String> {
         Some(n @ 1..=2) => serde_json::from_value::<Entry>(stored.clone())
             .map(|entry| Entry { schema: SCHEMA, account: if n == 1 { None } else { entry.account.clone() }, ..entry })
             .map_err(|e| ["not a readable outbox entry: ", &e.to_string()].concat()),
-        Some(n) if n > SCHEMA as u64 => Err([
-            "written by a newer version of Spotdial (schema ",
-            &n.to_string(),
-            "); update Spotdial to send it",
-        ]
-        .concat()),
+        Some(n) if n > SCHEMA as u64 => {
+            Err(["written by a newer version of Spotdial (schema ", &n.to_string(), "); update Spotdial to send it"]
+                .concat())
+        }
         Some(n) => Err(["unknown outbox schema ", &n.to_string()].concat()),
         None => Err("not an outbox entry (no schema number)".into()),
     }
@@ -214,9 +212,7 @@ pub async fn load_all<S: Store>(store: &S) -> Result<(Vec<Entry>, Vec<Unreadable
 /// One entry by id: `None` when absent, `Some(Err)` when present but unreadable.
 pub async fn load<S: Store>(store: &S, id: &EntryId) -> Result<Option<Result<Entry, Unreadable>>, StoreError> {
     let key = id.key();
-    Ok(store.get(Area::Local, &key).await?.map(|value| {
-        read(&key, &value).map_err(|reason| Unreadable { key, reason })
-    }))
+    Ok(store.get(Area::Local, &key).await?.map(|value| read(&key, &value).map_err(|reason| Unreadable { key, reason })))
 }
 
 fn read(key: &str, value: &Value) -> Result<Entry, String> {

@@ -56,10 +56,7 @@ mod tests {
     #[test]
     fn backoff_doubles_from_30_s_and_stops_at_15_min() {
         let waits: Vec<i64> = (0..10).map(backoff_ms).collect();
-        assert_eq!(
-            waits,
-            [0, 30_000, 60_000, 120_000, 240_000, 480_000, 900_000, 900_000, 900_000, 900_000]
-        );
+        assert_eq!(waits, [0, 30_000, 60_000, 120_000, 240_000, 480_000, 900_000, 900_000, 900_000, 900_000]);
         assert_eq!(backoff_ms(u32::MAX), BACKOFF_CAP_MS);
     }
 }

@@ -92,7 +92,12 @@ async fn load_all<S: Store>(store: &S) -> Result<Vec<Check>, StoreError> {
 
 /// When the next check of `account` is due, if any.
 pub async fn next_due_at_ms<S: Store>(store: &S, account: Option<&Account>) -> Result<Option<i64>, StoreError> {
-    Ok(load_all(store).await?.iter().filter(|c| account.is_some() && c.account.as_ref() == account).map(|c| c.next_at_ms).min())
+    Ok(load_all(store)
+        .await?
+        .iter()
+        .filter(|c| account.is_some() && c.account.as_ref() == account)
+        .map(|c| c.next_at_ms)
+        .min())
 }
 
 /// Runs every due check of `account` (the one signed in), one request at a time.
@@ -122,7 +127,12 @@ where
             Ok(false) => save(store, &check).await?,
             // HubSpot refuses the look-up or the archive for good (scopes, permissions): there
             // is nothing more this check can do, and retrying would only cost requests.
-            Err(ApiError::MissingScopes { .. } | ApiError::Forbidden { .. } | ApiError::Validation { .. } | ApiError::Rejected { .. }) => {
+            Err(
+                ApiError::MissingScopes { .. }
+                | ApiError::Forbidden { .. }
+                | ApiError::Validation { .. }
+                | ApiError::Rejected { .. },
+            ) => {
                 store.remove(Area::Local, &key(&check.external_id)).await?;
                 report.done += 1;
             }
@@ -198,7 +208,11 @@ mod tests {
         let client = Client::new(&http, &clock, &tokens, RateBudget::default());
         for account in [None, Some(&other)] {
             assert_eq!(block_on(run_due(&store, &client, &clock, account)).expect("store"), VerifyReport::default());
-            assert_eq!(block_on(next_due_at_ms(&store, account)).unwrap(), None, "no alarm for another account's check");
+            assert_eq!(
+                block_on(next_due_at_ms(&store, account)).unwrap(),
+                None,
+                "no alarm for another account's check"
+            );
         }
         assert_eq!(http.count(), 0, "no look-up in another account");
         assert_eq!(run(&http, &store, &clock).done, 1);
@@ -252,7 +266,10 @@ mod tests {
         assert_eq!(report.archived, vec![CallId::new("9001")]);
         let sent = http.sent.borrow().clone();
         assert_eq!(sent.len(), 2, "one search, one archive");
-        assert_eq!((sent[1].method, sent[1].url.as_str()), (Method::Delete, "https://api.hubapi.com/crm/objects/2026-03/calls/9001"));
+        assert_eq!(
+            (sent[1].method, sent[1].url.as_str()),
+            (Method::Delete, "https://api.hubapi.com/crm/objects/2026-03/calls/9001")
+        );
         assert_eq!(report.done, 1);
         assert_eq!(block_on(next_due_at_ms(&store, Some(&account_a()))).unwrap(), None);
         assert!(store.keys_in(Area::Local).is_empty());
@@ -275,7 +292,10 @@ mod tests {
         clock.advance(CONFIRM_AFTER_MS);
         let report = run(&http, &store, &clock);
         assert!(report.archived.is_empty(), "never archive when our own call is not visible yet");
-        assert_eq!(block_on(next_due_at_ms(&store, Some(&account_a()))).unwrap(), Some(T0 + CONFIRM_AFTER_MS + SETTLE_MS));
+        assert_eq!(
+            block_on(next_due_at_ms(&store, Some(&account_a()))).unwrap(),
+            Some(T0 + CONFIRM_AFTER_MS + SETTLE_MS)
+        );
     }
 
     #[test]

@@ -139,7 +139,9 @@ pub fn view(e: &Entry, now_ms: i64, utc_offset_minutes: i32) -> EntryView {
         (_, Some(Hold::Offline)) if later => (Status::Offline, at("offline, retrying at "), Some(next)),
         (State::Sending { .. }, _) => (Status::Sending, "sending".to_string(), None),
         (State::Uncertain { .. }, _) => (Status::CheckingHubSpot, "checking HubSpot".to_string(), None),
-        (State::Logged { .. }, _) if later => (Status::CompletingTask, at("logged, completing the task at "), Some(next)),
+        (State::Logged { .. }, _) if later => {
+            (Status::CompletingTask, at("logged, completing the task at "), Some(next))
+        }
         (State::Logged { .. }, _) => (Status::CompletingTask, "logged, completing the task".to_string(), None),
         (State::Waiting, _) if later => (Status::Retrying, at("retrying at "), Some(next)),
         (State::Waiting, _) => (Status::Waiting, "waiting".to_string(), None),
@@ -178,7 +180,11 @@ pub async fn entries_for_contact<S: Store>(store: &S, contact: &ContactId) -> Re
 /// When the drain alarm should fire next: the earliest attempt of an active entry of
 /// `account` (`now_ms` if one is due already), or `None` when nothing is left for the drain.
 /// Failed entries wait for the rep, another account's for its sign-in, not for the alarm.
-pub async fn next_wake_at_ms<S: Store>(store: &S, now_ms: i64, account: Option<&Account>) -> Result<Option<i64>, StoreError> {
+pub async fn next_wake_at_ms<S: Store>(
+    store: &S,
+    now_ms: i64,
+    account: Option<&Account>,
+) -> Result<Option<i64>, StoreError> {
     let (entries, _) = load_all(store).await?;
     Ok(entries
         .iter()

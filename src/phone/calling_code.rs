@@ -86,8 +86,7 @@ pub fn code_of(iso2: &str) -> Option<u16> {
 
 /// The table's own `&'static str` for a region code given in any case, if it is known.
 pub fn region_named(code: &str) -> Option<&'static str> {
-    let (region, _) =
-        REGIONS.iter().find(|(region, _)| region.eq_ignore_ascii_case(code.as_bytes()))?;
+    let (region, _) = REGIONS.iter().find(|(region, _)| region.eq_ignore_ascii_case(code.as_bytes()))?;
     text_of(region)
 }
 

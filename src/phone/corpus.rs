@@ -260,10 +260,8 @@ fn corpus_normalizes_as_written_in_each_country() {
             failures.push(format!("{raw:?} ({country:?}) → {got:?}"));
         }
     }
-    let countries: std::collections::BTreeSet<&str> = CORPUS
-        .iter()
-        .filter_map(|(raw, country, _)| normalize(raw, *country, None).ok()?.country)
-        .collect();
+    let countries: std::collections::BTreeSet<&str> =
+        CORPUS.iter().filter_map(|(raw, country, _)| normalize(raw, *country, None).ok()?.country).collect();
     println!(
         "phone corpus: {}/{} pass, {} regions: {}",
         CORPUS.len() - failures.len(),

@@ -96,8 +96,7 @@ pub fn region_of_country(text: &str) -> Option<&'static str> {
     NAMES
         .iter()
         .find(|(_, name, aliases)| {
-            name.chars().map(fold_case).eq(key.chars())
-                || aliases.split('|').any(|alias| alias == key)
+            name.chars().map(fold_case).eq(key.chars()) || aliases.split('|').any(|alias| alias == key)
         })
         .map(|(region, _, _)| *region)
 }
@@ -127,9 +126,7 @@ fn key_of(text: &str) -> String {
 fn fold_case(c: char) -> char {
     let code = c as u32;
     let lower = match code {
-        0x41..=0x5A | 0xC0..=0xD6 | 0xD8..=0xDE | 0x391..=0x3A1 | 0x3A3..=0x3AB | 0x410..=0x42F => {
-            code + 0x20
-        }
+        0x41..=0x5A | 0xC0..=0xD6 | 0xD8..=0xDE | 0x391..=0x3A1 | 0x3A3..=0x3AB | 0x410..=0x42F => code + 0x20,
         0x386 => 0x3AC,
         0x388..=0x38A => code + 0x25,
         0x400..=0x40F => code + 0x50,

@@ -70,30 +70,20 @@ impl PhoneError {
     pub fn message(&self) -> String {
         match self {
             PhoneError::Empty => "This contact has no phone number.".into(),
-            PhoneError::NotANumber => {
-                "This phone field holds text, not a phone number. Keep only the number and an \
+            PhoneError::NotANumber => "This phone field holds text, not a phone number. Keep only the number and an \
                  optional extension (x123)."
-                    .into()
-            }
-            PhoneError::TooShort => {
-                "This number has too few digits to dial. Check for a missing area code.".into()
-            }
+                .into(),
+            PhoneError::TooShort => "This number has too few digits to dial. Check for a missing area code.".into(),
             PhoneError::TooLong => {
-                "This number has too many digits. Check for a typo or two numbers in one field."
-                    .into()
+                "This number has too many digits. Check for a typo or two numbers in one field.".into()
             }
             PhoneError::UnknownCallingCode => {
-                "No country uses the code after the + in this number. Check the country code."
-                    .into()
+                "No country uses the code after the + in this number. Check the country code.".into()
             }
-            PhoneError::NoCountry => {
-                "This number has no country code, and the contact has no country. Add a \
+            PhoneError::NoCountry => "This number has no country code, and the contact has no country. Add a \
                  country code (+44…) or set the contact's country."
-                    .into()
-            }
-            PhoneError::InvalidExtension => {
-                "The extension must be 1 to 10 digits after x, ext or #.".into()
-            }
+                .into(),
+            PhoneError::InvalidExtension => "The extension must be 1 to 10 digits after x, ext or #.".into(),
             PhoneError::InvalidForCountry { region } => format!(
                 "This is not a valid phone number in {}. Check the digits, or add the \
                  country code if the number is from elsewhere.",
@@ -137,9 +127,6 @@ mod tests {
     #[test]
     fn serializes_small() {
         let d = normalize("+49 30 901820 x12", None, None).unwrap();
-        assert_eq!(
-            serde_json::to_string(&d).unwrap(),
-            r#"{"e164":"+4930901820","extension":"12","country":"DE"}"#
-        );
+        assert_eq!(serde_json::to_string(&d).unwrap(), r#"{"e164":"+4930901820","extension":"12","country":"DE"}"#);
     }
 }

@@ -27,9 +27,7 @@ pub fn normalize(
         // No plan anywhere has an NSN under 4 digits (Niue's landlines are the shortest).
         return Err(PhoneError::TooShort);
     }
-    let reference = contact_country
-        .and_then(region_of_country)
-        .or_else(|| default_country.and_then(region_of_country));
+    let reference = contact_country.and_then(region_of_country).or_else(|| default_country.and_then(region_of_country));
 
     let number = if text.plus {
         international(&text.digits, text.paren_zero, reference)?
@@ -114,9 +112,7 @@ fn scan(raw: &str) -> Result<Text, PhoneError> {
             _ => {
                 let tail = &body[at..];
                 // Brazil writes the long-distance carrier slot literally: "(0xx11) 3333-4444".
-                if text.digits == "0"
-                    && tail.get(..2).is_some_and(|xx| xx.eq_ignore_ascii_case("xx"))
-                {
+                if text.digits == "0" && tail.get(..2).is_some_and(|xx| xx.eq_ignore_ascii_case("xx")) {
                     skip_to = at + 2;
                     continue;
                 }
@@ -150,18 +146,14 @@ fn scan(raw: &str) -> Result<Text, PhoneError> {
 
 /// Markers that start an extension, lower case, longest first where one is a prefix of
 /// another. `,` is the dialer pause that precedes extension digits in dial strings.
-const EXTENSION_MARKERS: &[&str] =
-    &[";ext=", "extension", "ext", "x", "#", ",", "poste", "anexo", "ramal"];
+const EXTENSION_MARKERS: &[&str] = &[";ext=", "extension", "ext", "x", "#", ",", "poste", "anexo", "ramal"];
 
 /// The extension at the start of `tail`: `None` when no marker is there or words follow it
 /// (`1-800-XFINITY` is a vanity number, not extension "FINITY"), `Some(Err)` when a marker is
 /// followed by something other than 1–10 digits.
 fn extension_in(tail: &str) -> Option<Result<String, PhoneError>> {
-    let marker = EXTENSION_MARKERS
-        .iter()
-        .find(|m| tail.get(..m.len()).is_some_and(|t| t.eq_ignore_ascii_case(m)))?;
-    let rest = tail[marker.len()..]
-        .trim_start_matches(|c: char| c.is_whitespace() || ".:=#-,".contains(c));
+    let marker = EXTENSION_MARKERS.iter().find(|m| tail.get(..m.len()).is_some_and(|t| t.eq_ignore_ascii_case(m)))?;
+    let rest = tail[marker.len()..].trim_start_matches(|c: char| c.is_whitespace() || ".:=#-,".contains(c));
     if rest.chars().any(char::is_alphabetic) {
         return None;
     }
@@ -255,11 +247,7 @@ fn international(
         if total > 15 {
             return Err(PhoneError::TooLong);
         }
-        return Ok(Number {
-            code,
-            nsn: nsn.to_string(),
-            region: reference.or_else(|| main_region(code)),
-        });
+        return Ok(Number { code, nsn: nsn.to_string(), region: reference.or_else(|| main_region(code)) });
     }
 
     let mut first_error = None;
@@ -343,9 +331,7 @@ fn rewritten(plan: &Plan, nsn: &str, international: bool) -> String {
         nsn = nsn.strip_prefix('0').unwrap_or(nsn);
     }
     match plan.rule {
-        Rule::Brazil if !international && (nsn.len() == 12 || nsn.len() == 13) => {
-            nsn[2..].to_string()
-        }
+        Rule::Brazil if !international && (nsn.len() == 12 || nsn.len() == 13) => nsn[2..].to_string(),
         Rule::Argentina => argentine_mobile(nsn).unwrap_or_else(|| nsn.to_string()),
         Rule::Mexico if nsn.len() == 11 && nsn.starts_with('1') => nsn[1..].to_string(),
         _ => nsn.to_string(),
@@ -361,9 +347,9 @@ fn argentine_mobile(nsn: &str) -> Option<String> {
         13 if nsn.starts_with('9') => &nsn[1..],
         _ => return None,
     };
-    let area_len = [2, 3, 4].into_iter().find(|len| {
-        (*len != 2 || body.starts_with("11")) && body.get(*len..len + 2) == Some("15")
-    })?;
+    let area_len = [2, 3, 4]
+        .into_iter()
+        .find(|len| (*len != 2 || body.starts_with("11")) && body.get(*len..len + 2) == Some("15"))?;
     Some(["9", &body[..area_len], &body[area_len + 2..]].concat())
 }
 
@@ -391,9 +377,7 @@ fn check(plan: &Plan, nsn: &str) -> Result<(), PhoneError> {
         Rule::Plain | Rule::Mexico => true,
         // NXX NXX XXXX, and N11 area codes are service codes (411, 911).
         Rule::Nanp => digit(3) >= 2 && !(digit(1) == 1 && digit(2) == 1),
-        Rule::Brazil => {
-            digit(1) != 0 && if n == 11 { digit(2) == 9 } else { (2..=5).contains(&digit(2)) }
-        }
+        Rule::Brazil => digit(1) != 0 && if n == 11 { digit(2) == 9 } else { (2..=5).contains(&digit(2)) },
         Rule::Argentina => {
             let landline = if n == 11 && digit(0) == 9 { &nsn[1..] } else { nsn };
             let area_ok = !landline.starts_with('1') || landline.starts_with("11");
@@ -419,9 +403,7 @@ fn region_for(plan: &Plan, nsn: &str, reference: Option<&'static str>) -> Option
         return Some(nanp_region(area).unwrap_or("US"));
     }
     match reference {
-        Some(region) if plan_of(region, plan.code).map(|p| p.region) == Some(plan.region) => {
-            Some(region)
-        }
+        Some(region) if plan_of(region, plan.code).map(|p| p.region) == Some(plan.region) => Some(region),
         _ => Some(plan.region),
     }
 }
@@ -448,21 +430,11 @@ mod tests {
             "(202) 555-0143 X123",
         ] {
             let d = normalize(raw, Some("US"), None).unwrap();
-            assert_eq!(
-                (d.e164.as_str(), d.extension.as_deref()),
-                ("+12025550143", Some("123")),
-                "{raw}"
-            );
+            assert_eq!((d.e164.as_str(), d.extension.as_deref()), ("+12025550143", Some("123")), "{raw}");
         }
         assert_eq!(normalize("+1 202 555 0143 ext", None, None), Err(PhoneError::InvalidExtension));
-        assert_eq!(
-            normalize("+1 202 555 0143 x12345678901", None, None),
-            Err(PhoneError::InvalidExtension)
-        );
-        assert_eq!(
-            normalize("+1 202 555 0143 x 12*", None, None),
-            Err(PhoneError::InvalidExtension)
-        );
+        assert_eq!(normalize("+1 202 555 0143 x12345678901", None, None), Err(PhoneError::InvalidExtension));
+        assert_eq!(normalize("+1 202 555 0143 x 12*", None, None), Err(PhoneError::InvalidExtension));
         assert_eq!(normalize("+1 202 555 0143 EXT", None, None), Err(PhoneError::InvalidExtension));
         assert_eq!(normalize("+1 202 555 0143 x 12a", None, None), Err(PhoneError::NotANumber));
     }
@@ -473,10 +445,7 @@ mod tests {
         assert_eq!(e164("+1 800 GO FEDEX", "DE"), Ok("+18004633339".into()));
         assert_eq!(e164("1-800-flowers", "US"), Err(PhoneError::NotANumber));
         let flowers = normalize("1-800-FLOWERS EXT 12", Some("US"), None).unwrap();
-        assert_eq!(
-            (flowers.e164.as_str(), flowers.extension.as_deref()),
-            ("+18003569377", Some("12"))
-        );
+        assert_eq!((flowers.e164.as_str(), flowers.extension.as_deref()), ("+18003569377", Some("12")));
         let endless = format!("1-800-{}", "A".repeat(1 << 20));
         assert_eq!(e164(&endless, "US"), Err(PhoneError::TooLong));
         assert_eq!(e164("089 HAUPTSTR", "DE"), Err(PhoneError::NotANumber));
@@ -486,51 +455,30 @@ mod tests {
 
     #[test]
     fn picks_the_country_from_number_then_contact_then_default() {
-        assert_eq!(
-            normalize("030 901820", Some("Germany"), Some("US")).unwrap().e164,
-            "+4930901820"
-        );
-        assert_eq!(
-            normalize("030 901820", Some("Narnia"), Some("DE")).unwrap().e164,
-            "+4930901820"
-        );
+        assert_eq!(normalize("030 901820", Some("Germany"), Some("US")).unwrap().e164, "+4930901820");
+        assert_eq!(normalize("030 901820", Some("Narnia"), Some("DE")).unwrap().e164, "+4930901820");
         assert_eq!(normalize("030 901820", None, Some("de")).unwrap().country, Some("DE"));
         assert_eq!(normalize("030 901820", None, None), Err(PhoneError::NoCountry));
         assert_eq!(normalize("+44 20 7946 0018", Some("DE"), None).unwrap().country, Some("GB"));
         assert_eq!(normalize("+44 7797 123456", Some("JE"), None).unwrap().country, Some("JE"));
         assert_eq!(normalize("+1 416 555 0100", Some("US"), None).unwrap().country, Some("CA"));
-        assert_eq!(
-            normalize("787 555 0100", Some("Puerto Rico"), None).unwrap().country,
-            Some("PR")
-        );
+        assert_eq!(normalize("787 555 0100", Some("Puerto Rico"), None).unwrap().country, Some("PR"));
         assert_eq!(normalize("+7 701 123 4567", None, None).unwrap().country, Some("KZ"));
         assert_eq!(normalize("+800 1234 5678", None, None).unwrap().country, None);
     }
 
     #[test]
     fn applies_the_nanp_shape() {
-        assert_eq!(
-            e164("(202) 155-0143", "US"),
-            Err(PhoneError::InvalidForCountry { region: "US" })
-        );
-        assert_eq!(
-            e164("(102) 555-0143", "US"),
-            Err(PhoneError::InvalidForCountry { region: "US" })
-        );
-        assert_eq!(
-            e164("(911) 555-0143", "US"),
-            Err(PhoneError::InvalidForCountry { region: "US" })
-        );
+        assert_eq!(e164("(202) 155-0143", "US"), Err(PhoneError::InvalidForCountry { region: "US" }));
+        assert_eq!(e164("(102) 555-0143", "US"), Err(PhoneError::InvalidForCountry { region: "US" }));
+        assert_eq!(e164("(911) 555-0143", "US"), Err(PhoneError::InvalidForCountry { region: "US" }));
         assert_eq!(e164("555-0143", "US"), Err(PhoneError::TooShort));
     }
 
     #[test]
     fn reads_unicode_digits_and_marks() {
         assert_eq!(e164("０３－１２３４－５６７８", "JP"), Ok("+81312345678".into()));
-        assert_eq!(
-            e164("\u{200E}+972 50\u{2011}123\u{2011}4567\u{200F}", "IL"),
-            Ok("+972501234567".into())
-        );
+        assert_eq!(e164("\u{200E}+972 50\u{2011}123\u{2011}4567\u{200F}", "IL"), Ok("+972501234567".into()));
         assert_eq!(e164("٠١٠ ١٢٣٤ ٥٦٧٨", "EG"), Ok("+201012345678".into()));
         assert_eq!(e164("tel:+49-30-901820", "US"), Ok("+4930901820".into()));
     }
@@ -548,25 +496,16 @@ mod tests {
 
     #[test]
     fn never_panics_on_odd_input() {
-        let alphabet: Vec<char> = "0123456789+()[]-. x#,;=extEXT/0\u{00A0}\u{2013}\u{200B}\u{FF10}\u{0665}éß日😀\u{0}\u{FFFF}aZ"
-            .chars()
-            .collect();
-        let countries = [
-            None,
-            Some("US"),
-            Some("DE"),
-            Some("IT"),
-            Some("BR"),
-            Some("AR"),
-            Some("MX"),
-            Some("zz"),
-            Some("日本"),
-        ];
+        let alphabet: Vec<char> =
+            "0123456789+()[]-. x#,;=extEXT/0\u{00A0}\u{2013}\u{200B}\u{FF10}\u{0665}éß日😀\u{0}\u{FFFF}aZ"
+                .chars()
+                .collect();
+        let countries =
+            [None, Some("US"), Some("DE"), Some("IT"), Some("BR"), Some("AR"), Some("MX"), Some("zz"), Some("日本")];
         let mut rng = Xorshift(0x9E37_79B9_7F4A_7C15);
         for round in 0..200_000 {
             let len = (rng.next() % 40) as usize;
-            let raw: String =
-                (0..len).map(|_| alphabet[(rng.next() % alphabet.len() as u64) as usize]).collect();
+            let raw: String = (0..len).map(|_| alphabet[(rng.next() % alphabet.len() as u64) as usize]).collect();
             let country = countries[round % countries.len()];
             let default = countries[(round / 7) % countries.len()];
             if let Ok(d) = normalize(&raw, country, default) {

@@ -79,16 +79,7 @@ const fn plan(
     lengths: u16,
     first_digits: &str,
 ) -> Plan {
-    Plan {
-        region,
-        code,
-        trunks,
-        idd: NONE,
-        lengths,
-        first: first(first_digits),
-        extra: NO_EXTRA,
-        rule: Rule::Plain,
-    }
+    Plan { region, code, trunks, idd: NONE, lengths, first: first(first_digits), extra: NO_EXTRA, rule: Rule::Plain }
 }
 
 const fn with_idd(mut p: Plan, idd: &'static [&'static str]) -> Plan {
@@ -225,8 +216,7 @@ mod tests {
 
     #[test]
     fn the_table_covers_the_countries_reps_call_most() {
-        let wanted =
-            "US CA GB IE DE AT CH FR BE NL LU IT ES PT DK SE NO FI PL CZ GR TR IL AE SA IN \
+        let wanted = "US CA GB IE DE AT CH FR BE NL LU IT ES PT DK SE NO FI PL CZ GR TR IL AE SA IN \
                       PK SG MY PH ID TH VN CN HK JP KR AU NZ ZA NG KE EG BR MX AR CL CO PE";
         for region in wanted.split_whitespace() {
             assert!(PLANS.iter().any(|p| p.region == region), "{region} has no plan");

@@ -71,25 +71,20 @@ impl TemplateError {
         match self {
             TemplateError::Empty => "The dial URL template is empty.".into(),
             TemplateError::TooLong => "The dial URL template is longer than 2000 characters.".into(),
-            TemplateError::BadCharacter => {
-                "The dial URL template contains a space, quote, angle bracket or control \
+            TemplateError::BadCharacter => "The dial URL template contains a space, quote, angle bracket or control \
                  character; percent-encode it."
-                    .into()
-            }
+                .into(),
             TemplateError::SchemeNotAllowed => {
                 "The dial URL template must start with https://, tel:, callto: or sip:.".into()
             }
             TemplateError::BadHost => {
-                "An https:// template needs a fixed host name (no placeholder before the path)."
-                    .into()
+                "An https:// template needs a fixed host name (no placeholder before the path).".into()
             }
-            TemplateError::UnknownPlaceholder(name) => format!(
-                "The dial URL template uses {{{name}}}; only {{e164}}, {{digits}} and {{ext}} exist."
-            ),
+            TemplateError::UnknownPlaceholder(name) => {
+                format!("The dial URL template uses {{{name}}}; only {{e164}}, {{digits}} and {{ext}} exist.")
+            }
             TemplateError::UnmatchedBrace => "The dial URL template has an unmatched { or }.".into(),
-            TemplateError::NoNumber => {
-                "The dial URL template must contain {e164} or {digits}.".into()
-            }
+            TemplateError::NoNumber => "The dial URL template must contain {e164} or {digits}.".into(),
         }
     }
 }
@@ -174,12 +169,8 @@ pub fn dial_uri(d: &Dialable, scheme: &DialScheme) -> String {
                 match piece {
                     Piece::Literal(text) => uri.push_str(text),
                     Piece::Placeholder("e164") => push_encoded(&mut uri, &d.e164, keep),
-                    Piece::Placeholder("digits") => {
-                        push_encoded(&mut uri, d.e164.trim_start_matches('+'), keep)
-                    }
-                    Piece::Placeholder(_) => {
-                        push_encoded(&mut uri, d.extension.as_deref().unwrap_or(""), keep)
-                    }
+                    Piece::Placeholder("digits") => push_encoded(&mut uri, d.e164.trim_start_matches('+'), keep),
+                    Piece::Placeholder(_) => push_encoded(&mut uri, d.extension.as_deref().unwrap_or(""), keep),
                 }
             }
         }
@@ -253,11 +244,7 @@ mod tests {
     use super::*;
 
     fn dialable(extension: Option<&str>) -> Dialable {
-        Dialable {
-            e164: "+4930901820".into(),
-            extension: extension.map(String::from),
-            country: Some("DE"),
-        }
+        Dialable { e164: "+4930901820".into(), extension: extension.map(String::from), country: Some("DE") }
     }
 
     #[test]
@@ -297,17 +284,11 @@ mod tests {
             "https://dialer.example.com/call?to=%2B4930901820&ext="
         );
         let digits = parse_template("https://x.example/{digits}").unwrap();
-        assert_eq!(
-            dial_uri(&dialable(None), &DialScheme::Template(digits)),
-            "https://x.example/4930901820"
-        );
+        assert_eq!(dial_uri(&dialable(None), &DialScheme::Template(digits)), "https://x.example/4930901820");
         let tel = parse_template("TEL:{e164}").unwrap();
         assert_eq!(dial_uri(&dialable(None), &DialScheme::Template(tel)), "TEL:+4930901820");
         let sip = parse_template("sip:{digits}@pbx.example.com;user=phone").unwrap();
-        assert_eq!(
-            dial_uri(&dialable(None), &DialScheme::Template(sip)),
-            "sip:4930901820@pbx.example.com;user=phone"
-        );
+        assert_eq!(dial_uri(&dialable(None), &DialScheme::Template(sip)), "sip:4930901820@pbx.example.com;user=phone");
     }
 
     #[test]

@@ -202,7 +202,12 @@ pub async fn find_contacts<S: Store>(store: &S, query: &str) -> Result<Vec<Found
             } else if key.starts_with(HISTORY_PREFIX) {
                 let entry = store.get(area, &key).await?.as_ref().and_then(history::parse);
                 entry
-                    .map(|e| FoundContact { id: e.contact, name: e.contact_name, company: None, numbers: vec![e.number] })
+                    .map(|e| FoundContact {
+                        id: e.contact,
+                        name: e.contact_name,
+                        company: None,
+                        numbers: vec![e.number],
+                    })
                     .into_iter()
                     .collect()
             } else if key.starts_with(OUTBOX_PREFIX) {
@@ -279,10 +284,8 @@ fn outbox_card(value: &Value) -> Option<FoundContact> {
 /// Reads a cached dialing card: a serialized `Contact` (possibly tagged, as queue items are),
 /// on its own or under `contact` / `card`.
 fn card_of(value: &Value) -> Option<FoundContact> {
-    let obj = [Some(value), value.get("contact"), value.get("card")]
-        .into_iter()
-        .flatten()
-        .find(|v| v.get("id").is_some())?;
+    let obj =
+        [Some(value), value.get("contact"), value.get("card")].into_iter().flatten().find(|v| v.get("id").is_some())?;
     let id = text(obj.get("id"))?;
     let field = |name: &str| text(obj.get(name));
     let name = match (field("first_name"), field("last_name")) {
@@ -308,8 +311,8 @@ fn card_of(value: &Value) -> Option<FoundContact> {
 mod tests {
     use super::*;
     use crate::hubspot::model::Contact;
-    use crate::testing::{block_on, FakeStore};
     use crate::privacy::history::{record, HistoryEntry, Recorded};
+    use crate::testing::{block_on, FakeStore};
     use serde_json::json;
 
     const ANA: &str = "73519";
@@ -326,7 +329,10 @@ mod tests {
             mobile_phone: None,
             time_zone: Some("america_slash_denver".into()),
             country: None,
-            extra: vec![("direct_line".into(), if id == ANA { "+1 385 555 0199".into() } else { "+44 20 7946 0111".into() })],
+            extra: vec![(
+                "direct_line".into(),
+                if id == ANA { "+1 385 555 0199".into() } else { "+44 20 7946 0111".into() },
+            )],
         }
     }
 
@@ -359,10 +365,18 @@ mod tests {
         store.put(Area::Session, "auth:v1:access", json!({"token": "at-1", "expires_at_ms": 1}));
         store.put(Area::Local, "auth:v1:refresh", json!({"token": "rt-1"}));
         store.put(Area::Local, "auth:v1:state", json!({"kind": "signed_in"}));
-        store.put(Area::Local, "profile:v1", json!({"portal": "1234567", "email": "rep@example.com", "owner": "41629779"}));
+        store.put(
+            Area::Local,
+            "profile:v1",
+            json!({"portal": "1234567", "email": "rep@example.com", "owner": "41629779"}),
+        );
         store.put(Area::Local, "settings:v1", json!({"dialScheme": "callto"}));
         store.put(Area::Local, "storage:version", json!(1));
-        store.put(Area::Session, "cache:v1:outcomes", json!({"fetched_at_ms": 5, "items": [{"id": "f240bbac", "label": "Connected"}]}));
+        store.put(
+            Area::Session,
+            "cache:v1:outcomes",
+            json!({"fetched_at_ms": 5, "items": [{"id": "f240bbac", "label": "Connected"}]}),
+        );
         store.put(Area::Session, &[CONTACT_CACHE_PREFIX, ANA].concat(), json!({"fetched_at_ms": 5, "contact": ana}));
         store.put(Area::Session, &[CONTACT_CACHE_PREFIX, BEN].concat(), json!({"fetched_at_ms": 5, "contact": ben}));
         store.put(
@@ -414,7 +428,8 @@ mod tests {
         assert!(report.message().contains("no longer keeps any data"));
         // Everything else is untouched: the other prospect, tokens, settings.
         let queue = store.value(Area::Session, QUEUE_KEY).unwrap();
-        let tasks: Vec<&str> = queue["items"].as_array().unwrap().iter().map(|i| i["task"]["id"].as_str().unwrap()).collect();
+        let tasks: Vec<&str> =
+            queue["items"].as_array().unwrap().iter().map(|i| i["task"]["id"].as_str().unwrap()).collect();
         assert_eq!(tasks, ["9002", "9004"]);
         assert_eq!(queue["fetched_at_ms"], 5);
         for key in ["auth:v1:refresh", "profile:v1", "settings:v1", "history:v1:h-ben-1"] {
@@ -442,7 +457,9 @@ mod tests {
         assert!(store.value(Area::Local, "forget:v1:log-8").is_none());
         // HubSpot has it now: the worker records history, which writes nothing, then the outbox
         // removes its entry. No trace is left.
-        let mut sent: HistoryEntry = serde_json::from_value(history_of("log-7", &contact(ANA, "Ana", "Silva", "Acme", "+1 385 555 0100"))).unwrap();
+        let mut sent: HistoryEntry =
+            serde_json::from_value(history_of("log-7", &contact(ANA, "Ana", "Silva", "Acme", "+1 385 555 0100")))
+                .unwrap();
         sent.external_id = "log-7".into();
         assert_eq!(block_on(record(&store, &sent)), Ok(Recorded::SkippedForgotten));
         store.data.borrow_mut().get_mut(&Area::Local).unwrap().remove("outbox:v1:log-7");

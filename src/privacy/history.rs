@@ -188,7 +188,10 @@ pub(crate) mod tests {
         };
         let e = HistoryEntry::from_settled(&settled, Some("Connected".into()));
         assert_eq!(e.external_id, "spotdial-00ff");
-        assert_eq!((e.contact.as_str(), e.contact_name.as_deref(), e.number.as_str()), ("73519", Some("Ana Silva"), "+13855550100"));
+        assert_eq!(
+            (e.contact.as_str(), e.contact_name.as_deref(), e.number.as_str()),
+            ("73519", Some("Ana Silva"), "+13855550100")
+        );
         assert_eq!((e.started_at_ms, e.duration_ms), (1_790_000_000_000, 61_000));
         assert_eq!(e.call_id, Some(CallId::new("88001")));
         assert!(!serde_json::to_string(&e).unwrap().contains("pricing"), "notes are not kept in history");

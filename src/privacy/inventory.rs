@@ -134,9 +134,25 @@ mod tests {
     #[test]
     fn every_documented_key_classifies_to_exactly_one_entry() {
         let samples = [
-            "auth:v1:access", "auth:v1:issuer", "auth:v1:pending", "auth:v1:refresh", "auth:v1:retry", "auth:v1:state", "profile:v1",
-            "settings:v1", "policy:v1", "budget:v1", "cache:v1:contact:901", "cache:v1:queue", "cache:v1:outcomes",
-            "calls:v1", "outbox:v1:3f2a", "verify:v1:3f2a", "history:v1:3f2a", "forget:v1:3f2a", "storage:version",
+            "auth:v1:access",
+            "auth:v1:issuer",
+            "auth:v1:pending",
+            "auth:v1:refresh",
+            "auth:v1:retry",
+            "auth:v1:state",
+            "profile:v1",
+            "settings:v1",
+            "policy:v1",
+            "budget:v1",
+            "cache:v1:contact:901",
+            "cache:v1:queue",
+            "cache:v1:outcomes",
+            "calls:v1",
+            "outbox:v1:3f2a",
+            "verify:v1:3f2a",
+            "history:v1:3f2a",
+            "forget:v1:3f2a",
+            "storage:version",
         ];
         for key in samples {
             let hits = INVENTORY.iter().filter(|s| s.matches(key)).count();
@@ -147,7 +163,9 @@ mod tests {
 
     #[test]
     fn unknown_and_incomplete_keys_are_refused() {
-        for key in ["", "cache:v1:contact:", "outbox:v1:", "cache:v2:queue", "outbox", "tokens", "profile:v1:x", "history:v1"] {
+        for key in
+            ["", "cache:v1:contact:", "outbox:v1:", "cache:v2:queue", "outbox", "tokens", "profile:v1:x", "history:v1"]
+        {
             assert!(!is_known_key(key), "{key}");
         }
         assert_eq!(classify_key("cache:v1:contact:42").map(|s| s.area), Some(Area::Session));
@@ -156,7 +174,12 @@ mod tests {
     #[test]
     fn the_auth_module_keys_are_listed_in_their_areas() {
         use crate::auth::keeper::{ACCESS_KEY, PENDING_KEY, REFRESH_KEY, STATE_KEY};
-        for (key, area) in [(ACCESS_KEY, Area::Session), (PENDING_KEY, Area::Session), (REFRESH_KEY, Area::Local), (STATE_KEY, Area::Local)] {
+        for (key, area) in [
+            (ACCESS_KEY, Area::Session),
+            (PENDING_KEY, Area::Session),
+            (REFRESH_KEY, Area::Local),
+            (STATE_KEY, Area::Local),
+        ] {
             assert_eq!(classify_key(key).map(|s| s.area), Some(area), "{key}");
         }
     }
@@ -193,6 +216,9 @@ mod tests {
     #[test]
     fn readme_contains_the_generated_section_verbatim() {
         let readme = include_str!("../../README.md");
-        assert!(readme.contains(&readme_section()), "README.md is out of date: paste the output of `cargo run --example data_inventory`");
+        assert!(
+            readme.contains(&readme_section()),
+            "README.md is out of date: paste the output of `cargo run --example data_inventory`"
+        );
     }
 }

@@ -68,7 +68,8 @@ pub async fn migrate<S: Store>(store: &S) -> Result<MigrationReport, StoreError>
                 ("history", None) if key.len() > "history:".len() => {
                     let external_id = &key["history:".len()..];
                     let new_key = [HISTORY_PREFIX, external_id].concat();
-                    let convert = |v: Value| history_from_v0(external_id, &v).and_then(|e| serde_json::to_value(e).ok());
+                    let convert =
+                        |v: Value| history_from_v0(external_id, &v).and_then(|e| serde_json::to_value(e).ok());
                     if move_value(store, area, &key, &new_key, convert).await? {
                         report.moved.push((key, new_key));
                     } else {
@@ -141,8 +142,8 @@ fn history_from_v0(external_id: &str, v: &Value) -> Option<HistoryEntry> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::{block_on, FakeStore};
     use crate::privacy::history;
+    use crate::testing::{block_on, FakeStore};
     use serde_json::json;
 
     /// The unversioned prototype layout.
@@ -174,7 +175,10 @@ mod tests {
         );
         assert!(store.keys_in(Area::Session).is_empty());
         assert_eq!(store.value(Area::Local, "storage:version"), Some(json!(1)));
-        assert_eq!(store.value(Area::Local, "outbox:v1:log-1"), Some(json!({"log": {"contact": "73519", "notes": "call back"}})));
+        assert_eq!(
+            store.value(Area::Local, "outbox:v1:log-1"),
+            Some(json!({"log": {"contact": "73519", "notes": "call back"}}))
+        );
         assert_eq!(store.value(Area::Local, "settings:v1"), Some(json!({"dialScheme": "callto"})));
         let entries = block_on(history::list(&store)).unwrap();
         assert_eq!(entries.len(), 1);
@@ -208,7 +212,11 @@ mod tests {
         store.put(Area::Local, "history:v2:log-8", json!({}));
         store.put(Area::Local, "auth:v2:refresh", json!({"token": "rt"}));
         store.put(Area::Session, "cache:v2:queue", json!({}));
-        store.put(Area::Local, "history:v1:log-7", serde_json::to_value(history::tests::entry("log-7", "1", 5)).unwrap());
+        store.put(
+            Area::Local,
+            "history:v1:log-7",
+            serde_json::to_value(history::tests::entry("log-7", "1", 5)).unwrap(),
+        );
         let report = block_on(migrate(&store)).unwrap();
         assert_eq!(report.from, Some(2));
         assert_eq!(

@@ -9,7 +9,7 @@ pub mod migrate;
 pub mod retention;
 pub mod wipe;
 
-pub use forget::{find_contacts, forget_contact, FoundContact, ForgetReport, FORGET_CONFIRMATION};
+pub use forget::{find_contacts, forget_contact, ForgetReport, FoundContact, FORGET_CONFIRMATION};
 pub use history::{HistoryEntry, Recorded};
 pub use inventory::{classify_key, inventory, is_known_key, readme_section, KeySpec};
 pub use migrate::{migrate, MigrationReport, CURRENT_LAYOUT, LAYOUT_VERSION_KEY};
@@ -61,7 +61,11 @@ mod tests {
             for (id, contact) in [("log-1", "1"), ("log-2", "2")] {
                 history::record(&store, &history::tests::entry(id, contact, clock.now.get())).await.unwrap();
             }
-            store.put(Area::Local, "outbox:v1:log-3", json!({"schema": 1, "log": {"external_id": "log-3", "contact": "2"}}));
+            store.put(
+                Area::Local,
+                "outbox:v1:log-3",
+                json!({"schema": 1, "log": {"external_id": "log-3", "contact": "2"}}),
+            );
             forget_contact(&store, &ContactId::new("2")).await.unwrap();
             check(&store);
             // HubSpot has log-3; the outbox drops it and the worker never records it: the

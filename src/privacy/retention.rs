@@ -145,8 +145,8 @@ pub fn next_purge_at_ms(now_ms: i64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::{block_on, FakeClock, FakeStore};
     use crate::privacy::history::tests::entry;
+    use crate::testing::{block_on, FakeClock, FakeStore};
     use serde_json::json;
 
     const NOW: i64 = 1_800_000_000_000;
@@ -185,7 +185,12 @@ mod tests {
     #[test]
     fn an_admins_30_days_purge_at_day_31() {
         let days = RetentionDays::from_policy(&json!(30)).unwrap();
-        let store = store_with_calls_aged(&[("d29", 29 * DAY_MS), ("d30", 30 * DAY_MS), ("d31", 31 * DAY_MS), ("d179", 179 * DAY_MS)]);
+        let store = store_with_calls_aged(&[
+            ("d29", 29 * DAY_MS),
+            ("d30", 30 * DAY_MS),
+            ("d31", 31 * DAY_MS),
+            ("d179", 179 * DAY_MS),
+        ]);
         block_on(purge(&store, &FakeClock::at(NOW), days)).unwrap();
         assert_eq!(remaining(&store), ["d29", "d30"]);
     }

@@ -10,7 +10,8 @@ use serde::Serialize;
 /// Key prefixes that survive sign-out: the rep's settings, unsent call logs and their forget
 /// marks, calls in progress (each waits for the account it was made under), and the layout
 /// version.
-pub const KEPT_ON_SIGN_OUT: [&str; 7] = ["settings:", "policy:", "outbox:", "verify:", "forget:", "calls:", "storage:version"];
+pub const KEPT_ON_SIGN_OUT: [&str; 7] =
+    ["settings:", "policy:", "outbox:", "verify:", "forget:", "calls:", "storage:version"];
 
 /// What `wipe_on_sign_out` did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -91,8 +92,8 @@ async fn wipe_except<S: Store>(store: &S, also_kept: &[&str]) -> Result<WipeRepo
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::{block_on, FakeStore};
     use crate::privacy::inventory::INVENTORY;
+    use crate::testing::{block_on, FakeStore};
     use serde_json::json;
 
     fn full_store() -> FakeStore {
@@ -113,7 +114,16 @@ mod tests {
         let report = block_on(wipe_on_sign_out(&store)).unwrap();
         assert_eq!(
             store.keys_in(Area::Local),
-            ["calls:v1", "forget:v1:x1", "outbox:v1:x1", "outbox:v1:x2", "policy:v1", "settings:v1", "storage:version", "verify:v1:x1"]
+            [
+                "calls:v1",
+                "forget:v1:x1",
+                "outbox:v1:x1",
+                "outbox:v1:x2",
+                "policy:v1",
+                "settings:v1",
+                "storage:version",
+                "verify:v1:x1"
+            ]
         );
         assert!(store.keys_in(Area::Session).is_empty());
         assert_eq!(report.unsent_logs_kept, 2);

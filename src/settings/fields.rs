@@ -41,8 +41,7 @@ pub fn describe(value: &Value) -> String {
         Value::Bool(b) => format!("the yes/no value {b}"),
         Value::Number(n) => format!("the number {n}"),
         Value::String(s) => {
-            let mut shown: String =
-                s.chars().take(60).map(|c| if c.is_control() { '\u{fffd}' } else { c }).collect();
+            let mut shown: String = s.chars().take(60).map(|c| if c.is_control() { '\u{fffd}' } else { c }).collect();
             if s.chars().count() > 60 {
                 shown.push('…');
             }
@@ -332,9 +331,18 @@ mod tests {
             assert_eq!(broker_url(&json!(input)).map(|u| u.0), Ok(want.to_string()), "{input}");
         }
         for bad in [
-            "http://broker.example.com", "ftp://broker.example.com", "https://", "https://user@host",
-            "https://host/?q=1", "https://host/#x", "https://host:port", "https://ho st", "javascript:alert(1)",
-            "https://.example.com", "broker.example.com", "",
+            "http://broker.example.com",
+            "ftp://broker.example.com",
+            "https://",
+            "https://user@host",
+            "https://host/?q=1",
+            "https://host/#x",
+            "https://host:port",
+            "https://ho st",
+            "javascript:alert(1)",
+            "https://.example.com",
+            "broker.example.com",
+            "",
         ] {
             let message = err(broker_url(&json!(bad)));
             assert!(message.starts_with("The broker URL must be an https:// address"), "{bad}: {message}");
@@ -374,7 +382,10 @@ mod tests {
             "The dial scheme must be \"tel\", \"callto\", \"sip\" or \"template\"; it is the text \"skype\"."
         );
         assert!(dial_template(&json!("https://pbx.example.com/dial?n={e164}")).is_ok());
-        assert_eq!(err(dial_template(&json!("javascript:alert({e164})"))), "The dial URL template must start with https://, tel:, callto: or sip:.");
+        assert_eq!(
+            err(dial_template(&json!("javascript:alert({e164})"))),
+            "The dial URL template must start with https://, tel:, callto: or sip:."
+        );
         assert!(err(dial_template(&json!(5))).contains("must be text"));
         assert_eq!(sip_domain(&json!("PBX.example.com:5061")), Ok("pbx.example.com:5061".into()));
         for bad in ["pbx example", "a@b", "-x.com", "x.com:", "x.com:abc", "x/y"] {
@@ -400,7 +411,10 @@ mod tests {
         assert_eq!(hour(&json!(0), "start"), Ok(0));
         assert_eq!(hour(&json!(24), "end"), Ok(24));
         assert_eq!(hour(&json!(9.0), "start"), Ok(9));
-        assert_eq!(err(hour(&json!(25), "end")), "The calling hours end must be a whole hour from 0 to 24; it is the number 25.");
+        assert_eq!(
+            err(hour(&json!(25), "end")),
+            "The calling hours end must be a whole hour from 0 to 24; it is the number 25."
+        );
         assert!(hour(&json!(8.5), "start").is_err());
         assert!(hour(&json!("8"), "start").is_err());
         assert_eq!(horizon_days(&json!(30)), Ok(30));

@@ -339,7 +339,12 @@ impl Resolver<'_> {
 
     /// The admin's value if valid, else (for rep-level fields) the rep's if valid, else `None`
     /// (the default). Each refused value becomes a problem saying what applies instead.
-    fn pick<T>(&mut self, key: &'static str, rep_level: bool, parse: impl Fn(&Value) -> Result<T, PolicyError>) -> Option<T> {
+    fn pick<T>(
+        &mut self,
+        key: &'static str,
+        rep_level: bool,
+        parse: impl Fn(&Value) -> Result<T, PolicyError>,
+    ) -> Option<T> {
         let mut admin_error = None;
         if let Some(value) = self.policy.get(key).filter(|v| !v.is_null()) {
             match parse(value) {

@@ -74,8 +74,8 @@ impl RepSettings {
 /// Checks what the options page sent and stores it as `settings:v1`. Nothing is stored when
 /// any value is refused; the sentences say why.
 pub async fn save_rep<S: Store>(store: &S, input: &Value) -> Result<RepSettings, Vec<String>> {
-    let settings =
-        RepSettings::parse(input).map_err(|errors| errors.into_iter().map(|e| e.message().to_string()).collect::<Vec<_>>())?;
+    let settings = RepSettings::parse(input)
+        .map_err(|errors| errors.into_iter().map(|e| e.message().to_string()).collect::<Vec<_>>())?;
     store
         .set(Area::Local, SETTINGS_KEY, settings.to_value())
         .await
@@ -92,18 +92,28 @@ mod tests {
     #[test]
     fn a_rep_saves_rep_level_choices_in_settings_v1() {
         let store = FakeStore::default();
-        let saved = block_on(save_rep(&store, &json!({"dialScheme": "CallTo", "defaultCountry": "de", "queueListId": null})));
+        let saved =
+            block_on(save_rep(&store, &json!({"dialScheme": "CallTo", "defaultCountry": "de", "queueListId": null})));
         assert_eq!(
             saved,
-            Ok(RepSettings { dial_scheme: Some(SchemeName::Callto), default_country: Some("DE"), ..RepSettings::default() })
+            Ok(RepSettings {
+                dial_scheme: Some(SchemeName::Callto),
+                default_country: Some("DE"),
+                ..RepSettings::default()
+            })
         );
-        assert_eq!(store.value(Area::Local, "settings:v1"), Some(json!({"dialScheme": "callto", "defaultCountry": "DE"})));
+        assert_eq!(
+            store.value(Area::Local, "settings:v1"),
+            Some(json!({"dialScheme": "callto", "defaultCountry": "DE"}))
+        );
     }
 
     #[test]
     fn refused_values_and_admin_only_keys_store_nothing() {
         let store = FakeStore::default();
-        let errors = block_on(save_rep(&store, &json!({"dialScheme": "skype", "retentionDays": 400, "queueListId": "7"}))).unwrap_err();
+        let errors =
+            block_on(save_rep(&store, &json!({"dialScheme": "skype", "retentionDays": 400, "queueListId": "7"})))
+                .unwrap_err();
         assert_eq!(errors.len(), 2, "{errors:?}");
         assert!(errors.iter().any(|e| e.contains("\"skype\"")));
         assert!(errors.iter().any(|e| e == "\"retentionDays\" is not a setting a rep can change."));

@@ -68,7 +68,10 @@ fn defaults_when_nothing_is_set() {
 
 #[test]
 fn the_built_in_defaults_pass_their_own_checks() {
-    assert_eq!(fields::broker_url(&json!(DEFAULT_BROKER_URL)).map(|u| u.as_str().to_string()), Ok(DEFAULT_BROKER_URL.into()));
+    assert_eq!(
+        fields::broker_url(&json!(DEFAULT_BROKER_URL)).map(|u| u.as_str().to_string()),
+        Ok(DEFAULT_BROKER_URL.into())
+    );
     assert!(fields::client_id(&json!(SPOTDIAL_CLIENT_ID)).is_ok());
 }
 
@@ -112,7 +115,11 @@ fn every_admin_field_is_read_and_typed() {
     assert_eq!(s.queue_horizon_days, 7);
     assert_eq!(s.queue_source, QueueSource::List { id: ListId::new("42") });
     // Every name but dialTemplate (not used with sip) came from the admin.
-    assert!(POLICY_KEYS.iter().filter(|k| **k != "dialTemplate").all(|k| s.source(k) == Source::Admin), "{:?}", s.sources);
+    assert!(
+        POLICY_KEYS.iter().filter(|k| **k != "dialTemplate").all(|k| s.source(k) == Source::Admin),
+        "{:?}",
+        s.sources
+    );
     let config = s.auth_config();
     assert_eq!(config.pinned_portal, Some(PortalId::new("1234567")));
     assert!(matches!(config.mode, crate::auth::TokenMode::Direct { .. }));
@@ -139,7 +146,10 @@ fn an_admins_value_wins_over_the_reps_and_the_rep_fills_the_rest() {
 
 #[test]
 fn a_rep_cannot_set_admin_only_fields() {
-    let s = with(json!({}), json!({"retentionDays": 400, "queueHorizonDays": 30, "authMode": "direct", "clientSecret": "x"}));
+    let s = with(
+        json!({}),
+        json!({"retentionDays": 400, "queueHorizonDays": 30, "authMode": "direct", "clientSecret": "x"}),
+    );
     assert_eq!(s.retention.days(), 180);
     assert_eq!(s.queue_horizon_days, 0);
     assert_eq!(s.client_secret, None);
@@ -212,7 +222,10 @@ fn direct_mode_needs_the_companys_own_app() {
     let s = with(json!({"authMode": "direct", "clientSecret": "s3cr3t-value"}), Value::Null);
     assert_eq!(s.auth_mode, AuthMode::Broker);
     assert_eq!(s.client_secret, None);
-    assert!(s.problems.iter().any(|p| p.starts_with("Policy \"authMode\": \"direct\" needs a valid clientSecret and clientId")));
+    assert!(s
+        .problems
+        .iter()
+        .any(|p| p.starts_with("Policy \"authMode\": \"direct\" needs a valid clientSecret and clientId")));
     assert!(s.problems.iter().any(|p| p.starts_with("Policy \"clientSecret\": a client secret is only used")));
     assert!(s.problems.iter().all(|p| !p.contains("s3cr3t")), "{:?}", s.problems);
     assert!(matches!(s.auth_config().mode, crate::auth::TokenMode::Broker { .. }));
@@ -222,7 +235,11 @@ fn direct_mode_needs_the_companys_own_app() {
     assert_eq!(s.problems.len(), 1);
 
     let s = with(json!({"clientSecret": "s3cr3t-value", "clientId": "abc-123"}), Value::Null);
-    assert_eq!((s.auth_mode, s.client_secret.is_none()), (AuthMode::Broker, true), "a secret alone never switches modes");
+    assert_eq!(
+        (s.auth_mode, s.client_secret.is_none()),
+        (AuthMode::Broker, true),
+        "a secret alone never switches modes"
+    );
     assert_eq!(s.auth_config().client_id, "abc-123");
     assert_eq!(s.problems.len(), 1);
 }
@@ -282,7 +299,10 @@ fn calling_hours_must_start_before_they_end() {
 
 #[test]
 fn property_lists_keep_good_names_and_report_each_bad_one() {
-    let s = with(json!({"phoneProperties": ["direct_line", "Direct Line"], "mappedProperties": "lifecyclestage"}), Value::Null);
+    let s = with(
+        json!({"phoneProperties": ["direct_line", "Direct Line"], "mappedProperties": "lifecyclestage"}),
+        Value::Null,
+    );
     assert_eq!(s.phone_properties, [PropertyName::parse("direct_line").unwrap()]);
     assert!(s.mapped_properties.is_empty());
     assert_eq!(s.problems.len(), 2, "{:?}", s.problems);
@@ -326,7 +346,10 @@ fn load_survives_unreadable_policy_and_says_so() {
     store.put(Area::Local, "settings:v1", json!({"defaultCountry": "FR"}));
     let s = block_on(load(&Unreadable { inner: &store, area: Area::Managed }));
     assert_eq!(s.default_country, Some("FR"));
-    assert_eq!(s.problems, ["The admin policy could not be read (storage is unavailable); the defaults apply until it can."]);
+    assert_eq!(
+        s.problems,
+        ["The admin policy could not be read (storage is unavailable); the defaults apply until it can."]
+    );
 
     let s = block_on(load(&Unreadable { inner: &store, area: Area::Local }));
     assert_eq!(s.default_country, None);
@@ -343,9 +366,18 @@ fn the_options_page_view_hides_the_secret_and_marks_locked_fields() {
     assert!(!view.to_string().contains("s3cr3t"));
     let field = |key: &str| view["settings"].as_array().unwrap().iter().find(|f| f["key"] == key).cloned().unwrap();
     assert_eq!(field("clientSecret")["value"], "set");
-    assert_eq!(field("dialScheme"), json!({"key": "dialScheme", "value": "callto", "source": "admin", "rep_can_change": false}));
-    assert_eq!(field("defaultCountry"), json!({"key": "defaultCountry", "value": "DE", "source": "rep", "rep_can_change": true}));
-    assert_eq!(field("queueListId"), json!({"key": "queueListId", "value": null, "source": "default", "rep_can_change": true}));
+    assert_eq!(
+        field("dialScheme"),
+        json!({"key": "dialScheme", "value": "callto", "source": "admin", "rep_can_change": false})
+    );
+    assert_eq!(
+        field("defaultCountry"),
+        json!({"key": "defaultCountry", "value": "DE", "source": "rep", "rep_can_change": true})
+    );
+    assert_eq!(
+        field("queueListId"),
+        json!({"key": "queueListId", "value": null, "source": "default", "rep_can_change": true})
+    );
     assert_eq!(field("retentionDays")["value"], 180);
     assert_eq!(view["settings"].as_array().unwrap().len(), POLICY_KEYS.len());
 }

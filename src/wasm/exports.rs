@@ -89,9 +89,8 @@ pub async fn handle_message(message: JsValue, sender: JsValue) -> JsValue {
     let Some(app) = app() else {
         return to_js(&Response::Error { error: Failure::new("starting", "Spotdial is still starting.", true) });
     };
-    let raw = serde_wasm_bindgen::from_value::<serde_json::Value>(message)
-        .map_err(|e| e.to_string())
-        .and_then(parse_request);
+    let raw =
+        serde_wasm_bindgen::from_value::<serde_json::Value>(message).map_err(|e| e.to_string()).and_then(parse_request);
     to_js(&app.handle(raw, &read_sender(&sender)).await)
 }
 

@@ -37,12 +37,20 @@ impl Http for BrowserHttp {
         }
         .map_err(|e| network(&e.to_string()))?;
         let response = built.send().await.map_err(|e| {
-            if signal.aborted() { TransportError::Timeout } else { network(&e.to_string()) }
+            if signal.aborted() {
+                TransportError::Timeout
+            } else {
+                network(&e.to_string())
+            }
         })?;
         let status = response.status();
         let headers = response.headers().entries().collect();
         let body = response.text().await.map_err(|e| {
-            if signal.aborted() { TransportError::Timeout } else { network(&e.to_string()) }
+            if signal.aborted() {
+                TransportError::Timeout
+            } else {
+                network(&e.to_string())
+            }
         })?;
         Ok(HttpResponse { status, headers, body })
     }
@@ -126,7 +134,15 @@ impl Clock for BrowserClock {
         for part in parts.iter() {
             let kind = chrome::field(&part, "type").as_string().unwrap_or_default();
             let value: f64 = chrome::field(&part, "value").as_string().and_then(|v| v.parse().ok()).unwrap_or(0.0);
-            let slot = match kind.as_str() { "year" => 0, "month" => 1, "day" => 2, "hour" => 3, "minute" => 4, "second" => 5, _ => continue };
+            let slot = match kind.as_str() {
+                "year" => 0,
+                "month" => 1,
+                "day" => 2,
+                "hour" => 3,
+                "minute" => 4,
+                "second" => 5,
+                _ => continue,
+            };
             fields[slot] = value;
         }
         let wall = js_sys::Date::utc(fields[0], fields[1] - 1.0)

@@ -120,7 +120,8 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
     pub(super) async fn sign_in(&self) -> Response {
         let mut random = [0u8; 64];
         if let Err(reason) = crate::ports::random_bytes(self.ports.browser, &mut random) {
-            let message = ["Spotdial cannot sign in safely: the browser's random number source failed (", &reason, ")."].concat();
+            let message =
+                ["Spotdial cannot sign in safely: the browser's random number source failed (", &reason, ")."].concat();
             return error("no_randomness", message, false);
         }
         let redirect = self.ports.browser.redirect_url();
@@ -155,7 +156,11 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
             // A reconnect into another account or user: the last one's caches and history
             // leave with it, as at sign-out (its unsent logs stay, held for it).
             if let Err(e) = crate::privacy::wipe::wipe_previous_account(self.ports.store).await {
-                return error("storage", ["Signed in, but the last account's data could not be removed: ", &e.0].concat(), true);
+                return error(
+                    "storage",
+                    ["Signed in, but the last account's data could not be removed: ", &e.0].concat(),
+                    true,
+                );
             }
         }
         self.schedule_refresh().await;
@@ -180,7 +185,8 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
             Ok(resp) => account::parse_account_details(&resp).ok(),
             Err(_) => None,
         };
-        let hublet = match facts.hublet.as_deref().or(details.as_ref().and_then(|d| d.data_hosting_location.as_deref())) {
+        let hublet = match facts.hublet.as_deref().or(details.as_ref().and_then(|d| d.data_hosting_location.as_deref()))
+        {
             Some("eu1") => Hublet::Eu1,
             _ => Hublet::Na1,
         };

@@ -77,7 +77,11 @@ pub(super) fn page_contact(sender: &Sender, origin: Origin) -> Result<Option<Con
 }
 
 fn not_this_page() -> Response {
-    error("not_this_page", "Spotdial acts only on the contact shown on this page; that call is another contact's.", false)
+    error(
+        "not_this_page",
+        "Spotdial acts only on the contact shown on this page; that call is another contact's.",
+        false,
+    )
 }
 
 fn unknown_call() -> Response {
@@ -134,7 +138,11 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
     pub(super) async fn dial(&self, contact: &ContactId, raw: &str) -> Response {
         // Ids were checked with the request (`message::validate`).
         let Some(account) = self.account().await else {
-            return error("signed_out", "Sign in with HubSpot (the Spotdial button in the toolbar) to call this contact.", false);
+            return error(
+                "signed_out",
+                "Sign in with HubSpot (the Spotdial button in the toolbar) to call this contact.",
+                false,
+            );
         };
         let started_at_ms = self.ports.clock.now_ms();
         self.migrate_calls_once().await;
@@ -159,7 +167,9 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
         // Drawn before anything is kept: a call id from a broken random source would collide.
         let mut random = [0u8; 16];
         if let Err(reason) = crate::ports::random_bytes(self.ports.browser, &mut random) {
-            let message = ["Spotdial cannot start this call: the browser's random number source failed (", &reason, ")."].concat();
+            let message =
+                ["Spotdial cannot start this call: the browser's random number source failed (", &reason, ")."]
+                    .concat();
             return error("no_randomness", message, false);
         }
         // Looked up before taking the lock: a search must not hold up the drafts of other tabs.
@@ -227,7 +237,13 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
     }
 
     /// Saves what the rep typed so far. Storage only: never a HubSpot request.
-    pub(super) async fn save_draft(&self, id: &str, outcome: Option<String>, notes: String, page: Option<&ContactId>) -> Response {
+    pub(super) async fn save_draft(
+        &self,
+        id: &str,
+        outcome: Option<String>,
+        notes: String,
+        page: Option<&ContactId>,
+    ) -> Response {
         let _guard = calls::lock().lock().await;
         let entry = match self.own_call(id, page).await {
             Ok(entry) => entry,
@@ -316,9 +332,12 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
             Err(refusal) => {
                 drop(guard);
                 // Already logged (a second click) or never dialed: say which, never log twice.
-                let logged =
-                    crate::outbox::entry::load(self.ports.store, &crate::outbox::EntryId::new(call)).await.ok().flatten().is_some()
-                        || self.history_has(call).await;
+                let logged = crate::outbox::entry::load(self.ports.store, &crate::outbox::EntryId::new(call))
+                    .await
+                    .ok()
+                    .flatten()
+                    .is_some()
+                    || self.history_has(call).await;
                 return if logged { error("already_logged", "This call is already logged.", false) } else { refusal };
             }
         };
@@ -356,7 +375,12 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
         let Some(account) = active.account.clone() else {
             return error("other_account", active.other_account_sentence(), false);
         };
-        let new = crate::outbox::NewEntry { account, log, task: complete_task.clone(), contact_name: active.contact_name.clone() };
+        let new = crate::outbox::NewEntry {
+            account,
+            log,
+            task: complete_task.clone(),
+            contact_name: active.contact_name.clone(),
+        };
         if let Err(e) = crate::outbox::enqueue(self.ports.store, self.ports.clock, new).await {
             return error("storage", ["Spotdial could not save the call log: ", e.0.as_str()].concat(), true);
         }
@@ -369,9 +393,17 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
         let (state, message) = if report.settled.iter().any(|s| s.id == id) {
             ("logged", "Call logged".to_string())
         } else if report.failed.contains(&id) {
-            ("failed", "HubSpot refused this call log; it is kept in the Spotdial popup with the reason, to retry.".to_string())
+            (
+                "failed",
+                "HubSpot refused this call log; it is kept in the Spotdial popup with the reason, to retry."
+                    .to_string(),
+            )
         } else {
-            ("queued", "Call saved. Spotdial will send it to HubSpot as soon as HubSpot allows; it is kept until then.".to_string())
+            (
+                "queued",
+                "Call saved. Spotdial will send it to HubSpot as soon as HubSpot allows; it is kept until then."
+                    .to_string(),
+            )
         };
         let record_url = profile.as_ref().map(|p| contact_url(p.hublet, &p.portal, &active.contact));
         let next = self.next_after(&active.contact, complete_task.as_ref()).await;

@@ -12,7 +12,13 @@ use serde_json::{json, Value};
 const CONNECTED: &str = "f240bbac-87c9-4f6e-bf70-924b57d47db7";
 
 fn popup() -> Sender {
-    Sender { id: Some(OWN.into()), url: Some(["chrome-extension://", OWN, "/popup/popup.html"].concat()), from_tab: false, frame_id: None, tab_url: None }
+    Sender {
+        id: Some(OWN.into()),
+        url: Some(["chrome-extension://", OWN, "/popup/popup.html"].concat()),
+        from_tab: false,
+        frame_id: None,
+        tab_url: None,
+    }
 }
 
 fn page(contact: &str) -> Sender {
@@ -21,7 +27,11 @@ fn page(contact: &str) -> Sender {
 }
 
 fn dial(world: &World) -> Value {
-    let answer = ask(world, Request::Dial { contact: ContactId::new("201"), number: "(415) 555-0132".into() }, &content_script());
+    let answer = ask(
+        world,
+        Request::Dial { contact: ContactId::new("201"), number: "(415) 555-0132".into() },
+        &content_script(),
+    );
     assert_eq!(answer["kind"], "dialing", "{answer}");
     answer
 }
@@ -67,7 +77,11 @@ fn the_card_brings_back_the_call_with_its_draft_and_a_draft_costs_no_request() {
     let before = world.http.count();
     let saved = ask(
         &world,
-        Request::CallDraft { call: call.clone(), outcome: Some(CONNECTED.into()), notes: "Typed before the reload".into() },
+        Request::CallDraft {
+            call: call.clone(),
+            outcome: Some(CONNECTED.into()),
+            notes: "Typed before the reload".into(),
+        },
         &content_script(),
     );
     assert_eq!(saved, json!({"kind": "draft_saved", "call": call}));
@@ -95,9 +109,14 @@ fn the_card_brings_back_the_call_with_its_draft_and_a_draft_costs_no_request() {
 fn drafts_are_bounded_and_bound_to_the_senders_contact() {
     let world = signed_in_world();
     let call = dial(&world)["call"].as_str().expect("id").to_string();
-    let long = ask(&world, Request::CallDraft { call: call.clone(), outcome: None, notes: "x".repeat(10_001) }, &content_script());
+    let long = ask(
+        &world,
+        Request::CallDraft { call: call.clone(), outcome: None, notes: "x".repeat(10_001) },
+        &content_script(),
+    );
     assert_eq!(long["error"]["code"], "notes_too_long");
-    let elsewhere = ask(&world, Request::CallDraft { call: call.clone(), outcome: None, notes: "n".into() }, &page("202"));
+    let elsewhere =
+        ask(&world, Request::CallDraft { call: call.clone(), outcome: None, notes: "n".into() }, &page("202"));
     assert_eq!(elsewhere["error"]["code"], "not_this_page");
     let list = "https://app.hubspot.com/contacts/62515/objects/0-1/views/all/list";
     let not_a_record = Sender { url: Some(list.into()), tab_url: Some(list.into()), ..content_script() };
@@ -125,7 +144,11 @@ fn a_log_completes_only_the_task_offered_at_dial() {
 #[test]
 fn a_dial_refuses_a_contact_id_that_is_not_digits() {
     let world = signed_in_world();
-    let answer = ask(&world, Request::Dial { contact: ContactId::new("201/../7"), number: "(415) 555-0132".into() }, &content_script());
+    let answer = ask(
+        &world,
+        Request::Dial { contact: ContactId::new("201/../7"), number: "(415) 555-0132".into() },
+        &content_script(),
+    );
     assert_eq!(answer["error"]["code"], "bad_request");
     assert_eq!(world.http.count(), 0);
 }
@@ -134,7 +157,11 @@ fn a_dial_refuses_a_contact_id_that_is_not_digits() {
 fn the_popup_lists_logs_the_saved_draft_and_discards() {
     let world = signed_in_world();
     let call = dial(&world)["call"].as_str().expect("id").to_string();
-    ask(&world, Request::CallDraft { call: call.clone(), outcome: Some(CONNECTED.into()), notes: "Saved draft".into() }, &content_script());
+    ask(
+        &world,
+        Request::CallDraft { call: call.clone(), outcome: Some(CONNECTED.into()), notes: "Saved draft".into() },
+        &content_script(),
+    );
     let listed = ask(&world, Request::Calls, &popup());
     let item = &listed["calls"][0];
     assert_eq!(item["call"], json!(call));
@@ -146,9 +173,20 @@ fn the_popup_lists_logs_the_saved_draft_and_discards() {
 
     world.clock.advance(95_000);
     // The popup sends no notes: the saved draft is what is logged.
-    let logged = ask(&world, Request::LogCall { call: call.clone(), outcome: None, notes: String::new(), complete_task: None }, &popup());
+    let logged = ask(
+        &world,
+        Request::LogCall { call: call.clone(), outcome: None, notes: String::new(), complete_task: None },
+        &popup(),
+    );
     assert_eq!(logged["state"], "logged", "{logged}");
-    let sent = world.http.sent.borrow().iter().find(|r| r.url.ends_with("/crm/objects/2026-03/calls")).cloned().expect("a create");
+    let sent = world
+        .http
+        .sent
+        .borrow()
+        .iter()
+        .find(|r| r.url.ends_with("/crm/objects/2026-03/calls"))
+        .cloned()
+        .expect("a create");
     let body: Value = serde_json::from_str(sent.body.as_deref().unwrap_or("{}")).expect("json");
     assert_eq!(body["properties"]["hs_call_body"], "Saved draft");
     assert_eq!(body["properties"]["hs_call_disposition"], CONNECTED);
@@ -157,7 +195,10 @@ fn the_popup_lists_logs_the_saved_draft_and_discards() {
 
     // (The fake browser's random source repeats itself, so the new call's id is not new.)
     let second = dial(&world)["call"].as_str().expect("id").to_string();
-    assert_eq!(ask(&world, Request::DiscardCall { call: second.clone() }, &popup()), json!({"kind": "discarded", "call": second}));
+    assert_eq!(
+        ask(&world, Request::DiscardCall { call: second.clone() }, &popup()),
+        json!({"kind": "discarded", "call": second})
+    );
     assert_eq!(ask(&world, Request::Calls, &popup())["calls"], json!([]));
     assert_eq!(creates(&world), 1, "a discarded call is never logged");
 }
@@ -169,18 +210,32 @@ fn a_call_made_under_another_account_waits_for_it() {
     switch_user(&world, "1002");
     let card = ask(&world, Request::Card { url: RECORD.into() }, &content_script());
     assert_eq!(card["call"], Value::Null, "not shown under another user");
-    assert!(card["held_call"].as_str().is_some_and(|s| s.contains("account 62515") && s.contains("user 1001")), "{card}");
+    assert!(
+        card["held_call"].as_str().is_some_and(|s| s.contains("account 62515") && s.contains("user 1001")),
+        "{card}"
+    );
     let refused = ask(&world, log(&call, None), &content_script());
     assert_eq!(refused["error"]["code"], "other_account");
     assert!(refused["error"]["message"].as_str().is_some_and(|m| m.contains("user 1001")));
-    let from_popup =
-        ask(&world, Request::LogCall { call: call.clone(), outcome: None, notes: String::new(), complete_task: None }, &popup());
+    let from_popup = ask(
+        &world,
+        Request::LogCall { call: call.clone(), outcome: None, notes: String::new(), complete_task: None },
+        &popup(),
+    );
     assert_eq!(from_popup["error"]["code"], "other_account");
-    let draft = ask(&world, Request::CallDraft { call: call.clone(), outcome: None, notes: "n".into() }, &content_script());
+    let draft =
+        ask(&world, Request::CallDraft { call: call.clone(), outcome: None, notes: "n".into() }, &content_script());
     assert_eq!(draft["error"]["code"], "other_account");
-    let redial = ask(&world, Request::Dial { contact: ContactId::new("201"), number: "(415) 555-0132".into() }, &content_script());
+    let redial = ask(
+        &world,
+        Request::Dial { contact: ContactId::new("201"), number: "(415) 555-0132".into() },
+        &content_script(),
+    );
     assert_eq!(redial["error"]["code"], "other_account");
-    assert_eq!(ask(&world, Request::DiscardCall { call: call.clone() }, &content_script())["error"]["code"], "other_account");
+    assert_eq!(
+        ask(&world, Request::DiscardCall { call: call.clone() }, &content_script())["error"]["code"],
+        "other_account"
+    );
     let listed = ask(&world, Request::Calls, &popup());
     assert_eq!(listed["calls"][0]["other_account"], true);
     assert_eq!(creates(&world), 0, "nothing was sent into the other account");

@@ -108,7 +108,8 @@ pub(super) fn label_of_outcome_list(cached: &[CallOutcome], id: &str) -> Option<
 /// HubSpot's `hs_timezone` value (`america_slash_los_angeles`) as an IANA zone name.
 pub fn iana_zone(hubspot: &str) -> Option<String> {
     let text = hubspot.trim();
-    if text.is_empty() || text.len() > 64 || !text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'/') {
+    if text.is_empty() || text.len() > 64 || !text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'/')
+    {
         return None;
     }
     let path = text.replace("_slash_", "/");
@@ -168,7 +169,11 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
 
     async fn card_view(&self, portal: &crate::ids::PortalId, id: &ContactId) -> Result<CardView, Failure> {
         let profile = self.profile().await.ok_or_else(|| {
-            Failure::new("signed_out", "Sign in with HubSpot (the Spotdial button in the toolbar) to call this contact.", false)
+            Failure::new(
+                "signed_out",
+                "Sign in with HubSpot (the Spotdial button in the toolbar) to call this contact.",
+                false,
+            )
         })?;
         if &profile.portal != portal {
             return Err(Failure::new(
@@ -184,11 +189,21 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
             .contact
             .numbers
             .iter()
-            .map(|(property, raw)| {
-                match normalize(raw, cached.contact.country.as_deref(), settings.default_country) {
-                    Ok(d) => NumberView { label: label_of(property), raw: raw.clone(), dialable: true, e164: Some(d.e164), problem: None },
-                    Err(e) => NumberView { label: label_of(property), raw: raw.clone(), dialable: false, e164: None, problem: Some(e.message()) },
-                }
+            .map(|(property, raw)| match normalize(raw, cached.contact.country.as_deref(), settings.default_country) {
+                Ok(d) => NumberView {
+                    label: label_of(property),
+                    raw: raw.clone(),
+                    dialable: true,
+                    e164: Some(d.e164),
+                    problem: None,
+                },
+                Err(e) => NumberView {
+                    label: label_of(property),
+                    raw: raw.clone(),
+                    dialable: false,
+                    e164: None,
+                    problem: Some(e.message()),
+                },
             })
             .collect();
         let local_time = cached.contact.time_zone.as_deref().and_then(iana_zone).and_then(|zone| {
@@ -225,12 +240,8 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
         let contact: Contact = result.and_then(|resp| contacts::parse_contact(&resp)).map_err(|e| e.failure())?;
         // Numbers: phone, mobile, then the admin's phone properties; other extras are fields.
         let view = ContactView::from_contact(&contact, &phone_properties);
-        let fields = contact
-            .extra
-            .iter()
-            .filter(|(k, _)| mapped_properties.iter().any(|p| p.as_str() == k))
-            .cloned()
-            .collect();
+        let fields =
+            contact.extra.iter().filter(|(k, _)| mapped_properties.iter().any(|p| p.as_str() == k)).cloned().collect();
         let cached = CachedContact { contact: view, fields, fetched_at_ms: now };
         if let Ok(value) = serde_json::to_value(&cached) {
             let _ = self.ports.store.set(Area::Session, &key, value).await;
@@ -247,7 +258,8 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
                 return cached.outcomes;
             }
         }
-        let fetched = self.api(outcomes::list_outcomes(), Class::Read).await.and_then(|resp| outcomes::parse_outcomes(&resp));
+        let fetched =
+            self.api(outcomes::list_outcomes(), Class::Read).await.and_then(|resp| outcomes::parse_outcomes(&resp));
         let found = outcomes::outcomes_or_defaults(fetched);
         if found.source == outcomes::OutcomeSource::Portal {
             let cached = CachedOutcomes { fetched_at_ms: now, outcomes: found.outcomes.clone() };
@@ -278,7 +290,8 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
     /// one, else one search.
     pub(super) async fn open_task_for(&self, contact: &ContactId) -> Option<TaskView> {
         if let Some(queue) = self.cached_queue().await {
-            let hit = queue.items.iter().find(|e| e.contact.as_ref().is_some_and(|c| &c.id == contact) && e.task.is_some());
+            let hit =
+                queue.items.iter().find(|e| e.contact.as_ref().is_some_and(|c| &c.id == contact) && e.task.is_some());
             if let Some(entry) = hit {
                 return entry.task.clone();
             }
@@ -334,7 +347,10 @@ mod tests {
     fn hubspot_time_zones_become_iana_names() {
         assert_eq!(iana_zone("america_slash_los_angeles").as_deref(), Some("America/Los_Angeles"));
         assert_eq!(iana_zone("europe_slash_berlin").as_deref(), Some("Europe/Berlin"));
-        assert_eq!(iana_zone("america_slash_argentina_slash_buenos_aires").as_deref(), Some("America/Argentina/Buenos_Aires"));
+        assert_eq!(
+            iana_zone("america_slash_argentina_slash_buenos_aires").as_deref(),
+            Some("America/Argentina/Buenos_Aires")
+        );
         assert_eq!(iana_zone(""), None);
         assert_eq!(iana_zone("<script>"), None);
     }
@@ -347,7 +363,10 @@ mod tests {
         assert_eq!((la.time.as_str(), la.outside_hours), ("04:00", true));
         assert!(la.warning.unwrap().contains("outside calling hours (8:00–21:00)"));
         let berlin = local_time("Europe/Berlin", 3_600_000, noon_utc, &hours);
-        assert_eq!((berlin.time.as_str(), berlin.outside_hours, berlin.warning), ("13:00".to_string().as_str(), false, None));
+        assert_eq!(
+            (berlin.time.as_str(), berlin.outside_hours, berlin.warning),
+            ("13:00".to_string().as_str(), false, None)
+        );
         // The end hour itself is outside: 21:00 is too late.
         let late = local_time("UTC", 0, noon_utc + 9 * 3_600_000, &hours);
         assert!(late.outside_hours);

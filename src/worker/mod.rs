@@ -12,13 +12,15 @@ use crate::auth::{AuthConfig, TokenKeeper};
 use crate::hubspot::budget::{Class, RateBudget};
 use crate::hubspot::session::Client;
 use crate::hubspot::ApiError;
-use crate::message::{allowed, answer_local, bind_to_sender, origin_of, sender_page, validate, Failure, Origin, Request, Response, Sender};
+use crate::message::{
+    allowed, answer_local, bind_to_sender, origin_of, sender_page, validate, Failure, Origin, Request, Response, Sender,
+};
 use crate::ports::{Area, Browser, Clock, Http, HttpRequest, HttpResponse, Store};
 
+pub use crate::settings::SETTINGS_KEY;
 pub use account::{AuthView, HealthView, PauseView, Profile, StatusView, PROFILE_KEY};
 pub use calls::{AccountView, CallListItem, CallView};
 pub use card::{CardView, LoggedView, NextView};
-pub use crate::settings::SETTINGS_KEY;
 pub use queue::{ContactView, QueueEntry, QueueSource, QueueView, TaskView, QUEUE_CACHE_KEY};
 
 /// Alarm names (one prefix for everything Spotdial names in Chrome).
@@ -148,7 +150,9 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
             Request::Outbox => self.outbox_view().await,
             Request::DeleteLog { id } => {
                 let account = self.profile().await.and_then(|p| p.account());
-                match crate::outbox::delete_held(self.ports.store, &crate::outbox::EntryId::new(id), account.as_ref()).await {
+                match crate::outbox::delete_held(self.ports.store, &crate::outbox::EntryId::new(id), account.as_ref())
+                    .await
+                {
                     Ok(true) => self.outbox_view().await,
                     Ok(false) => error(
                         "not_deletable",
@@ -173,10 +177,12 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
                 keys: crate::privacy::inventory::inventory(),
                 retention_days: crate::settings::load(self.ports.store).await.retention.days(),
             },
-            Request::FindContacts { query } => match crate::privacy::forget::find_contacts(self.ports.store, &query).await {
-                Ok(contacts) => Response::Found { contacts },
-                Err(e) => error("storage", e.0, true),
-            },
+            Request::FindContacts { query } => {
+                match crate::privacy::forget::find_contacts(self.ports.store, &query).await {
+                    Ok(contacts) => Response::Found { contacts },
+                    Err(e) => error("storage", e.0, true),
+                }
+            }
             Request::History => match crate::privacy::history::list(self.ports.store).await {
                 Ok(calls) => Response::History { calls },
                 Err(e) => error("storage", e.0, true),
@@ -249,13 +255,22 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
         // tokens of another sign-in are stored.
         let account = self.profile().await.and_then(|p| p.account());
         let account = account.as_ref();
-        let report = crate::outbox::drain(self.ports.drain_guard, self.ports.store, &self.client, self.ports.clock, account).await;
+        let report =
+            crate::outbox::drain(self.ports.drain_guard, self.ports.store, &self.client, self.ports.clock, account)
+                .await;
         if !report.settled.is_empty() {
             let now = self.ports.clock.now_ms();
             for settled in &report.settled {
                 if let Some(account) = &settled.account {
                     // A missed check only leaves a rare duplicate unarchived; the log is in HubSpot.
-                    let _ = crate::outbox::verify::schedule(self.ports.store, account, settled.id.as_str(), &settled.call_id, now).await;
+                    let _ = crate::outbox::verify::schedule(
+                        self.ports.store,
+                        account,
+                        settled.id.as_str(),
+                        &settled.call_id,
+                        now,
+                    )
+                    .await;
                 }
                 let label = match &settled.log.outcome {
                     Some(id) => self.outcome_label(id).await,
@@ -345,7 +360,8 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
         let (until_ms, _policy) = self.client.paused()?;
         Some(PauseView {
             until_ms,
-            message: "HubSpot's limit was reached, syncing is paused. It resumes by itself; your call logs are kept.".to_string(),
+            message: "HubSpot's limit was reached, syncing is paused. It resumes by itself; your call logs are kept."
+                .to_string(),
         })
     }
 
@@ -374,7 +390,8 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
         let now = self.ports.clock.now_ms();
         let fresh = self.property_defs.borrow().as_ref().is_some_and(|(at, _)| (0..3_600_000).contains(&(now - at)));
         if !fresh {
-            let read = self.api(list_contact_properties(), Class::Read).await.and_then(|resp| parse_property_defs(&resp));
+            let read =
+                self.api(list_contact_properties(), Class::Read).await.and_then(|resp| parse_property_defs(&resp));
             match read {
                 Ok(defs) => *self.property_defs.borrow_mut() = Some((now, defs)),
                 Err(_) => return (Vec::new(), Vec::new()),

@@ -3,7 +3,6 @@
 //! session storage so opening the popup again costs no request. Layer: core (pure).
 
 use super::App;
-use crate::settings::Settings;
 use crate::hubspot::budget::Class;
 use crate::hubspot::model::{Contact, Priority};
 use crate::hubspot::properties::{dialing_properties, PropertyName};
@@ -13,6 +12,7 @@ use crate::ids::{ContactId, ListId, TaskId};
 use crate::message::Failure;
 use crate::page::{contact_url, Hublet};
 use crate::ports::{Area, Browser, Clock, Http, Store};
+use crate::settings::Settings;
 use serde::{Deserialize, Serialize};
 
 /// Session-storage key of the cached queue.
@@ -143,7 +143,10 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
                 }
             }
         }
-        let profile = self.profile().await.ok_or_else(|| Failure::new("signed_out", "Sign in with HubSpot to see your call tasks.", false))?;
+        let profile = self
+            .profile()
+            .await
+            .ok_or_else(|| Failure::new("signed_out", "Sign in with HubSpot to see your call tasks.", false))?;
         let (phones, mapped) = self.admitted_properties(&settings).await;
         let mut wanted = phones.clone();
         wanted.extend(mapped);
@@ -151,7 +154,11 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
         let loaded = match &source {
             QueueSource::Tasks { due_by_ms } => {
                 let Some(owner) = &profile.owner else {
-                    return Err(Failure::new("no_owner", "Your HubSpot user is not a CRM owner, so it has no tasks of its own.", false));
+                    return Err(Failure::new(
+                        "no_owner",
+                        "Your HubSpot user is not a CRM owner, so it has no tasks of its own.",
+                        false,
+                    ));
                 };
                 load_task_queue(&self.client, owner, *due_by_ms, now, &properties).await
             }

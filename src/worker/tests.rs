@@ -55,16 +55,28 @@ impl Browser for FakeBrowser {
 fn hubspot(req: &HttpRequest) -> Result<crate::ports::HttpResponse, crate::ports::TransportError> {
     let path = req.url.trim_start_matches("https://api.hubapi.com");
     let answer = match (req.method, path.split('?').next().unwrap_or("")) {
-        (Method::Get, "/crm/objects/2026-03/contacts/201") => response(200, &json!({
+        (Method::Get, "/crm/objects/2026-03/contacts/201") => response(
+            200,
+            &json!({
             "id": "201", "properties": {"firstname": "Ana", "lastname": "Alvarez", "company": "Northwind Traders",
             "jobtitle": "VP Sales", "phone": "(415) 555-0132", "mobilephone": "+1 415.555.0199 x204",
-            "country": "United States", "hs_timezone": "america_slash_los_angeles"}}).to_string()),
-        (Method::Get, "/calling/v1/dispositions") => response(200, r#"[{"id":"f240bbac-87c9-4f6e-bf70-924b57d47db7","label":"Connected"}]"#),
-        (Method::Post, "/crm/objects/2026-03/tasks/search") => response(200, &json!({"total": 1, "results": [
+            "country": "United States", "hs_timezone": "america_slash_los_angeles"}})
+            .to_string(),
+        ),
+        (Method::Get, "/calling/v1/dispositions") => {
+            response(200, r#"[{"id":"f240bbac-87c9-4f6e-bf70-924b57d47db7","label":"Connected"}]"#)
+        }
+        (Method::Post, "/crm/objects/2026-03/tasks/search") => response(
+            200,
+            &json!({"total": 1, "results": [
             {"id": "70002", "properties": {"hs_task_subject": "Discovery call", "hs_task_type": "CALL",
-             "hs_task_status": "NOT_STARTED", "hs_timestamp": "2026-11-27T12:30:00Z", "hs_task_priority": "HIGH"}}]}).to_string()),
+             "hs_task_status": "NOT_STARTED", "hs_timestamp": "2026-11-27T12:30:00Z", "hs_task_priority": "HIGH"}}]})
+            .to_string(),
+        ),
         (Method::Post, "/crm/objects/2026-03/calls") => response(201, r#"{"id":"9001","properties":{}}"#),
-        (Method::Patch, "/crm/objects/2026-03/tasks/70002") => response(200, r#"{"id":"70002","properties":{"hs_task_status":"COMPLETED"}}"#),
+        (Method::Patch, "/crm/objects/2026-03/tasks/70002") => {
+            response(200, r#"{"id":"70002","properties":{"hs_task_status":"COMPLETED"}}"#)
+        }
         _ => response(404, r#"{"status":"error","message":"not in this fake","category":"OBJECT_NOT_FOUND"}"#),
     };
     Ok(answer)
@@ -83,7 +95,11 @@ pub(super) fn signed_in_world() -> World {
     let store: &'static FakeStore = Box::leak(Box::default());
     let clock: &'static FakeClock = Box::leak(Box::new(FakeClock::at(T0)));
     let browser: &'static FakeBrowser = Box::leak(Box::default());
-    store.put(Area::Session, "auth:v1:access", json!({"token": "tok-1", "expires_at_ms": T0 + 1_800_000, "lifetime_ms": 1_800_000}));
+    store.put(
+        Area::Session,
+        "auth:v1:access",
+        json!({"token": "tok-1", "expires_at_ms": T0 + 1_800_000, "lifetime_ms": 1_800_000}),
+    );
     store.put(Area::Local, "auth:v1:refresh", json!({"token": "refresh-1"}));
     store.put(Area::Local, "auth:v1:state", json!({"kind": "signed_in", "hub_id": "62515", "user_id": "1001"}));
     store.put(Area::Local, "profile:v1", json!({"portal": "62515", "hub_domain": "acme-demo.test", "ui_domain": "app.hubspot.com",
@@ -95,7 +111,13 @@ pub(super) fn signed_in_world() -> World {
 }
 
 pub(super) fn content_script() -> Sender {
-    Sender { id: Some(OWN.into()), url: Some(RECORD.into()), from_tab: true, frame_id: Some(0), tab_url: Some(RECORD.into()) }
+    Sender {
+        id: Some(OWN.into()),
+        url: Some(RECORD.into()),
+        from_tab: true,
+        frame_id: Some(0),
+        tab_url: Some(RECORD.into()),
+    }
 }
 
 pub(super) fn ask(world: &World, request: Request, sender: &Sender) -> serde_json::Value {
@@ -121,19 +143,34 @@ fn card_dial_and_log_make_exactly_the_requests_needed_and_a_second_log_is_refuse
     let world = signed_in_world();
     let card = ask(&world, Request::Card { url: RECORD.into() }, &content_script());
     assert_eq!(card["card"]["name"], "Ana Alvarez");
-    assert_eq!(card["card"]["numbers"][0], json!({"label": "Phone", "raw": "(415) 555-0132", "dialable": true, "e164": "+14155550132", "problem": null}));
+    assert_eq!(
+        card["card"]["numbers"][0],
+        json!({"label": "Phone", "raw": "(415) 555-0132", "dialable": true, "e164": "+14155550132", "problem": null})
+    );
     // The fake clock knows no time zones (the browser's Intl does, tested in the glue): no line.
     assert_eq!(card["card"]["local_time"], serde_json::Value::Null);
     let sent = world.http.sent.borrow().clone();
     assert_eq!(sent.len(), 1, "one contact read");
-    assert!(sent[0].url.contains("properties=firstname,lastname,company,jobtitle,phone,mobilephone,hs_timezone,country"), "{}", sent[0].url);
+    assert!(
+        sent[0].url.contains("properties=firstname,lastname,company,jobtitle,phone,mobilephone,hs_timezone,country"),
+        "{}",
+        sent[0].url
+    );
     assert_eq!(sent[0].header_value("Authorization"), Some("Bearer tok-1"));
 
     // A number that is not the contact's is never dialed.
-    let bad = ask(&world, Request::Dial { contact: crate::ids::ContactId::new("201"), number: "+1 900 555 0000".into() }, &content_script());
+    let bad = ask(
+        &world,
+        Request::Dial { contact: crate::ids::ContactId::new("201"), number: "+1 900 555 0000".into() },
+        &content_script(),
+    );
     assert_eq!(bad["error"]["code"], "unknown_number");
 
-    let dial = ask(&world, Request::Dial { contact: crate::ids::ContactId::new("201"), number: "+1 415.555.0199 x204".into() }, &content_script());
+    let dial = ask(
+        &world,
+        Request::Dial { contact: crate::ids::ContactId::new("201"), number: "+1 415.555.0199 x204".into() },
+        &content_script(),
+    );
     assert_eq!(dial["uri"], "tel:+14155550199;ext=204");
     assert_eq!(dial["task"]["id"], "70002");
     let call = dial["call"].as_str().expect("a call id").to_string();
@@ -150,7 +187,8 @@ fn card_dial_and_log_make_exactly_the_requests_needed_and_a_second_log_is_refuse
     let creates = world.http.count_where(|r| r.method == Method::Post && r.url.ends_with("/crm/objects/2026-03/calls"));
     let completes = world.http.count_where(|r| r.method == Method::Patch && r.url.ends_with("/tasks/70002"));
     assert_eq!((creates, completes), (1, 1));
-    let history = world.store.keys_in(Area::Local).into_iter().find(|k| k.starts_with("history:v1:")).expect("history kept");
+    let history =
+        world.store.keys_in(Area::Local).into_iter().find(|k| k.starts_with("history:v1:")).expect("history kept");
     assert_eq!(world.store.value(Area::Local, &history).expect("entry")["outcome_label"], "Connected");
 
     // The rep clicks "Log call" again (or the page is reloaded and the message resent).
@@ -165,7 +203,12 @@ fn a_log_for_a_call_never_dialed_is_refused() {
     let world = signed_in_world();
     let answer = ask(
         &world,
-        Request::LogCall { call: "spotdial-00000000000000000000000000000000".into(), outcome: None, notes: String::new(), complete_task: None },
+        Request::LogCall {
+            call: "spotdial-00000000000000000000000000000000".into(),
+            outcome: None,
+            notes: String::new(),
+            complete_task: None,
+        },
         &content_script(),
     );
     assert_eq!(answer["error"]["code"], "unknown_call");
@@ -179,11 +222,21 @@ fn on_page(url: &str) -> Sender {
 #[test]
 fn a_card_is_only_for_the_record_the_senders_tab_shows() {
     let world = signed_in_world();
-    let card = ask(&world, Request::Card { url: "https://app.hubspot.com/contacts/62515/record/0-1/999".into() }, &content_script());
-    assert_eq!((card["error"]["code"].as_str(), card["error"]["retryable"].as_bool()), (Some("page_changed"), Some(true)));
+    let card = ask(
+        &world,
+        Request::Card { url: "https://app.hubspot.com/contacts/62515/record/0-1/999".into() },
+        &content_script(),
+    );
+    assert_eq!(
+        (card["error"]["code"].as_str(), card["error"]["retryable"].as_bool()),
+        (Some("page_changed"), Some(true))
+    );
     // HubSpot navigated in the page: the document's URL is the first record's, the tab's is the
     // second's, and the tab is what counts.
-    let moved = Sender { tab_url: Some("https://app.hubspot.com/contacts/62515/record/0-1/201".into()), ..on_page("https://app.hubspot.com/contacts/62515/record/0-1/1") };
+    let moved = Sender {
+        tab_url: Some("https://app.hubspot.com/contacts/62515/record/0-1/201".into()),
+        ..on_page("https://app.hubspot.com/contacts/62515/record/0-1/1")
+    };
     let moved = Sender { url: Some("https://app.hubspot.com/contacts/62515/record/0-1/1".into()), ..moved };
     let card = ask(&world, Request::Card { url: RECORD.into() }, &moved);
     assert_eq!((card["contact"].as_str(), card["card"]["name"].as_str()), (Some("201"), Some("Ana Alvarez")));
@@ -196,7 +249,8 @@ fn a_page_acts_only_on_its_own_contact_and_portal() {
     let world = signed_in_world();
     let contact = crate::ids::ContactId::new;
     // Another contact than the page shows: refused before any request.
-    let dial = ask(&world, Request::Dial { contact: contact("202"), number: "(415) 555-0132".into() }, &content_script());
+    let dial =
+        ask(&world, Request::Dial { contact: contact("202"), number: "(415) 555-0132".into() }, &content_script());
     assert_eq!(dial["error"]["code"], "not_this_page");
     let forget = ask(&world, Request::ForgetContact { contact: contact("202") }, &content_script());
     assert_eq!(forget["error"]["code"], "not_this_page");
@@ -206,19 +260,30 @@ fn a_page_acts_only_on_its_own_contact_and_portal() {
     assert_eq!(dial["error"]["code"], "other_portal");
     assert_eq!(world.http.count(), 0, "nothing reached HubSpot");
     // The options page may delete any prospect's data: it shows no page of HubSpot's.
-    let options = Sender { id: Some(OWN.into()), url: Some(format!("chrome-extension://{OWN}/options/options.html")), from_tab: true, frame_id: Some(0), tab_url: None };
+    let options = Sender {
+        id: Some(OWN.into()),
+        url: Some(format!("chrome-extension://{OWN}/options/options.html")),
+        from_tab: true,
+        frame_id: Some(0),
+        tab_url: None,
+    };
     assert_eq!(ask(&world, Request::ForgetContact { contact: contact("202") }, &options)["kind"], "forgotten");
 }
 
 #[test]
 fn a_call_is_logged_only_from_its_own_contacts_page() {
     let world = signed_in_world();
-    let dial = ask(&world, Request::Dial { contact: crate::ids::ContactId::new("201"), number: "(415) 555-0132".into() }, &content_script());
+    let dial = ask(
+        &world,
+        Request::Dial { contact: crate::ids::ContactId::new("201"), number: "(415) 555-0132".into() },
+        &content_script(),
+    );
     let call = dial["call"].as_str().expect("a call id").to_string();
     let other_page = on_page("https://app.hubspot.com/contacts/62515/record/0-1/202");
     let log = Request::LogCall { call, outcome: None, notes: "x".into(), complete_task: None };
     assert_eq!(ask(&world, log.clone(), &other_page)["error"]["code"], "not_this_page");
-    let creates = || world.http.count_where(|r| r.method == Method::Post && r.url.ends_with("/crm/objects/2026-03/calls"));
+    let creates =
+        || world.http.count_where(|r| r.method == Method::Post && r.url.ends_with("/crm/objects/2026-03/calls"));
     assert_eq!(creates(), 0);
     assert_eq!(ask(&world, log, &content_script())["state"], "logged");
     assert_eq!(creates(), 1);
@@ -230,7 +295,8 @@ fn ids_that_are_not_hubspots_shape_are_refused_before_anything_acts() {
     let hostile = ["201/../../owners", "", "20 1", "٢٠١", "1e3"];
     for id in hostile {
         let url = ["https://app.hubspot.com/contacts/62515/record/0-1/", id].concat();
-        let answer = ask(&world, Request::Dial { contact: crate::ids::ContactId::new(id), number: "1".into() }, &on_page(&url));
+        let answer =
+            ask(&world, Request::Dial { contact: crate::ids::ContactId::new(id), number: "1".into() }, &on_page(&url));
         assert_eq!(answer["error"]["code"], "bad_request", "{id:?}: {answer}");
     }
     let task = Request::LogCall {
@@ -240,7 +306,8 @@ fn ids_that_are_not_hubspots_shape_are_refused_before_anything_acts() {
         complete_task: Some(crate::ids::TaskId::new("70002?archived=true")),
     };
     assert_eq!(ask(&world, task, &content_script())["error"]["code"], "bad_request");
-    let call = Request::LogCall { call: "../spotdial".into(), outcome: None, notes: String::new(), complete_task: None };
+    let call =
+        Request::LogCall { call: "../spotdial".into(), outcome: None, notes: String::new(), complete_task: None };
     assert_eq!(ask(&world, call, &content_script())["error"]["code"], "bad_request");
     assert_eq!(world.http.count(), 0);
 }
@@ -250,11 +317,21 @@ fn a_failing_or_silent_random_source_refuses_sign_in_and_dialing() {
     for random in [Random::Failing, Random::Silent] {
         let world = signed_in_world();
         world.browser.random.set(random);
-        let options = Sender { id: Some(OWN.into()), url: Some(format!("chrome-extension://{OWN}/popup/popup.html")), from_tab: false, frame_id: None, tab_url: None };
+        let options = Sender {
+            id: Some(OWN.into()),
+            url: Some(format!("chrome-extension://{OWN}/popup/popup.html")),
+            from_tab: false,
+            frame_id: None,
+            tab_url: None,
+        };
         let sign_in = ask(&world, Request::SignIn, &options);
         assert_eq!(sign_in["error"]["code"], "no_randomness", "{sign_in}");
         assert!(sign_in["error"]["message"].as_str().unwrap_or("").contains("random number source failed"));
-        let dial = ask(&world, Request::Dial { contact: crate::ids::ContactId::new("201"), number: "(415) 555-0132".into() }, &content_script());
+        let dial = ask(
+            &world,
+            Request::Dial { contact: crate::ids::ContactId::new("201"), number: "(415) 555-0132".into() },
+            &content_script(),
+        );
         assert_eq!(dial["error"]["code"], "no_randomness", "{dial}");
         assert!(world.store.keys_in(Area::Session).iter().all(|k| !k.starts_with("call:")), "no call with a zero id");
         assert!(world.store.value(Area::Local, "auth:v1:pending").is_none(), "no sign-in begun with a zero state");

@@ -4,7 +4,9 @@
 //! Layer: core tests (native only).
 
 use super::*;
-use crate::hubspot::queue::{load_list_queue, load_task_queue, naive_request_count, planned_request_count, QueueContact};
+use crate::hubspot::queue::{
+    load_list_queue, load_task_queue, naive_request_count, planned_request_count, QueueContact,
+};
 use crate::hubspot::{dialing_properties, Client, Priority, RateBudget};
 use crate::ids::{ListId, OwnerId};
 use crate::ports::Method;
@@ -78,8 +80,11 @@ fn portal(n: u64) -> impl Fn(&HttpRequest) -> Answer {
                     }
                 }
                 let status = if errors.is_empty() { 200 } else { 207 };
-                ok(status, json!({"status": "COMPLETE", "results": results, "numErrors": errors.len(), "errors": errors,
-                    "startedAt": "2026-01-01T00:00:00Z", "completedAt": "2026-01-01T00:00:00Z"}))
+                ok(
+                    status,
+                    json!({"status": "COMPLETE", "results": results, "numErrors": errors.len(), "errors": errors,
+                    "startedAt": "2026-01-01T00:00:00Z", "completedAt": "2026-01-01T00:00:00Z"}),
+                )
             }
             (Method::Post, CONTACTS) => {
                 let inputs = body["inputs"].as_array().cloned().unwrap_or_default();
@@ -91,14 +96,23 @@ fn portal(n: u64) -> impl Fn(&HttpRequest) -> Answer {
                     .filter(|id| *id != "100500")
                     .map(|id| json!({"id": id, "properties": {"firstname": "Ana", "lastname": id, "phone": "+13855550100"}}))
                     .collect();
-                ok(207, json!({"status": "COMPLETE", "results": results, "errors": [{"status": "error",
-                    "category": "OBJECT_NOT_FOUND", "context": {"ids": ["100500"]}}]}))
+                ok(
+                    207,
+                    json!({"status": "COMPLETE", "results": results, "errors": [{"status": "error",
+                    "category": "OBJECT_NOT_FOUND", "context": {"ids": ["100500"]}}]}),
+                )
             }
-            (Method::Get, url) if url.starts_with("https://api.hubapi.com/crm/lists/2026-03/42/memberships?limit=250") => {
+            (Method::Get, url)
+                if url.starts_with("https://api.hubapi.com/crm/lists/2026-03/42/memberships?limit=250") =>
+            {
                 let from: u64 = url.split("after=").nth(1).and_then(|a| a.parse().ok()).unwrap_or(0);
                 let to = (from + 250).min(n);
-                let results: Vec<Value> = (from + 1..=to).map(|i| json!({"recordId": (100_000 + i).to_string(),
-                    "membershipTimestamp": "2026-01-01T00:00:00Z"})).collect();
+                let results: Vec<Value> = (from + 1..=to)
+                    .map(|i| {
+                        json!({"recordId": (100_000 + i).to_string(),
+                    "membershipTimestamp": "2026-01-01T00:00:00Z"})
+                    })
+                    .collect();
                 let mut page = json!({"results": results, "total": n});
                 if to < n {
                     page["paging"] = json!({"next": {"after": to.to_string()}});
@@ -121,8 +135,9 @@ fn load(n: u64) -> Run {
     let (clock, tokens) = (FakeClock::at(BASE_DUE), FakeTokens::new());
     let client = Client::new(&*http, &clock, &tokens, RateBudget::new());
     let owner = OwnerId::new("41629779");
-    let queue = block_on(load_task_queue(&client, &owner, BASE_DUE + 86_400_000, BASE_DUE + 1, &dialing_properties(&[])))
-        .expect("queue loads");
+    let queue =
+        block_on(load_task_queue(&client, &owner, BASE_DUE + 86_400_000, BASE_DUE + 1, &dialing_properties(&[])))
+            .expect("queue loads");
     let sleeps = clock.sleeps.borrow().clone();
     Run { http, queue, sleeps }
 }
@@ -165,10 +180,16 @@ fn exact_requests_for_one_task() {
     assert_eq!(sent[0].url, SEARCH);
     assert_eq!(body(0)["limit"], 200);
     assert!(body(0).get("after").is_none());
-    assert_eq!(body(0)["filterGroups"][0]["filters"][3], json!({"propertyName":"hs_timestamp","operator":"LTE","value":(BASE_DUE + 86_400_000).to_string()}));
+    assert_eq!(
+        body(0)["filterGroups"][0]["filters"][3],
+        json!({"propertyName":"hs_timestamp","operator":"LTE","value":(BASE_DUE + 86_400_000).to_string()})
+    );
     assert_eq!((sent[1].method, sent[1].url.as_str()), (Method::Post, ASSOC));
     assert_eq!(body(1), json!({"inputs":[{"id":"1"}]}));
-    assert_eq!(body(2), json!({"properties":["firstname","lastname","company","jobtitle","phone","mobilephone","hs_timezone","country"],"inputs":[{"id":"100001"}]}));
+    assert_eq!(
+        body(2),
+        json!({"properties":["firstname","lastname","company","jobtitle","phone","mobilephone","hs_timezone","country"],"inputs":[{"id":"100001"}]})
+    );
 }
 
 #[test]
@@ -190,7 +211,11 @@ fn search_pages_follow_the_cursor() {
         .borrow()
         .iter()
         .filter(|r| r.url == CONTACTS)
-        .map(|r| serde_json::from_str::<Value>(r.body.as_deref().unwrap_or("")).unwrap_or(Value::Null)["inputs"].as_array().map_or(0, Vec::len))
+        .map(|r| {
+            serde_json::from_str::<Value>(r.body.as_deref().unwrap_or("")).unwrap_or(Value::Null)["inputs"]
+                .as_array()
+                .map_or(0, Vec::len)
+        })
         .collect();
     assert_eq!(batch_sizes.iter().sum::<usize>(), distinct_contacts(1_050));
     assert!(batch_sizes.iter().all(|&s| s <= 100));
@@ -200,8 +225,10 @@ fn search_pages_follow_the_cursor() {
 fn order_is_due_then_priority_and_contacts_are_attached() {
     let run = load(250);
     let items = &run.queue.items;
-    let keys: Vec<(i64, Priority)> =
-        items.iter().map(|i| i.task.as_ref().map(|t| (t.due_ms.unwrap_or(i64::MAX), t.priority)).unwrap_or((0, Priority::None))).collect();
+    let keys: Vec<(i64, Priority)> = items
+        .iter()
+        .map(|i| i.task.as_ref().map(|t| (t.due_ms.unwrap_or(i64::MAX), t.priority)).unwrap_or((0, Priority::None)))
+        .collect();
     assert!(keys.windows(2).all(|w| w[0] <= w[1]), "sorted by due, then priority");
     // Tasks 3, 4, 5 share a due time: HIGH (5), then MEDIUM (3), then LOW (4).
     let group: Vec<&str> = items
@@ -231,7 +258,10 @@ fn a_list_queue_reads_members_in_batches_and_marks_deleted_ones() {
     assert!(!queue.truncated);
     assert_eq!(http.count_where(|r| r.url.contains("/memberships")), 3, "250 per page");
     assert_eq!(http.count_where(|r| r.url == CONTACTS), 6, "100 per batch");
-    assert!(queue.items.iter().any(|i| matches!(&i.contact, QueueContact::Unreadable { id } if id.as_str() == "100500")));
+    assert!(queue
+        .items
+        .iter()
+        .any(|i| matches!(&i.contact, QueueContact::Unreadable { id } if id.as_str() == "100500")));
     assert!(queue.items.iter().all(|i| i.task.is_none()));
 }
 
@@ -248,13 +278,17 @@ fn an_error_midway_is_reported_not_swallowed() {
     let inner = portal(300);
     let http = FakeHttp::responding(move |req| {
         if req.url == CONTACTS {
-            return Ok(response(403, r#"{"status":"error","category":"MISSING_SCOPES","context":{"missingScopes":["crm.objects.contacts.read"]}}"#));
+            return Ok(response(
+                403,
+                r#"{"status":"error","category":"MISSING_SCOPES","context":{"missingScopes":["crm.objects.contacts.read"]}}"#,
+            ));
         }
         inner(req)
     });
     let (clock, tokens) = (FakeClock::at(0), FakeTokens::new());
     let client = Client::new(&http, &clock, &tokens, RateBudget::new());
-    let err = block_on(load_task_queue(&client, &OwnerId::new("41629779"), BASE_DUE * 2, 0, &dialing_properties(&[]))).unwrap_err();
+    let err = block_on(load_task_queue(&client, &OwnerId::new("41629779"), BASE_DUE * 2, 0, &dialing_properties(&[])))
+        .unwrap_err();
     assert!(err.failure().message.contains("crm.objects.contacts.read"));
 }
 
@@ -264,7 +298,13 @@ fn request_table() {
     println!("tasks  searches  assoc+contact reads  total  naive(one per object)");
     for n in [10usize, 100, 1_000] {
         let plan = planned_request_count(n, n);
-        println!("{n:>5}  {:>8}  {:>19}  {:>5}  {:>5}", plan.searches, plan.reads, plan.total(), naive_request_count(n));
+        println!(
+            "{n:>5}  {:>8}  {:>19}  {:>5}  {:>5}",
+            plan.searches,
+            plan.reads,
+            plan.total(),
+            naive_request_count(n)
+        );
         let run = load(n as u64);
         assert!(run.http.count() as u32 <= plan.total());
     }

@@ -36,7 +36,9 @@ fn a_401_refreshes_once_and_retries_once_then_fails() {
     let (clock, tokens) = (FakeClock::at(0), FakeTokens::new());
     let client = Client::new(&http, &clock, &tokens, RateBudget::new());
     let err = block_on(client.send(read_req(), Class::Read)).unwrap_err();
-    assert!(matches!(&err, ApiError::Unauthorized { info } if info.category.as_deref() == Some("INVALID_AUTHENTICATION")));
+    assert!(
+        matches!(&err, ApiError::Unauthorized { info } if info.category.as_deref() == Some("INVALID_AUTHENTICATION"))
+    );
     assert_eq!(err.correlation_id(), Some("c-401"));
     assert_eq!(tokens.refreshes.get(), 1);
     let sent = http.sent.borrow();

@@ -30,7 +30,10 @@ fn another_accounts_log_is_never_sent_and_wakes_no_alarm() {
     assert_eq!(block_on(drain(&h.guard, &h.store, &client, &*h.clock, None)), DrainReport::default(), "signed out");
     assert_eq!(h.http.count(), 0, "no request under another account or none");
     // Back under its own account, it goes, once.
-    assert_eq!(h.drain().settled.iter().map(|s| (s.id.clone(), s.account.clone())).collect::<Vec<_>>(), [(id, Some(account_a()))]);
+    assert_eq!(
+        h.drain().settled.iter().map(|s| (s.id.clone(), s.account.clone())).collect::<Vec<_>>(),
+        [(id, Some(account_a()))]
+    );
     assert_eq!(h.portal.calls.borrow().len(), 1);
 }
 

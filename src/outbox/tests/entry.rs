@@ -60,7 +60,10 @@ fn states_and_holds_serialize_with_a_kind_tag() {
     let holds = [
         (Hold::SignedOut, json!({"kind": "signed_out"})),
         (Hold::NeedsReconnect, json!({"kind": "needs_reconnect"})),
-        (Hold::RateLimited { until_ms: 7, policy: "DAILY".into() }, json!({"kind": "rate_limited", "until_ms": 7, "policy": "DAILY"})),
+        (
+            Hold::RateLimited { until_ms: 7, policy: "DAILY".into() },
+            json!({"kind": "rate_limited", "until_ms": 7, "policy": "DAILY"}),
+        ),
         (Hold::Offline, json!({"kind": "offline"})),
     ];
     for (hold, expected) in holds {
@@ -79,7 +82,10 @@ fn enqueue_is_idempotent_per_external_id() {
     assert_eq!(first, second);
     assert_eq!(h.store.keys_in(Area::Local).len(), 1);
     let kept = h.entry(&first).unwrap();
-    assert_eq!((kept.log.notes.as_deref(), kept.task.as_ref().map(|t| t.as_str())), (Some("Wants a quote"), Some("77")));
+    assert_eq!(
+        (kept.log.notes.as_deref(), kept.task.as_ref().map(|t| t.as_str())),
+        (Some("Wants a quote"), Some("77"))
+    );
 
     h.drain();
     assert_eq!(h.portal.calls.borrow().len(), 1, "a double click makes one call");

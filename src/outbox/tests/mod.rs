@@ -3,10 +3,10 @@
 //! a harness that runs drains with the shared fakes of `crate::testing`.
 //! Layer: core tests (native only). The assertions count the calls the portal ended up with.
 
-mod scenarios;
-mod entry;
-mod view;
 mod account;
+mod entry;
+mod scenarios;
+mod view;
 
 use super::{drain, enqueue, next_wake_at_ms, DrainGuard, DrainReport, Entry, EntryId, NewEntry};
 use crate::hubspot::{CallLog, CallStatus, Client, RateBudget};
@@ -113,7 +113,10 @@ impl Portal {
                     return Ok(response(status, &body));
                 }
                 if self.deleted_tasks.borrow().contains(&id) {
-                    return Ok(response(404, r#"{"status":"error","message":"Object not found","category":"OBJECT_NOT_FOUND"}"#));
+                    return Ok(response(
+                        404,
+                        r#"{"status":"error","message":"Object not found","category":"OBJECT_NOT_FOUND"}"#,
+                    ));
                 }
                 self.completed_tasks.borrow_mut().push(id.clone());
                 Ok(response(200, &json!({"id": id, "properties": {"hs_task_status": "COMPLETED"}}).to_string()))

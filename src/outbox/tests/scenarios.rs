@@ -12,8 +12,10 @@ use std::pin::pin;
 
 const RATE_LIMITED: &str = r#"{"status":"error","message":"You have reached your ten_secondly_rolling limit.","errorType":"RATE_LIMIT","correlationId":"c-429","policyName":"TEN_SECONDLY_ROLLING","requestId":"r"}"#;
 const INVALID: &str = r#"{"status":"error","message":"Property values were not valid: hs_call_disposition","correlationId":"c-400","category":"VALIDATION_ERROR","errors":[{"message":"unknown outcome","code":"INVALID_OPTION"}]}"#;
-const NOT_FOUND: &str = r#"{"status":"error","message":"Object not found.","correlationId":"c-404","category":"OBJECT_NOT_FOUND"}"#;
-const UNAUTHORIZED: &str = r#"{"status":"error","message":"Authentication credentials not found.","category":"INVALID_AUTHENTICATION"}"#;
+const NOT_FOUND: &str =
+    r#"{"status":"error","message":"Object not found.","correlationId":"c-404","category":"OBJECT_NOT_FOUND"}"#;
+const UNAUTHORIZED: &str =
+    r#"{"status":"error","message":"Authentication credentials not found.","category":"INVALID_AUTHENTICATION"}"#;
 
 fn state(h: &Harness, id: &EntryId) -> State {
     h.entry(id).expect("the entry is kept").state
@@ -36,7 +38,10 @@ fn happy_path_sends_one_create_completes_the_task_and_removes_the_entry() {
     let body: Value = serde_json::from_str(sent[0].body.as_deref().unwrap_or("")).unwrap();
     assert_eq!(body["properties"]["hs_call_external_id"], id.as_str());
     assert_eq!(body["associations"][0]["to"]["id"], "501");
-    assert_eq!((sent[1].method, sent[1].url.as_str()), (Method::Patch, "https://api.hubapi.com/crm/objects/2026-03/tasks/77"));
+    assert_eq!(
+        (sent[1].method, sent[1].url.as_str()),
+        (Method::Patch, "https://api.hubapi.com/crm/objects/2026-03/tasks/77")
+    );
     assert_eq!(sent.len(), 2, "no lookup when the answer arrived");
 
     assert_eq!(h.portal.calls_with(id.as_str()), 1);
@@ -45,7 +50,10 @@ fn happy_path_sends_one_create_completes_the_task_and_removes_the_entry() {
     assert_eq!(h.entry(&id), None, "settled entries leave the outbox");
     assert_eq!(report.settled.len(), 1);
     let settled = &report.settled[0];
-    assert_eq!((settled.id.clone(), settled.call_id.as_str(), settled.task_result), (id, "9001", TaskResult::Completed));
+    assert_eq!(
+        (settled.id.clone(), settled.call_id.as_str(), settled.task_result),
+        (id, "9001", TaskResult::Completed)
+    );
     assert_eq!(settled.contact_name, "Ana 1");
     assert_eq!(report.creates_attempted, 1);
     assert_eq!((report.stopped.clone(), report.store_error.clone()), (None, None));

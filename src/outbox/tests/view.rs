@@ -5,9 +5,7 @@
 use super::*;
 use crate::ids::CallId;
 use crate::outbox::view::view;
-use crate::outbox::{
-    count_unsent, entries_for_contact, list, resume_after_sign_in, retry_now, Hold, State, Status,
-};
+use crate::outbox::{count_unsent, entries_for_contact, list, resume_after_sign_in, retry_now, Hold, State, Status};
 
 /// A stored entry put into `state` with `hold`, next attempt at `next`.
 fn stored(h: &Harness, n: u8, state: State, hold: Option<Hold>, next: i64) -> EntryId {
@@ -24,16 +22,33 @@ fn stored(h: &Harness, n: u8, state: State, hold: Option<Hold>, next: i64) -> En
 fn every_state_has_a_label_a_rep_understands() {
     let h = Harness::new();
     let later = T0 + 90_000; // 14:06:30 UTC
-    let failed = State::Failed { code: "c".into(), reason: "HubSpot refused the change: bad".into(), retry: true, call_id: None };
+    let failed = State::Failed {
+        code: "c".into(),
+        reason: "HubSpot refused the change: bad".into(),
+        retry: true,
+        call_id: None,
+    };
     let cases = [
         (State::Waiting, None, T0, Status::Waiting, "waiting"),
         (State::Waiting, None, later, Status::Retrying, "retrying at 16:06"),
         (State::Sending { sent_at_ms: T0 }, None, T0, Status::Sending, "sending"),
-        (State::Uncertain { since_ms: T0, first_miss_ms: None }, None, later, Status::CheckingHubSpot, "checking HubSpot"),
+        (
+            State::Uncertain { since_ms: T0, first_miss_ms: None },
+            None,
+            later,
+            Status::CheckingHubSpot,
+            "checking HubSpot",
+        ),
         (State::Logged { call_id: CallId::new("1") }, None, T0, Status::CompletingTask, "logged, completing the task"),
         (failed, None, T0, Status::Failed, "failed: HubSpot refused the change: bad"),
         (State::Waiting, Some(Hold::SignedOut), later, Status::WaitingForSignIn, "waiting for sign-in"),
-        (State::Uncertain { since_ms: T0, first_miss_ms: None }, Some(Hold::NeedsReconnect), later, Status::WaitingForSignIn, "waiting for sign-in"),
+        (
+            State::Uncertain { since_ms: T0, first_miss_ms: None },
+            Some(Hold::NeedsReconnect),
+            later,
+            Status::WaitingForSignIn,
+            "waiting for sign-in",
+        ),
         (
             State::Waiting,
             Some(Hold::RateLimited { until_ms: later, policy: "DAILY".into() }),
@@ -91,7 +106,10 @@ fn resume_after_sign_in_releases_sign_in_and_offline_holds_only() {
     let c = stored(&h, 3, State::Waiting, Some(Hold::RateLimited { until_ms: far, policy: "DAILY".into() }), far);
     assert_eq!(block_on(resume_after_sign_in(&h.store, T0)), Ok(2));
     assert_eq!(h.entry(&a).map(|e| (e.next_attempt_at_ms, e.hold)), Some((T0, None)));
-    assert_eq!(h.entry(&b).map(|e| (e.next_attempt_at_ms, e.state)), Some((T0, State::Logged { call_id: CallId::new("5") })));
+    assert_eq!(
+        h.entry(&b).map(|e| (e.next_attempt_at_ms, e.state)),
+        Some((T0, State::Logged { call_id: CallId::new("5") }))
+    );
     assert_eq!(h.entry(&c).map(|e| e.next_attempt_at_ms), Some(far), "HubSpot's pause stands");
 }
 
