@@ -128,9 +128,20 @@ globalThis.spotdialOptionsSettings = (() => {
     section.replaceChildren(...parts.filter(Boolean));
   }
 
+  let watching = false;
+
   return Object.freeze({
     async show(section) {
       render(section, await spotdialMessage.send(spotdialMessage.settings()));
+      // An admin's policy can arrive after the page opened (a force-installed Spotdial gets
+      // its managed storage seconds after it starts): the worker then writes its copy of the
+      // policy, and the page shows the admin's values without being reopened.
+      if (watching) return;
+      watching = true;
+      chrome.storage.onChanged.addListener(async (changes, area) => {
+        if (area !== 'local' || !changes['policy:v1']) return;
+        render(section, await spotdialMessage.send(spotdialMessage.settings()));
+      });
     },
   });
 })();

@@ -107,9 +107,17 @@ describe('force-install from a self-hosted update server', { skip: isRoot ? fals
     assert.equal(self.mayDisable, false, 'a rep cannot turn it off');
   });
 
+  let earlyOptions = null;
+  let openedBeforePolicy = false;
+
   test('the worker runs and reads the admin\'s settings from managed storage', async () => {
     const worker = await browser.worker();
     await worker.evaluate(() => self.__spotdial.ready);
+    // A rep who opens the options page at once, before Chrome hands over the policy.
+    earlyOptions = await openExtensionPage(browser, 'options/options.html');
+    const early = earlyOptions.locator('tr[data-key="dialScheme"]');
+    await early.waitFor({ timeout: 15000 });
+    openedBeforePolicy = !(await early.textContent()).includes('set by your admin');
     // For an extension installed while Chrome runs, its managed storage fills about 3 s after
     // the worker starts (measured: empty before), so wait for it as a rep's first start would.
     let managed = {};
@@ -122,6 +130,14 @@ describe('force-install from a self-hosted update server', { skip: isRoot ? fals
     assert.equal(managed.portalId, '62515');
     assert.equal(managed.dialScheme, 'callto');
     assert.equal(managed.brokerUrl, broker.url);
+  });
+
+  test('an options page opened before the policy arrived shows it without being reopened', async () => {
+    assert.ok(openedBeforePolicy, 'the page showed the defaults first (the policy arrives ~3 s after the worker starts)');
+    const row = earlyOptions.locator('tr[data-key="dialScheme"]');
+    await row.filter({ hasText: 'set by your admin' }).waitFor({ timeout: 15000 });
+    assert.match(await row.textContent(), /callto/);
+    await earlyOptions.close();
   });
 
   test('the options page shows the admin\'s settings as locked', async () => {
