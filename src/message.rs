@@ -446,7 +446,10 @@ mod tests {
                         outcome: None,
                         outcome_label: None,
                         notes: "n".into(),
-                        account: Some(crate::worker::AccountView { portal: "9".into(), user: "3".into() }),
+                        account: Some(crate::ids::Account {
+                            portal: crate::ids::PortalId::new("9"),
+                            user: crate::ids::UserId::new("3"),
+                        }),
                         other_account: true,
                     }],
                 },

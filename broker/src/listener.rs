@@ -95,6 +95,7 @@ pub async fn serve(listener: TcpListener, router: Router, per_peer_cap: usize, s
             refuse_over_cap(stream);
             continue;
         };
+        // Latency only: without it the small answers may wait for Nagle; the connection works.
         let _ = stream.set_nodelay(true);
         let router = router.clone();
         let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
@@ -103,17 +104,23 @@ pub async fn serve(listener: TcpListener, router: Router, per_peer_cap: usize, s
         });
         let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
         tokio::spawn(async move {
+            // A connection's error (a reset, a timed-out head) ends that connection only; its
+            // request, if any, was already answered or logged. The slot is freed either way.
             let _ = connection.await;
             drop(slot);
         });
     }
     drop(listener);
+    // Past the deadline the process exits anyway: a client that never finishes must not hold
+    // a rolling deploy; whoever was still connected gets a closed connection and retries.
     let _ = tokio::time::timeout(DRAIN_DEADLINE, graceful.shutdown()).await;
 }
 
 /// One non-blocking write of a fixed 503 and close: costs no task and never waits on the
 /// client, so a flood of over-cap connections from one address cannot slow anyone else.
 fn refuse_over_cap(stream: TcpStream) {
+    // Best effort by design: the connection is refused either way, and waiting to write
+    // would hand the over-cap client a task.
     let _ = stream.try_write(OVER_CAP);
     drop(stream);
 }

@@ -432,6 +432,7 @@ impl<'a, H: Http + 'a, S: Store + 'a, C: Clock + 'a> TokenKeeper<'a, H, S, C> {
             // HubSpot's account chooser can still hand out a grant for another account: it is
             // revoked (best effort) and never stored.
             if let Some(refresh) = &grant.refresh {
+                // Not stored, so never used by us; if revoking fails the grant lapses unused.
                 let _ = ports.http.send(&revoke_request(ports.config, refresh)).await;
             }
             return Err(ConnectError::WrongPortal { got: grant.hub_id.clone(), pinned: pinned.clone() });

@@ -36,13 +36,6 @@ pub struct CallView {
     pub stale: bool,
 }
 
-/// The account a call entry names, on the wire.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct AccountView {
-    pub portal: String,
-    pub user: String,
-}
-
 /// One line of the popup's "Calls not logged".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CallListItem {
@@ -59,7 +52,7 @@ pub struct CallListItem {
     pub outcome_label: Option<String>,
     pub notes: String,
     /// Who dialed it; null for a call from before accounts were recorded.
-    pub account: Option<AccountView>,
+    pub account: Option<Account>,
     /// Not the account signed in now: it waits for that account (or a discard).
     pub other_account: bool,
 }
@@ -296,7 +289,7 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
                 stale: e.is_stale(now),
                 other_account: !e.belongs_to(account.as_ref()),
                 outcome_label: e.outcome.as_deref().and_then(|o| label_of_outcome_list(&cached_outcomes, o)),
-                account: e.account.as_ref().map(|a| AccountView { portal: a.portal.0.clone(), user: a.user.0.clone() }),
+                account: e.account.clone(),
                 call: e.external_id,
                 contact: e.contact,
                 contact_name: e.contact_name,

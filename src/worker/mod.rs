@@ -19,7 +19,7 @@ use crate::ports::{Area, Browser, Clock, Http, HttpRequest, HttpResponse, Store}
 
 pub use crate::settings::SETTINGS_KEY;
 pub use account::{AuthView, HealthView, PauseView, Profile, StatusView, PROFILE_KEY};
-pub use calls::{AccountView, CallListItem, CallView};
+pub use calls::{CallListItem, CallView};
 pub use card::{CardView, LoggedView, NextView};
 pub use queue::{ContactView, QueueEntry, QueueSource, QueueView, TaskView, QUEUE_CACHE_KEY};
 

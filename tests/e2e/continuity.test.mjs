@@ -33,6 +33,23 @@ describe('a call in progress is never lost', () => {
     return host ? host.getAttributeNames().map((n) => [n, host.getAttribute(n)]) : null;
   });
 
+  /** Waits until the worker holds the draft `notes` for the call on `contact` (the debounced save happened). */
+  async function draftSaved(contact, notes, { timeout = 5000 } = {}) {
+    const worker = await env.browser.worker();
+    const deadline = Date.now() + timeout;
+    let seen = null;
+    while (Date.now() < deadline) {
+      seen = await worker.evaluate(async (id) => {
+        const stored = (await chrome.storage.local.get('calls:v1'))['calls:v1'];
+        const call = stored && stored.calls.find((c) => c.contact === id);
+        return call ? call.notes : null;
+      }, contact);
+      if (seen === notes) return;
+      await sleep(50);
+    }
+    throw new Error(`the draft on ${contact} was not saved: it holds ${JSON.stringify(seen)}`);
+  }
+
   async function dialOn(page, contact, number) {
     await page.goto(DEMO.contactUrl(contact));
     const started = Date.now();
@@ -63,7 +80,7 @@ describe('a call in progress is never lost', () => {
     const startedAt = await dialOn(page, '213', '+34 912 34 56 78');
     await choose(page, 'Outcome', 'Connected');
     await type(page, 'textbox', 'Notes', 'Asked for the Madrid price list');
-    await sleep(2500);
+    await draftSaved('213', 'Asked for the Madrid price list');
     // The last words go in just before the reload, inside the save's debounce: they are saved
     // as the page is hidden.
     await type(page, 'textbox', 'Notes', ' (urgent)');
@@ -87,8 +104,19 @@ describe('a call in progress is never lost', () => {
     await choose(page, 'Outcome', 'Connected');
     await type(page, 'textbox', 'Notes', 'Half a sentence');
     // HubSpot switches a record tab: same record, another URL (src/page.rs: the same contact).
+    const worker = await env.browser.worker();
+    await worker.evaluate(() => {
+      self.__cardUrls = [];
+      chrome.runtime.onMessage.addListener((m) => { if (m && m.kind === 'card') self.__cardUrls.push(m.url); });
+    });
     await page.evaluate(() => history.pushState({}, '', `${location.pathname}/view/2`));
-    await sleep(1500); // the content script asked for the card again and got its answer
+    // The content script asks for the card of the new URL; the panel must survive the answer.
+    const asked = Date.now();
+    while (!(await worker.evaluate(() => self.__cardUrls.some((u) => u.endsWith('/view/2'))))) {
+      assert.ok(Date.now() - asked < 5000, 'the content script asked for the card of /view/2');
+      await sleep(50);
+    }
+    await find(page, 'timer', 'Call duration');
     const changedAt = Date.now();
     assert.equal(await valueOf(page, 'textbox', 'Notes'), 'Half a sentence', 'nothing wiped');
     // Away to another record in-page, and back: the call is there again.
@@ -108,7 +136,7 @@ describe('a call in progress is never lost', () => {
     const startedAt = await dialOn(page, '215', '+27 21 123 4567');
     await choose(page, 'Outcome', 'Connected');
     await type(page, 'textbox', 'Notes', 'Call back on Monday');
-    await sleep(800); // the debounced save
+    await draftSaved('215', 'Call back on Monday');
     await page.close();
     const reopenedAt = Date.now();
     page = await env.browser.context.newPage();
@@ -148,7 +176,7 @@ describe('a call in progress is never lost', () => {
     await dialOn(a, '218', '617-555-0134 ext 7');
     await choose(a, 'Outcome', 'Connected');
     await type(a, 'textbox', 'Notes', 'Logged from the popup');
-    await sleep(800);
+    await draftSaved('218', 'Logged from the popup');
     await a.close();
     const b = await env.browser.context.newPage();
     await dialOn(b, '219', '+1 512 555 0190');
@@ -276,7 +304,12 @@ describe('a call in progress is never lost', () => {
     const paused = await popup.locator('#account-health').textContent();
     assert.match(paused, /^riley@acme-demo\.test · portal 62515 · token renewed .+ · HubSpot paused until .+$/);
     await env.stack.control('DELETE', 'faults');
-    await sleep(4500); // the pause ends before the next test
+    // The pause ends by itself (Retry-After 4 s) before the next test.
+    const pausedAt = Date.now();
+    while ((await popup.evaluate(() => chrome.runtime.sendMessage({ kind: 'status' }))).paused) {
+      assert.ok(Date.now() - pausedAt < 15000, 'the pause cleared by itself');
+      await sleep(200);
+    }
     await popup.close();
   });
 
@@ -284,7 +317,7 @@ describe('a call in progress is never lost', () => {
     const page = await env.browser.context.newPage();
     await dialOn(page, '222', '206.555.0161');
     await type(page, 'textbox', 'Notes', 'Riley\'s notes');
-    await sleep(800);
+    await draftSaved('222', 'Riley\'s notes');
     await page.close();
     // Riley signs out; Sam signs in on the same browser.
     let popup = await env.browser.context.newPage();
