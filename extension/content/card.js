@@ -12,6 +12,7 @@ globalThis.spotdialCard = (() => {
   let shadow = null;
   let view = null; // the last card answer
   let call = null; // the call in progress: { answer (the worker's call view), timer, fields, draftTimer }
+  const unsaved = new Map(); // call id -> draft the worker refused because the page had moved on
 
   // WCAG AA (1.4.3, 1.4.11): text at least 4.5:1 on its background, control boundaries and the
   // focus ring at least 3:1 on white. HubSpot's own #ff7a59 under white text is 2.6:1, so the
@@ -64,6 +65,7 @@ globalThis.spotdialCard = (() => {
 
   function unmount() {
     stopTimer();
+    flushDraft();
     call = null;
     view = null;
     spotdialMount.detach();
@@ -104,6 +106,7 @@ globalThis.spotdialCard = (() => {
 
   function renderCard(answer, notice) {
     stopTimer();
+    flushDraft(); // the panel goes: what was typed in the last moment goes to the worker first
     call = null;
     view = answer;
     if (answer.call) return showCall(answer.call, notice);
@@ -184,9 +187,15 @@ globalThis.spotdialCard = (() => {
   /** Shows a call in progress (just dialed, or brought back by the worker after a reload). */
   function showCall(callView, problem) {
     stopTimer();
+    // Typed here just before HubSpot navigated away, and refused then (a page may only save
+    // the draft of its own contact's call): back on that contact, it is shown and saved now.
+    const kept = unsaved.get(callView.call);
+    unsaved.delete(callView.call);
+    if (kept) Object.assign(callView, kept);
     call = { answer: callView };
     if (view) view.call = callView;
     renderCallPanel(problem);
+    if (kept) saveDraft(call);
   }
 
   function focusFirst() {
@@ -195,7 +204,7 @@ globalThis.spotdialCard = (() => {
 
   /** Saves the rep's draft now (debounced while typing; at once when the page goes away). The
    * call is captured, so a draft still reaches the worker after the panel is gone. */
-  function saveDraft(target) {
+  async function saveDraft(target) {
     if (!target || !target.fields) return;
     clearTimeout(target.draftTimer);
     const outcome = target.fields.outcome.value;
@@ -205,7 +214,10 @@ globalThis.spotdialCard = (() => {
     const saved = `${outcome}\u0000${notes}`;
     if (saved === target.saved || target.ended) return;
     target.saved = saved;
-    spotdialMessage.send(spotdialMessage.callDraft(target.answer.call, outcome || null, notes));
+    const answer = await spotdialMessage.send(spotdialMessage.callDraft(target.answer.call, outcome || null, notes));
+    if (answer.kind === 'error' && answer.error.code === 'not_this_page') {
+      unsaved.set(target.answer.call, { outcome: outcome || null, notes });
+    }
   }
 
   function scheduleDraft() {
