@@ -107,7 +107,13 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
     /// the sentence naming the account it waits for.
     pub(super) async fn call_on_card(&self, contact: &ContactId) -> (Option<CallView>, Option<String>) {
         self.migrate_calls_once().await;
-        let Ok(Some(entry)) = calls::on_contact(self.ports.store, contact).await else { return (None, None) };
+        // Read under the writers' lock: a draft saved as the previous page went away (a reload)
+        // is written before the reloaded page's card is answered, not after.
+        let found = {
+            let _guard = calls::lock().lock().await;
+            calls::on_contact(self.ports.store, contact).await
+        };
+        let Ok(Some(entry)) = found else { return (None, None) };
         if entry.belongs_to(self.account().await.as_ref()) {
             (Some(self.call_view(&entry).await), None)
         } else {
