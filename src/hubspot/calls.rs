@@ -3,7 +3,7 @@
 //! (DESIGN §4). Layer: core (pure). The outbox owns retries; nothing here resends.
 
 use super::error::ApiError;
-use super::model::{json_body, object_id, prop, results};
+use super::model::{json_body, next_after, object_id, prop, results};
 use super::version;
 use crate::ids::{CallId, ContactId, OwnerId};
 use crate::ports::{HttpRequest, HttpResponse, Method};
@@ -137,6 +137,49 @@ pub fn parse_call_search_all(resp: &HttpResponse, external_id: &str) -> Result<V
         .collect())
 }
 
+/// External ids one look-up may carry: a search body is at most 3,000 characters (§11), and 50
+/// ids of 41 characters (quoted, comma-separated) with the rest of the body stay well under it.
+pub const MAX_IDS_PER_SEARCH: usize = 50;
+
+/// `POST /crm/objects/2026-03/calls/search` for `hs_call_external_id IN ids` (the duplicate
+/// check of many logs at once, §11: `IN` takes lowercase string values, which our ids are).
+/// At most `MAX_IDS_PER_SEARCH` ids (more are left out: the caller batches); 200 results a
+/// page, the most HubSpot returns.
+pub fn search_calls_by_external_ids(ids: &[&str], after: Option<&str>) -> HttpRequest {
+    let ids: Vec<&str> = ids.iter().take(MAX_IDS_PER_SEARCH).copied().collect();
+    let mut body = json!({
+        "filterGroups": [{ "filters": [
+            { "propertyName": "hs_call_external_id", "operator": "IN", "values": ids },
+        ]}],
+        "properties": ["hs_call_external_id"],
+        "limit": 200,
+    });
+    if let Some(after) = after {
+        body["after"] = json!(after);
+    }
+    HttpRequest::new(Method::Post, version::objects_url("calls", "/search")).json(&body)
+}
+
+/// One page of calls found by external id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallsPage {
+    /// `(external id, call)` pairs, in HubSpot's order.
+    pub found: Vec<(String, CallId)>,
+    /// The cursor of the next page, when HubSpot has more.
+    pub next_after: Option<String>,
+}
+
+/// Calls without an external id are skipped (a search by `IN` cannot return them; a malformed
+/// answer cannot make one count).
+pub fn parse_calls_by_external_id(resp: &HttpResponse) -> Result<CallsPage, ApiError> {
+    let body = json_body(resp)?;
+    let found = results(&body, "call search")?
+        .iter()
+        .filter_map(|c| Some((prop(c, "hs_call_external_id")?, CallId(object_id(c)?))))
+        .collect();
+    Ok(CallsPage { found, next_after: next_after(&body) })
+}
+
 /// `DELETE /crm/objects/2026-03/calls/{id}`: archives a call (it goes to HubSpot's recycle bin,
 /// §6). Used only on a duplicate of a call the outbox already holds.
 pub fn archive_call(id: &CallId) -> HttpRequest {
@@ -180,6 +223,48 @@ mod tests {
         assert!(plain.url.ends_with("/crm/objects/2026-03/calls/9001"), "{}", plain.url);
         let hostile = archive_call(&CallId::new("1/../../contacts/5?x=1#"));
         assert!(hostile.url.ends_with("/calls/1%2F..%2F..%2Fcontacts%2F5%3Fx%3D1%23"), "{}", hostile.url);
+    }
+
+    #[test]
+    fn many_logs_are_looked_up_in_one_search_within_the_body_limit() {
+        let ids: Vec<String> = (0..60).map(|i| format!("spotdial-{i:032x}")).collect();
+        let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let req = search_calls_by_external_ids(&refs, None);
+        assert_eq!(req.url, "https://api.hubapi.com/crm/objects/2026-03/calls/search");
+        let body: Value = serde_json::from_str(req.body.as_deref().unwrap_or("")).unwrap();
+        let filter = &body["filterGroups"][0]["filters"][0];
+        assert_eq!(filter["operator"], "IN");
+        assert_eq!(filter["values"].as_array().unwrap().len(), MAX_IDS_PER_SEARCH, "the rest waits for the next look");
+        assert_eq!(body["limit"], 200);
+        assert!(body.get("after").is_none());
+        // HubSpot refuses a search body over 3,000 characters (§11).
+        assert!(req.body.as_deref().unwrap_or("").len() < 3_000, "{} characters", req.body.unwrap_or_default().len());
+        let next = search_calls_by_external_ids(&refs[..2], Some("200"));
+        let body: Value = serde_json::from_str(next.body.as_deref().unwrap_or("")).unwrap();
+        assert_eq!(body["after"], "200");
+    }
+
+    #[test]
+    fn calls_found_by_external_id_keep_their_ids_and_the_next_page() {
+        let resp = HttpResponse {
+            status: 200,
+            headers: vec![],
+            body: r#"{"total":3,"results":[
+                {"id":"11","properties":{"hs_call_external_id":"spotdial-a"}},
+                {"id":"12","properties":{"hs_call_external_id":"spotdial-a"}},
+                {"id":"13","properties":{}},
+                {"properties":{"hs_call_external_id":"spotdial-b"}}
+            ],"paging":{"next":{"after":"200"}}}"#
+                .into(),
+        };
+        let page = parse_calls_by_external_id(&resp).unwrap();
+        assert_eq!(
+            page.found,
+            vec![("spotdial-a".to_string(), CallId::new("11")), ("spotdial-a".to_string(), CallId::new("12"))]
+        );
+        assert_eq!(page.next_after.as_deref(), Some("200"));
+        let broken = HttpResponse { status: 200, headers: vec![], body: r#"{"results":"no"}"#.into() };
+        assert!(parse_calls_by_external_id(&broken).is_err());
     }
 
     fn log() -> CallLog {
