@@ -1,6 +1,9 @@
 //! Team scale: R reps of one HubSpot portal, each running Spotdial's own `RateBudget`, share the
-//! portal's 110 requests / 10 s (and 5 searches / s) at a steady calling pace. Reports the
-//! largest R that sees zero 429s, beside the same load sent without pacing.
+//! portal's 110 requests / 10 s (and 5 searches / s) at a steady calling pace: each call opens
+//! the contact, dials, logs (2 writes) and is checked for duplicates 30 s later (one search
+//! shared by the rep's pending logs, as `outbox::verify` does). Reports the largest R that sees
+//! zero 429s, beside the same load sent without pacing, and what larger teams see: how long
+//! logs wait, and that none is dropped (a 429 puts the request back in line).
 //! Layer: tooling (run by tools/bench.mjs; `cargo run --release --example team_scale -- --help`).
 //! Also prints `planned_request_count` for queue sizes given with `--plan N:C,...`.
 
@@ -10,14 +13,21 @@ use spotdial::ports::HttpResponse;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
-const HELP: &str = "team_scale [--json] [--open r] [--dial ''] [--log w,w] [--queue s,r,r] [--hourly r]
-  [--open-every 60] [--log-every 120] [--queue-every 900] [--call-secs 60] [--latency-ms 150]
-  [--minutes 60] [--seeds 3] [--max-reps 2000] [--plan 10:10,100:36]
+const HELP: &str = "team_scale [--json] [--open r] [--dial ''] [--log w,w] [--check s] [--queue s,r,r] [--hourly r]
+  [--open-every 0] [--log-every 60] [--queue-every 600] [--call-secs 30] [--latency-ms 150]
+  [--minutes 60] [--seeds 3] [--max-reps 2000] [--larger 300,400] [--plan 10:10,100:36]
 Workflows are comma lists of request classes (r = read, s = search, w = write), as measured
-from the sandbox's request log. Every rep opens a contact every --open-every seconds, dials and
-logs a call every --log-every seconds (the log --call-secs after the dial), reloads the queue
-every --queue-every seconds and makes the --hourly requests once an hour (cached outcomes).
-Intervals vary by +/-25% and start at random phases (deterministic per seed).";
+from the sandbox's request log. Every --log-every seconds each rep opens a contact (--open),
+dials (--dial) and logs the call --call-secs later (--log); 30 s after a log its duplicate check
+(--check) runs, covering every log of the rep at least 5 s old. The queue reloads every
+--queue-every seconds, the --hourly requests once an hour (cached outcomes), and extra contact
+opens every --open-every seconds (0: none). Intervals vary by +/-25% and start at random
+phases (deterministic per seed). --larger lists team sizes to report delays for.";
+
+/// When a log's duplicate check looks (`outbox::timing::CONFIRM_AFTER_MS`) and the youngest
+/// log the shared search takes along (`SETTLE_MS`), as `outbox::verify` schedules them.
+const CHECK_AFTER_MS: i64 = 30_000;
+const CHECK_MIN_AGE_MS: i64 = 5_000;
 
 /// The calling pace of one rep and what each step of it costs in requests.
 #[derive(Debug, Clone)]
@@ -25,6 +35,7 @@ struct Pace {
     open: Vec<Class>,
     dial: Vec<Class>,
     log: Vec<Class>,
+    check: Vec<Class>,
     queue: Vec<Class>,
     hourly: Vec<Class>,
     open_every_ms: i64,
@@ -35,11 +46,19 @@ struct Pace {
 }
 
 impl Pace {
-    fn per_rep_per_minute(&self) -> f64 {
-        let per = |steps: &[Class], every_ms: i64| steps.len() as f64 * 60_000.0 / every_ms as f64;
+    /// Standard (non-search) requests per rep per minute: what the 110 / 10 s window carries.
+    fn standard_per_rep_per_minute(&self) -> f64 {
+        let per = |steps: &[Class], every_ms: i64| {
+            if every_ms <= 0 {
+                return 0.0;
+            }
+            steps.iter().filter(|c| **c != Class::Search).count() as f64 * 60_000.0 / every_ms as f64
+        };
         per(&self.open, self.open_every_ms)
+            + per(&self.open, self.log_every_ms)
             + per(&self.dial, self.log_every_ms)
             + per(&self.log, self.log_every_ms)
+            + per(&self.check, self.log_every_ms)
             + per(&self.queue, self.queue_every_ms)
             + per(&self.hourly, 3_600_000)
     }
@@ -109,10 +128,20 @@ fn limited(policy: &str, headers: Vec<(String, String)>) -> HttpResponse {
     HttpResponse { status: 429, headers, body }
 }
 
+/// A request waiting in a rep's line: its class, and for the first write of a log (the call's
+/// create) when the log was made, so its wait can be measured.
+#[derive(Debug, Clone, Copy)]
+struct Waiting {
+    class: Class,
+    log_made_at: Option<i64>,
+}
+
 struct Rep {
     budget: RateBudget,
     /// Requests waiting to go out, in order.
-    pending: VecDeque<Class>,
+    pending: VecDeque<Waiting>,
+    /// When each log not yet covered by a duplicate check was made.
+    unchecked: Vec<i64>,
     /// A request is in flight or a retry is scheduled.
     busy: bool,
     /// When the budget first held back the request at the head of the line.
@@ -124,6 +153,7 @@ enum Event {
     Open,
     Dial,
     Log,
+    Check,
     Queue,
     Hourly,
     /// Try the head of the rep's pending requests.
@@ -131,6 +161,7 @@ enum Event {
     /// The answer to the request in flight arrives.
     Answer {
         class_index: u8,
+        log_made_at: Option<i64>,
         status: u16,
         remaining: Option<u32>,
         policy_secondly: bool,
@@ -145,6 +176,13 @@ struct Outcome {
     limited_search: u64,
     /// Each request the budget held back (waits or a pause after a 429): how long, in ms.
     delays: Vec<i64>,
+    /// Logs made, and for each log accepted by HubSpot how long after it was made (ms).
+    logs: u64,
+    log_waits: Vec<i64>,
+    /// Requests accepted (not 429), by class.
+    accepted: [u64; 3],
+    /// Duplicate-check searches queued.
+    checks: u64,
 }
 
 impl Outcome {
@@ -152,13 +190,37 @@ impl Outcome {
         self.limited_standard + self.limited_search
     }
     fn delay_percentile(&self, p: f64) -> i64 {
-        if self.delays.is_empty() {
-            return 0;
-        }
-        let mut d = self.delays.clone();
-        d.sort_unstable();
-        d[((d.len() - 1) as f64 * p).round() as usize]
+        percentile(&self.delays, p)
     }
+    fn log_wait_percentile(&self, p: f64) -> i64 {
+        percentile(&self.log_waits, p)
+    }
+    /// Logs made but not yet accepted when the run ended: still in line (the outbox keeps them),
+    /// never dropped.
+    fn logs_waiting(&self) -> u64 {
+        self.logs - self.log_waits.len() as u64
+    }
+    fn report(&self) -> serde_json::Value {
+        let per_log = |n: u64| if self.logs == 0 { 0.0 } else { (n as f64 / self.logs as f64 * 100.0).round() / 100.0 };
+        serde_json::json!({
+            "reps": self.reps, "sent": self.sent, "standard_429": self.limited_standard, "search_429": self.limited_search,
+            "logs": self.logs, "logs_accepted": self.log_waits.len(), "logs_still_waiting_at_end": self.logs_waiting(),
+            "log_wait_ms": { "p50": self.log_wait_percentile(0.5), "p95": self.log_wait_percentile(0.95), "max": self.log_wait_percentile(1.0) },
+            "per_logged_call": {
+                "read": per_log(self.accepted[0]), "search": per_log(self.accepted[1]), "write": per_log(self.accepted[2]),
+                "duplicate_check_searches": per_log(self.checks),
+            },
+        })
+    }
+}
+
+fn percentile(values: &[i64], p: f64) -> i64 {
+    if values.is_empty() {
+        return 0;
+    }
+    let mut d = values.to_vec();
+    d.sort_unstable();
+    d[((d.len() - 1) as f64 * p).round() as usize]
 }
 
 const CLASSES: [Class; 3] = [Class::Read, Class::Search, Class::Write];
@@ -172,7 +234,13 @@ fn simulate(pace: &Pace, reps: usize, minutes: i64, seed: u64, paced: bool) -> O
     let mut rng = Rng(seed.wrapping_mul(0x2545_F491_4F6C_DD1D) ^ reps as u64);
     let mut portal = Portal { standard: VecDeque::new(), search: VecDeque::new() };
     let mut team: Vec<Rep> = (0..reps)
-        .map(|_| Rep { budget: RateBudget::new(), pending: VecDeque::new(), busy: false, held_since: None })
+        .map(|_| Rep {
+            budget: RateBudget::new(),
+            pending: VecDeque::new(),
+            unchecked: Vec::new(),
+            busy: false,
+            held_since: None,
+        })
         .collect();
     let mut events: BinaryHeap<Reverse<(i64, u64, usize, Event)>> = BinaryHeap::new();
     let mut order = 0u64;
@@ -181,7 +249,9 @@ fn simulate(pace: &Pace, reps: usize, minutes: i64, seed: u64, paced: bool) -> O
         events.push(Reverse((at, order, rep, event)));
     };
     for rep in 0..reps {
-        push(&mut events, rng.below(pace.open_every_ms), rep, Event::Open);
+        if pace.open_every_ms > 0 {
+            push(&mut events, rng.below(pace.open_every_ms), rep, Event::Open);
+        }
         push(&mut events, rng.below(pace.log_every_ms), rep, Event::Dial);
         push(&mut events, rng.below(pace.queue_every_ms), rep, Event::Queue);
         push(&mut events, rng.below(3_600_000), rep, Event::Hourly);
@@ -193,18 +263,39 @@ fn simulate(pace: &Pace, reps: usize, minutes: i64, seed: u64, paced: bool) -> O
             break;
         }
         let rep = &mut team[r];
-        let enqueue = |rep: &mut Rep, steps: &[Class]| rep.pending.extend(steps.iter().copied());
+        let enqueue = |rep: &mut Rep, steps: &[Class]| {
+            rep.pending.extend(steps.iter().map(|&class| Waiting { class, log_made_at: None }))
+        };
         match event {
             Event::Open => {
                 enqueue(rep, &pace.open);
                 push(&mut events, now + rng.jitter(pace.open_every_ms), r, Event::Open);
             }
             Event::Dial => {
+                // The rep opens the contact's record, then dials from its card.
+                enqueue(rep, &pace.open);
                 enqueue(rep, &pace.dial);
                 push(&mut events, now + pace.call_ms, r, Event::Log);
                 push(&mut events, now + rng.jitter(pace.log_every_ms), r, Event::Dial);
             }
-            Event::Log => enqueue(rep, &pace.log),
+            Event::Log => {
+                out.logs += 1;
+                for (i, &class) in pace.log.iter().enumerate() {
+                    rep.pending.push_back(Waiting { class, log_made_at: (i == 0).then_some(now) });
+                }
+                rep.unchecked.push(now);
+                push(&mut events, now + CHECK_AFTER_MS, r, Event::Check);
+            }
+            Event::Check => {
+                // One search for every log at least CHECK_MIN_AGE_MS old; nothing when an earlier
+                // check's search already took this log along.
+                let before = rep.unchecked.len();
+                rep.unchecked.retain(|&made| made > now - CHECK_MIN_AGE_MS);
+                if rep.unchecked.len() < before {
+                    out.checks += 1;
+                    enqueue(rep, &pace.check);
+                }
+            }
             Event::Queue => {
                 enqueue(rep, &pace.queue);
                 push(&mut events, now + rng.jitter(pace.queue_every_ms), r, Event::Queue);
@@ -216,7 +307,7 @@ fn simulate(pace: &Pace, reps: usize, minutes: i64, seed: u64, paced: bool) -> O
             Event::Try => {
                 rep.busy = false;
             }
-            Event::Answer { class_index, status, remaining, policy_secondly } => {
+            Event::Answer { class_index, log_made_at, status, remaining, policy_secondly } => {
                 let class = CLASSES[class_index as usize];
                 let mut headers = vec![];
                 if let Some(left) = remaining {
@@ -235,7 +326,12 @@ fn simulate(pace: &Pace, reps: usize, minutes: i64, seed: u64, paced: bool) -> O
                 rep.budget.observe(class, &HttpResponse { status, headers, body }, now);
                 if status == 429 {
                     // Sent again after the pause (the outbox retries a log; a read is asked again).
-                    rep.pending.push_front(class);
+                    rep.pending.push_front(Waiting { class, log_made_at });
+                } else {
+                    out.accepted[class_index as usize] += 1;
+                    if let Some(made) = log_made_at {
+                        out.log_waits.push(now - made);
+                    }
                 }
                 rep.busy = false;
             }
@@ -245,7 +341,7 @@ fn simulate(pace: &Pace, reps: usize, minutes: i64, seed: u64, paced: bool) -> O
         if rep.busy {
             continue;
         }
-        let Some(&class) = rep.pending.front() else { continue };
+        let Some(&Waiting { class, log_made_at }) = rep.pending.front() else { continue };
         let admission = if paced { rep.budget.admit(class, now) } else { Admission::Go };
         match admission {
             Admission::Go => {
@@ -269,6 +365,7 @@ fn simulate(pace: &Pace, reps: usize, minutes: i64, seed: u64, paced: bool) -> O
                 rep.busy = true;
                 let event = Event::Answer {
                     class_index: class_index(class),
+                    log_made_at,
                     status: answer.status,
                     remaining,
                     policy_secondly: answer.body.contains("SECONDLY\"") && !answer.body.contains("TEN_"),
@@ -290,14 +387,36 @@ fn simulate(pace: &Pace, reps: usize, minutes: i64, seed: u64, paced: bool) -> O
     out
 }
 
-/// The largest team with zero 429s in every seed, scanning up in steps and then one by one.
-fn largest_team(pace: &Pace, minutes: i64, seeds: u64, max_reps: usize, paced: bool) -> (usize, Vec<Outcome>) {
+/// Which 429s a clean run may not have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Clean {
+    /// None at all.
+    Every,
+    /// None from the 110 / 10 s window. A search 429 (5 / s per portal, no rate headers to
+    /// pace by) only delays that search by a second: reported, not counted.
+    Standard,
+}
+
+/// The largest team with zero 429s (of `clean`'s kind) in every seed, scanning up in steps
+/// and then one by one.
+fn largest_team(
+    pace: &Pace,
+    minutes: i64,
+    seeds: u64,
+    max_reps: usize,
+    paced: bool,
+    clean_kind: Clean,
+) -> (usize, Vec<Outcome>) {
+    let count = |o: &Outcome| match clean_kind {
+        Clean::Every => o.limited(),
+        Clean::Standard => o.limited_standard,
+    };
     let clean = |reps: usize| -> (bool, Outcome) {
         let mut worst = Outcome { reps, ..Outcome::default() };
         for seed in 0..seeds {
             let o = simulate(pace, reps, minutes, seed, paced);
-            let bad = o.limited() > 0;
-            if bad || seed == 0 || o.limited() > worst.limited() {
+            let bad = count(&o) > 0;
+            if bad || seed == 0 || count(&o) > count(&worst) {
                 worst = o;
             }
             if bad {
@@ -375,17 +494,19 @@ fn main() {
         open: classes(&arg("--open", "r")),
         dial: classes(&arg("--dial", "")),
         log: classes(&arg("--log", "w,w")),
+        check: classes(&arg("--check", "s")),
         queue: classes(&arg("--queue", "s,r,r")),
         hourly: classes(&arg("--hourly", "r")),
-        open_every_ms: num("--open-every", 60).max(1) * 1_000,
-        log_every_ms: num("--log-every", 120).max(1) * 1_000,
-        queue_every_ms: num("--queue-every", 900).max(1) * 1_000,
-        call_ms: num("--call-secs", 60).max(0) * 1_000,
+        open_every_ms: num("--open-every", 0).max(0) * 1_000,
+        log_every_ms: num("--log-every", 60).max(1) * 1_000,
+        queue_every_ms: num("--queue-every", 600).max(1) * 1_000,
+        call_ms: num("--call-secs", 30).max(0) * 1_000,
         latency_ms: num("--latency-ms", 150).max(1),
     };
     let minutes = num("--minutes", 60).max(1);
     let seeds = num("--seeds", 3).max(1) as u64;
     let max_reps = num("--max-reps", 2_000).max(10) as usize;
+    let larger: Vec<usize> = arg("--larger", "300,400").split(',').filter_map(|n| n.trim().parse().ok()).collect();
 
     let plans: Vec<(usize, usize)> = arg("--plan", "")
         .split(',')
@@ -403,22 +524,29 @@ fn main() {
         })
         .collect();
 
-    let (paced_reps, paced_trail) = largest_team(&pace, minutes, seeds, max_reps, true);
-    let (unpaced_reps, _) = largest_team(&pace, minutes, seeds, max_reps, false);
+    let (paced_reps, paced_trail) = largest_team(&pace, minutes, seeds, max_reps, true, Clean::Every);
+    let (unpaced_reps, _) = largest_team(&pace, minutes, seeds, max_reps, false, Clean::Every);
+    let (standard_reps, standard_trail) = largest_team(&pace, minutes, seeds, max_reps, true, Clean::Standard);
     let at = |trail: &[Outcome], reps: usize| trail.iter().rev().find(|o| o.reps == reps).cloned().unwrap_or_default();
     let best = at(&paced_trail, paced_reps);
+    let best_standard = at(&standard_trail, standard_reps);
     let first_bad = paced_trail.iter().find(|o| o.limited() > 0).cloned();
-    let per_minute = pace.per_rep_per_minute();
+    let per_minute = pace.standard_per_rep_per_minute();
+    // What teams past the clean size see: 429s, how long logs wait, and none dropped.
+    let beyond: Vec<Outcome> = larger.iter().map(|&reps| simulate(&pace, reps, minutes, 0, true)).collect();
     let portal_per_minute = DEFAULT_MAX as f64 * 60_000.0 / DEFAULT_INTERVAL_MS as f64;
 
     if json {
         let report = serde_json::json!({
             "pace": {
-                "open": names(&pace.open), "dial": names(&pace.dial), "log": names(&pace.log),
+                "open": names(&pace.open), "dial": names(&pace.dial), "log": names(&pace.log), "check": names(&pace.check),
                 "queue": names(&pace.queue), "hourly": names(&pace.hourly),
                 "open_every_s": pace.open_every_ms / 1000, "log_every_s": pace.log_every_ms / 1000,
                 "queue_every_s": pace.queue_every_ms / 1000, "latency_ms": pace.latency_ms,
+                "call_s": pace.call_ms / 1000,
             },
+            "clean_team": best.report(),
+            "larger_teams": beyond.iter().map(Outcome::report).collect::<Vec<_>>(),
             "requests_per_rep_per_minute": (per_minute * 100.0).round() / 100.0,
             "portal_requests_per_minute": portal_per_minute,
             "arithmetic_ceiling_reps": (portal_per_minute / per_minute).floor(),
@@ -433,24 +561,27 @@ fn main() {
                 })),
             },
             "unpaced_reps_with_zero_429": unpaced_reps,
+            "paced_reps_with_zero_standard_429": standard_reps,
+            "zero_standard_429_team": best_standard.report(),
             "planned_queue": planned,
         });
         println!("{report}");
         return;
     }
     println!(
-        "Pace per rep: open {} every {} s; dial {} + log {} every {} s; queue {} every {} s; hourly {}",
+        "Pace per rep: every {} s open {} + dial {} + log {} + check {}; extra opens every {} s; queue {} every {} s; hourly {}",
+        pace.log_every_ms / 1000,
         names(&pace.open),
-        pace.open_every_ms / 1000,
         names(&pace.dial),
         names(&pace.log),
-        pace.log_every_ms / 1000,
+        names(&pace.check),
+        pace.open_every_ms / 1000,
         names(&pace.queue),
         pace.queue_every_ms / 1000,
         names(&pace.hourly)
     );
     println!(
-        "= {per_minute:.2} requests per rep per minute; the portal allows {portal_per_minute} per minute \
+        "= {per_minute:.2} standard requests per rep per minute; the portal allows {portal_per_minute} per minute \
               (arithmetic ceiling {} reps)",
         (portal_per_minute / per_minute).floor()
     );
@@ -467,6 +598,21 @@ fn main() {
         );
     }
     println!("  without pacing:             {unpaced_reps} reps with zero 429s");
+    println!("  with Spotdial's RateBudget: {standard_reps} reps with zero 429s from the 110 / 10 s window");
+    for o in [&best, &best_standard].into_iter().chain(beyond.iter()) {
+        println!(
+            "  {} reps: {} logs, {} accepted, {} still in line at the end (none dropped); log wait p50 {} ms, p95 {} ms, max {} ms; 429s: {} standard, {} search",
+            o.reps,
+            o.logs,
+            o.log_waits.len(),
+            o.logs_waiting(),
+            o.log_wait_percentile(0.5),
+            o.log_wait_percentile(0.95),
+            o.log_wait_percentile(1.0),
+            o.limited_standard,
+            o.limited_search
+        );
+    }
     for p in planned {
         println!(
             "  queue of {} tasks / {} contacts: {} requests planned, {} naive",

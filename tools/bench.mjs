@@ -588,7 +588,9 @@ try {
     'run', '--quiet', '--release', '--example', 'team_scale', '--', '--json',
     '--open', classes(result.requests.open_contact), '--dial', dialPerCall.map((c) => c[0]).join(','),
     '--log', classes(result.requests.log_call), '--queue', classes(queue100), '--hourly', outcomesRead ? 'r' : '',
-    '--open-every', '60', '--log-every', '120', '--queue-every', '600', '--call-secs', '60',
+    // The issue's load: a call a minute per rep, the contact opened before each, its duplicate
+    // check 30 s after the log, the queue reloaded every 10 minutes.
+    '--check', 's', '--open-every', '0', '--log-every', '60', '--queue-every', '600', '--call-secs', '30',
     '--plan', [...queueRuns.map((q) => `${q.n}:${q.contacts}`), '10000:10000'].join(','),
   ];
   try {
@@ -665,8 +667,17 @@ for (const q of requests.queue || []) {
 if (team) {
   const big = team.planned_queue.find((p) => p.tasks === 10000);
   if (big) row('requests', 'queue of 10,000 tasks, 10,000 contacts (planned)', big.total, `naive ${big.naive}`);
-  row('team', 'requests per rep per minute', team.requests_per_rep_per_minute,
-    `contact every ${team.pace.open_every_s} s, call logged every ${team.pace.log_every_s} s, queue every ${team.pace.queue_every_s} s`);
+  row('team', 'standard requests per rep per minute', team.requests_per_rep_per_minute,
+    `a call every ${team.pace.log_every_s} s (contact opened before it, checked 30 s after), queue every ${team.pace.queue_every_s} s`);
+  const perCall = team.clean_team.per_logged_call;
+  row('team', 'requests per logged call (simulated)', `${(perCall.read + perCall.search + perCall.write).toFixed(2)}`,
+    `${perCall.read} read, ${perCall.write} write, ${perCall.search} search (${perCall.duplicate_check_searches} duplicate checks)`);
+  row('team', 'reps per portal, zero 429s from the 110/10 s window', team.paced_reps_with_zero_standard_429,
+    `search 429s there: ${team.zero_standard_429_team.search_429} (each delays one search by about a second)`);
+  for (const t of team.larger_teams) {
+    row('team', `${t.reps} reps: logs delayed, none lost`, `${t.logs_still_waiting_at_end} waiting`,
+      `${t.logs} logs, ${t.logs_accepted} in HubSpot by the end; wait p50 ${(t.log_wait_ms.p50 / 1000).toFixed(1)} s, p95 ${(t.log_wait_ms.p95 / 1000).toFixed(1)} s; ${t.standard_429} + ${t.search_429} 429s`);
+  }
   row('team', 'reps per portal, zero 429s (RateBudget)', team.paced.reps_with_zero_429,
     `simulated ${team.minutes} min x ${team.seeds} seeds; 110/10 s would allow ${team.arithmetic_ceiling_reps} on average`);
   row('team', 'reps per portal, zero 429s (no pacing)', team.unpaced_reps_with_zero_429, '');
