@@ -153,7 +153,7 @@ async fn forget_in<S: Store>(
         let before = queue.items.len();
         // An entry without a contact (`null`: a task with none, or one HubSpot could not
         // read) names nobody and stays.
-        queue.items.retain(|entry| entry.contact.as_ref().is_none_or(|c| &c.id != contact));
+        queue.items.retain(|entry| entry.contact.as_ref().map_or(true, |c| &c.id != contact));
         let removed = before - queue.items.len();
         if removed > 0 {
             let value = serde_json::to_value(&queue).map_err(|e| StoreError(e.to_string()))?;

@@ -340,7 +340,7 @@ fn an_unsent_log_is_kept_marked_and_then_leaves_no_history() {
         "Spotdial's data about this prospect is deleted. 1 unsent call log to this contact will be sent to HubSpot \
          first, then removed."
     );
-    assert_eq!(world.traces(&ANA_TRACES), [outbox.clone()], "only the unsent log still names Ana");
+    assert_eq!(world.traces(&ANA_TRACES), vec![outbox], "only the unsent log still names Ana");
     assert!(world.store.value(Area::Local, &["forget:v1:", &call].concat()).is_some());
 
     // HubSpot is back: the log is sent, and no history is written for it.
