@@ -222,7 +222,7 @@ pub async fn remove_contact<S: Store>(store: &S, contact: &ContactId) -> Result<
     let mut items = raw(store).await?;
     let before = items.len();
     let mut unreadable = 0;
-    items.retain(|v| match CallEntry::deserialize(v) {
+    items.retain(|v| match serde_json::from_value::<CallEntry>(v.clone()) {
         Ok(call) => &call.contact != contact,
         Err(_) => {
             unreadable += 1;
