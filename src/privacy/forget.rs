@@ -42,6 +42,20 @@ pub struct ForgetReport {
 }
 
 impl ForgetReport {
+    /// A report for `contact` before anything was done.
+    fn nothing_yet(contact: ContactId) -> ForgetReport {
+        ForgetReport {
+            contact,
+            removed_keys: Vec::new(),
+            queue_items_removed: 0,
+            queue_dropped: false,
+            history_removed: 0,
+            calls_removed: 0,
+            pending_logs: Vec::new(),
+            unread: Vec::new(),
+        }
+    }
+
     /// The sentence shown after deleting. It says "no longer keeps any data" only when that is
     /// true: every key that may hold a prospect was read, and none is left holding this one.
     pub fn message(&self) -> String {
@@ -83,16 +97,7 @@ pub async fn forget_contact<S: Store>(store: &S, contact: &ContactId) -> Result<
         return Err(StoreError("No prospect to delete: the contact id is empty.".into()));
     }
     let contact = ContactId::new(id);
-    let mut report = ForgetReport {
-        contact: contact.clone(),
-        removed_keys: Vec::new(),
-        queue_items_removed: 0,
-        queue_dropped: false,
-        history_removed: 0,
-        calls_removed: 0,
-        pending_logs: Vec::new(),
-        unread: Vec::new(),
-    };
+    let mut report = ForgetReport::nothing_yet(contact.clone());
     {
         // Calls in progress: one list, rewritten under its lock. A call kept in the previous
         // layout (one session key each) is moved into the list first, so it is read too.
@@ -393,16 +398,7 @@ mod tests {
 
     #[test]
     fn the_sentences_say_done_only_when_it_is() {
-        let mut report = ForgetReport {
-            contact: ContactId::new(ANA),
-            removed_keys: Vec::new(),
-            queue_items_removed: 0,
-            queue_dropped: false,
-            history_removed: 0,
-            calls_removed: 0,
-            pending_logs: Vec::new(),
-            unread: Vec::new(),
-        };
+        let mut report = ForgetReport::nothing_yet(ContactId::new(ANA));
         assert!(report.message().starts_with("Spotdial no longer keeps any data about this prospect."));
         report.pending_logs = vec!["a".into(), "b".into()];
         assert_eq!(
