@@ -111,11 +111,13 @@ pub async fn forget_contact<S: Store>(store: &S, contact: &ContactId) -> Result<
     }
     for area in [Area::Session, Area::Local] {
         for key in store.keys(area).await? {
-            let Some(value) = store.get(area, &key).await? else { continue };
             let spec = keys::classify(&key).filter(|spec| spec.area == area);
             let remove = match spec {
                 Some(spec) if !spec.contact_data => false,
-                Some(spec) => forget_in(store, spec, &key, value, &contact, &mut report).await?,
+                Some(spec) => match store.get(area, &key).await? {
+                    Some(value) => forget_in(store, spec, &key, value, &contact, &mut report).await?,
+                    None => false, // gone since the listing
+                },
                 // A key this version does not write: a cache goes (caches are only caches);
                 // anything else may be another version's unsent work, kept and named.
                 None if keys::family(&key) == keys::QUEUE.family() => true,

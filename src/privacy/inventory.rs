@@ -52,9 +52,10 @@ pub fn readme_section() -> String {
          - Call history older than 180 days is deleted every day and at start-up, counted from the\n\
          \x20 time of the call. An admin may set fewer days (policy `retentionDays`), never more.\n\
          - \"Delete prospect data\" (on the contact card, or by search in the options page) removes\n\
-         \x20 everything Spotdial holds about one contact: its cached card, its queue entries and its\n\
-         \x20 call history. HubSpot's own record is not touched. A call log not yet sent is sent\n\
-         \x20 first, then removed, and no history is kept for it.\n\
+         \x20 everything Spotdial holds about one contact: its cached card, its queue entries, a call\n\
+         \x20 in progress on it and its call history. HubSpot's own record is not touched. A call log\n\
+         \x20 not yet sent is sent first, then removed, and no history is kept for it. Data another\n\
+         \x20 version of Spotdial wrote and this one cannot read is kept, and the rep is told so.\n\
          - Signing out removes the tokens, the profile, every cache and the call history. Unsent\n\
          \x20 call logs are kept and sent after the next sign-in; the rep's own settings stay.\n\
          - Every key carries a layout version; at start-up older layouts are migrated. Caches may be\n\
