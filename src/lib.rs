@@ -6,6 +6,7 @@ pub mod auth;
 pub mod calls;
 pub mod hubspot;
 pub mod ids;
+pub mod keys;
 pub mod message;
 pub mod outbox;
 pub mod page;

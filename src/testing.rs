@@ -190,12 +190,14 @@ pub fn with_header(mut resp: HttpResponse, name: &str, value: &str) -> HttpRespo
 
 /// One map per area; every operation yields once, as `chrome.storage` is asynchronous, so two
 /// handlers running "at the same time" really interleave. `fail_writes` makes `set` and
-/// `remove` fail (quota, a closed context).
+/// `remove` fail (quota, a closed context). `written` records every key `set` wrote (not the
+/// test's own `put`), so a test can hold them against the key registry.
 #[derive(Default)]
 pub struct FakeStore {
     pub data: RefCell<HashMap<Area, BTreeMap<String, Value>>>,
     pub fail_writes: Cell<bool>,
     pub writes: Cell<u32>,
+    pub written: RefCell<Vec<(Area, String)>>,
 }
 
 impl FakeStore {
@@ -241,6 +243,10 @@ impl Store for FakeStore {
     async fn set(&self, area: Area, key: &str, value: Value) -> Result<(), StoreError> {
         yield_now().await;
         self.write_allowed()?;
+        let seen = (area, key.to_string());
+        if !self.written.borrow().contains(&seen) {
+            self.written.borrow_mut().push(seen);
+        }
         self.put(area, key, value);
         Ok(())
     }

@@ -20,19 +20,19 @@ use std::fmt;
 use std::rc::Rc;
 
 /// Access token and its expiry, in `Area::Session` (gone when the browser closes).
-pub const ACCESS_KEY: &str = "auth:v1:access";
+pub const ACCESS_KEY: &str = crate::keys::AUTH_ACCESS.key;
 /// Refresh token, in `Area::Local`.
-pub const REFRESH_KEY: &str = "auth:v1:refresh";
+pub const REFRESH_KEY: &str = crate::keys::AUTH_REFRESH.key;
 /// The sign-in waiting for its redirect, in `Area::Session`.
-pub const PENDING_KEY: &str = "auth:v1:pending";
+pub const PENDING_KEY: &str = crate::keys::AUTH_PENDING.key;
 /// `AuthState`, in `Area::Local`.
-pub const STATE_KEY: &str = "auth:v1:state";
+pub const STATE_KEY: &str = crate::keys::AUTH_STATE.key;
 /// After a refresh that failed without refusing the grant: no new attempt before this time
 /// (the broker's or HubSpot's `Retry-After`, at least `MIN_RETRY_MS`), in `Area::Session`.
-pub const RETRY_KEY: &str = "auth:v1:retry";
+pub const RETRY_KEY: &str = crate::keys::AUTH_RETRY.key;
 /// Which app and token service the stored tokens came from, in `Area::Local`: tokens are
 /// never sent to another broker or used with another client id.
-pub const ISSUER_KEY: &str = "auth:v1:issuer";
+pub const ISSUER_KEY: &str = crate::keys::AUTH_ISSUER.key;
 /// The shortest wait after a failed refresh, so an alarm is never re-armed in the past.
 pub const MIN_RETRY_MS: i64 = 30_000;
 /// The longest `Retry-After` honoured.

@@ -13,9 +13,9 @@ use serde_json::Value;
 mod tests;
 
 /// Every call in progress (Local): `{"calls": [CallEntry, …]}`.
-pub const KEY: &str = "calls:v1";
+pub const KEY: &str = crate::keys::CALLS.key;
 /// The previous layout: one session-storage key per call, without the account or the draft.
-pub const LEGACY_PREFIX: &str = "call:v1:";
+pub const LEGACY_PREFIX: &str = crate::keys::RETIRED_CALL.key;
 /// A call older than this asks to be logged or discarded instead of carrying on silently.
 pub const STALE_MS: i64 = 12 * 3_600_000;
 /// Notes longer than this are refused with a clear message rather than cut (as `LogCall`).
@@ -206,16 +206,34 @@ pub async fn remove<S: Store>(store: &S, id: &str) -> Result<bool, StoreError> {
     write(store, items).await.map(|_| true)
 }
 
-/// "Delete prospect data": every call in progress on this contact goes; returns how many.
-pub async fn remove_contact<S: Store>(store: &S, contact: &ContactId) -> Result<usize, StoreError> {
+/// What `remove_contact` did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ContactRemoval {
+    /// Calls in progress on the contact, removed.
+    pub removed: usize,
+    /// Entries this version cannot read as a `CallEntry`: kept, since whose they are is unknown.
+    pub unreadable: usize,
+}
+
+/// "Delete prospect data": every call in progress on this contact goes. Entries are read as
+/// the `CallEntry` that `put` wrote; one that does not read is kept and counted, so the caller
+/// never says "deleted" while it may still hold the prospect.
+pub async fn remove_contact<S: Store>(store: &S, contact: &ContactId) -> Result<ContactRemoval, StoreError> {
     let mut items = raw(store).await?;
     let before = items.len();
-    items.retain(|v| v.get("contact").and_then(Value::as_str) != Some(contact.as_str()));
+    let mut unreadable = 0;
+    items.retain(|v| match serde_json::from_value::<CallEntry>(v.clone()) {
+        Ok(call) => &call.contact != contact,
+        Err(_) => {
+            unreadable += 1;
+            true
+        }
+    });
     let removed = before - items.len();
     if removed > 0 {
         write(store, items).await?;
     }
-    Ok(removed)
+    Ok(ContactRemoval { removed, unreadable })
 }
 
 /// Moves calls kept in the previous layout (session, one key each, no account) into the list,

@@ -169,8 +169,25 @@ fn contact_removal_takes_only_that_contacts_calls() {
     block_on(async {
         put(&store, &entry("spotdial-a", "201", T0)).await.unwrap();
         put(&store, &entry("spotdial-b", "2010", T0)).await.unwrap();
-        assert_eq!(remove_contact(&store, &ContactId::new("201")).await.unwrap(), 1);
+        assert_eq!(
+            remove_contact(&store, &ContactId::new("201")).await.unwrap(),
+            ContactRemoval { removed: 1, unreadable: 0 }
+        );
         let left: Vec<String> = all(&store).await.unwrap().into_iter().map(|c| c.contact.0).collect();
         assert_eq!(left, ["2010"]);
     });
+}
+
+#[test]
+fn contact_removal_keeps_and_counts_an_entry_it_cannot_read() {
+    let store = FakeStore::default();
+    block_on(put(&store, &entry("spotdial-a", "201", T0))).unwrap();
+    let mut stored = store.value(Area::Local, KEY).unwrap();
+    // A newer version's entry: `contact` became an object, so this version cannot read it.
+    stored["calls"].as_array_mut().unwrap().push(json!({"external_id": "spotdial-n", "contact": {"id": "201"}}));
+    store.put(Area::Local, KEY, stored);
+    let removal = block_on(remove_contact(&store, &ContactId::new("201"))).unwrap();
+    assert_eq!(removal, ContactRemoval { removed: 1, unreadable: 1 });
+    let left = store.value(Area::Local, KEY).unwrap();
+    assert_eq!(left["calls"].as_array().map(Vec::len), Some(1), "the unreadable entry is kept: {left}");
 }

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 /// Every outbox key starts with this. The version moves (with a `migrate` step) when the
 /// stored shape changes incompatibly.
-pub const KEY_PREFIX: &str = "outbox:v1:";
+pub const KEY_PREFIX: &str = crate::keys::OUTBOX.key;
 /// The `schema` number written into every entry of this version. Schema 2 added `account`;
 /// a schema-1 entry reads with no account and is held (never sent to an account it may not
 /// belong to) until the rep deletes it.

@@ -15,7 +15,7 @@ use crate::ports::{Area, Clock, Http, Store, StoreError, TokenSource};
 use serde::{Deserialize, Serialize};
 
 /// `verify:v1:<external id>` in local storage: ids and times only, no contact data.
-pub const VERIFY_PREFIX: &str = "verify:v1:";
+pub const VERIFY_PREFIX: &str = crate::keys::VERIFY.key;
 /// Lookups while our own call is not searchable yet, before giving up on the check.
 pub const MAX_CHECKS: u8 = 6;
 

@@ -8,10 +8,10 @@ use crate::ports::{Area, Store, StoreError};
 use serde::{Deserialize, Serialize};
 
 /// Prefix of every history key; the rest is the call log's external id.
-pub const HISTORY_PREFIX: &str = "history:v1:";
+pub const HISTORY_PREFIX: &str = crate::keys::HISTORY.key;
 
 /// Prefix of the mark left on an unsent log whose prospect was deleted (see `forget`).
-pub const FORGET_MARK_PREFIX: &str = "forget:v1:";
+pub const FORGET_MARK_PREFIX: &str = crate::keys::FORGET_MARK.key;
 
 /// One call the rep logged.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,18 +3,17 @@
 //! Rules: keys of the current layout stay; older keys are migrated where a migration exists;
 //! caches are otherwise dropped (they are only caches); call logs and history are never dropped.
 
-use super::forget::OUTBOX_PREFIX;
-use super::history::{HistoryEntry, HISTORY_PREFIX};
-use super::inventory::is_known_key;
+use super::history::HistoryEntry;
 use crate::hubspot::model::{parse_timestamp_ms, text};
 use crate::ids::{CallId, ContactId};
+use crate::keys;
 use crate::ports::{Area, Store, StoreError};
 use serde::Serialize;
 use serde_json::Value;
 
-pub const LAYOUT_VERSION_KEY: &str = "storage:version";
+pub const LAYOUT_VERSION_KEY: &str = crate::keys::LAYOUT_VERSION.key;
 
-/// The layout this build reads and writes: every key of `inventory::INVENTORY`.
+/// The layout this build reads and writes: every key of `keys::ALL`.
 pub const CURRENT_LAYOUT: u64 = 1;
 
 /// What `migrate` did.
@@ -46,7 +45,7 @@ pub async fn migrate<S: Store>(store: &S) -> Result<MigrationReport, StoreError>
     }
     for area in [Area::Local, Area::Session] {
         for key in store.keys(area).await? {
-            if key == LAYOUT_VERSION_KEY || is_known_key(&key) {
+            if keys::is_known(&key) {
                 continue;
             }
             let (family, version) = split_key(&key);
@@ -61,13 +60,13 @@ pub async fn migrate<S: Store>(store: &S) -> Result<MigrationReport, StoreError>
                     report.dropped.push(key);
                 }
                 ("outbox", None) if key.len() > "outbox:".len() => {
-                    let new_key = [OUTBOX_PREFIX, &key["outbox:".len()..]].concat();
+                    let new_key = [keys::OUTBOX.key, &key["outbox:".len()..]].concat();
                     move_value(store, area, &key, &new_key, Some).await?;
                     report.moved.push((key, new_key));
                 }
                 ("history", None) if key.len() > "history:".len() => {
                     let external_id = &key["history:".len()..];
-                    let new_key = [HISTORY_PREFIX, external_id].concat();
+                    let new_key = [keys::HISTORY.key, external_id].concat();
                     let convert =
                         |v: Value| history_from_v0(external_id, &v).and_then(|e| serde_json::to_value(e).ok());
                     if move_value(store, area, &key, &new_key, convert).await? {
@@ -77,10 +76,10 @@ pub async fn migrate<S: Store>(store: &S) -> Result<MigrationReport, StoreError>
                     }
                 }
                 ("settings", None) if key == "settings" => {
-                    let taken = store.get(Area::Local, "settings:v1").await?.is_some();
+                    let taken = store.get(keys::SETTINGS.area, keys::SETTINGS.key).await?.is_some();
                     let convert = |v: Value| (v.is_object() && !taken).then_some(v);
-                    if move_value(store, area, &key, "settings:v1", convert).await? {
-                        report.moved.push((key, "settings:v1".to_string()));
+                    if move_value(store, area, &key, keys::SETTINGS.key, convert).await? {
+                        report.moved.push((key, keys::SETTINGS.key.to_string()));
                     } else {
                         // The rep's old preferences are worth nothing once newer ones exist.
                         store.remove(area, &key).await?;

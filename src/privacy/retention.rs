@@ -3,7 +3,8 @@
 //! Boundary: a call is kept while `now - started_at <= days * 24 h` and purged one millisecond
 //! later, so with 180 days a call 180 days old is kept and one 180 days and 1 ms old is gone.
 
-use super::history::{self, FORGET_MARK_PREFIX, HISTORY_PREFIX};
+use super::history;
+use crate::keys::{FORGET_MARK, HISTORY, OUTBOX};
 use crate::ports::{Area, Clock, Store, StoreError};
 use crate::settings::PolicyError;
 use serde::Serialize;
@@ -101,7 +102,7 @@ pub async fn purge<S: Store, C: Clock>(store: &S, clock: &C, days: RetentionDays
     let keys = store.keys(Area::Local).await?;
     let mut report = PurgeReport::default();
     for key in &keys {
-        if let Some(external_id) = key.strip_prefix(HISTORY_PREFIX) {
+        if let Some(external_id) = key.strip_prefix(HISTORY.key) {
             match store.get(Area::Local, key).await? {
                 None => {}
                 Some(value) => match history::parse(&value) {
@@ -116,8 +117,8 @@ pub async fn purge<S: Store, C: Clock>(store: &S, clock: &C, days: RetentionDays
                     }
                 },
             }
-        } else if let Some(external_id) = key.strip_prefix(FORGET_MARK_PREFIX) {
-            let outbox_key = [super::forget::OUTBOX_PREFIX, external_id].concat();
+        } else if let Some(external_id) = key.strip_prefix(FORGET_MARK.key) {
+            let outbox_key = [OUTBOX.key, external_id].concat();
             if keys.contains(&outbox_key) {
                 continue;
             }

@@ -1,17 +1,24 @@
 //! Sign-out: removes the tokens, the profile, the rate-budget state, every cache and the call
 //! history; keeps the rep's settings and every unsent call log (sent after the next sign-in).
-//! Layer: core (pure). Fails closed: any key not on the keep-list goes, whatever its version.
+//! Layer: core (pure). What stays is what `crate::keys` marks as kept on sign-out, in any layout
+//! version of its family; fails closed: every other key goes, known or not.
 //! Idempotent, and safe to run before or after the auth module's own `sign_out`.
 
-use crate::auth::keeper::{ACCESS_KEY, PENDING_KEY, REFRESH_KEY, STATE_KEY};
+use crate::keys::{self, StorageKey};
 use crate::ports::{Area, Store, StoreError};
 use serde::Serialize;
 
-/// Key prefixes that survive sign-out: the rep's settings, unsent call logs and their forget
-/// marks, calls in progress (each waits for the account it was made under), and the layout
-/// version.
-pub const KEPT_ON_SIGN_OUT: [&str; 7] =
-    ["settings:", "policy:", "outbox:", "verify:", "forget:", "calls:", "storage:version"];
+/// True when `key` survives sign-out: a key of the family of a registry entry kept on sign-out
+/// (the rep's settings, unsent call logs and their marks, calls in progress, the layout
+/// version), whatever its version, so another layout's unsent logs are never lost either.
+pub fn kept_on_sign_out(key: &str) -> bool {
+    keys::ALL.iter().any(|spec| !spec.cleared_on_sign_out && spec.family() == keys::family(key))
+}
+
+/// Registry keys without a suffix that go at sign-out: removed even when a listing missed them.
+fn fixed_keys_cleared() -> impl Iterator<Item = &'static StorageKey> {
+    keys::ALL.iter().filter(|spec| spec.cleared_on_sign_out && spec.completed_by.is_none())
+}
 
 /// What `wipe_on_sign_out` did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -45,26 +52,27 @@ pub async fn wipe_on_sign_out<S: Store>(store: &S) -> Result<WipeReport, StoreEr
 /// sign-out between (a reconnect): the previous account's caches and history go as at
 /// sign-out, while the new sign-in's tokens and profile stay.
 pub async fn wipe_previous_account<S: Store>(store: &S) -> Result<WipeReport, StoreError> {
-    wipe_except(store, &["auth:", crate::worker::PROFILE_KEY]).await
+    wipe_except(store, &[keys::AUTH_STATE.family(), keys::PROFILE.family()]).await
 }
 
+/// `also_kept`: families that stay too.
 async fn wipe_except<S: Store>(store: &S, also_kept: &[&str]) -> Result<WipeReport, StoreError> {
     let mut report = WipeReport::default();
     let mut first_error = None;
     for area in [Area::Local, Area::Session] {
-        let keys = match store.keys(area).await {
+        let listed = match store.keys(area).await {
             Ok(keys) => keys,
             Err(error) => {
                 first_error.get_or_insert(error);
                 Vec::new()
             }
         };
-        for key in &keys {
-            if also_kept.iter().any(|kept| key.starts_with(kept)) {
+        for key in &listed {
+            if also_kept.contains(&keys::family(key)) {
                 continue;
             }
-            if KEPT_ON_SIGN_OUT.iter().any(|kept| key.starts_with(kept)) {
-                report.unsent_logs_kept += usize::from(key.starts_with(super::forget::OUTBOX_PREFIX));
+            if kept_on_sign_out(key) {
+                report.unsent_logs_kept += usize::from(keys::OUTBOX.matches(key));
                 continue;
             }
             match store.remove(area, key).await {
@@ -75,8 +83,9 @@ async fn wipe_except<S: Store>(store: &S, also_kept: &[&str]) -> Result<WipeRepo
             }
         }
         // The fixed keys go even if a listing missed them (the auth module does the same).
-        for key in [ACCESS_KEY, PENDING_KEY, REFRESH_KEY, STATE_KEY, "profile:v1", "budget:v1"] {
-            if !keys.iter().any(|k| k == key) && !also_kept.iter().any(|kept| key.starts_with(kept)) {
+        for spec in fixed_keys_cleared().filter(|spec| spec.area == area) {
+            let key = spec.key;
+            if !listed.iter().any(|k| k == key) && !also_kept.contains(&spec.family()) {
                 if let Err(error) = store.remove(area, key).await {
                     first_error.get_or_insert(error);
                 }
@@ -92,14 +101,14 @@ async fn wipe_except<S: Store>(store: &S, also_kept: &[&str]) -> Result<WipeRepo
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::privacy::inventory::INVENTORY;
+    use crate::keys::ALL;
     use crate::testing::{block_on, FakeStore};
     use serde_json::json;
 
     fn full_store() -> FakeStore {
         let store = FakeStore::default();
-        for (i, spec) in INVENTORY.iter().enumerate() {
-            let key = spec.pattern.replace("<contact id>", "73519").replace("<external id>", "x1");
+        for (i, spec) in ALL.iter().enumerate() {
+            let key = spec.with(if spec.key == keys::CONTACT_CARD.key { "73519" } else { "x1" }).unwrap();
             store.put(spec.area, &key, json!({"n": i}));
         }
         store.put(Area::Local, "outbox:v1:x2", json!({"log": {"contact": "1"}}));
@@ -136,11 +145,14 @@ mod tests {
     }
 
     #[test]
-    fn the_inventory_agrees_with_the_wipe() {
-        for spec in INVENTORY.iter() {
-            let kept = KEPT_ON_SIGN_OUT.iter().any(|k| spec.pattern.starts_with(k));
-            assert_eq!(kept, !spec.cleared_on_sign_out, "{}", spec.pattern);
+    fn no_family_holds_both_kept_and_cleared_keys() {
+        // Families decide what a sign-out keeps, so one family must not mix the two.
+        for spec in ALL.iter() {
+            assert_eq!(kept_on_sign_out(&spec.with("x1").unwrap()), !spec.cleared_on_sign_out, "{}", spec.key);
         }
+        assert!(kept_on_sign_out("outbox:v2:x"), "a newer layout's unsent log stays");
+        assert!(!kept_on_sign_out("cache:v2:queue"));
+        assert!(!kept_on_sign_out("mystery"));
     }
 
     #[test]

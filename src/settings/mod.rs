@@ -20,7 +20,7 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 /// The rep's own settings (never admin policy).
-pub const SETTINGS_KEY: &str = "settings:v1";
+pub const SETTINGS_KEY: &str = crate::keys::SETTINGS.key;
 
 /// Spotdial's hosted token broker, used unless policy names another.
 pub const DEFAULT_BROKER_URL: &str = "https://broker.spotdial.app";
@@ -456,7 +456,7 @@ mod tests;
 /// Local-storage key of the last admin policy seen (`policy:v1`), minus any secret. Chrome's
 /// first `chrome.storage.managed` read after the browser starts takes seconds (measured 2.8 s on
 /// Chromium 156), so the worker starts from this copy and re-reads the real policy behind it.
-pub const POLICY_SNAPSHOT_KEY: &str = "policy:v1";
+pub const POLICY_SNAPSHOT_KEY: &str = crate::keys::POLICY.key;
 
 /// The copy of `policy` that may be kept in local storage: everything but the client secret.
 pub fn policy_snapshot(policy: &Map<String, Value>) -> Map<String, Value> {

@@ -12,7 +12,7 @@ use crate::ports::{Area, Browser, Clock, Http, Store, TokenSource};
 use serde::{Deserialize, Serialize};
 
 /// Storage key of the signed-in rep's profile (Local).
-pub const PROFILE_KEY: &str = "profile:v1";
+pub const PROFILE_KEY: &str = crate::keys::PROFILE.key;
 
 /// Who is signed in, learned once after sign-in. No token, no contact data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -19,10 +19,10 @@ use crate::settings::Settings;
 use serde::{Deserialize, Serialize};
 
 /// Session cache of one contact's card facts.
-pub const CONTACT_CACHE_PREFIX: &str = "cache:v1:contact:";
+pub const CONTACT_CACHE_PREFIX: &str = crate::keys::CONTACT_CARD.key;
 pub const CONTACT_CACHE_MS: i64 = 600_000;
 /// Session cache of the portal's call outcomes.
-pub const OUTCOMES_KEY: &str = "cache:v1:outcomes";
+pub const OUTCOMES_KEY: &str = crate::keys::OUTCOMES.key;
 pub const OUTCOMES_CACHE_MS: i64 = 3_600_000;
 /// One number on the card.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -72,8 +72,8 @@ struct CachedOutcomes {
 
 /// A contact as cached for cards: the dialing facts and mapped fields only (DESIGN §3).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(super) struct CachedContact {
-    pub(super) contact: ContactView,
+pub struct CachedContact {
+    pub contact: ContactView,
     /// Admin-mapped fields (not phone numbers), `(property, value)`.
     fields: Vec<(String, String)>,
     fetched_at_ms: i64,

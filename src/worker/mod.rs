@@ -20,7 +20,7 @@ use crate::ports::{Area, Browser, Clock, Http, HttpRequest, HttpResponse, Store}
 pub use crate::settings::SETTINGS_KEY;
 pub use account::{AuthView, HealthView, PauseView, Profile, StatusView, PROFILE_KEY};
 pub use calls::{CallListItem, CallView};
-pub use card::{CardView, LoggedView, NextView};
+pub use card::{CachedContact, CardView, LoggedView, NextView};
 pub use queue::{ContactView, QueueEntry, QueueSource, QueueView, TaskView, QUEUE_CACHE_KEY};
 
 /// Alarm names (one prefix for everything Spotdial names in Chrome).
@@ -31,7 +31,7 @@ pub const ALARM_RESUME: &str = "spotdial:resume";
 pub const ALARM_OUTBOX: &str = "spotdial:outbox";
 pub use crate::privacy::retention::PURGE_ALARM as ALARM_PURGE;
 /// Storage key of the persisted rate-budget pause.
-pub const BUDGET_KEY: &str = "budget:v1";
+pub const BUDGET_KEY: &str = crate::keys::BUDGET.key;
 
 /// The world as the worker sees it, for the worker's whole life.
 pub struct Ports<H: 'static, S: 'static, C: 'static, B: 'static> {
@@ -311,15 +311,8 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
         }
     }
 
-    /// "Delete prospect data".
+    /// "Delete prospect data" (calls in progress on the prospect included).
     async fn forget(&self, contact: &crate::ids::ContactId) -> Response {
-        // A call in progress on the prospect goes too (it holds the number and the notes).
-        {
-            let _guard = crate::calls::lock().lock().await;
-            if let Err(e) = crate::calls::remove_contact(self.ports.store, contact).await {
-                return error("storage", e.0, true);
-            }
-        }
         match crate::privacy::forget::forget_contact(self.ports.store, contact).await {
             Ok(report) => Response::Forgotten { message: report.message() },
             Err(e) => error("storage", e.0, true),

@@ -16,7 +16,7 @@ use crate::settings::Settings;
 use serde::{Deserialize, Serialize};
 
 /// Session-storage key of the cached queue.
-pub const QUEUE_CACHE_KEY: &str = "cache:v1:queue";
+pub const QUEUE_CACHE_KEY: &str = crate::keys::QUEUE.key;
 /// How long a loaded queue is shown without asking HubSpot again.
 pub const QUEUE_CACHE_MS: i64 = 120_000;
 const DAY_MS: i64 = 86_400_000;
