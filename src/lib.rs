@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod calls;
+pub mod failure;
 pub mod hubspot;
 pub mod ids;
 pub mod message;

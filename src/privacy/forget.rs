@@ -6,6 +6,7 @@
 use super::history::{self, forget_mark_key, HISTORY_PREFIX};
 use crate::hubspot::model::text;
 use crate::ids::ContactId;
+pub use crate::message::views::FoundContact;
 use crate::ports::{Area, Store, StoreError};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -170,15 +171,6 @@ fn names_contact(value: &Value, id: &str) -> bool {
         Value::Array(items) => items.iter().any(|v| names_contact(v, id)),
         _ => false,
     }
-}
-
-/// One prospect found by `find_contacts`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FoundContact {
-    pub id: ContactId,
-    pub name: Option<String>,
-    pub company: Option<String>,
-    pub numbers: Vec<String>,
 }
 
 /// Prospects Spotdial holds data about whose name, company or number matches `query`

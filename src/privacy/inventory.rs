@@ -2,6 +2,7 @@
 //! it is kept. Layer: core (pure). The options page's "Data" page and the README section are
 //! both rendered from this one table, and tests check that every key written is listed here.
 
+use crate::message::views::{KeyView, StoreArea};
 use crate::ports::Area;
 use serde::Serialize;
 
@@ -26,6 +27,22 @@ impl KeySpec {
         match self.pattern.find('<') {
             Some(at) => &self.pattern[..at],
             None => self.pattern,
+        }
+    }
+
+    /// The "Data" page's row for this kind of key.
+    pub fn view(&self) -> KeyView {
+        KeyView {
+            pattern: self.pattern.to_string(),
+            area: match self.area {
+                Area::Local => StoreArea::Local,
+                Area::Session => StoreArea::Session,
+                Area::Managed => StoreArea::Managed,
+            },
+            holds: self.holds.to_string(),
+            kept: self.kept.to_string(),
+            contact_data: self.contact_data,
+            cleared_on_sign_out: self.cleared_on_sign_out,
         }
     }
 

@@ -174,7 +174,7 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
                 Err(problems) => error("bad_setting", problems.join(" "), false),
             },
             Request::Inventory => Response::Inventory {
-                keys: crate::privacy::inventory::inventory(),
+                keys: crate::privacy::inventory::inventory().iter().map(|k| k.view()).collect(),
                 retention_days: crate::settings::load(self.ports.store).await.retention.days(),
             },
             Request::FindContacts { query } => {
@@ -276,7 +276,7 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
                     Some(id) => self.outcome_label(id).await,
                     None => None,
                 };
-                let entry = crate::privacy::history::HistoryEntry::from_settled(settled, label);
+                let entry = crate::privacy::history::from_settled(settled, label);
                 let _ = crate::privacy::history::record(self.ports.store, &entry).await;
             }
         }

@@ -1,10 +1,19 @@
 //! Messages between the extension's pages, content scripts and the service worker: one
 //! request enum, one response enum, and the `allowed` table that says which sender may ask
-//! what, failing closed. Layer: core (pure).
+//! what, failing closed. Layer: core (pure). The wire contract: this module and `views` name
+//! only `ids`, `page` and `failure`, so no worker or domain edit can change the JSON unseen
+//! (`tests/architecture.rs` checks it).
 
+pub mod views;
+
+pub use crate::failure::Failure;
 use crate::ids::{ContactId, PortalId};
 use crate::page::{classify, Hublet, Page};
 use serde::{Deserialize, Serialize};
+use views::{
+    CallListItem, CallView, CardView, FoundContact, HistoryEntry, KeyView, ListSummary, LoggedView, OutboxEntryView,
+    PauseView, QueueView, SettingsView, StatusView,
+};
 
 /// Every request the worker answers. Tagged by `kind` on the wire.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -71,20 +80,6 @@ pub enum Request {
     History,
 }
 
-/// A domain failure, returned as data.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Failure {
-    pub code: String,
-    pub message: String,
-    pub retryable: bool,
-}
-
-impl Failure {
-    pub fn new(code: &str, message: impl Into<String>, retryable: bool) -> Self {
-        Self { code: code.to_string(), message: message.into(), retryable }
-    }
-}
-
 /// Every answer the worker gives (only ever serialized).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -97,16 +92,16 @@ pub enum Response {
         portal: String,
         contact: ContactId,
         // Boxed: the card is most of the enum's size, and every other answer would carry its bytes.
-        card: Option<Box<crate::worker::CardView>>,
+        card: Option<Box<CardView>>,
         problem: Option<Failure>,
-        paused: Option<crate::worker::PauseView>,
+        paused: Option<PauseView>,
         /// The call in progress on this contact under the signed-in account.
-        call: Option<crate::worker::CallView>,
+        call: Option<CallView>,
         /// A call in progress on this contact made under another account: the sentence that
         /// names it (the call is neither shown nor logged here).
         held_call: Option<String>,
     },
-    Dialing(crate::worker::CallView),
+    Dialing(CallView),
     DraftSaved {
         call: String,
     },
@@ -114,34 +109,34 @@ pub enum Response {
         call: String,
     },
     Calls {
-        calls: Vec<crate::worker::CallListItem>,
+        calls: Vec<CallListItem>,
     },
-    Logged(crate::worker::LoggedView),
+    Logged(LoggedView),
     Forgotten {
         message: String,
     },
     Outbox {
-        entries: Vec<crate::outbox::EntryView>,
+        entries: Vec<OutboxEntryView>,
     },
-    Settings(crate::settings::SettingsView),
+    Settings(SettingsView),
     Inventory {
-        keys: &'static [crate::privacy::inventory::KeySpec],
+        keys: Vec<KeyView>,
         retention_days: u16,
     },
     Found {
-        contacts: Vec<crate::privacy::forget::FoundContact>,
+        contacts: Vec<FoundContact>,
     },
     History {
-        calls: Vec<crate::privacy::history::HistoryEntry>,
+        calls: Vec<HistoryEntry>,
     },
     NotARecord,
-    Status(crate::worker::StatusView),
+    Status(StatusView),
     Queue {
-        queue: crate::worker::QueueView,
-        paused: Option<crate::worker::PauseView>,
+        queue: QueueView,
+        paused: Option<PauseView>,
     },
     Lists {
-        lists: Vec<crate::hubspot::model::ListSummary>,
+        lists: Vec<ListSummary>,
     },
     Error {
         error: Failure,
@@ -242,7 +237,7 @@ pub fn validate(request: &Request) -> Result<(), Failure> {
         | Request::DiscardCall { call }
         | Request::RetryLog { id: call }
         | Request::DeleteLog { id: call }
-            if !crate::outbox::entry::valid_external_id(call) =>
+            if !crate::ids::valid_external_id(call) =>
         {
             bad("call id")
         }
