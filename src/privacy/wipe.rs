@@ -43,9 +43,10 @@ pub async fn wipe_on_sign_out<S: Store>(store: &S) -> Result<WipeReport, StoreEr
 
 /// A sign-in landed in another HubSpot account or user than the one before, without a
 /// sign-out between (a reconnect): the previous account's caches and history go as at
-/// sign-out, while the new sign-in's tokens and profile stay.
-pub async fn wipe_previous_account<S: Store>(store: &S) -> Result<WipeReport, StoreError> {
-    wipe_except(store, &["auth:", crate::worker::PROFILE_KEY]).await
+/// sign-out, while the new sign-in's tokens and `profile_key` (the new rep's profile, which
+/// the account flow owns and names) stay.
+pub async fn wipe_previous_account<S: Store>(store: &S, profile_key: &str) -> Result<WipeReport, StoreError> {
+    wipe_except(store, &["auth:", profile_key]).await
 }
 
 async fn wipe_except<S: Store>(store: &S, also_kept: &[&str]) -> Result<WipeReport, StoreError> {

@@ -6,7 +6,7 @@
 pub mod fields;
 pub mod rep;
 
-pub use fields::{describe, AuthMode, BrokerUrl, PolicyError, SchemeName};
+pub use fields::{describe, AuthMode, BrokerUrl, PolicyError, RetentionDays, SchemeName};
 pub use rep::{save_rep, RepSettings, REP_KEYS};
 
 use crate::auth::config::AuthConfig;
@@ -15,7 +15,6 @@ use crate::ids::{ListId, PortalId};
 pub use crate::message::views::{SettingsView, ShownSetting, Source};
 use crate::phone::DialScheme;
 use crate::ports::{Area, Store};
-use crate::privacy::RetentionDays;
 use crate::secret::ClientSecret;
 use serde::Serialize;
 use serde_json::{json, Map, Value};

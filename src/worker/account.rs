@@ -88,7 +88,7 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
         if previous.is_some() && previous != profile.account() {
             // A reconnect into another account or user: the last one's caches and history
             // leave with it, as at sign-out (its unsent logs stay, held for it).
-            if let Err(e) = crate::privacy::wipe::wipe_previous_account(self.ports.store).await {
+            if let Err(e) = crate::privacy::wipe::wipe_previous_account(self.ports.store, PROFILE_KEY).await {
                 return error(
                     "storage",
                     ["Signed in, but the last account's data could not be removed: ", &e.0].concat(),
