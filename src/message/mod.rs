@@ -143,6 +143,15 @@ pub enum Response {
     },
 }
 
+/// Parses a JSON message into a request, with a clear reason when it is not one.
+pub fn parse_request(value: serde_json::Value) -> Result<Request, String> {
+    serde_json::from_value(value).map_err(|e| {
+        let mut reason = String::from("Not a Spotdial request: ");
+        reason.push_str(&e.to_string());
+        reason
+    })
+}
+
 /// Who sent a message, as Chrome's `MessageSender` describes it, already parsed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Sender {

@@ -430,14 +430,8 @@ pub fn error(code: &str, message: impl Into<String>, retryable: bool) -> Respons
     Response::Error { error: Failure::new(code, message, retryable) }
 }
 
-/// Parses a JSON message into a request, with a clear reason when it is not one.
-pub fn parse_request(value: serde_json::Value) -> Result<Request, String> {
-    serde_json::from_value(value).map_err(|e| {
-        let mut reason = String::from("Not a Spotdial request: ");
-        reason.push_str(&e.to_string());
-        reason
-    })
-}
+/// The wire parser is the contract's; the glue reaches it here.
+pub use crate::message::parse_request;
 
 #[cfg(test)]
 mod tests;
