@@ -1,9 +1,8 @@
 //! Every view a `Response` carries: the card, calls in progress, the queue, the popup's status,
 //! the outbox, settings, the data inventory, found prospects and the call history. Layer: core
-//! (pure, serde only). These are the JSON the extension's pages read, so they depend on nothing
-//! but ids and the page classification; the modules that own each subject build them
-//! (`worker`, `outbox::view`, `settings`, `privacy`). A field changed here changes the wire:
-//! the snapshot tests in `message` fail until the change is deliberate.
+//! (pure, serde only). This is the JSON the pages read, so it names only ids and the page
+//! classification; the modules owning each subject build these. A field changed here changes
+//! the wire: the snapshot tests in `message` fail until the change is deliberate.
 
 use crate::ids::{Account, CallId, ContactId, ListId, OwnerId, PortalId, TaskId, UserId};
 use crate::page::Hublet;
