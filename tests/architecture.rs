@@ -329,7 +329,7 @@ fn module_graph() -> BTreeMap<String, BTreeMap<String, String>> {
                 root.join("src").join(&name).join("mod.rs")
             };
             let mut refs = Vec::new();
-            read_module(&file, &[name.clone()], &mut refs);
+            read_module(&file, std::slice::from_ref(&name), &mut refs);
             let deps = graph.entry(name).or_default();
             for (_, r) in refs {
                 let at = format!("{}:{}", r.file.strip_prefix(root).unwrap_or(&r.file).display(), r.line);
