@@ -56,3 +56,15 @@ pub struct Account {
 pub fn is_digits(text: &str) -> bool {
     !text.is_empty() && text.len() <= 20 && text.bytes().all(|b| b.is_ascii_digit())
 }
+
+/// The longest call id (`hs_call_external_id`) Spotdial makes or accepts.
+pub const MAX_EXTERNAL_ID_LEN: usize = 100;
+
+/// A call's external id as Spotdial makes them: 1 to 100 ASCII letters, digits, `-` or `_`.
+/// Here, beside the other id rules, because the wire contract checks it on every request that
+/// names a call before the outbox or the calls in progress see it.
+pub fn valid_external_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= MAX_EXTERNAL_ID_LEN
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}

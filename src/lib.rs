@@ -4,6 +4,8 @@
 
 pub mod auth;
 pub mod calls;
+pub mod contact_cache;
+pub mod failure;
 pub mod hubspot;
 pub mod ids;
 pub mod keys;

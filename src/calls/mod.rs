@@ -4,8 +4,8 @@
 //! call with one read and the entry survives reloads, closed tabs, sign-out and browser restarts.
 
 use crate::ids::{Account, ContactId};
+use crate::message::views::TaskView;
 use crate::ports::{Area, Store, StoreError};
-use crate::worker::TaskView;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 

@@ -4,6 +4,8 @@
 //! `X-HubSpot-RateLimit-*` headers of each non-search response, a reserve is left for other reps
 //! and for writes, and search (5/s, no headers, §11) is counted locally.
 
+/// The usage figures are shown as they are: defined with the wire contract.
+pub use crate::message::views::Usage;
 use crate::ports::HttpResponse;
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
@@ -28,14 +30,6 @@ pub enum Admission {
     Paused {
         until_ms: i64,
     },
-}
-
-/// Requests in HubSpot's current rate window, for the popup's health line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Usage {
-    pub used: u32,
-    pub max: u32,
-    pub window_ms: u64,
 }
 
 /// Defaults until the first headers arrive (§13: Marketplace OAuth apps).

@@ -3,7 +3,7 @@
 //! understands. Layer: core (pure). Bodies are parsed defensively: every field is optional and
 //! an HTML error page or truncated JSON still yields a classified error, never a panic.
 
-use crate::message::Failure;
+use crate::failure::Failure;
 use crate::ports::{AuthFailure, HttpResponse, TransportError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

@@ -4,7 +4,9 @@
 //! strings or numbers; an empty string means "cleared" (§5). Nothing here panics on bad input.
 
 use super::error::ApiError;
-use crate::ids::{ContactId, ListId, OwnerId, PortalId, TaskId, UserId};
+use crate::ids::{ContactId, OwnerId, PortalId, TaskId, UserId};
+/// Shapes the extension shows as they are: defined with the wire contract.
+pub use crate::message::views::{CallOutcome, ListSummary, Priority};
 use crate::ports::HttpResponse;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -93,27 +95,6 @@ impl Contact {
     }
 }
 
-/// `hs_task_priority` (§5). Orders HIGH first, unset last.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Priority {
-    High,
-    Medium,
-    Low,
-    None,
-}
-
-impl Priority {
-    pub fn parse(value: Option<&str>) -> Priority {
-        match value {
-            Some("HIGH") => Priority::High,
-            Some("MEDIUM") => Priority::Medium,
-            Some("LOW") => Priority::Low,
-            _ => Priority::None,
-        }
-    }
-}
-
 /// A task as the queue needs it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Task {
@@ -163,24 +144,6 @@ pub struct AccountDetails {
     /// `na1`, `eu1`, ...
     pub data_hosting_location: Option<String>,
     pub time_zone: Option<String>,
-}
-
-/// One list found by the lists search (§9).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ListSummary {
-    pub id: ListId,
-    pub name: String,
-    /// MANUAL, DYNAMIC or SNAPSHOT.
-    pub processing_type: Option<String>,
-    /// `hs_list_size` from `additionalProperties`, when sent.
-    pub size: Option<u64>,
-}
-
-/// A call outcome: `id` is the GUID that goes into `hs_call_disposition` (§6).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CallOutcome {
-    pub id: String,
-    pub label: String,
 }
 
 /// A property definition, as far as choosing what to request needs it (§10).

@@ -16,8 +16,8 @@ pub const KEY_PREFIX: &str = crate::keys::OUTBOX.key;
 /// a schema-1 entry reads with no account and is held (never sent to an account it may not
 /// belong to) until the rep deletes it.
 pub const SCHEMA: u32 = 2;
-/// External ids are at most this long (they are also HubSpot property values and keys).
-const MAX_ID_LEN: usize = 100;
+/// External ids are checked by the id rules (they are also HubSpot property values and keys).
+pub use crate::ids::valid_external_id;
 
 /// An entry's id: the call's client-made external id (`hs_call_external_id`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -266,9 +266,4 @@ pub async fn enqueue<S: Store, C: Clock>(store: &S, clock: &C, new: NewEntry) ->
     };
     save(store, &mut entry, now).await?;
     Ok(id)
-}
-
-/// An external id as Spotdial makes them: 1 to 100 ASCII letters, digits, `-` or `_`.
-pub fn valid_external_id(id: &str) -> bool {
-    !id.is_empty() && id.len() <= MAX_ID_LEN && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }

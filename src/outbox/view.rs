@@ -4,50 +4,8 @@
 
 use super::entry::{load_all, Entry, EntryId, Hold, State};
 use crate::ids::{Account, ContactId};
+pub use crate::message::views::{OutboxEntryView as EntryView, OutboxStatus as Status};
 use crate::ports::{Store, StoreError};
-use serde::{Deserialize, Serialize};
-
-/// What the popup shows for an entry, as a stable tag for styling.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Waiting,
-    Sending,
-    CheckingHubSpot,
-    Retrying,
-    CompletingTask,
-    Failed,
-    WaitingForSignIn,
-    /// Made under another HubSpot account (or none recorded): waits for that account.
-    OtherAccount,
-    RateLimited,
-    Offline,
-    /// The stored value could not be read; it is kept.
-    Unreadable,
-}
-
-/// One row of the popup's outbox list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EntryView {
-    pub id: EntryId,
-    /// `None` only for an unreadable entry.
-    pub contact: Option<ContactId>,
-    pub contact_name: String,
-    /// When the call was logged (0 for an unreadable entry).
-    pub created_at_ms: i64,
-    pub status: Status,
-    /// A sentence for the rep, e.g. "retrying at 14:05" or "failed: …".
-    pub label: String,
-    /// The time the label speaks of, for a shell that formats times itself.
-    pub at_ms: Option<i64>,
-    /// Whether a "Retry now" button makes sense.
-    pub can_retry: bool,
-    /// The HubSpot account and user the call was made under (`None`: not recorded).
-    pub account: Option<Account>,
-    /// Made under another account than the one signed in (or under none recorded): it waits
-    /// for that account's sign-in and may be deleted.
-    pub other_account: bool,
-}
 
 /// Every entry for the popup, oldest first, unreadable ones last. Times in labels are shown
 /// at `utc_offset_minutes` (local time = UTC + offset; in JS, `-new Date().getTimezoneOffset()`).
@@ -63,7 +21,7 @@ pub async fn list<S: Store>(
         .map(|e| if e.belongs_to(current) { view(e, now_ms, utc_offset_minutes) } else { held_view(e) })
         .collect();
     out.extend(unreadable.into_iter().map(|u| EntryView {
-        id: EntryId::from_key(&u.key).unwrap_or_else(|| EntryId::new(u.key.clone())),
+        id: EntryId::from_key(&u.key).map_or_else(|| u.key.clone(), |id| id.0),
         contact: None,
         contact_name: String::new(),
         created_at_ms: 0,
@@ -94,7 +52,7 @@ fn held_view(e: &Entry) -> EntryView {
             .to_string(),
     };
     EntryView {
-        id: e.id(),
+        id: e.id().0,
         contact: Some(e.log.contact.clone()),
         contact_name: e.contact_name.clone(),
         created_at_ms: e.created_at_ms,
@@ -152,7 +110,7 @@ pub fn view(e: &Entry, now_ms: i64, utc_offset_minutes: i32) -> EntryView {
         _ => later,
     };
     EntryView {
-        id: e.id(),
+        id: e.id().0,
         contact: Some(e.log.contact.clone()),
         contact_name: e.contact_name.clone(),
         created_at_ms: e.created_at_ms,

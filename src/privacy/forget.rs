@@ -5,11 +5,13 @@
 
 use super::history::{self, forget_mark_key};
 use crate::calls::{self, CallEntry};
+use crate::contact_cache::CachedContact;
 use crate::ids::ContactId;
 use crate::keys::{self, StorageKey};
+pub use crate::message::views::FoundContact;
+use crate::message::views::{ContactView, QueueView};
 use crate::outbox::{self, EntryId};
 use crate::ports::{Area, Store, StoreError};
-use crate::worker::{CachedContact, ContactView, QueueView};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -197,15 +199,6 @@ async fn forget_in<S: Store>(
     // it fails closed, so the rep is told, never "done".
     report.unread.push(key.to_string());
     Ok(false)
-}
-
-/// One prospect found by `find_contacts`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FoundContact {
-    pub id: ContactId,
-    pub name: Option<String>,
-    pub company: Option<String>,
-    pub numbers: Vec<String>,
 }
 
 /// Prospects Spotdial holds data about whose name, company or number matches `query`

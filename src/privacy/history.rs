@@ -2,10 +2,11 @@
 //! storage, purged by `retention`. Layer: core (pure). `record` is called when an outbox entry
 //! settles; it writes nothing for a log whose prospect was deleted meanwhile (`forget:v1:`).
 
-use crate::ids::{CallId, ContactId};
+use crate::ids::ContactId;
+pub use crate::message::views::HistoryEntry;
 use crate::outbox::Settled;
 use crate::ports::{Area, Store, StoreError};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// Prefix of every history key; the rest is the call log's external id.
 pub const HISTORY_PREFIX: &str = crate::keys::HISTORY.key;
@@ -13,43 +14,20 @@ pub const HISTORY_PREFIX: &str = crate::keys::HISTORY.key;
 /// Prefix of the mark left on an unsent log whose prospect was deleted (see `forget`).
 pub const FORGET_MARK_PREFIX: &str = crate::keys::FORGET_MARK.key;
 
-/// One call the rep logged.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HistoryEntry {
-    /// The HubSpot account and user the call was logged under (`None`: recorded before
-    /// Spotdial kept it).
-    #[serde(default)]
-    pub account: Option<crate::ids::Account>,
-    /// The client-made id, also sent to HubSpot as `hs_call_external_id`.
-    pub external_id: String,
-    pub contact: ContactId,
-    pub contact_name: Option<String>,
-    /// The number dialed, as dialed (E.164).
-    pub number: String,
-    /// When the call started (epoch ms); retention is measured from here.
-    pub started_at_ms: i64,
-    pub duration_ms: u64,
-    pub outcome_label: Option<String>,
-    /// HubSpot's call engagement id, once known.
-    pub call_id: Option<CallId>,
-}
-
-impl HistoryEntry {
-    /// The history entry of a call log the outbox has settled. `outcome_label` is the label of
-    /// the log's outcome GUID among the portal's call outcomes, when known.
-    pub fn from_settled(settled: &Settled, outcome_label: Option<String>) -> HistoryEntry {
-        let name = settled.contact_name.trim();
-        HistoryEntry {
-            account: settled.account.clone(),
-            external_id: settled.id.as_str().to_string(),
-            contact: settled.log.contact.clone(),
-            contact_name: (!name.is_empty()).then(|| name.to_string()),
-            number: settled.log.to_number.clone().unwrap_or_default(),
-            started_at_ms: settled.log.started_at_ms,
-            duration_ms: settled.log.duration_ms,
-            outcome_label,
-            call_id: Some(settled.call_id.clone()),
-        }
+/// The history entry of a call log the outbox has settled. `outcome_label` is the label of
+/// the log's outcome GUID among the portal's call outcomes, when known.
+pub fn from_settled(settled: &Settled, outcome_label: Option<String>) -> HistoryEntry {
+    let name = settled.contact_name.trim();
+    HistoryEntry {
+        account: settled.account.clone(),
+        external_id: settled.id.as_str().to_string(),
+        contact: settled.log.contact.clone(),
+        contact_name: (!name.is_empty()).then(|| name.to_string()),
+        number: settled.log.to_number.clone().unwrap_or_default(),
+        started_at_ms: settled.log.started_at_ms,
+        duration_ms: settled.log.duration_ms,
+        outcome_label,
+        call_id: Some(settled.call_id.clone()),
     }
 }
 
@@ -74,7 +52,7 @@ pub(crate) fn forget_mark_key(external_id: &str) -> String {
 
 /// Writes `entry`, unless its prospect was deleted while the log waited in the outbox; then the
 /// mark is consumed and nothing is written. The worker calls it for every `Settled` of a drain
-/// (`HistoryEntry::from_settled`); the purge leaves a lone mark a day for that.
+/// (`from_settled`); the purge leaves a lone mark a day for that.
 pub async fn record<S: Store>(store: &S, entry: &HistoryEntry) -> Result<Recorded, StoreError> {
     let key = key_of(&entry.external_id)
         .ok_or_else(|| StoreError("A call history entry needs the call log's external id.".into()))?;
@@ -117,6 +95,7 @@ pub(crate) fn parse(value: &serde_json::Value) -> Option<HistoryEntry> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::ids::CallId;
     use crate::testing::{block_on, FakeStore};
     use serde_json::json;
 
@@ -186,7 +165,7 @@ pub(crate) mod tests {
             task_result: TaskResult::NoTask,
             settled_at_ms: 1_790_000_100_000,
         };
-        let e = HistoryEntry::from_settled(&settled, Some("Connected".into()));
+        let e = from_settled(&settled, Some("Connected".into()));
         assert_eq!(e.external_id, "spotdial-00ff");
         assert_eq!(
             (e.contact.as_str(), e.contact_name.as_deref(), e.number.as_str()),

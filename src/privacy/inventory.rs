@@ -3,10 +3,27 @@
 //! README holds exactly this text; `crate::keys` tests check every key written is registered.
 
 use crate::keys::{self, StorageKey};
+use crate::message::views::{KeyView, StoreArea};
 use crate::ports::Area;
 
 /// The registry's entry type, as the options page's "Data" page receives it.
 pub type KeySpec = StorageKey;
+
+/// The "Data" page's row for one registry entry (the wire view, `message::views::KeyView`).
+pub fn view(spec: &KeySpec) -> KeyView {
+    KeyView {
+        pattern: spec.pattern(),
+        area: match spec.area {
+            Area::Local => StoreArea::Local,
+            Area::Session => StoreArea::Session,
+            Area::Managed => StoreArea::Managed,
+        },
+        holds: spec.holds.to_string(),
+        kept: spec.kept.to_string(),
+        contact_data: spec.contact_data,
+        cleared_on_sign_out: spec.cleared_on_sign_out,
+    }
+}
 
 /// The inventory, for the options page's "Data" page (serializes to a JSON list).
 pub fn inventory() -> &'static [KeySpec] {

@@ -6,7 +6,8 @@
 use super::history;
 use crate::keys::{FORGET_MARK, HISTORY, OUTBOX};
 use crate::ports::{Area, Clock, Store, StoreError};
-use crate::settings::PolicyError;
+/// The setting is the settings' (it is read from policy); the purge applies it.
+pub use crate::settings::RetentionDays;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -15,70 +16,10 @@ pub const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 /// The alarm that runs `purge` once a day.
 pub const PURGE_ALARM: &str = "spotdial:purge";
 
-/// How many days call history is kept: 1 to 180, 180 unless an admin sets fewer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(transparent)]
-pub struct RetentionDays(u16);
-
-impl Default for RetentionDays {
-    fn default() -> Self {
-        RetentionDays::MAX
-    }
-}
-
-impl RetentionDays {
-    /// The longest retention allowed, and the default.
-    pub const MAX: RetentionDays = RetentionDays(180);
-
-    /// `days` if it is 1 to 180.
-    pub fn new(days: i64) -> Result<RetentionDays, PolicyError> {
-        if days > i64::from(Self::MAX.0) {
-            return Err(PolicyError::new(format!(
-                "Call history may be kept at most 180 days; the policy asks for {days}."
-            )));
-        }
-        if days < 1 {
-            return Err(PolicyError::new(format!(
-                "Call history must be kept at least 1 day; the policy asks for {days}."
-            )));
-        }
-        Ok(RetentionDays(days as u16))
-    }
-
-    /// Reads the `retentionDays` policy value: a whole number of days from 1 to 180.
-    pub fn from_policy(value: &Value) -> Result<RetentionDays, PolicyError> {
-        let Value::Number(number) = value else {
-            return Err(PolicyError::new(format!(
-                "The call history retention must be a number of days from 1 to 180; the policy gives {}.",
-                crate::settings::describe(value)
-            )));
-        };
-        if let Some(days) = number.as_i64() {
-            return RetentionDays::new(days);
-        }
-        match number.as_f64() {
-            Some(days) if days.fract() == 0.0 && days.abs() < 1e15 => RetentionDays::new(days as i64),
-            Some(days) if days > 180.0 => Err(PolicyError::new(format!(
-                "Call history may be kept at most 180 days; the policy asks for {number}."
-            ))),
-            Some(days) if days < 1.0 => Err(PolicyError::new(format!(
-                "Call history must be kept at least 1 day; the policy asks for {number}."
-            ))),
-            _ => Err(PolicyError::new(format!(
-                "The call history retention must be a whole number of days from 1 to 180; the policy asks for {number}."
-            ))),
-        }
-    }
-
-    pub fn days(self) -> u16 {
-        self.0
-    }
-
-    /// True when a call that started at `started_at_ms` is still kept at `now_ms`. Calls in
-    /// the future (a clock that was wrong) are kept.
-    pub fn keeps(self, started_at_ms: i64, now_ms: i64) -> bool {
-        now_ms.saturating_sub(started_at_ms) <= i64::from(self.0) * DAY_MS
-    }
+/// True when a call that started at `started_at_ms` is still kept at `now_ms` under `days`.
+/// Calls in the future (a clock that was wrong) are kept.
+pub fn keeps(days: RetentionDays, started_at_ms: i64, now_ms: i64) -> bool {
+    now_ms.saturating_sub(started_at_ms) <= i64::from(days.days()) * DAY_MS
 }
 
 /// What one purge did.
@@ -106,7 +47,7 @@ pub async fn purge<S: Store, C: Clock>(store: &S, clock: &C, days: RetentionDays
             match store.get(Area::Local, key).await? {
                 None => {}
                 Some(value) => match history::parse(&value) {
-                    Some(entry) if days.keeps(entry.started_at_ms, now) => report.kept += 1,
+                    Some(entry) if keeps(days, entry.started_at_ms, now) => report.kept += 1,
                     Some(_) => {
                         store.remove(Area::Local, key).await?;
                         report.expired.push(external_id.to_string());

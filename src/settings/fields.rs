@@ -310,6 +310,66 @@ pub fn list_id(value: &Value) -> Result<ListId, PolicyError> {
     digits_id(value, "The queue list id must be a HubSpot list id (digits only)").map(ListId)
 }
 
+/// How many days call history is kept: 1 to 180, 180 unless an admin sets fewer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct RetentionDays(u16);
+
+impl Default for RetentionDays {
+    fn default() -> Self {
+        RetentionDays::MAX
+    }
+}
+
+impl RetentionDays {
+    /// The longest retention allowed, and the default.
+    pub const MAX: RetentionDays = RetentionDays(180);
+
+    /// `days` if it is 1 to 180.
+    pub fn new(days: i64) -> Result<RetentionDays, PolicyError> {
+        if days > i64::from(Self::MAX.0) {
+            return Err(PolicyError::new(format!(
+                "Call history may be kept at most 180 days; the policy asks for {days}."
+            )));
+        }
+        if days < 1 {
+            return Err(PolicyError::new(format!(
+                "Call history must be kept at least 1 day; the policy asks for {days}."
+            )));
+        }
+        Ok(RetentionDays(days as u16))
+    }
+
+    /// Reads the `retentionDays` policy value: a whole number of days from 1 to 180.
+    pub fn from_policy(value: &Value) -> Result<RetentionDays, PolicyError> {
+        let Value::Number(number) = value else {
+            return Err(PolicyError::new(format!(
+                "The call history retention must be a number of days from 1 to 180; the policy gives {}.",
+                describe(value)
+            )));
+        };
+        if let Some(days) = number.as_i64() {
+            return RetentionDays::new(days);
+        }
+        match number.as_f64() {
+            Some(days) if days.fract() == 0.0 && days.abs() < 1e15 => RetentionDays::new(days as i64),
+            Some(days) if days > 180.0 => Err(PolicyError::new(format!(
+                "Call history may be kept at most 180 days; the policy asks for {number}."
+            ))),
+            Some(days) if days < 1.0 => Err(PolicyError::new(format!(
+                "Call history must be kept at least 1 day; the policy asks for {number}."
+            ))),
+            _ => Err(PolicyError::new(format!(
+                "The call history retention must be a whole number of days from 1 to 180; the policy asks for {number}."
+            ))),
+        }
+    }
+
+    pub fn days(self) -> u16 {
+        self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,15 +6,15 @@
 pub mod fields;
 pub mod rep;
 
-pub use fields::{describe, AuthMode, BrokerUrl, PolicyError, SchemeName};
+pub use fields::{describe, AuthMode, BrokerUrl, PolicyError, RetentionDays, SchemeName};
 pub use rep::{save_rep, RepSettings, REP_KEYS};
 
 use crate::auth::config::AuthConfig;
 use crate::hubspot::properties::PropertyName;
 use crate::ids::{ListId, PortalId};
+pub use crate::message::views::{SettingsView, ShownSetting, Source};
 use crate::phone::DialScheme;
 use crate::ports::{Area, Store};
-use crate::privacy::RetentionDays;
 use crate::secret::ClientSecret;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
@@ -58,15 +58,6 @@ pub const POLICY_KEYS: [&str; 17] = [
     "queueHorizonDays",
     "queueListId",
 ];
-
-/// Where a resolved value came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Source {
-    Admin,
-    Rep,
-    Default,
-}
 
 /// The hours of the day (local time of the contact) in which calls are offered: `start` up to,
 /// not including, `end`.
@@ -187,22 +178,6 @@ impl Settings {
             problems: self.problems.clone(),
         }
     }
-}
-
-/// The serializable form of `Settings` for the options page.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct SettingsView {
-    pub settings: Vec<ShownSetting>,
-    pub problems: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ShownSetting {
-    pub key: &'static str,
-    pub value: Value,
-    pub source: Source,
-    /// The rep may change it in the options page (a rep-level field no admin has set).
-    pub rep_can_change: bool,
 }
 
 /// Reads admin policy (key by key), the rep's `settings:v1` and resolves them. Never fails:

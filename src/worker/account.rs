@@ -5,80 +5,13 @@ use super::{error, App, ALARM_REFRESH};
 use crate::auth::{AuthState, ConnectError};
 use crate::hubspot::budget::Class;
 use crate::hubspot::{account, owners};
-use crate::ids::{OwnerId, PortalId, UserId};
+pub use crate::message::views::{AuthView, HealthView, PauseView, Profile, StatusView};
 use crate::message::Response;
 use crate::page::Hublet;
 use crate::ports::{Area, Browser, Clock, Http, Store, TokenSource};
-use serde::{Deserialize, Serialize};
 
 /// Storage key of the signed-in rep's profile (Local).
 pub const PROFILE_KEY: &str = crate::keys::PROFILE.key;
-
-/// Who is signed in, learned once after sign-in. No token, no contact data.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Profile {
-    pub portal: PortalId,
-    /// The portal's domain as HubSpot names it (introspection's `hub_domain`).
-    pub hub_domain: Option<String>,
-    /// The portal's HubSpot UI host (`app.hubspot.com`, `app-eu1.hubspot.com`).
-    pub ui_domain: String,
-    pub hublet: Hublet,
-    pub user_id: Option<UserId>,
-    pub user_email: Option<String>,
-    /// The rep's CRM owner id (what `hubspot_owner_id` takes), when HubSpot has one.
-    pub owner: Option<OwnerId>,
-    pub owner_name: Option<String>,
-}
-
-/// Where sign-in stands, as the popup shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "auth", rename_all = "snake_case")]
-pub enum AuthView {
-    SignedOut,
-    SignedIn { profile: Option<Profile> },
-    NeedsReconnect { reason: String, missing_scopes: Vec<String> },
-}
-
-/// HubSpot's rate limit was reached: syncing is paused until then.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PauseView {
-    pub until_ms: i64,
-    pub message: String,
-}
-
-/// What the popup shows: sign-in, a rate-limit pause, unsent call logs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StatusView {
-    #[serde(flatten)]
-    pub auth: AuthView,
-    pub paused: Option<PauseView>,
-    /// Call logs HubSpot does not have yet (sign-out warns about them; they are never dropped).
-    pub unsent_logs: usize,
-    /// The account health line; `None` when signed out.
-    pub health: Option<HealthView>,
-}
-
-/// What the popup's one health line says: who, which portal, how fresh the token is, and how
-/// much of HubSpot's rate window is spent (or until when syncing is paused).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HealthView {
-    pub user_email: Option<String>,
-    pub owner_name: Option<String>,
-    pub portal: Option<String>,
-    pub hub_domain: Option<String>,
-    /// When the access token in use was granted (sign-in or the last refresh).
-    pub token_renewed_at_ms: Option<i64>,
-    pub budget: crate::hubspot::budget::Usage,
-    /// HubSpot's limit was reached: nothing is sent before this.
-    pub paused_until_ms: Option<i64>,
-}
-
-impl Profile {
-    /// The portal and user this rep is signed in as; `None` when HubSpot named no user.
-    pub fn account(&self) -> Option<crate::ids::Account> {
-        Some(crate::ids::Account { portal: self.portal.clone(), user: self.user_id.clone()? })
-    }
-}
 
 impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
     pub(super) async fn status(&self) -> StatusView {

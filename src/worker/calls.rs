@@ -4,58 +4,18 @@
 //! handlers check who asks (account, the sender's page) and answer.
 
 use super::card::label_of_outcome_list;
-use super::queue::TaskView;
 use super::{error, App};
 use crate::calls::{self, CallEntry, MAX_NOTES_CHARS};
 use crate::hubspot::calls::{CallLog, CallStatus};
-use crate::hubspot::model::CallOutcome;
 use crate::ids::{Account, ContactId, TaskId};
+pub use crate::message::views::{CallListItem, CallView};
 use crate::message::{Failure, Origin, Response, Sender};
 use crate::page::{contact_url, Hublet};
 use crate::phone::{dial_uri, normalize};
 use crate::ports::{Browser, Clock, Http, Store};
-use serde::Serialize;
 
 /// A call longer than this is logged with this duration (a tab left open overnight).
 pub const MAX_CALL_MS: i64 = 4 * 3_600_000;
-
-/// A call in progress as the card shows it: the answer to "Call …", and the card's `call`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct CallView {
-    pub call: String,
-    pub uri: String,
-    /// The number as the card showed it.
-    pub number: String,
-    pub started_at_ms: i64,
-    pub outcomes: Vec<CallOutcome>,
-    pub task: Option<TaskView>,
-    /// The draft as last saved.
-    pub outcome: Option<String>,
-    pub notes: String,
-    /// Older than 12 h: the card asks to log or discard it.
-    pub stale: bool,
-}
-
-/// One line of the popup's "Calls not logged".
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct CallListItem {
-    pub call: String,
-    pub contact: ContactId,
-    pub contact_name: String,
-    pub number: String,
-    pub started_at_ms: i64,
-    pub record_url: Option<String>,
-    pub stale: bool,
-    pub task: Option<TaskView>,
-    pub outcome: Option<String>,
-    /// The outcome's label, for the popup (no request: cached outcomes or HubSpot's defaults).
-    pub outcome_label: Option<String>,
-    pub notes: String,
-    /// Who dialed it; null for a call from before accounts were recorded.
-    pub account: Option<Account>,
-    /// Not the account signed in now: it waits for that account (or a discard).
-    pub other_account: bool,
-}
 
 /// The contact of the sender's page (the record its tab shows, `sender_page`), for a content
 /// script; `None` for our own pages.

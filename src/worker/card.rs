@@ -4,13 +4,14 @@
 //! Everything comes from HubSpot's API with the rep's token, never from the page's DOM; the
 //! content script only names the record (by its URL) and relays the rep's choices.
 
-use super::queue::{ContactView, QueueEntry, TaskView};
+use super::queue::{QueueEntry, TaskView};
 use super::App;
 use crate::hubspot::budget::Class;
 use crate::hubspot::model::{CallOutcome, Contact};
 use crate::hubspot::properties::{dialing_properties, PropertyName};
 use crate::hubspot::{contacts, outcomes, tasks};
 use crate::ids::{ContactId, TaskId};
+pub use crate::message::views::{CardView, FieldView, LocalTimeView, LoggedView, NextView, NumberView};
 use crate::message::{Failure, Response};
 use crate::page::{classify, contact_url, Page};
 use crate::phone::normalize;
@@ -20,48 +21,9 @@ use serde::{Deserialize, Serialize};
 
 /// Session cache of one contact's card facts.
 pub const CONTACT_CACHE_PREFIX: &str = crate::keys::CONTACT_CARD.key;
-pub const CONTACT_CACHE_MS: i64 = 600_000;
 /// Session cache of the portal's call outcomes.
 pub const OUTCOMES_KEY: &str = crate::keys::OUTCOMES.key;
 pub const OUTCOMES_CACHE_MS: i64 = 3_600_000;
-/// One number on the card.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NumberView {
-    /// "Phone", "Mobile", or the admin-mapped property's name.
-    pub label: String,
-    /// As HubSpot holds it.
-    pub raw: String,
-    pub dialable: bool,
-    pub e164: Option<String>,
-    /// Why it cannot be dialed.
-    pub problem: Option<String>,
-}
-
-/// The contact's local time, when HubSpot knows the time zone.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LocalTimeView {
-    pub time: String,
-    pub zone: String,
-    pub outside_hours: bool,
-    pub warning: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FieldView {
-    pub label: String,
-    pub value: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CardView {
-    pub name: String,
-    pub title: Option<String>,
-    pub company: Option<String>,
-    pub numbers: Vec<NumberView>,
-    pub fields: Vec<FieldView>,
-    pub local_time: Option<LocalTimeView>,
-    pub record_url: String,
-}
 
 /// The portal's call outcomes as cached in session storage.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -70,32 +32,7 @@ struct CachedOutcomes {
     outcomes: Vec<CallOutcome>,
 }
 
-/// A contact as cached for cards: the dialing facts and mapped fields only (DESIGN §3).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CachedContact {
-    pub contact: ContactView,
-    /// Admin-mapped fields (not phone numbers), `(property, value)`.
-    fields: Vec<(String, String)>,
-    fetched_at_ms: i64,
-}
-
-/// The next task offered after a log.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NextView {
-    pub record_url: String,
-    pub name: String,
-    pub subject: Option<String>,
-}
-
-/// The answer to "Log call".
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LoggedView {
-    /// `logged` (HubSpot has it), `queued` (kept, sent when HubSpot allows) or `failed`.
-    pub state: String,
-    pub message: String,
-    pub record_url: Option<String>,
-    pub next: Option<NextView>,
-}
+pub use crate::contact_cache::CachedContact;
 
 /// The label of an outcome GUID among `cached`, else among HubSpot's defaults.
 pub(super) fn label_of_outcome_list(cached: &[CallOutcome], id: &str) -> Option<String> {
@@ -228,7 +165,7 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
         let key = [CONTACT_CACHE_PREFIX, id.as_str()].concat();
         if let Ok(Some(value)) = self.ports.store.get(Area::Session, &key).await {
             if let Ok(cached) = serde_json::from_value::<CachedContact>(value) {
-                if (0..CONTACT_CACHE_MS).contains(&(now - cached.fetched_at_ms)) {
+                if cached.is_fresh(now) {
                     return Ok(cached);
                 }
             }
@@ -239,7 +176,7 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
         let result = self.api(contacts::get_contact(id, &dialing_properties(&wanted)), Class::Read).await;
         let contact: Contact = result.and_then(|resp| contacts::parse_contact(&resp)).map_err(|e| e.failure())?;
         // Numbers: phone, mobile, then the admin's phone properties; other extras are fields.
-        let view = ContactView::from_contact(&contact, &phone_properties);
+        let view = super::queue::contact_view(&contact, &phone_properties);
         let fields =
             contact.extra.iter().filter(|(k, _)| mapped_properties.iter().any(|p| p.as_str() == k)).cloned().collect();
         let cached = CachedContact { contact: view, fields, fetched_at_ms: now };

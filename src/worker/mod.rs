@@ -174,7 +174,7 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
                 Err(problems) => error("bad_setting", problems.join(" "), false),
             },
             Request::Inventory => Response::Inventory {
-                keys: crate::privacy::inventory::inventory(),
+                keys: crate::privacy::inventory::inventory().iter().map(crate::privacy::inventory::view).collect(),
                 retention_days: crate::settings::load(self.ports.store).await.retention.days(),
             },
             Request::FindContacts { query } => {
@@ -276,7 +276,7 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
                     Some(id) => self.outcome_label(id).await,
                     None => None,
                 };
-                let entry = crate::privacy::history::HistoryEntry::from_settled(settled, label);
+                let entry = crate::privacy::history::from_settled(settled, label);
                 let _ = crate::privacy::history::record(self.ports.store, &entry).await;
             }
         }
@@ -423,14 +423,8 @@ pub fn error(code: &str, message: impl Into<String>, retryable: bool) -> Respons
     Response::Error { error: Failure::new(code, message, retryable) }
 }
 
-/// Parses a JSON message into a request, with a clear reason when it is not one.
-pub fn parse_request(value: serde_json::Value) -> Result<Request, String> {
-    serde_json::from_value(value).map_err(|e| {
-        let mut reason = String::from("Not a Spotdial request: ");
-        reason.push_str(&e.to_string());
-        reason
-    })
-}
+/// The wire parser is the contract's; the glue reaches it here.
+pub use crate::message::parse_request;
 
 #[cfg(test)]
 mod tests;

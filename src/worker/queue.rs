@@ -4,16 +4,15 @@
 
 use super::App;
 use crate::hubspot::budget::Class;
-use crate::hubspot::model::{Contact, Priority};
+use crate::hubspot::model::Contact;
 use crate::hubspot::properties::{dialing_properties, PropertyName};
 use crate::hubspot::queue::{load_list_queue, load_task_queue, QueueContact, QueueItem};
 use crate::hubspot::{lists, ApiError};
-use crate::ids::{ContactId, ListId, TaskId};
+pub use crate::message::views::{ContactView, QueueEntry, QueueSource, QueueView, TaskView};
 use crate::message::Failure;
 use crate::page::{contact_url, Hublet};
 use crate::ports::{Area, Browser, Clock, Http, Store};
 use crate::settings::Settings;
-use serde::{Deserialize, Serialize};
 
 /// Session-storage key of the cached queue.
 pub const QUEUE_CACHE_KEY: &str = crate::keys::QUEUE.key;
@@ -23,69 +22,19 @@ const DAY_MS: i64 = 86_400_000;
 /// The furthest ahead a rep may look (days after today).
 pub const MAX_HORIZON_DAYS: i64 = 30;
 
-/// A contact as the popup and the card need it: the dialing facts only.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ContactView {
-    pub id: ContactId,
-    pub name: String,
-    pub company: Option<String>,
-    pub title: Option<String>,
-    /// `(property, number as HubSpot holds it)`.
-    pub numbers: Vec<(String, String)>,
-    pub time_zone: Option<String>,
-    pub country: Option<String>,
-}
-
-impl ContactView {
-    /// The dialing facts of `contact`; its numbers are phone, mobile and the admin's phone
-    /// properties `phones` (other mapped properties are card fields, not numbers).
-    pub fn from_contact(contact: &Contact, phones: &[PropertyName]) -> Self {
-        let is_phone = |p: &str| p == "phone" || p == "mobilephone" || phones.iter().any(|n| n.as_str() == p);
-        ContactView {
-            id: contact.id.clone(),
-            name: contact.display_name().unwrap_or_else(|| "Unnamed contact".to_string()),
-            company: contact.company.clone(),
-            title: contact.job_title.clone(),
-            numbers: contact.numbers().into_iter().filter(|(p, raw)| is_phone(p) && !raw.trim().is_empty()).collect(),
-            time_zone: contact.time_zone.clone(),
-            country: contact.country.clone(),
-        }
+/// The dialing facts of `contact`; its numbers are phone, mobile and the admin's phone
+/// properties `phones` (other mapped properties are card fields, not numbers).
+pub fn contact_view(contact: &Contact, phones: &[PropertyName]) -> ContactView {
+    let is_phone = |p: &str| p == "phone" || p == "mobilephone" || phones.iter().any(|n| n.as_str() == p);
+    ContactView {
+        id: contact.id.clone(),
+        name: contact.display_name().unwrap_or_else(|| "Unnamed contact".to_string()),
+        company: contact.company.clone(),
+        title: contact.job_title.clone(),
+        numbers: contact.numbers().into_iter().filter(|(p, raw)| is_phone(p) && !raw.trim().is_empty()).collect(),
+        time_zone: contact.time_zone.clone(),
+        country: contact.country.clone(),
     }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TaskView {
-    pub id: TaskId,
-    pub subject: String,
-    pub due_ms: Option<i64>,
-    pub priority: Priority,
-    pub overdue: bool,
-}
-
-/// One line of the queue.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct QueueEntry {
-    pub task: Option<TaskView>,
-    pub contact: Option<ContactView>,
-    /// Why there is nothing to dial, when there is not.
-    pub problem: Option<String>,
-    pub record_url: Option<String>,
-}
-
-/// Where the queue comes from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum QueueSource {
-    Tasks { due_by_ms: i64 },
-    List { list: ListId },
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct QueueView {
-    pub source: QueueSource,
-    pub items: Vec<QueueEntry>,
-    pub truncated: bool,
-    pub fetched_at_ms: i64,
 }
 
 /// The end of the rep's local day `days` after today, in epoch ms.
@@ -104,7 +53,7 @@ fn entry(item: &QueueItem, hublet: Hublet, portal: &crate::ids::PortalId, phones
         overdue: item.overdue,
     });
     let (contact, problem) = match &item.contact {
-        QueueContact::Found(c) => (Some(ContactView::from_contact(c, phones)), None),
+        QueueContact::Found(c) => (Some(contact_view(c, phones)), None),
         QueueContact::NoContact => (None, Some("This task has no contact to call.".to_string())),
         QueueContact::Unreadable { .. } => {
             (None, Some("This task's contact was deleted or merged in HubSpot.".to_string()))

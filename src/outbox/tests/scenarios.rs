@@ -23,7 +23,7 @@ fn state(h: &Harness, id: &EntryId) -> State {
 
 fn label(h: &Harness, id: &EntryId) -> (Status, String) {
     let rows = block_on(list(&h.store, h.now(), 0, Some(&account_a()))).expect("list");
-    let row = rows.into_iter().find(|r| &r.id == id).expect("listed");
+    let row = rows.into_iter().find(|r| r.id == id.as_str()).expect("listed");
     (row.status, row.label)
 }
 

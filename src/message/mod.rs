@@ -1,10 +1,19 @@
 //! Messages between the extension's pages, content scripts and the service worker: one
 //! request enum, one response enum, and the `allowed` table that says which sender may ask
-//! what, failing closed. Layer: core (pure).
+//! what, failing closed. Layer: core (pure). The wire contract: this module and `views` name
+//! only `ids`, `page` and `failure`, so no worker or domain edit can change the JSON unseen
+//! (`tests/architecture.rs` checks it).
 
+pub mod views;
+
+pub use crate::failure::Failure;
 use crate::ids::{ContactId, PortalId};
 use crate::page::{classify, Hublet, Page};
 use serde::{Deserialize, Serialize};
+use views::{
+    CallListItem, CallView, CardView, FoundContact, HistoryEntry, KeyView, ListSummary, LoggedView, OutboxEntryView,
+    PauseView, QueueView, SettingsView, StatusView,
+};
 
 /// Every request the worker answers. Tagged by `kind` on the wire.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -71,20 +80,6 @@ pub enum Request {
     History,
 }
 
-/// A domain failure, returned as data.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Failure {
-    pub code: String,
-    pub message: String,
-    pub retryable: bool,
-}
-
-impl Failure {
-    pub fn new(code: &str, message: impl Into<String>, retryable: bool) -> Self {
-        Self { code: code.to_string(), message: message.into(), retryable }
-    }
-}
-
 /// Every answer the worker gives (only ever serialized).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -97,16 +92,16 @@ pub enum Response {
         portal: String,
         contact: ContactId,
         // Boxed: the card is most of the enum's size, and every other answer would carry its bytes.
-        card: Option<Box<crate::worker::CardView>>,
+        card: Option<Box<CardView>>,
         problem: Option<Failure>,
-        paused: Option<crate::worker::PauseView>,
+        paused: Option<PauseView>,
         /// The call in progress on this contact under the signed-in account.
-        call: Option<crate::worker::CallView>,
+        call: Option<CallView>,
         /// A call in progress on this contact made under another account: the sentence that
         /// names it (the call is neither shown nor logged here).
         held_call: Option<String>,
     },
-    Dialing(crate::worker::CallView),
+    Dialing(CallView),
     DraftSaved {
         call: String,
     },
@@ -114,38 +109,47 @@ pub enum Response {
         call: String,
     },
     Calls {
-        calls: Vec<crate::worker::CallListItem>,
+        calls: Vec<CallListItem>,
     },
-    Logged(crate::worker::LoggedView),
+    Logged(LoggedView),
     Forgotten {
         message: String,
     },
     Outbox {
-        entries: Vec<crate::outbox::EntryView>,
+        entries: Vec<OutboxEntryView>,
     },
-    Settings(crate::settings::SettingsView),
+    Settings(SettingsView),
     Inventory {
-        keys: &'static [crate::privacy::inventory::KeySpec],
+        keys: Vec<KeyView>,
         retention_days: u16,
     },
     Found {
-        contacts: Vec<crate::privacy::forget::FoundContact>,
+        contacts: Vec<FoundContact>,
     },
     History {
-        calls: Vec<crate::privacy::history::HistoryEntry>,
+        calls: Vec<HistoryEntry>,
     },
     NotARecord,
-    Status(crate::worker::StatusView),
+    Status(StatusView),
     Queue {
-        queue: crate::worker::QueueView,
-        paused: Option<crate::worker::PauseView>,
+        queue: QueueView,
+        paused: Option<PauseView>,
     },
     Lists {
-        lists: Vec<crate::hubspot::model::ListSummary>,
+        lists: Vec<ListSummary>,
     },
     Error {
         error: Failure,
     },
+}
+
+/// Parses a JSON message into a request, with a clear reason when it is not one.
+pub fn parse_request(value: serde_json::Value) -> Result<Request, String> {
+    serde_json::from_value(value).map_err(|e| {
+        let mut reason = String::from("Not a Spotdial request: ");
+        reason.push_str(&e.to_string());
+        reason
+    })
 }
 
 /// Who sent a message, as Chrome's `MessageSender` describes it, already parsed.
@@ -242,7 +246,7 @@ pub fn validate(request: &Request) -> Result<(), Failure> {
         | Request::DiscardCall { call }
         | Request::RetryLog { id: call }
         | Request::DeleteLog { id: call }
-            if !crate::outbox::entry::valid_external_id(call) =>
+            if !crate::ids::valid_external_id(call) =>
         {
             bad("call id")
         }
@@ -367,19 +371,76 @@ mod tests {
             (Request::FindContacts { query: "ana".into() }, json!({"kind": "find_contacts", "query": "ana"})),
             (Request::History, json!({"kind": "history"})),
         ];
+        let mut covered = Vec::new();
         for (request, wire) in cases {
             assert_eq!(serde_json::to_value(&request).unwrap(), wire);
+            covered.push(wire["kind"].as_str().unwrap().to_string());
             assert_eq!(serde_json::from_value::<Request>(wire).unwrap(), request);
+        }
+        // Exhaustive by construction: serde names every variant it parses when it meets an
+        // unknown one, so a variant added without a case above fails here.
+        let refused = serde_json::from_value::<Request>(json!({"kind": "no_such_kind"})).unwrap_err().to_string();
+        let every: Vec<String> = refused.split('`').skip(3).step_by(2).map(str::to_string).collect();
+        assert!(every.len() > 20, "serde listed the variants: {refused}");
+        covered.sort();
+        let mut every_sorted = every.clone();
+        every_sorted.sort();
+        assert_eq!(covered, every_sorted, "one snapshot per Request variant");
+    }
+
+    /// The `kind` of every `Response` variant, by a `match` with no `_` arm: a new variant does
+    /// not compile until it is named here, and `response_snapshots` fails until it has a case.
+    fn response_kind(response: &Response) -> &'static str {
+        match response {
+            Response::Pong { .. } => "pong",
+            Response::Card { .. } => "card",
+            Response::Dialing(_) => "dialing",
+            Response::DraftSaved { .. } => "draft_saved",
+            Response::Discarded { .. } => "discarded",
+            Response::Calls { .. } => "calls",
+            Response::Logged(_) => "logged",
+            Response::Forgotten { .. } => "forgotten",
+            Response::Outbox { .. } => "outbox",
+            Response::Settings(_) => "settings",
+            Response::Inventory { .. } => "inventory",
+            Response::Found { .. } => "found",
+            Response::History { .. } => "history",
+            Response::NotARecord => "not_a_record",
+            Response::Status(_) => "status",
+            Response::Queue { .. } => "queue",
+            Response::Lists { .. } => "lists",
+            Response::Error { .. } => "error",
         }
     }
 
-    fn call_view() -> crate::worker::CallView {
-        crate::worker::CallView {
+    /// The variants of `Response` as its source declares them (snake_case), read from this
+    /// file at compile time: the list `response_kind` and the snapshots must both match.
+    fn declared_response_variants() -> Vec<String> {
+        let source = include_str!("mod.rs");
+        let body = source.split("pub enum Response {").nth(1).unwrap().split("\n}\n").next().unwrap();
+        body.lines()
+            .filter(|l| l.starts_with("    ") && !l.starts_with("     ") && !l.trim_start().starts_with("//"))
+            .filter_map(|l| l.trim().split(['{', '(', ',', ' ']).next().filter(|n| n.starts_with(char::is_uppercase)))
+            .map(|name| {
+                let mut snake = String::new();
+                for (i, c) in name.chars().enumerate() {
+                    if c.is_uppercase() && i > 0 {
+                        snake.push('_');
+                    }
+                    snake.push(c.to_ascii_lowercase());
+                }
+                snake
+            })
+            .collect()
+    }
+
+    fn call_view() -> views::CallView {
+        views::CallView {
             call: "spotdial-1".into(),
             uri: "tel:+14155550132".into(),
             number: "(415) 555-0132".into(),
             started_at_ms: 5,
-            outcomes: vec![crate::hubspot::model::CallOutcome { id: "f240".into(), label: "Connected".into() }],
+            outcomes: vec![views::CallOutcome { id: "f240".into(), label: "Connected".into() }],
             task: None,
             outcome: Some("f240".into()),
             notes: "hi".into(),
@@ -434,7 +495,7 @@ mod tests {
             (Response::Discarded { call: "spotdial-1".into() }, json!({"kind": "discarded", "call": "spotdial-1"})),
             (
                 Response::Calls {
-                    calls: vec![crate::worker::CallListItem {
+                    calls: vec![views::CallListItem {
                         call: "spotdial-1".into(),
                         contact: ContactId::new("7"),
                         contact_name: "Ana".into(),
@@ -459,15 +520,246 @@ mod tests {
                        "account": {"portal": "9", "user": "3"}, "other_account": true}]}),
             ),
             (Response::Forgotten { message: "Done.".into() }, json!({"kind": "forgotten", "message": "Done."})),
+            (
+                Response::Card {
+                    hublet: Hublet::Na1,
+                    portal: "9".into(),
+                    contact: ContactId::new("7"),
+                    card: Some(Box::new(views::CardView {
+                        name: "Ana Li".into(),
+                        title: Some("CTO".into()),
+                        company: None,
+                        numbers: vec![views::NumberView {
+                            label: "Phone".into(),
+                            raw: "(415) 555-0132".into(),
+                            dialable: true,
+                            e164: Some("+14155550132".into()),
+                            problem: None,
+                        }],
+                        fields: vec![views::FieldView { label: "Lifecycle".into(), value: "Lead".into() }],
+                        local_time: Some(views::LocalTimeView {
+                            time: "09:05".into(),
+                            zone: "America/Los_Angeles".into(),
+                            outside_hours: false,
+                            warning: None,
+                        }),
+                        record_url: "https://app.hubspot.com/contacts/9/record/0-1/7".into(),
+                    })),
+                    problem: None,
+                    paused: Some(views::PauseView { until_ms: 9, message: "Paused.".into() }),
+                    call: None,
+                    held_call: None,
+                },
+                json!({"kind": "card", "hublet": "na1", "portal": "9", "contact": "7",
+                       "card": {"name": "Ana Li", "title": "CTO", "company": null,
+                                "numbers": [{"label": "Phone", "raw": "(415) 555-0132", "dialable": true,
+                                             "e164": "+14155550132", "problem": null}],
+                                "fields": [{"label": "Lifecycle", "value": "Lead"}],
+                                "local_time": {"time": "09:05", "zone": "America/Los_Angeles", "outside_hours": false,
+                                               "warning": null},
+                                "record_url": "https://app.hubspot.com/contacts/9/record/0-1/7"},
+                       "problem": null, "paused": {"until_ms": 9, "message": "Paused."}, "call": null, "held_call": null}),
+            ),
+            (
+                Response::Logged(views::LoggedView {
+                    state: "queued".into(),
+                    message: "Kept.".into(),
+                    record_url: None,
+                    next: Some(views::NextView { record_url: "u".into(), name: "Bo".into(), subject: None }),
+                }),
+                json!({"kind": "logged", "state": "queued", "message": "Kept.", "record_url": null,
+                       "next": {"record_url": "u", "name": "Bo", "subject": null}}),
+            ),
+            (
+                Response::Outbox {
+                    entries: vec![views::OutboxEntryView {
+                        id: "spotdial-1".into(),
+                        contact: Some(ContactId::new("7")),
+                        contact_name: "Ana".into(),
+                        created_at_ms: 5,
+                        status: views::OutboxStatus::CheckingHubSpot,
+                        label: "checking".into(),
+                        at_ms: Some(6),
+                        can_retry: false,
+                        account: None,
+                        other_account: false,
+                    }],
+                },
+                json!({"kind": "outbox", "entries": [{"id": "spotdial-1", "contact": "7", "contact_name": "Ana",
+                       "created_at_ms": 5, "status": "checking_hub_spot", "label": "checking", "at_ms": 6,
+                       "can_retry": false, "account": null, "other_account": false}]}),
+            ),
+            (
+                Response::Settings(views::SettingsView {
+                    settings: vec![views::ShownSetting {
+                        key: "dialScheme",
+                        value: json!("sip"),
+                        source: views::Source::Admin,
+                        rep_can_change: false,
+                    }],
+                    problems: vec!["Bad.".into()],
+                }),
+                json!({"kind": "settings", "settings": [{"key": "dialScheme", "value": "sip", "source": "admin",
+                       "rep_can_change": false}], "problems": ["Bad."]}),
+            ),
+            (
+                Response::Inventory {
+                    keys: vec![views::KeyView {
+                        pattern: "cache:v1:contact:<contact id>".into(),
+                        area: views::StoreArea::Session,
+                        holds: "a card".into(),
+                        kept: "10 minutes".into(),
+                        contact_data: true,
+                        cleared_on_sign_out: true,
+                    }],
+                    retention_days: 180,
+                },
+                json!({"kind": "inventory", "keys": [{"pattern": "cache:v1:contact:<contact id>", "area": "session",
+                       "holds": "a card", "kept": "10 minutes", "contact_data": true, "cleared_on_sign_out": true}],
+                       "retention_days": 180}),
+            ),
+            (
+                Response::Found {
+                    contacts: vec![views::FoundContact {
+                        id: ContactId::new("7"),
+                        name: Some("Ana".into()),
+                        company: None,
+                        numbers: vec!["+14155550132".into()],
+                    }],
+                },
+                json!({"kind": "found", "contacts": [{"id": "7", "name": "Ana", "company": null,
+                       "numbers": ["+14155550132"]}]}),
+            ),
+            (
+                Response::History {
+                    calls: vec![views::HistoryEntry {
+                        account: None,
+                        external_id: "spotdial-1".into(),
+                        contact: ContactId::new("7"),
+                        contact_name: None,
+                        number: "+14155550132".into(),
+                        started_at_ms: 5,
+                        duration_ms: 60_000,
+                        outcome_label: Some("Connected".into()),
+                        call_id: Some(crate::ids::CallId::new("88")),
+                    }],
+                },
+                json!({"kind": "history", "calls": [{"account": null, "external_id": "spotdial-1", "contact": "7",
+                       "contact_name": null, "number": "+14155550132", "started_at_ms": 5, "duration_ms": 60000,
+                       "outcome_label": "Connected", "call_id": "88"}]}),
+            ),
+            (
+                Response::Status(views::StatusView {
+                    auth: views::AuthView::SignedIn {
+                        profile: Some(views::Profile {
+                            portal: PortalId::new("9"),
+                            hub_domain: Some("x.com".into()),
+                            ui_domain: "app.hubspot.com".into(),
+                            hublet: Hublet::Na1,
+                            user_id: Some(crate::ids::UserId::new("3")),
+                            user_email: Some("a@x.com".into()),
+                            owner: None,
+                            owner_name: None,
+                        }),
+                    },
+                    paused: None,
+                    unsent_logs: 2,
+                    health: Some(views::HealthView {
+                        user_email: Some("a@x.com".into()),
+                        owner_name: None,
+                        portal: Some("9".into()),
+                        hub_domain: None,
+                        token_renewed_at_ms: Some(4),
+                        budget: views::Usage { used: 1, max: 110, window_ms: 10_000 },
+                        paused_until_ms: None,
+                    }),
+                }),
+                json!({"kind": "status", "auth": "signed_in",
+                       "profile": {"portal": "9", "hub_domain": "x.com", "ui_domain": "app.hubspot.com", "hublet": "na1",
+                                   "user_id": "3", "user_email": "a@x.com", "owner": null, "owner_name": null},
+                       "paused": null, "unsent_logs": 2,
+                       "health": {"user_email": "a@x.com", "owner_name": null, "portal": "9", "hub_domain": null,
+                                  "token_renewed_at_ms": 4, "budget": {"used": 1, "max": 110, "window_ms": 10000},
+                                  "paused_until_ms": null}}),
+            ),
+            (
+                Response::Status(views::StatusView {
+                    auth: views::AuthView::NeedsReconnect {
+                        reason: "Revoked.".into(),
+                        missing_scopes: vec!["x".into()],
+                    },
+                    paused: None,
+                    unsent_logs: 0,
+                    health: None,
+                }),
+                json!({"kind": "status", "auth": "needs_reconnect", "reason": "Revoked.", "missing_scopes": ["x"],
+                       "paused": null, "unsent_logs": 0, "health": null}),
+            ),
+            (
+                Response::Queue {
+                    queue: views::QueueView {
+                        source: views::QueueSource::Tasks { due_by_ms: 8 },
+                        items: vec![views::QueueEntry {
+                            task: Some(views::TaskView {
+                                id: crate::ids::TaskId::new("70002"),
+                                subject: "Call".into(),
+                                due_ms: Some(7),
+                                priority: views::Priority::High,
+                                overdue: true,
+                            }),
+                            contact: Some(views::ContactView {
+                                id: ContactId::new("7"),
+                                name: "Ana".into(),
+                                company: None,
+                                title: None,
+                                numbers: vec![("phone".into(), "(415) 555-0132".into())],
+                                time_zone: None,
+                                country: Some("US".into()),
+                            }),
+                            problem: None,
+                            record_url: Some("u".into()),
+                        }],
+                        truncated: false,
+                        fetched_at_ms: 6,
+                    },
+                    paused: None,
+                },
+                json!({"kind": "queue", "queue": {"source": {"kind": "tasks", "due_by_ms": 8},
+                       "items": [{"task": {"id": "70002", "subject": "Call", "due_ms": 7, "priority": "high", "overdue": true},
+                                  "contact": {"id": "7", "name": "Ana", "company": null, "title": null,
+                                              "numbers": [["phone", "(415) 555-0132"]], "time_zone": null, "country": "US"},
+                                  "problem": null, "record_url": "u"}],
+                       "truncated": false, "fetched_at_ms": 6}, "paused": null}),
+            ),
+            (
+                Response::Lists {
+                    lists: vec![views::ListSummary {
+                        id: crate::ids::ListId::new("12"),
+                        name: "Hot".into(),
+                        processing_type: Some("MANUAL".into()),
+                        size: Some(3),
+                    }],
+                },
+                json!({"kind": "lists", "lists": [{"id": "12", "name": "Hot", "processing_type": "MANUAL", "size": 3}]}),
+            ),
             (Response::NotARecord, json!({"kind": "not_a_record"})),
             (
                 Response::Error { error: Failure::new("forbidden", "No.", false) },
                 json!({"kind": "error", "error": {"code": "forbidden", "message": "No.", "retryable": false}}),
             ),
         ];
+        let mut covered = Vec::new();
         for (response, wire) in cases {
             assert_eq!(serde_json::to_value(&response).unwrap(), wire);
+            assert_eq!(wire["kind"], response_kind(&response), "{response:?}");
+            covered.push(response_kind(&response).to_string());
         }
+        covered.sort();
+        covered.dedup();
+        let mut declared = declared_response_variants();
+        assert!(declared.len() >= 18, "the enum was read: {declared:?}");
+        declared.sort();
+        assert_eq!(covered, declared, "one snapshot per Response variant");
     }
 
     #[test]
