@@ -297,3 +297,7 @@ fn connect_error(e: &ConnectError) -> Response {
     };
     error(code, e.to_string(), retryable)
 }
+
+#[cfg(test)]
+#[path = "account_tests.rs"]
+mod tests;

@@ -273,3 +273,7 @@ impl<H: Http, S: Store, C: Clock, B: Browser> Dialer<H, S, C, B> {
         self.stored_outcomes().await.map(|c| c.outcomes).unwrap_or_default()
     }
 }
+
+#[cfg(test)]
+#[path = "card_tests.rs"]
+mod tests;

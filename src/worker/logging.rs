@@ -232,3 +232,7 @@ impl<H: Http, S: Store, C: Clock, B: Browser> Logging<H, S, C, B> {
         self.outbox_view().await
     }
 }
+
+#[cfg(test)]
+#[path = "logging_tests.rs"]
+mod tests;

@@ -69,3 +69,7 @@ impl<H: Http, S: Store, C: Clock, B: Browser> Privacy<H, S, C, B> {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "privacy_tests.rs"]
+mod tests;

@@ -278,3 +278,7 @@ impl<H: Http, S: Store, C: Clock, B: Browser> Queue<H, S, C, B> {
         })
     }
 }
+
+#[cfg(test)]
+#[path = "queue_tests.rs"]
+mod tests;
