@@ -5,7 +5,7 @@
 
 use crate::message::Request;
 use crate::ports::{Area, Method};
-use crate::worker::tests::{ask, content_script, on_page, signed_in_world, RECORD};
+use crate::worker::tests::{ask, content_script, dial, on_page, signed_in_world, RECORD};
 use serde_json::json;
 
 #[test]
@@ -88,12 +88,7 @@ fn a_log_for_a_call_never_dialed_is_refused() {
 #[test]
 fn a_call_is_logged_only_from_its_own_contacts_page() {
     let world = signed_in_world();
-    let dial = ask(
-        &world,
-        Request::Dial { contact: crate::ids::ContactId::new("201"), number: "(415) 555-0132".into() },
-        &content_script(),
-    );
-    let call = dial["call"].as_str().expect("a call id").to_string();
+    let call = dial(&world)["call"].as_str().expect("a call id").to_string();
     let other_page = on_page("https://app.hubspot.com/contacts/62515/record/0-1/202");
     let log = Request::LogCall { call, outcome: None, notes: "x".into(), complete_task: None };
     assert_eq!(ask(&world, log.clone(), &other_page)["error"]["code"], "not_this_page");
