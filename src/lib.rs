@@ -3,6 +3,7 @@
 //! which is compiled only for `wasm32` and only moves bytes between the core and Chrome.
 
 pub mod auth;
+pub mod calling_hours;
 pub mod calls;
 pub mod contact_cache;
 pub mod failure;

@@ -31,6 +31,22 @@ impl Hublet {
             _ => None,
         }
     }
+
+    /// The data centre HubSpot names for an account (introspection's `hublet`, else the
+    /// account's `dataHostingLocation`): `eu1` is Europe; anything else, or nothing, is the
+    /// default North American one.
+    pub fn from_location(location: Option<&str>) -> Hublet {
+        match location {
+            Some("eu1") => Hublet::Eu1,
+            _ => Hublet::Na1,
+        }
+    }
+
+    /// The UI host record links use: HubSpot's `uiDomain` when it is a HubSpot UI host we
+    /// know, else this hublet's own (a link never points at a host we do not recognise).
+    pub fn ui_host(self, ui_domain: Option<&str>) -> String {
+        ui_domain.filter(|domain| Hublet::from_app_host(domain).is_some()).unwrap_or(self.app_host()).to_string()
+    }
 }
 
 /// What a URL shows. Every URL maps to exactly one of these.
@@ -197,5 +213,16 @@ mod tests {
             let url = contact_url(hublet, &PortalId::new("42"), &ContactId::new("77"));
             assert_eq!(classify(&url), contact(hublet, "42", "77"));
         }
+    }
+
+    #[test]
+    fn the_data_centre_and_ui_host_come_from_what_hubspot_names() {
+        assert_eq!(Hublet::from_location(Some("eu1")), Hublet::Eu1);
+        for other in [Some("na1"), Some("na2"), Some("EU1"), Some(""), None] {
+            assert_eq!(Hublet::from_location(other), Hublet::Na1, "{other:?}");
+        }
+        assert_eq!(Hublet::Na1.ui_host(Some("app-eu1.hubspot.com")), "app-eu1.hubspot.com");
+        assert_eq!(Hublet::Eu1.ui_host(None), "app-eu1.hubspot.com");
+        assert_eq!(Hublet::Na1.ui_host(Some("app.hubspot.com.evil.example")), "app.hubspot.com");
     }
 }

@@ -1,6 +1,6 @@
 //! The shape rules of the core, checked: outside `src/wasm/` no file names a JS binding crate
 //! (every decision stays testable natively), shipped code has no `unwrap` (HOUSE-STYLE.md),
-//! and nothing shipped writes to the console.
+//! nothing shipped writes to the console, and no result is dropped without saying why.
 //! Layer: tests (native).
 
 use std::fs;
@@ -26,6 +26,22 @@ fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
     }
 }
 
+/// Every shipped Rust file under `src/` with its shipped part (what precedes `#[cfg(test)]`).
+fn shipped_sources() -> Vec<(std::path::PathBuf, String)> {
+    let mut files = Vec::new();
+    rust_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut files);
+    assert!(files.len() > 20, "the walk found the core");
+    files
+        .into_iter()
+        .filter(|f| !test_only(f))
+        .map(|file| {
+            let text = fs::read_to_string(&file).expect("readable");
+            let shipped = text.split("#[cfg(test)]").next().unwrap_or("").to_string();
+            (file, shipped)
+        })
+        .collect()
+}
+
 #[test]
 fn only_the_wasm_glue_names_js_crates() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
@@ -49,13 +65,8 @@ fn only_the_wasm_glue_names_js_crates() {
 /// lost log); tests may. Test-only files and each file's `#[cfg(test)]` part are skipped.
 #[test]
 fn no_unwrap_outside_tests() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files = Vec::new();
-    rust_files(&src, &mut files);
     let mut offenders = Vec::new();
-    for file in files.iter().filter(|f| !test_only(f)) {
-        let text = fs::read_to_string(file).expect("readable");
-        let shipped = text.split("#[cfg(test)]").next().unwrap_or("");
+    for (file, shipped) in shipped_sources() {
         for (n, line) in shipped.lines().enumerate() {
             if line.contains(".unwrap()") && !line.trim_start().starts_with("//") {
                 offenders.push(format!("{}:{}", file.display(), n + 1));
@@ -108,4 +119,22 @@ fn nothing_shipped_writes_to_the_console() {
 fn the_glue_is_compiled_only_for_wasm() {
     let lib = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/lib.rs")).expect("lib.rs");
     assert!(lib.contains("#[cfg(target_arch = \"wasm32\")]\nmod wasm;"), "src/lib.rs gates the glue on wasm32");
+}
+
+/// Issue 11: no result is dropped silently. Every `let _ =` in shipped code carries a comment on
+/// its line or the line above saying why dropping that result is safe (a lost call log or a
+/// wipe reported as done must never hide behind one).
+#[test]
+fn every_dropped_result_says_why() {
+    let mut offenders = Vec::new();
+    for (file, shipped) in shipped_sources() {
+        let mut previous = "";
+        for (n, line) in shipped.lines().enumerate() {
+            if line.contains("let _ =") && !line.contains("//") && !previous.trim_start().starts_with("//") {
+                offenders.push(format!("{}:{}: {}", file.display(), n + 1, line.trim()));
+            }
+            previous = line;
+        }
+    }
+    assert!(offenders.is_empty(), "say why each of these results may be dropped: {offenders:#?}");
 }

@@ -507,6 +507,8 @@ impl<'a, H: Http + 'a, S: Store + 'a, C: Clock + 'a> TokenKeeper<'a, H, S, C> {
                 if let (Some(token), Some(url)) = (refresh, previous.broker_url) {
                     let issuer = AuthConfig::broker(previous.client_id, url)
                         .with_hosts(self.ports.config.app_host.clone(), self.ports.config.api_base.clone());
+                    // Best effort: the token is already wiped here, never used again; a revoke
+                    // that fails leaves a grant that lapses unused.
                     let _ = self.ports.http.send(&revoke_request(&issuer, &token)).await;
                 }
                 Ok(true)

@@ -9,8 +9,11 @@ use crate::ports::{Area, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+mod log;
 #[cfg(test)]
 mod tests;
+
+pub use log::{Ending, MAX_CALL_MS};
 
 /// Every call in progress (Local): `{"calls": [CallEntry, …]}`.
 pub const KEY: &str = crate::keys::CALLS.key;

@@ -49,6 +49,18 @@ pub struct Queue {
 /// The most contacts a list queue loads (the same bound as a task search).
 pub const LIST_QUEUE_MAX: usize = SEARCH_CEILING;
 
+const DAY_MS: i64 = 86_400_000;
+/// The furthest ahead a rep may look (days after today).
+pub const MAX_HORIZON_DAYS: i64 = 30;
+
+/// The end of the rep's local day `days` after today, in epoch ms: the task queue shows the
+/// tasks due by then (`days` is bounded to `0..=MAX_HORIZON_DAYS`).
+pub fn due_horizon_ms(now_ms: i64, utc_offset_ms: i64, days: i64) -> i64 {
+    let local = now_ms + utc_offset_ms;
+    let end_of_today_local = local - local.rem_euclid(DAY_MS) + DAY_MS - 1;
+    end_of_today_local + days.clamp(0, MAX_HORIZON_DAYS) * DAY_MS - utc_offset_ms
+}
+
 /// The rep's open CALL tasks due by `due_by_ms` with their contacts, ordered by due time, then
 /// priority (HIGH, MEDIUM, LOW, none), then id. `properties` are the contact properties to read
 /// (`properties::dialing_properties`).

@@ -7,7 +7,7 @@ pub mod fields;
 pub mod rep;
 
 pub use fields::{describe, AuthMode, BrokerUrl, PolicyError, RetentionDays, SchemeName};
-pub use rep::{save_rep, RepSettings, REP_KEYS};
+pub use rep::{save_rep, set_queue_list, RepSettings, REP_KEYS};
 
 use crate::auth::config::AuthConfig;
 use crate::hubspot::properties::PropertyName;

@@ -83,6 +83,26 @@ pub async fn save_rep<S: Store>(store: &S, input: &Value) -> Result<RepSettings,
     Ok(settings)
 }
 
+/// Sets the rep's queue list (`None`: back to the rep's call tasks), keeping the rep's other
+/// choices as stored. A stored value this build refuses is named, and nothing is written.
+pub async fn set_queue_list<S: Store>(store: &S, list: Option<ListId>) -> Result<RepSettings, Vec<String>> {
+    let stored = store
+        .get(Area::Local, SETTINGS_KEY)
+        .await
+        .map_err(|e| vec![format!("Your settings could not be read ({}).", e.0)])?;
+    let mut settings = match stored {
+        Some(value) => RepSettings::parse(&value)
+            .map_err(|errors| errors.into_iter().map(|e| e.message().to_string()).collect::<Vec<_>>())?,
+        None => RepSettings::default(),
+    };
+    settings.queue_list_id = list;
+    store
+        .set(Area::Local, SETTINGS_KEY, settings.to_value())
+        .await
+        .map_err(|e| vec![format!("Your settings could not be saved ({}).", e.0)])?;
+    Ok(settings)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,6 +139,22 @@ mod tests {
         assert!(errors.iter().any(|e| e == "\"retentionDays\" is not a setting a rep can change."));
         assert!(store.keys_in(Area::Local).is_empty());
         assert!(block_on(save_rep(&store, &json!(["tel"]))).unwrap_err()[0].contains("a list"));
+    }
+
+    #[test]
+    fn setting_the_queue_list_keeps_the_other_choices() {
+        let store = FakeStore::default();
+        block_on(save_rep(&store, &json!({"dialScheme": "callto", "queueListId": "7"}))).unwrap();
+        let set = block_on(set_queue_list(&store, Some(ListId::new("42")))).unwrap();
+        assert_eq!(set.queue_list_id, Some(ListId::new("42")));
+        assert_eq!(store.value(Area::Local, "settings:v1"), Some(json!({"dialScheme": "callto", "queueListId": "42"})));
+        block_on(set_queue_list(&store, None)).unwrap();
+        assert_eq!(store.value(Area::Local, "settings:v1"), Some(json!({"dialScheme": "callto"})));
+        // A stored value this build refuses is named, and nothing is overwritten.
+        store.put(Area::Local, "settings:v1", json!({"dialScheme": "skype"}));
+        let errors = block_on(set_queue_list(&store, Some(ListId::new("42")))).unwrap_err();
+        assert!(errors[0].contains("\"skype\""), "{errors:?}");
+        assert_eq!(store.value(Area::Local, "settings:v1"), Some(json!({"dialScheme": "skype"})));
     }
 
     #[test]

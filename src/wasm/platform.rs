@@ -160,6 +160,7 @@ impl Clock for BrowserClock {
         let wait = Promise::new(&mut |resolve, _reject| {
             set_timeout(&resolve, ms.min(i32::MAX as u64) as i32);
         });
+        // A setTimeout promise never rejects: only its resolution is awaited.
         let _ = JsFuture::from(wait).await;
     }
 }
@@ -185,16 +186,22 @@ impl Browser for ChromeBrowser {
     }
 
     fn set_alarm(&self, name: &str, at_ms: i64) {
+        // The `Browser` port has no failure to report: a missed alarm only delays its work to
+        // the next start (`catch_up` re-arms every alarm and drains the outbox).
         let _ = chrome::alarms_create(name, &to_js(&serde_json::json!({ "when": at_ms as f64 })));
     }
 
     fn clear_alarm(&self, name: &str) {
+        // An alarm left armed wakes a handler that finds nothing due and re-arms or clears it.
         let _ = chrome::alarms_clear(name);
     }
 
     fn set_badge(&self, text: &str, trouble: bool) {
+        // The badge only echoes what the popup says in words (the pause alert), so a failed
+        // update hides nothing the rep cannot read there.
         let _ = chrome::set_badge_text(&to_js(&serde_json::json!({ "text": text })));
         let color = if trouble { "#b3261e" } else { "#516f90" };
+        // As above: the colour is decoration over the same fact.
         let _ = chrome::set_badge_background_color(&to_js(&serde_json::json!({ "color": color })));
     }
 }

@@ -37,7 +37,10 @@ pub async fn refresh() -> bool {
     POLICY.with(|p| *p.borrow_mut() = Some(real));
     if let Ok(storage) = chrome::storage_area("local") {
         let items = js_sys::Object::new();
+        // Setting a property on a fresh plain object cannot fail (no setter, not frozen).
         let _ = js_sys::Reflect::set(&items, &JsValue::from_str(POLICY_SNAPSHOT_KEY), &to_js(&snapshot));
+        // The snapshot only spares the next worker's start the slow first managed read; unsaved,
+        // that start reads the real policy instead (the answer waits, nothing is wrong).
         let _ = JsFuture::from(storage.set(&items)).await;
     }
     changed

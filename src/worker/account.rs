@@ -1,7 +1,10 @@
-//! Sign-in, sign-out and the rep's profile: who is signed in to which portal, as the popup
-//! shows it. Layer: core (pure). Tokens stay in the token keeper; nothing here returns one.
+//! The account service: sign-in, sign-out, the refresh alarm and the rep's profile (who is
+//! signed in to which portal, as the popup shows it). Layer: core (pure). Tokens stay in the
+//! token keeper; nothing here returns one.
 
-use super::{error, App, ALARM_REFRESH};
+use super::hub::Hub;
+use super::logging::Logging;
+use super::{error, ALARM_REFRESH};
 use crate::auth::{AuthState, ConnectError};
 use crate::hubspot::budget::Class;
 use crate::hubspot::{account, owners};
@@ -13,59 +16,68 @@ use crate::ports::{Area, Browser, Clock, Http, Store, TokenSource};
 /// Storage key of the signed-in rep's profile (Local).
 pub const PROFILE_KEY: &str = crate::keys::PROFILE.key;
 
-impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
-    pub(super) async fn status(&self) -> StatusView {
-        let auth = match self.keeper.state().await {
-            Ok(AuthState::SignedIn { .. }) => AuthView::SignedIn { profile: self.profile().await },
+pub struct Account<H: Http + 'static, S: Store + 'static, C: Clock + 'static, B: Browser + 'static> {
+    hub: &'static Hub<H, S, C, B>,
+    /// Call logs kept while signed out are sent right after a sign-in.
+    logging: &'static Logging<H, S, C, B>,
+}
+
+impl<H: Http, S: Store, C: Clock, B: Browser> Account<H, S, C, B> {
+    pub fn new(hub: &'static Hub<H, S, C, B>, logging: &'static Logging<H, S, C, B>) -> Self {
+        Account { hub, logging }
+    }
+
+    pub async fn status(&self) -> StatusView {
+        let hub = self.hub;
+        let auth = match hub.keeper.state().await {
+            Ok(AuthState::SignedIn { .. }) => AuthView::SignedIn { profile: hub.profile().await },
             Ok(AuthState::NeedsReconnect { reason, missing_scopes }) => {
                 AuthView::NeedsReconnect { reason, missing_scopes }
             }
             Ok(AuthState::SignedOut) | Err(_) => AuthView::SignedOut,
         };
-        let unsent_logs = crate::outbox::count_unsent(self.ports.store).await.unwrap_or(0);
+        let unsent_logs = crate::outbox::count_unsent(hub.ports.store).await.unwrap_or(0);
         let health = match &auth {
             AuthView::SignedOut => None,
             AuthView::SignedIn { profile } => Some(self.health(profile.as_ref()).await),
-            AuthView::NeedsReconnect { .. } => Some(self.health(self.profile().await.as_ref()).await),
+            AuthView::NeedsReconnect { .. } => Some(self.health(hub.profile().await.as_ref()).await),
         };
-        StatusView { auth, paused: self.pause(), unsent_logs, health }
+        StatusView { auth, paused: hub.pause(), unsent_logs, health }
     }
 
     async fn health(&self, profile: Option<&Profile>) -> HealthView {
-        let now = self.ports.clock.now_ms();
+        let now = self.hub.ports.clock.now_ms();
         HealthView {
             user_email: profile.and_then(|p| p.user_email.clone()),
             owner_name: profile.and_then(|p| p.owner_name.clone()),
             portal: profile.map(|p| p.portal.0.clone()),
             hub_domain: profile.and_then(|p| p.hub_domain.clone()),
-            token_renewed_at_ms: self.keeper.renewed_at_ms().await.ok().flatten(),
-            budget: self.client.budget().usage(now),
-            paused_until_ms: self.pause().map(|p| p.until_ms),
+            token_renewed_at_ms: self.hub.keeper.renewed_at_ms().await.ok().flatten(),
+            budget: self.hub.client.budget().usage(now),
+            paused_until_ms: self.hub.pause().map(|p| p.until_ms),
         }
     }
 
-    pub async fn profile(&self) -> Option<Profile> {
-        let value = self.ports.store.get(Area::Local, PROFILE_KEY).await.ok()??;
-        serde_json::from_value(value).ok()
-    }
-
     /// The whole interactive sign-in: consent window, code exchange, then the profile.
-    pub(super) async fn sign_in(&self) -> Response {
+    pub async fn sign_in(&self) -> Response {
+        let hub = self.hub;
         let mut random = [0u8; 64];
-        if let Err(reason) = crate::ports::random_bytes(self.ports.browser, &mut random) {
+        if let Err(reason) = crate::ports::random_bytes(hub.ports.browser, &mut random) {
             let message =
                 ["Spotdial cannot sign in safely: the browser's random number source failed (", &reason, ")."].concat();
             return error("no_randomness", message, false);
         }
-        let redirect = self.ports.browser.redirect_url();
-        let url = match self.keeper.begin_sign_in(&redirect, &random).await {
+        let redirect = hub.ports.browser.redirect_url();
+        let url = match hub.keeper.begin_sign_in(&redirect, &random).await {
             Ok(url) => url,
             Err(e) => return connect_error(&e),
         };
-        let returned = match self.ports.browser.launch_web_auth_flow(&url).await {
+        let returned = match hub.ports.browser.launch_web_auth_flow(&url).await {
             Ok(returned) => returned,
             Err(reason) => {
-                let _ = self.keeper.abandon_sign_in().await;
+                // A pending sign-in left behind is only a verifier no code will match; the
+                // next sign-in replaces it. The answer says the sign-in did not finish.
+                let _ = hub.keeper.abandon_sign_in().await;
                 let mut message = String::from("Sign-in did not finish: ");
                 message.push_str(&reason);
                 return error("sign_in_cancelled", message, true);
@@ -73,12 +85,13 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
         };
         // The new tokens may be another account's: until HubSpot names theirs there is no
         // profile, so nothing is sent under the old one meanwhile (DESIGN §4).
-        let previous = self.profile().await.and_then(|p| p.account());
-        if let Err(e) = self.ports.store.remove(Area::Local, PROFILE_KEY).await {
-            let _ = self.keeper.abandon_sign_in().await; // best effort: the answer says why
+        let previous = hub.account().await;
+        if let Err(e) = hub.ports.store.remove(Area::Local, PROFILE_KEY).await {
+            // As above: a stale pending sign-in is harmless, and the answer says why we stopped.
+            let _ = hub.keeper.abandon_sign_in().await;
             return error("storage", e.0, true);
         }
-        if let Err(e) = self.keeper.finish_sign_in(&returned).await {
+        if let Err(e) = hub.keeper.finish_sign_in(&returned).await {
             return connect_error(&e);
         }
         let profile = match self.load_profile().await {
@@ -88,7 +101,7 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
         if previous.is_some() && previous != profile.account() {
             // A reconnect into another account or user: the last one's caches and history
             // leave with it, as at sign-out (its unsent logs stay, held for it).
-            if let Err(e) = crate::privacy::wipe::wipe_previous_account(self.ports.store).await {
+            if let Err(e) = crate::privacy::wipe::wipe_previous_account(hub.ports.store).await {
                 return error(
                     "storage",
                     ["Signed in, but the last account's data could not be removed: ", &e.0].concat(),
@@ -98,36 +111,41 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
         }
         self.schedule_refresh().await;
         // Call logs kept while signed out go now.
-        let now = self.ports.clock.now_ms();
-        let _ = crate::outbox::resume_after_sign_in(self.ports.store, now).await;
-        self.drain_outbox().await;
+        let now = hub.ports.clock.now_ms();
+        if let Err(e) = crate::outbox::resume_after_sign_in(hub.ports.store, now).await {
+            return error(
+                "storage",
+                [
+                    "Signed in, but the call logs kept while signed out could not be released (",
+                    &e.0,
+                    "). They are kept; sign in again to send them.",
+                ]
+                .concat(),
+                true,
+            );
+        }
+        self.logging.drain().await;
         Response::Status(self.status().await)
     }
 
     /// Learns portal, user, owner and UI domain for the fresh tokens (DESIGN §2).
     async fn load_profile(&self) -> Result<Profile, Response> {
-        let facts = self.keeper.introspect().await.map_err(|e| connect_error(&e))?;
+        let hub = self.hub;
+        let facts = hub.keeper.introspect().await.map_err(|e| connect_error(&e))?;
         let owner = match &facts.user_id {
-            Some(user) => match self.api(owners::owner_by_user_id(user), Class::Read).await {
+            Some(user) => match hub.api(owners::owner_by_user_id(user), Class::Read).await {
                 Ok(resp) => owners::parse_owner(&resp).ok(),
                 Err(_) => None, // not every user is an owner; calls are then logged without one
             },
             None => None,
         };
-        let details = match self.api(account::account_details(), Class::Read).await {
+        let details = match hub.api(account::account_details(), Class::Read).await {
             Ok(resp) => account::parse_account_details(&resp).ok(),
             Err(_) => None,
         };
-        let hublet = match facts.hublet.as_deref().or(details.as_ref().and_then(|d| d.data_hosting_location.as_deref()))
-        {
-            Some("eu1") => Hublet::Eu1,
-            _ => Hublet::Na1,
-        };
-        let ui_domain = details
-            .as_ref()
-            .and_then(|d| d.ui_domain.clone())
-            .filter(|domain| Hublet::from_app_host(domain).is_some())
-            .unwrap_or_else(|| hublet.app_host().to_string());
+        let location = facts.hublet.as_deref().or(details.as_ref().and_then(|d| d.data_hosting_location.as_deref()));
+        let hublet = Hublet::from_location(location);
+        let ui_domain = hublet.ui_host(details.as_ref().and_then(|d| d.ui_domain.as_deref()));
         let owner_name = owner.as_ref().and_then(|o| match (&o.first_name, &o.last_name) {
             (Some(f), Some(l)) => Some([f.as_str(), l.as_str()].join(" ")),
             (Some(n), None) | (None, Some(n)) => Some(n.clone()),
@@ -144,29 +162,58 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
             owner_name,
         };
         let value = serde_json::to_value(&profile).map_err(|e| error("storage", e.to_string(), true))?;
-        self.ports.store.set(Area::Local, PROFILE_KEY, value).await.map_err(|e| error("storage", e.0, true))?;
+        hub.ports.store.set(Area::Local, PROFILE_KEY, value).await.map_err(|e| error("storage", e.0, true))?;
         Ok(profile)
     }
 
     /// Signs out: revokes the refresh token through the broker and wipes tokens and HubSpot
-    /// data. Unsent call logs are kept and sent after the next sign-in.
-    pub(super) async fn sign_out(&self) -> Response {
-        let _ = self.keeper.sign_out().await;
-        let _ = crate::privacy::wipe::wipe_on_sign_out(self.ports.store).await;
-        self.ports.browser.clear_alarm(ALARM_REFRESH);
-        Response::Status(self.status().await)
+    /// data. Unsent call logs are kept and sent after the next sign-in. When something could
+    /// not be removed the answer says what stayed, never a plain success.
+    pub async fn sign_out(&self) -> Response {
+        let hub = self.hub;
+        // `Ok(false)` only means HubSpot did not confirm the revocation: the token is gone from
+        // this computer either way and lapses unused.
+        let tokens = hub.keeper.sign_out().await;
+        let data = crate::privacy::wipe::wipe_on_sign_out(hub.ports.store).await;
+        hub.ports.browser.clear_alarm(ALARM_REFRESH);
+        match (tokens, data) {
+            (Ok(_), Ok(_)) => Response::Status(self.status().await),
+            (Err(e), _) => error(
+                "sign_out_incomplete",
+                [
+                    "Spotdial could not remove your HubSpot sign-in from this computer (",
+                    &e.0,
+                    "). Sign out again; if this keeps happening, remove Spotdial from Chrome.",
+                ]
+                .concat(),
+                true,
+            ),
+            (Ok(_), Err(e)) => error(
+                "sign_out_incomplete",
+                [
+                    "Signed out, but some HubSpot data Spotdial kept (contact details, call history) could not be removed from this computer (",
+                    &e.0,
+                    "). Sign out again to remove it.",
+                ]
+                .concat(),
+                true,
+            ),
+        }
     }
 
     /// The refresh alarm fired: refresh if due (the keeper decides), then re-arm.
-    pub(super) async fn refresh_tokens(&self) {
-        let _ = self.keeper.access_token().await;
+    pub async fn refresh_tokens(&self) {
+        // A refused refresh is recorded by the keeper (the popup then asks to reconnect); one
+        // that could not reach the broker is tried again by the next request or alarm. Either
+        // way the alarm is re-armed below.
+        let _ = self.hub.keeper.access_token().await;
         self.schedule_refresh().await;
     }
 
-    pub(super) async fn schedule_refresh(&self) {
-        match self.keeper.next_refresh_at_ms().await {
-            Ok(Some(at)) => self.ports.browser.set_alarm(ALARM_REFRESH, at),
-            _ => self.ports.browser.clear_alarm(ALARM_REFRESH),
+    pub async fn schedule_refresh(&self) {
+        match self.hub.keeper.next_refresh_at_ms().await {
+            Ok(Some(at)) => self.hub.ports.browser.set_alarm(ALARM_REFRESH, at),
+            _ => self.hub.ports.browser.clear_alarm(ALARM_REFRESH),
         }
     }
 }
@@ -183,3 +230,7 @@ fn connect_error(e: &ConnectError) -> Response {
     };
     error(code, e.to_string(), retryable)
 }
+
+#[cfg(test)]
+#[path = "account_tests.rs"]
+mod tests;

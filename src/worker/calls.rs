@@ -1,21 +1,17 @@
-//! The worker's handlers for calls in progress: "Call …" (dial), the draft the rep types,
-//! "Log call", "Discard" and the popup's list of calls not yet logged. Layer: core (pure).
-//! Thin: what a call entry is, where it is kept and when it is stale is `crate::calls`; these
-//! handlers check who asks (account, the sender's page) and answer.
+//! The card-and-dial service (`Dialer`), part two: calls in progress. "Call …" (dial), the
+//! draft the rep types, "Discard" and the popup's list of calls not yet logged. Layer: core
+//! (pure). Thin: what a call entry is, where it is kept and when it is stale is `crate::calls`;
+//! these handlers check who asks (account, the sender's page) and answer.
 
-use super::card::label_of_outcome_list;
-use super::{error, App};
-use crate::calls::{self, CallEntry, MAX_NOTES_CHARS};
-use crate::hubspot::calls::{CallLog, CallStatus};
-use crate::ids::{Account, ContactId, TaskId};
+use super::card::{label_of_outcome_list, Dialer};
+use super::error;
+use crate::calls::{self, CallEntry};
+use crate::ids::{Account, ContactId};
 pub use crate::message::views::{CallListItem, CallView};
 use crate::message::{Failure, Origin, Response, Sender};
 use crate::page::{contact_url, Hublet};
 use crate::phone::{dial_uri, normalize};
 use crate::ports::{Browser, Clock, Http, Store};
-
-/// A call longer than this is logged with this duration (a tab left open overnight).
-pub const MAX_CALL_MS: i64 = 4 * 3_600_000;
 
 /// The contact of the sender's page (the record its tab shows, `sender_page`), for a content
 /// script; `None` for our own pages.
@@ -37,19 +33,14 @@ fn not_this_page() -> Response {
     )
 }
 
-fn unknown_call() -> Response {
+pub(super) fn unknown_call() -> Response {
     error("unknown_call", "Spotdial has no record of that call. Press Call again.", false)
 }
 
-impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
-    /// The account signed in now.
-    async fn account(&self) -> Option<Account> {
-        self.profile().await.and_then(|p| p.account())
-    }
-
+impl<H: Http, S: Store, C: Clock, B: Browser> Dialer<H, S, C, B> {
     /// The card's view of a call, with the portal's outcomes.
-    pub(super) async fn call_view(&self, entry: &CallEntry) -> CallView {
-        let now = self.ports.clock.now_ms();
+    pub async fn call_view(&self, entry: &CallEntry) -> CallView {
+        let now = self.hub.ports.clock.now_ms();
         CallView {
             call: entry.external_id.clone(),
             uri: entry.uri.clone(),
@@ -65,16 +56,16 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
 
     /// The call on this contact for the card: the call view when it is this account's, else
     /// the sentence naming the account it waits for.
-    pub(super) async fn call_on_card(&self, contact: &ContactId) -> (Option<CallView>, Option<String>) {
+    pub async fn call_on_card(&self, contact: &ContactId) -> (Option<CallView>, Option<String>) {
         self.migrate_calls_once().await;
         // Read under the writers' lock: a draft saved as the previous page went away (a reload)
         // is written before the reloaded page's card is answered, not after.
         let found = {
             let _guard = calls::lock().lock().await;
-            calls::on_contact(self.ports.store, contact).await
+            calls::on_contact(self.hub.ports.store, contact).await
         };
         let Ok(Some(entry)) = found else { return (None, None) };
-        if entry.belongs_to(self.account().await.as_ref()) {
+        if entry.belongs_to(self.hub.account().await.as_ref()) {
             (Some(self.call_view(&entry).await), None)
         } else {
             (None, Some(entry.other_account_sentence()))
@@ -87,23 +78,27 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
             return;
         }
         let _guard = calls::lock().lock().await;
-        let _ = calls::migrate_legacy(self.ports.store).await;
+        if calls::migrate_legacy(self.hub.ports.store).await.is_err() {
+            // The old keys stay where they were (nothing is removed before it is moved): try
+            // again on the next card, dial or list.
+            self.calls_migrated.set(false);
+        }
     }
 
     /// "Call …": checks the number belongs to the contact, makes the dial URI and the call's
     /// client-made id, records the call under the rep's account, and gathers what the call
     /// panel needs. A contact with a call in progress keeps it: the same call comes back
     /// (same id, same start), so a second press never splits one conversation into two logs.
-    pub(super) async fn dial(&self, contact: &ContactId, raw: &str) -> Response {
+    pub async fn dial(&self, contact: &ContactId, raw: &str) -> Response {
         // Ids were checked with the request (`message::validate`).
-        let Some(account) = self.account().await else {
+        let Some(account) = self.hub.account().await else {
             return error(
                 "signed_out",
                 "Sign in with HubSpot (the Spotdial button in the toolbar) to call this contact.",
                 false,
             );
         };
-        let started_at_ms = self.ports.clock.now_ms();
+        let started_at_ms = self.hub.ports.clock.now_ms();
         self.migrate_calls_once().await;
         // A call in progress on the contact answers at once: no HubSpot request, no new id.
         match self.call_on_contact(contact, &account).await {
@@ -111,7 +106,7 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
             Ok(None) => {}
             Err(refusal) => return refusal,
         }
-        let settings = crate::settings::load(self.ports.store).await;
+        let settings = crate::settings::load(self.hub.ports.store).await;
         let cached = match self.contact_facts(contact, &settings).await {
             Ok(cached) => cached,
             Err(failure) => return Response::Error { error: failure },
@@ -125,14 +120,14 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
         };
         // Drawn before anything is kept: a call id from a broken random source would collide.
         let mut random = [0u8; 16];
-        if let Err(reason) = crate::ports::random_bytes(self.ports.browser, &mut random) {
+        if let Err(reason) = crate::ports::random_bytes(self.hub.ports.browser, &mut random) {
             let message =
                 ["Spotdial cannot start this call: the browser's random number source failed (", &reason, ")."]
                     .concat();
             return error("no_randomness", message, false);
         }
         // Looked up before taking the lock: a search must not hold up the drafts of other tabs.
-        let task = self.open_task_for(contact).await;
+        let task = self.queue.open_task_for(contact).await;
         let entry = {
             let _guard = calls::lock().lock().await;
             // Another tab may have dialed the contact meanwhile: that call stands.
@@ -153,7 +148,7 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
                         outcome: None,
                         notes: String::new(),
                     };
-                    if let Err(e) = calls::put(self.ports.store, &entry).await {
+                    if let Err(e) = calls::put(self.hub.ports.store, &entry).await {
                         return error("storage", e.0, true);
                     }
                     entry
@@ -167,7 +162,7 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
     /// The call in progress on the contact if it is this account's; a refusal naming the
     /// account when another account's call holds the contact.
     async fn call_on_contact(&self, contact: &ContactId, account: &Account) -> Result<Option<CallEntry>, Response> {
-        match calls::on_contact(self.ports.store, contact).await {
+        match calls::on_contact(self.hub.ports.store, contact).await {
             Ok(Some(existing)) if existing.belongs_to(Some(account)) => Ok(Some(existing)),
             Ok(Some(existing)) => Err(error("other_account", existing.other_account_sentence(), false)),
             Ok(None) => Ok(None),
@@ -177,11 +172,11 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
 
     /// The call `id` as the sender may act on it: this account's, and for a content script
     /// on its own page's contact.
-    async fn own_call(&self, id: &str, page: Option<&ContactId>) -> Result<CallEntry, Response> {
+    pub(super) async fn own_call(&self, id: &str, page: Option<&ContactId>) -> Result<CallEntry, Response> {
         if !calls::is_call_id(id) {
             return Err(unknown_call());
         }
-        let entry = match calls::get(self.ports.store, id).await {
+        let entry = match calls::get(self.hub.ports.store, id).await {
             Ok(Some(entry)) => entry,
             Ok(None) => return Err(unknown_call()),
             Err(e) => return Err(error("storage", e.0, true)),
@@ -189,14 +184,14 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
         if page.is_some_and(|p| p != &entry.contact) {
             return Err(not_this_page());
         }
-        if !entry.belongs_to(self.account().await.as_ref()) {
+        if !entry.belongs_to(self.hub.account().await.as_ref()) {
             return Err(error("other_account", entry.other_account_sentence(), false));
         }
         Ok(entry)
     }
 
     /// Saves what the rep typed so far. Storage only: never a HubSpot request.
-    pub(super) async fn save_draft(
+    pub async fn save_draft(
         &self,
         id: &str,
         outcome: Option<String>,
@@ -212,7 +207,7 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
             Ok(updated) => updated,
             Err(e) => return error(e.code(), e.message(), false),
         };
-        match calls::replace(self.ports.store, &updated).await {
+        match calls::replace(self.hub.ports.store, &updated).await {
             Ok(true) => Response::DraftSaved { call: updated.external_id },
             Ok(false) => unknown_call(),
             Err(e) => error("storage", e.0, true),
@@ -222,14 +217,14 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
     /// "Discard": the call is dropped without a log. The popup may discard any call (that is
     /// how a call waiting for another account goes); a page only its own contact's, of its
     /// own account.
-    pub(super) async fn discard_call(&self, id: &str, page: Option<&ContactId>) -> Response {
+    pub async fn discard_call(&self, id: &str, page: Option<&ContactId>) -> Response {
         let _guard = calls::lock().lock().await;
         if page.is_some() {
             if let Err(response) = self.own_call(id, page).await {
                 return response;
             }
         }
-        match calls::remove(self.ports.store, id).await {
+        match calls::remove(self.hub.ports.store, id).await {
             Ok(true) => Response::Discarded { call: id.to_string() },
             Ok(false) => unknown_call(),
             Err(e) => error("storage", e.0, true),
@@ -237,16 +232,16 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
     }
 
     /// The popup's "Calls not logged", oldest first.
-    pub(super) async fn calls_list(&self) -> Response {
+    pub async fn calls_list(&self) -> Response {
         self.migrate_calls_once().await;
-        let entries = match calls::all(self.ports.store).await {
+        let entries = match calls::all(self.hub.ports.store).await {
             Ok(entries) => entries,
             Err(e) => return error("storage", e.0, true),
         };
-        let profile = self.profile().await;
+        let profile = self.hub.profile().await;
         let account = profile.as_ref().and_then(|p| p.account());
         let hublet = profile.as_ref().map(|p| p.hublet).unwrap_or(Hublet::Na1);
-        let now = self.ports.clock.now_ms();
+        let now = self.hub.ports.clock.now_ms();
         let cached_outcomes = self.cached_outcomes().await;
         let calls = entries
             .into_iter()
@@ -267,106 +262,6 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
             })
             .collect();
         Response::Calls { calls }
-    }
-
-    /// "Log call": the log goes into the durable outbox before any request, then the outbox
-    /// drains. From a page, the rep's choices come with the message; from the popup, the
-    /// saved draft is logged. Only the task offered at dial may be completed. The answer says
-    /// whether HubSpot has it yet, and offers the next task.
-    pub(super) async fn log_call(
-        &self,
-        call: &str,
-        outcome: Option<String>,
-        notes: String,
-        complete_task: Option<TaskId>,
-        page: Option<&ContactId>,
-    ) -> Response {
-        if notes.chars().count() > MAX_NOTES_CHARS {
-            let too_long = calls::DraftError::NotesTooLong;
-            return error(too_long.code(), too_long.message(), false);
-        }
-        let guard = calls::lock().lock().await;
-        let active = match self.own_call(call, page).await {
-            Ok(active) => active,
-            Err(refusal) => {
-                drop(guard);
-                // Already logged (a second click) or never dialed: say which, never log twice.
-                let logged = crate::outbox::entry::load(self.ports.store, &crate::outbox::EntryId::new(call))
-                    .await
-                    .ok()
-                    .flatten()
-                    .is_some()
-                    || self.history_has(call).await;
-                return if logged { error("already_logged", "This call is already logged.", false) } else { refusal };
-            }
-        };
-        let offered = active.task.as_ref().map(|t| &t.id);
-        if complete_task.is_some() && complete_task.as_ref() != offered {
-            return error("task_mismatch", "That task is not the one offered when this call was dialed.", false);
-        }
-        let (outcome, notes) = match page {
-            Some(_) => (outcome.filter(|o| !o.is_empty()), notes),
-            None => (active.outcome.clone(), active.notes.clone()),
-        };
-        let outcomes = self.call_outcomes().await;
-        if let Some(id) = &outcome {
-            if !outcomes.iter().any(|o| &o.id == id) {
-                return error("unknown_outcome", "That outcome is not one of your portal's call outcomes.", false);
-            }
-        }
-        let settings = crate::settings::load(self.ports.store).await;
-        let profile = self.profile().await;
-        let now = self.ports.clock.now_ms();
-        let log = CallLog {
-            external_id: active.external_id.clone(),
-            contact: active.contact.clone(),
-            owner: profile.as_ref().and_then(|p| p.owner.clone()),
-            started_at_ms: active.started_at_ms,
-            duration_ms: (now - active.started_at_ms).clamp(0, MAX_CALL_MS) as u64,
-            title: Some(["Call with ", active.contact_name.as_str()].concat()),
-            notes: (!notes.trim().is_empty()).then_some(notes),
-            to_number: Some(active.to_e164.clone()),
-            from_number: settings.from_number.clone(),
-            outcome,
-            status: CallStatus::Completed,
-        };
-        // The account the log belongs to: the entry's, checked above to be the one signed in.
-        let Some(account) = active.account.clone() else {
-            return error("other_account", active.other_account_sentence(), false);
-        };
-        let new = crate::outbox::NewEntry {
-            account,
-            log,
-            task: complete_task.clone(),
-            contact_name: active.contact_name.clone(),
-        };
-        if let Err(e) = crate::outbox::enqueue(self.ports.store, self.ports.clock, new).await {
-            return error("storage", ["Spotdial could not save the call log: ", e.0.as_str()].concat(), true);
-        }
-        // The log is in the outbox: the call in progress ends (a failed removal shows the call
-        // again, and its second log is refused as already logged).
-        let _ = calls::remove(self.ports.store, &active.external_id).await;
-        drop(guard);
-        let report = self.drain_outbox().await;
-        let id = crate::outbox::EntryId::new(active.external_id.clone());
-        let (state, message) = if report.settled.iter().any(|s| s.id == id) {
-            ("logged", "Call logged".to_string())
-        } else if report.failed.contains(&id) {
-            (
-                "failed",
-                "HubSpot refused this call log; it is kept in the Spotdial popup with the reason, to retry."
-                    .to_string(),
-            )
-        } else {
-            (
-                "queued",
-                "Call saved. Spotdial will send it to HubSpot as soon as HubSpot allows; it is kept until then."
-                    .to_string(),
-            )
-        };
-        let record_url = profile.as_ref().map(|p| contact_url(p.hublet, &p.portal, &active.contact));
-        let next = self.next_after(&active.contact, complete_task.as_ref()).await;
-        Response::Logged(super::LoggedView { state: state.to_string(), message, record_url, next })
     }
 }
 

@@ -1,39 +1,19 @@
 //! The worker's call-in-progress handlers natively, against the scripted HubSpot of
 //! `tests.rs`: one call per contact, the card bringing the call back with its draft, drafts
 //! that cost no request, the offered task only, the sender's own contact, the account a call
-//! was made under, the popup's list, Log and Discard, and the health line. Layer: core tests.
+//! was made under, the popup's list, Log and Discard. Layer: core tests (native).
 
 use crate::ids::{ContactId, TaskId};
 use crate::message::{Request, Sender};
 use crate::ports::{Area, Method};
-use crate::worker::tests::{ask, content_script, signed_in_world, World, OWN, RECORD, T0};
+use crate::worker::tests::{ask, content_script, dial, popup, signed_in_world, World, RECORD, T0};
 use serde_json::{json, Value};
 
 const CONNECTED: &str = "f240bbac-87c9-4f6e-bf70-924b57d47db7";
 
-fn popup() -> Sender {
-    Sender {
-        id: Some(OWN.into()),
-        url: Some(["chrome-extension://", OWN, "/popup/popup.html"].concat()),
-        from_tab: false,
-        frame_id: None,
-        tab_url: None,
-    }
-}
-
 fn page(contact: &str) -> Sender {
     let url = ["https://app.hubspot.com/contacts/62515/record/0-1/", contact].concat();
     Sender { url: Some(url.clone()), tab_url: Some(url), ..content_script() }
-}
-
-fn dial(world: &World) -> Value {
-    let answer = ask(
-        world,
-        Request::Dial { contact: ContactId::new("201"), number: "(415) 555-0132".into() },
-        &content_script(),
-    );
-    assert_eq!(answer["kind"], "dialing", "{answer}");
-    answer
 }
 
 fn log(call: &str, task: Option<&str>) -> Request {
@@ -242,34 +222,4 @@ fn a_call_made_under_another_account_waits_for_it() {
     // Back as the rep who dialed: the call is theirs again.
     switch_user(&world, "1001");
     assert_eq!(ask(&world, log(&call, None), &content_script())["state"], "logged");
-}
-
-#[test]
-fn sign_out_keeps_a_call_in_progress_for_its_account() {
-    let world = signed_in_world();
-    let call = dial(&world)["call"].as_str().expect("id").to_string();
-    crate::testing::block_on(crate::privacy::wipe::wipe_on_sign_out(world.store)).expect("wiped");
-    let kept = crate::testing::block_on(crate::calls::get(world.store, &call)).expect("readable");
-    assert_eq!(kept.and_then(|c| c.account).map(|a| a.user.0), Some("1001".into()));
-}
-
-#[test]
-fn delete_prospect_data_takes_the_call_in_progress() {
-    let world = signed_in_world();
-    dial(&world);
-    ask(&world, Request::ForgetContact { contact: ContactId::new("201") }, &content_script());
-    assert_eq!(ask(&world, Request::Calls, &popup())["calls"], json!([]));
-}
-
-#[test]
-fn status_carries_the_health_line() {
-    let world = signed_in_world();
-    ask(&world, Request::Card { url: RECORD.into() }, &content_script());
-    let status = ask(&world, Request::Status, &popup());
-    let health = &status["health"];
-    assert_eq!(health["user_email"], "riley@acme-demo.test");
-    assert_eq!(health["portal"], "62515");
-    assert_eq!(health["token_renewed_at_ms"], json!(T0), "expiry minus lifetime of the stored token");
-    assert_eq!(health["budget"], json!({"used": 1, "max": 110, "window_ms": 10_000}), "one contact read so far");
-    assert_eq!(health["paused_until_ms"], Value::Null);
 }

@@ -1,15 +1,21 @@
-//! The rep's queue as the popup shows it: open call tasks due by the horizon (or a list's
-//! contacts), each with its contact's dialing facts and record link; a short-lived cache in
-//! session storage so opening the popup again costs no request. Layer: core (pure).
+//! The queue service: the rep's queue as the popup shows it (open call tasks due by the
+//! horizon, or a list's contacts, each with its contact's dialing facts and record link), the
+//! lists a rep may pick, the open task offered at dial and the next task after a log; a
+//! short-lived cache in session storage so opening the popup again costs no request.
+//! Layer: core (pure).
 
-use super::App;
+use super::card::NextView;
+use super::error;
+use super::hub::Hub;
+use super::properties::Properties;
 use crate::hubspot::budget::Class;
-use crate::hubspot::model::Contact;
+use crate::hubspot::model::{Contact, ListSummary};
 use crate::hubspot::properties::{dialing_properties, PropertyName};
-use crate::hubspot::queue::{load_list_queue, load_task_queue, QueueContact, QueueItem};
-use crate::hubspot::{lists, ApiError};
+use crate::hubspot::queue::{due_horizon_ms, load_list_queue, load_task_queue, QueueContact, QueueItem};
+use crate::hubspot::{lists, tasks, ApiError};
+use crate::ids::{ContactId, ListId, TaskId};
 pub use crate::message::views::{ContactView, QueueEntry, QueueSource, QueueView, TaskView};
-use crate::message::Failure;
+use crate::message::{Failure, Response};
 use crate::page::{contact_url, Hublet};
 use crate::ports::{Area, Browser, Clock, Http, Store};
 use crate::settings::Settings;
@@ -18,9 +24,6 @@ use crate::settings::Settings;
 pub const QUEUE_CACHE_KEY: &str = crate::keys::QUEUE.key;
 /// How long a loaded queue is shown without asking HubSpot again.
 pub const QUEUE_CACHE_MS: i64 = 120_000;
-const DAY_MS: i64 = 86_400_000;
-/// The furthest ahead a rep may look (days after today).
-pub const MAX_HORIZON_DAYS: i64 = 30;
 
 /// The dialing facts of `contact`; its numbers are phone, mobile and the admin's phone
 /// properties `phones` (other mapped properties are card fields, not numbers).
@@ -35,13 +38,6 @@ pub fn contact_view(contact: &Contact, phones: &[PropertyName]) -> ContactView {
         time_zone: contact.time_zone.clone(),
         country: contact.country.clone(),
     }
-}
-
-/// The end of the rep's local day `days` after today, in epoch ms.
-pub fn due_horizon_ms(now_ms: i64, utc_offset_ms: i64, days: i64) -> i64 {
-    let local = now_ms + utc_offset_ms;
-    let end_of_today_local = local - local.rem_euclid(DAY_MS) + DAY_MS - 1;
-    end_of_today_local + days.clamp(0, MAX_HORIZON_DAYS) * DAY_MS - utc_offset_ms
 }
 
 fn entry(item: &QueueItem, hublet: Hublet, portal: &crate::ids::PortalId, phones: &[PropertyName]) -> QueueEntry {
@@ -63,23 +59,60 @@ fn entry(item: &QueueItem, hublet: Hublet, portal: &crate::ids::PortalId, phones
     QueueEntry { task, contact, problem, record_url }
 }
 
-impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
+pub struct Queue<H: Http + 'static, S: Store + 'static, C: Clock + 'static, B: Browser + 'static> {
+    hub: &'static Hub<H, S, C, B>,
+    properties: &'static Properties<H, S, C, B>,
+}
+
+impl<H: Http, S: Store, C: Clock, B: Browser> Queue<H, S, C, B> {
+    pub fn new(hub: &'static Hub<H, S, C, B>, properties: &'static Properties<H, S, C, B>) -> Self {
+        Queue { hub, properties }
+    }
+
+    /// The answer to "Queue": the queue with the pause in force.
+    pub async fn answer(&self, refresh: bool) -> Response {
+        match self.load(refresh).await {
+            Ok(queue) => Response::Queue { queue, paused: self.hub.pause() },
+            Err(error) => Response::Error { error },
+        }
+    }
+
+    /// The answer to "Lists".
+    pub async fn lists(&self) -> Response {
+        match self.contact_lists().await {
+            Ok(lists) => Response::Lists { lists },
+            Err(error) => Response::Error { error },
+        }
+    }
+
+    /// The rep picks a list as the queue (or back to tasks): saved as the rep's setting, then
+    /// the queue from the new source.
+    pub async fn set_list(&self, list: Option<ListId>) -> Response {
+        if let Err(problems) = crate::settings::set_queue_list(self.hub.ports.store, list).await {
+            return error("bad_setting", problems.join(" "), false);
+        }
+        // The cache names its source, so a stale one is never shown for the new source; the
+        // removal only spares a read of it when the refresh below fails.
+        let _ = self.hub.ports.store.remove(Area::Session, QUEUE_CACHE_KEY).await;
+        self.answer(true).await
+    }
+
     /// The queue source in force: a list chosen by the admin or the rep, else the rep's tasks.
-    pub(super) fn queue_source(&self, settings: &Settings, now_ms: i64) -> QueueSource {
+    fn source(&self, settings: &Settings, now_ms: i64) -> QueueSource {
         match &settings.queue_source {
             crate::settings::QueueSource::List { id } => QueueSource::List { list: id.clone() },
             crate::settings::QueueSource::Tasks => {
-                let offset = self.ports.clock.utc_offset_ms(now_ms);
+                let offset = self.hub.ports.clock.utc_offset_ms(now_ms);
                 QueueSource::Tasks { due_by_ms: due_horizon_ms(now_ms, offset, i64::from(settings.queue_horizon_days)) }
             }
         }
     }
 
     /// The queue, from the cache when it is fresh and the source has not changed.
-    pub(super) async fn queue(&self, refresh: bool) -> Result<QueueView, Failure> {
-        let now = self.ports.clock.now_ms();
-        let settings = crate::settings::load(self.ports.store).await;
-        let source = self.queue_source(&settings, now);
+    async fn load(&self, refresh: bool) -> Result<QueueView, Failure> {
+        let now = self.hub.ports.clock.now_ms();
+        let settings = crate::settings::load(self.hub.ports.store).await;
+        let source = self.source(&settings, now);
         if !refresh {
             if let Some(cached) = self.cached_queue().await {
                 let same_source = match (&cached.source, &source) {
@@ -93,10 +126,11 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
             }
         }
         let profile = self
+            .hub
             .profile()
             .await
             .ok_or_else(|| Failure::new("signed_out", "Sign in with HubSpot to see your call tasks.", false))?;
-        let (phones, mapped) = self.admitted_properties(&settings).await;
+        let (phones, mapped) = self.properties.admitted(&settings).await;
         let mut wanted = phones.clone();
         wanted.extend(mapped);
         let properties = dialing_properties(&wanted);
@@ -109,11 +143,11 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
                         false,
                     ));
                 };
-                load_task_queue(&self.client, owner, *due_by_ms, now, &properties).await
+                load_task_queue(&self.hub.client, owner, *due_by_ms, now, &properties).await
             }
-            QueueSource::List { list } => load_list_queue(&self.client, list, &properties).await,
+            QueueSource::List { list } => load_list_queue(&self.hub.client, list, &properties).await,
         };
-        self.after_api(&loaded).await;
+        self.hub.after_api(&loaded).await;
         let queue = match loaded {
             Ok(queue) => queue,
             Err(e @ ApiError::RateLimited { .. }) => {
@@ -129,36 +163,72 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
             fetched_at_ms: now,
         };
         if let Ok(value) = serde_json::to_value(&view) {
-            let _ = self.ports.store.set(Area::Session, QUEUE_CACHE_KEY, value).await;
+            // Only a cache: unsaved, the next popup asks HubSpot again.
+            let _ = self.hub.ports.store.set(Area::Session, QUEUE_CACHE_KEY, value).await;
         }
         Ok(view)
     }
 
     pub(super) async fn cached_queue(&self) -> Option<QueueView> {
-        let value = self.ports.store.get(Area::Session, QUEUE_CACHE_KEY).await.ok()??;
+        let value = self.hub.ports.store.get(Area::Session, QUEUE_CACHE_KEY).await.ok()??;
         serde_json::from_value(value).ok()
     }
 
     /// Contact lists the rep may use as a queue.
-    pub(super) async fn contact_lists(&self) -> Result<Vec<crate::hubspot::model::ListSummary>, Failure> {
-        let result = self.api(lists::search_lists("", 0, 100), Class::Read).await;
+    async fn contact_lists(&self) -> Result<Vec<ListSummary>, Failure> {
+        let result = self.hub.api(lists::search_lists("", 0, 100), Class::Read).await;
         let resp = result.map_err(|e| e.failure())?;
         lists::parse_list_search(&resp).map(|found| found.lists).map_err(|e: ApiError| e.failure())
+    }
+
+    /// The rep's soonest open call task on this contact: from the queue cache when it has
+    /// one, else one search.
+    pub(super) async fn open_task_for(&self, contact: &ContactId) -> Option<TaskView> {
+        if let Some(queue) = self.cached_queue().await {
+            let hit =
+                queue.items.iter().find(|e| e.contact.as_ref().is_some_and(|c| &c.id == contact) && e.task.is_some());
+            if let Some(entry) = hit {
+                return entry.task.clone();
+            }
+        }
+        let owner = self.hub.profile().await?.owner?;
+        let resp =
+            self.hub.api(tasks::search_open_call_tasks_for_contact(&owner, contact), Class::Search).await.ok()?;
+        let page = tasks::parse_task_page(&resp).ok()?;
+        let now = self.hub.ports.clock.now_ms();
+        page.items.into_iter().next().map(|t| TaskView {
+            overdue: t.due_ms.is_some_and(|d| d < now),
+            id: t.id,
+            subject: t.subject.unwrap_or_else(|| "Call".to_string()),
+            due_ms: t.due_ms,
+            priority: t.priority,
+        })
+    }
+
+    /// The next task in the queue after this contact (and the task just completed).
+    pub(super) async fn next_after(&self, contact: &ContactId, done: Option<&TaskId>) -> Option<NextView> {
+        let mut queue = self.cached_queue().await?;
+        if let Some(done) = done {
+            // The completed task leaves the cached queue too.
+            queue.items.retain(|e| e.task.as_ref().map(|t| &t.id) != Some(done));
+            if let Ok(value) = serde_json::to_value(&queue) {
+                // Only a cache: unsaved, the completed task may show in the popup until the
+                // cache expires or is refreshed (minutes); HubSpot has it completed already.
+                let _ = self.hub.ports.store.set(Area::Session, QUEUE_CACHE_KEY, value).await;
+            }
+        }
+        let next: &QueueEntry = queue
+            .items
+            .iter()
+            .find(|e| e.record_url.is_some() && e.contact.as_ref().is_some_and(|c| &c.id != contact))?;
+        Some(NextView {
+            record_url: next.record_url.clone()?,
+            name: next.contact.as_ref()?.name.clone(),
+            subject: next.task.as_ref().map(|t| t.subject.clone()),
+        })
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn horizon_is_the_end_of_the_local_day() {
-        // 2026-11-27 10:00 UTC; a rep in UTC-5 is at 05:00 local, so "today" ends at 04:59:59.999Z next day.
-        let now = 1_795_773_600_000;
-        assert_eq!(due_horizon_ms(now, 0, 0), 1_795_823_999_999);
-        assert_eq!(due_horizon_ms(now, -5 * 3_600_000, 0), 1_795_823_999_999 + 5 * 3_600_000);
-        assert_eq!(due_horizon_ms(now, 0, 2), 1_795_823_999_999 + 2 * DAY_MS);
-        assert_eq!(due_horizon_ms(now, 0, 400), 1_795_823_999_999 + MAX_HORIZON_DAYS * DAY_MS);
-        assert_eq!(due_horizon_ms(now, 0, -3), 1_795_823_999_999);
-    }
-}
+#[path = "queue_tests.rs"]
+mod tests;

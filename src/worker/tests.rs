@@ -1,11 +1,12 @@
 //! The worker's `App` natively, with fakes for HTTP (a tiny scripted HubSpot), storage, clock
-//! and browser: the allowed table in front of every handler, the card, dial and log path, and
-//! a second "Log call" for the same call never logging twice. Layer: core tests (native).
+//! and browser: the world every service's tests share, and the dispatcher's own checks (the
+//! allowed table in front of every handler, the sender's page and portal, ids of HubSpot's
+//! shape, the random source). Layer: core tests (native). Each service's tests sit beside it.
 
 use super::{App, Ports};
 use crate::auth::AuthConfig;
 use crate::message::{Request, Sender};
-use crate::ports::{Area, Browser, HttpRequest, Method};
+use crate::ports::{Area, Browser, HttpRequest, Method, Store};
 use crate::testing::{block_on, response, FakeClock, FakeHttp, FakeStore};
 use serde_json::json;
 use std::cell::RefCell;
@@ -91,10 +92,14 @@ pub(super) struct World {
 }
 
 pub(super) fn signed_in_world() -> World {
-    let http: &'static FakeHttp = Box::leak(Box::new(FakeHttp::responding(hubspot)));
     let store: &'static FakeStore = Box::leak(Box::default());
-    let clock: &'static FakeClock = Box::leak(Box::new(FakeClock::at(T0)));
-    let browser: &'static FakeBrowser = Box::leak(Box::default());
+    sign_in(store);
+    let (app, http, clock, browser) = app_over(store);
+    World { app, http, store, clock, browser }
+}
+
+/// What a finished sign-in leaves in storage: tokens for portal 62515, user 1001, and the profile.
+pub(super) fn sign_in(store: &FakeStore) {
     store.put(
         Area::Session,
         "auth:v1:access",
@@ -104,10 +109,31 @@ pub(super) fn signed_in_world() -> World {
     store.put(Area::Local, "auth:v1:state", json!({"kind": "signed_in", "hub_id": "62515", "user_id": "1001"}));
     store.put(Area::Local, "profile:v1", json!({"portal": "62515", "hub_domain": "acme-demo.test", "ui_domain": "app.hubspot.com",
         "hublet": "na1", "user_id": "1001", "user_email": "riley@acme-demo.test", "owner": "501", "owner_name": "Riley Rep"}));
+}
+
+/// An `App` over `store`, with the scripted HubSpot, a clock at `T0` and a fake browser.
+#[allow(clippy::type_complexity)]
+pub(super) fn app_over<S: Store>(
+    store: &'static S,
+) -> (&'static App<FakeHttp, S, FakeClock, FakeBrowser>, &'static FakeHttp, &'static FakeClock, &'static FakeBrowser) {
+    let http: &'static FakeHttp = Box::leak(Box::new(FakeHttp::responding(hubspot)));
+    let clock: &'static FakeClock = Box::leak(Box::new(FakeClock::at(T0)));
+    let browser: &'static FakeBrowser = Box::leak(Box::default());
     let guard = Box::leak(Box::new(crate::outbox::DrainGuard::new()));
     let ports = Ports { http, store, clock, browser, extension_id: OWN.to_string(), drain_guard: guard };
     let app = block_on(App::build(ports, AuthConfig::broker("spotdial-sandbox-client", "https://broker.example")));
-    World { app, http, store, clock, browser }
+    (app, http, clock, browser)
+}
+
+/// The popup (our own page, not in a tab).
+pub(super) fn popup() -> Sender {
+    Sender {
+        id: Some(OWN.into()),
+        url: Some(["chrome-extension://", OWN, "/popup/popup.html"].concat()),
+        from_tab: false,
+        frame_id: None,
+        tab_url: None,
+    }
 }
 
 pub(super) fn content_script() -> Sender {
@@ -118,6 +144,17 @@ pub(super) fn content_script() -> Sender {
         frame_id: Some(0),
         tab_url: Some(RECORD.into()),
     }
+}
+
+/// Dials Ana's office number from her record, as the card does.
+pub(super) fn dial(world: &World) -> serde_json::Value {
+    let answer = ask(
+        world,
+        Request::Dial { contact: crate::ids::ContactId::new("201"), number: "(415) 555-0132".into() },
+        &content_script(),
+    );
+    assert_eq!(answer["kind"], "dialing", "{answer}");
+    answer
 }
 
 pub(super) fn ask(world: &World, request: Request, sender: &Sender) -> serde_json::Value {
@@ -138,110 +175,8 @@ fn every_handler_sits_behind_the_allowed_table() {
     assert_eq!(world.http.count(), 0, "nothing reached HubSpot");
 }
 
-#[test]
-fn card_dial_and_log_make_exactly_the_requests_needed_and_a_second_log_is_refused() {
-    let world = signed_in_world();
-    let card = ask(&world, Request::Card { url: RECORD.into() }, &content_script());
-    assert_eq!(card["card"]["name"], "Ana Alvarez");
-    assert_eq!(
-        card["card"]["numbers"][0],
-        json!({"label": "Phone", "raw": "(415) 555-0132", "dialable": true, "e164": "+14155550132", "problem": null})
-    );
-    // The fake clock knows no time zones (the browser's Intl does, tested in the glue): no line.
-    assert_eq!(card["card"]["local_time"], serde_json::Value::Null);
-    let sent = world.http.sent.borrow().clone();
-    assert_eq!(sent.len(), 1, "one contact read");
-    assert!(
-        sent[0].url.contains("properties=firstname,lastname,company,jobtitle,phone,mobilephone,hs_timezone,country"),
-        "{}",
-        sent[0].url
-    );
-    assert_eq!(sent[0].header_value("Authorization"), Some("Bearer tok-1"));
-
-    // A number that is not the contact's is never dialed.
-    let bad = ask(
-        &world,
-        Request::Dial { contact: crate::ids::ContactId::new("201"), number: "+1 900 555 0000".into() },
-        &content_script(),
-    );
-    assert_eq!(bad["error"]["code"], "unknown_number");
-
-    let dial = ask(
-        &world,
-        Request::Dial { contact: crate::ids::ContactId::new("201"), number: "+1 415.555.0199 x204".into() },
-        &content_script(),
-    );
-    assert_eq!(dial["uri"], "tel:+14155550199;ext=204");
-    assert_eq!(dial["task"]["id"], "70002");
-    let call = dial["call"].as_str().expect("a call id").to_string();
-
-    let log = Request::LogCall {
-        call: call.clone(),
-        outcome: Some("f240bbac-87c9-4f6e-bf70-924b57d47db7".into()),
-        notes: "Wants a quote".into(),
-        complete_task: Some(crate::ids::TaskId::new("70002")),
-    };
-    let logged = ask(&world, log.clone(), &content_script());
-    assert_eq!(logged["state"], "logged", "{logged}");
-    assert_eq!(logged["message"], "Call logged");
-    let creates = world.http.count_where(|r| r.method == Method::Post && r.url.ends_with("/crm/objects/2026-03/calls"));
-    let completes = world.http.count_where(|r| r.method == Method::Patch && r.url.ends_with("/tasks/70002"));
-    assert_eq!((creates, completes), (1, 1));
-    let history =
-        world.store.keys_in(Area::Local).into_iter().find(|k| k.starts_with("history:v1:")).expect("history kept");
-    assert_eq!(world.store.value(Area::Local, &history).expect("entry")["outcome_label"], "Connected");
-
-    // The rep clicks "Log call" again (or the page is reloaded and the message resent).
-    let again = ask(&world, log, &content_script());
-    assert_eq!(again["error"]["code"], "already_logged");
-    let creates = world.http.count_where(|r| r.method == Method::Post && r.url.ends_with("/crm/objects/2026-03/calls"));
-    assert_eq!(creates, 1, "never twice");
-}
-
-#[test]
-fn a_log_for_a_call_never_dialed_is_refused() {
-    let world = signed_in_world();
-    let answer = ask(
-        &world,
-        Request::LogCall {
-            call: "spotdial-00000000000000000000000000000000".into(),
-            outcome: None,
-            notes: String::new(),
-            complete_task: None,
-        },
-        &content_script(),
-    );
-    assert_eq!(answer["error"]["code"], "unknown_call");
-    assert_eq!(world.http.count(), 0);
-}
-
-fn on_page(url: &str) -> Sender {
+pub(super) fn on_page(url: &str) -> Sender {
     Sender { url: Some(url.into()), tab_url: Some(url.into()), ..content_script() }
-}
-
-#[test]
-fn a_card_is_only_for_the_record_the_senders_tab_shows() {
-    let world = signed_in_world();
-    let card = ask(
-        &world,
-        Request::Card { url: "https://app.hubspot.com/contacts/62515/record/0-1/999".into() },
-        &content_script(),
-    );
-    assert_eq!(
-        (card["error"]["code"].as_str(), card["error"]["retryable"].as_bool()),
-        (Some("page_changed"), Some(true))
-    );
-    // HubSpot navigated in the page: the document's URL is the first record's, the tab's is the
-    // second's, and the tab is what counts.
-    let moved = Sender {
-        tab_url: Some("https://app.hubspot.com/contacts/62515/record/0-1/201".into()),
-        ..on_page("https://app.hubspot.com/contacts/62515/record/0-1/1")
-    };
-    let moved = Sender { url: Some("https://app.hubspot.com/contacts/62515/record/0-1/1".into()), ..moved };
-    let card = ask(&world, Request::Card { url: RECORD.into() }, &moved);
-    assert_eq!((card["contact"].as_str(), card["card"]["name"].as_str()), (Some("201"), Some("Ana Alvarez")));
-    let sent = world.http.sent.borrow().clone();
-    assert!(sent.iter().all(|r| !r.url.contains("/contacts/999")), "contact 999 was never read");
 }
 
 #[test]
@@ -268,25 +203,6 @@ fn a_page_acts_only_on_its_own_contact_and_portal() {
         tab_url: None,
     };
     assert_eq!(ask(&world, Request::ForgetContact { contact: contact("202") }, &options)["kind"], "forgotten");
-}
-
-#[test]
-fn a_call_is_logged_only_from_its_own_contacts_page() {
-    let world = signed_in_world();
-    let dial = ask(
-        &world,
-        Request::Dial { contact: crate::ids::ContactId::new("201"), number: "(415) 555-0132".into() },
-        &content_script(),
-    );
-    let call = dial["call"].as_str().expect("a call id").to_string();
-    let other_page = on_page("https://app.hubspot.com/contacts/62515/record/0-1/202");
-    let log = Request::LogCall { call, outcome: None, notes: "x".into(), complete_task: None };
-    assert_eq!(ask(&world, log.clone(), &other_page)["error"]["code"], "not_this_page");
-    let creates =
-        || world.http.count_where(|r| r.method == Method::Post && r.url.ends_with("/crm/objects/2026-03/calls"));
-    assert_eq!(creates(), 0);
-    assert_eq!(ask(&world, log, &content_script())["state"], "logged");
-    assert_eq!(creates(), 1);
 }
 
 #[test]

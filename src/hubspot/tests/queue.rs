@@ -5,7 +5,8 @@
 
 use super::*;
 use crate::hubspot::queue::{
-    load_list_queue, load_task_queue, naive_request_count, planned_request_count, QueueContact,
+    due_horizon_ms, load_list_queue, load_task_queue, naive_request_count, planned_request_count, QueueContact,
+    MAX_HORIZON_DAYS,
 };
 use crate::hubspot::{dialing_properties, Client, Priority, RateBudget};
 use crate::ids::{ListId, OwnerId};
@@ -308,4 +309,16 @@ fn request_table() {
         let run = load(n as u64);
         assert!(run.http.count() as u32 <= plan.total());
     }
+}
+
+#[test]
+fn horizon_is_the_end_of_the_local_day() {
+    const DAY_MS: i64 = 86_400_000;
+    // 2026-11-27 10:00 UTC; a rep in UTC-5 is at 05:00 local, so "today" ends at 04:59:59.999Z next day.
+    let now = 1_795_773_600_000;
+    assert_eq!(due_horizon_ms(now, 0, 0), 1_795_823_999_999);
+    assert_eq!(due_horizon_ms(now, -5 * 3_600_000, 0), 1_795_823_999_999 + 5 * 3_600_000);
+    assert_eq!(due_horizon_ms(now, 0, 2), 1_795_823_999_999 + 2 * DAY_MS);
+    assert_eq!(due_horizon_ms(now, 0, 400), 1_795_823_999_999 + MAX_HORIZON_DAYS * DAY_MS);
+    assert_eq!(due_horizon_ms(now, 0, -3), 1_795_823_999_999);
 }

@@ -1,0 +1,100 @@
+//! The logging service natively, against the scripted HubSpot of `tests.rs`: card, dial and
+//! log make exactly the requests needed, a second "Log call" never logs twice, a call never
+//! dialed is refused, and a call is logged only from its own contact's page.
+//! Layer: core tests (native).
+
+use crate::message::Request;
+use crate::ports::{Area, Method};
+use crate::worker::tests::{ask, content_script, dial, on_page, signed_in_world, RECORD};
+use serde_json::json;
+
+#[test]
+fn card_dial_and_log_make_exactly_the_requests_needed_and_a_second_log_is_refused() {
+    let world = signed_in_world();
+    let card = ask(&world, Request::Card { url: RECORD.into() }, &content_script());
+    assert_eq!(card["card"]["name"], "Ana Alvarez");
+    assert_eq!(
+        card["card"]["numbers"][0],
+        json!({"label": "Phone", "raw": "(415) 555-0132", "dialable": true, "e164": "+14155550132", "problem": null})
+    );
+    // The fake clock knows no time zones (the browser's Intl does, tested in the glue): no line.
+    assert_eq!(card["card"]["local_time"], serde_json::Value::Null);
+    let sent = world.http.sent.borrow().clone();
+    assert_eq!(sent.len(), 1, "one contact read");
+    assert!(
+        sent[0].url.contains("properties=firstname,lastname,company,jobtitle,phone,mobilephone,hs_timezone,country"),
+        "{}",
+        sent[0].url
+    );
+    assert_eq!(sent[0].header_value("Authorization"), Some("Bearer tok-1"));
+
+    // A number that is not the contact's is never dialed.
+    let bad = ask(
+        &world,
+        Request::Dial { contact: crate::ids::ContactId::new("201"), number: "+1 900 555 0000".into() },
+        &content_script(),
+    );
+    assert_eq!(bad["error"]["code"], "unknown_number");
+
+    let dial = ask(
+        &world,
+        Request::Dial { contact: crate::ids::ContactId::new("201"), number: "+1 415.555.0199 x204".into() },
+        &content_script(),
+    );
+    assert_eq!(dial["uri"], "tel:+14155550199;ext=204");
+    assert_eq!(dial["task"]["id"], "70002");
+    let call = dial["call"].as_str().expect("a call id").to_string();
+
+    let log = Request::LogCall {
+        call: call.clone(),
+        outcome: Some("f240bbac-87c9-4f6e-bf70-924b57d47db7".into()),
+        notes: "Wants a quote".into(),
+        complete_task: Some(crate::ids::TaskId::new("70002")),
+    };
+    let logged = ask(&world, log.clone(), &content_script());
+    assert_eq!(logged["state"], "logged", "{logged}");
+    assert_eq!(logged["message"], "Call logged");
+    let creates = world.http.count_where(|r| r.method == Method::Post && r.url.ends_with("/crm/objects/2026-03/calls"));
+    let completes = world.http.count_where(|r| r.method == Method::Patch && r.url.ends_with("/tasks/70002"));
+    assert_eq!((creates, completes), (1, 1));
+    let history =
+        world.store.keys_in(Area::Local).into_iter().find(|k| k.starts_with("history:v1:")).expect("history kept");
+    assert_eq!(world.store.value(Area::Local, &history).expect("entry")["outcome_label"], "Connected");
+
+    // The rep clicks "Log call" again (or the page is reloaded and the message resent).
+    let again = ask(&world, log, &content_script());
+    assert_eq!(again["error"]["code"], "already_logged");
+    let creates = world.http.count_where(|r| r.method == Method::Post && r.url.ends_with("/crm/objects/2026-03/calls"));
+    assert_eq!(creates, 1, "never twice");
+}
+
+#[test]
+fn a_log_for_a_call_never_dialed_is_refused() {
+    let world = signed_in_world();
+    let answer = ask(
+        &world,
+        Request::LogCall {
+            call: "spotdial-00000000000000000000000000000000".into(),
+            outcome: None,
+            notes: String::new(),
+            complete_task: None,
+        },
+        &content_script(),
+    );
+    assert_eq!(answer["error"]["code"], "unknown_call");
+    assert_eq!(world.http.count(), 0);
+}
+
+#[test]
+fn a_call_is_logged_only_from_its_own_contacts_page() {
+    let world = signed_in_world();
+    let call = dial(&world)["call"].as_str().expect("a call id").to_string();
+    let other_page = on_page("https://app.hubspot.com/contacts/62515/record/0-1/202");
+    let log = Request::LogCall { call, outcome: None, notes: "x".into(), complete_task: None };
+    assert_eq!(ask(&world, log.clone(), &other_page)["error"]["code"], "not_this_page");
+    let creates =
+        || world.http.count_where(|r| r.method == Method::Post && r.url.ends_with("/crm/objects/2026-03/calls"));
+    assert_eq!(creates(), 0);
+    assert_eq!(ask(&world, log, &content_script())["state"], "logged");
+    assert_eq!(creates(), 1);
+}
