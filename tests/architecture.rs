@@ -418,3 +418,38 @@ fn the_contract_is_a_leaf() {
     }
     assert!(offenders.is_empty(), "{offenders:#?}");
 }
+
+/// The dependency table in `docs/ARCHITECTURE.md`, as the source makes it: one line per
+/// top-level module, `module → dependencies` in order of the crate's layers.
+fn dependency_table(graph: &BTreeMap<String, BTreeMap<String, String>>) -> String {
+    // Leaves first: a module comes after everything it depends on (the graph has no cycles).
+    let mut placed: Vec<String> = Vec::new();
+    while placed.len() < graph.len() {
+        let before = placed.len();
+        for (module, deps) in graph {
+            if !placed.contains(module) && deps.keys().all(|d| placed.contains(d) || !graph.contains_key(d)) {
+                placed.push(module.clone());
+            }
+        }
+        assert!(placed.len() > before, "the graph has a cycle; see no_module_cycles");
+    }
+    let mut out = String::from("| module | depends on |\n|---|---|\n");
+    for module in &placed {
+        let deps: Vec<String> = graph[module].keys().map(|d| format!("`{d}`")).collect();
+        let deps = if deps.is_empty() { "nothing in the crate".to_string() } else { deps.join(", ") };
+        out.push_str(&format!("| `{module}` | {deps} |\n"));
+    }
+    out
+}
+
+/// `docs/ARCHITECTURE.md` shows the real graph: the table between its markers is regenerated
+/// from the source (`cargo test --test architecture -- --nocapture` prints it on a mismatch).
+#[test]
+fn the_architecture_doc_shows_the_real_dependencies() {
+    let table = dependency_table(&module_graph());
+    let doc = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/ARCHITECTURE.md"))
+        .expect("docs/ARCHITECTURE.md");
+    let (start, end) = ("<!-- dependencies: generated -->\n", "<!-- /dependencies -->");
+    let shown = doc.split_once(start).and_then(|(_, rest)| rest.split_once(end)).map(|(t, _)| t);
+    assert_eq!(shown, Some(table.as_str()), "docs/ARCHITECTURE.md's dependency table is stale; it should read:\n{table}");
+}
