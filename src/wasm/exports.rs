@@ -3,7 +3,7 @@
 //! the answer; no decision is made here.
 
 use super::chrome;
-use super::platform::{to_js, BrowserClock, BrowserHttp, ChromeBrowser, ChromeStore};
+use super::platform::{from_js, to_js, BrowserClock, BrowserHttp, ChromeBrowser, ChromeStore};
 use crate::message::{Failure, Response, Sender};
 use crate::worker::{parse_request, App, Ports};
 use std::cell::Cell;
@@ -89,8 +89,7 @@ pub async fn handle_message(message: JsValue, sender: JsValue) -> JsValue {
     let Some(app) = app() else {
         return to_js(&Response::Error { error: Failure::new("starting", "Spotdial is still starting.", true) });
     };
-    let raw =
-        serde_wasm_bindgen::from_value::<serde_json::Value>(message).map_err(|e| e.to_string()).and_then(parse_request);
+    let raw = from_js(&message).and_then(parse_request);
     to_js(&app.handle(raw, &read_sender(&sender)).await)
 }
 

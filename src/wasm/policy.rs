@@ -4,7 +4,7 @@
 //! when a copy may stand in is decided by `settings::{policy_snapshot, snapshot_can_stand_in}`.
 
 use super::chrome;
-use super::platform::to_js;
+use super::platform::{from_js, to_js};
 use crate::settings::{policy_snapshot, snapshot_can_stand_in, POLICY_SNAPSHOT_KEY};
 use serde_json::{Map, Value};
 use std::cell::RefCell;
@@ -23,7 +23,7 @@ async fn read_area(area: &str, key: Option<&str>) -> Option<Value> {
         Some(k) => chrome::field(&items, k),
         None => items,
     };
-    serde_wasm_bindgen::from_value(value).ok()
+    from_js(&value).ok()
 }
 
 /// Reads the real policy now, keeps it, and stores the snapshot. True when it changed.
