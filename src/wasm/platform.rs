@@ -117,6 +117,9 @@ impl Store for ChromeStore {
     }
 
     async fn keys(&self, area: Area) -> Result<Vec<String>, StoreError> {
+        if area == Area::Managed {
+            return Ok(super::policy::keys().await);
+        }
         let storage = chrome::storage_area(area_name(area)).map_err(store_error)?;
         let items = JsFuture::from(storage.get(&JsValue::NULL)).await.map_err(store_error)?;
         let object: Object = items.unchecked_into();
