@@ -147,7 +147,9 @@ impl Clock for BrowserClock {
         let mut fields = [0f64; 6];
         for part in parts.iter() {
             let kind = chrome::field(&part, "type").as_string().unwrap_or_default();
-            let value: f64 = chrome::field(&part, "value").as_string().and_then(|v| v.parse().ok()).unwrap_or(0.0);
+            // Integers only (h23 and numeric fields): u32, not f64, keeps core's float parser out.
+            let value =
+                chrome::field(&part, "value").as_string().and_then(|v| v.parse::<u32>().ok()).map_or(0.0, f64::from);
             let slot = match kind.as_str() {
                 "year" => 0,
                 "month" => 1,
