@@ -690,5 +690,28 @@ const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i].length)));
 console.log(`\nSpotdial benchmarks (${result.measured_at}${result.chromium ? `, ${result.chromium}` : ''})`);
 for (const r of rows) console.log(`  ${r[0].padEnd(widths[0])}  ${r[1].padEnd(widths[1])}  ${r[2].padStart(widths[2])}  ${r[3]}`);
 for (const note of result.notes) console.log(`  note: ${note}`);
+
+// Issue 12's table: each figure as the issue measured it ("then", one run on a 2-core machine,
+// Chromium 156), as this run measured it, and the issue's target.
+const pace = team && team.pace ? (team.pace.log_every_s === 60 ? 'every minute' : `every ${team.pace.log_every_s / 60} minutes`) : '';
+const issue = [
+  ['wasm shipped, gzip -9', '312 KiB (740 KiB raw)', `${kb(sizes.wasm.gzip)} (${kb(sizes.wasm.raw)} raw)`, '≤ 160 KiB'],
+  ['worker cold start → first answer, median', '49.6 ms', ms(worker.cold_message && worker.cold_message.median), '≤ 30 ms'],
+  ['record page → visible "Call …", warm worker, median', '144 ms', ms(navigation.warm_worker_goto && navigation.warm_worker_goto.median), '≤ 100 ms'],
+  ['record page → visible "Call …", cold worker, median', '241 ms', ms(navigation.cold_worker_goto && navigation.cold_worker_goto.median), '≤ 200 ms'],
+  ['dial a contact outside the cached queue', '1 search',
+    requests.dial_outside_queue ? `${requests.dial_outside_queue.search} search${requests.dial_outside_queue.search === 1 ? '' : 'es'}` : '—', '0 searches'],
+  ['reps per portal with zero 429s', '184, at one logged call per rep every 2 minutes',
+    team && team.paced ? `${team.paced.reps_with_zero_429}, at one logged call per rep ${pace}` : '—', '≥ 300 at one logged call per rep every minute'],
+];
+result.issue12 = issue.map(([figure, then, now, target]) => ({ figure, then, now, target }));
+writeFileSync(path.join(ROOT, 'dist/bench.json'), `${JSON.stringify(result, null, 2)}\n`);
+const head = ['figure', 'then (issue 12)', 'now', 'target'];
+const w = head.map((h, i) => Math.max(h.length, ...issue.map((r) => r[i].length)));
+const line = (cells) => `  | ${cells.map((c, i) => c.padEnd(w[i])).join(' | ')} |`;
+console.log('\nIssue 12 (then: one run of the issue, 2 cores, Chromium 156; now: this run)');
+console.log(line(head));
+console.log(line(w.map((n) => '-'.repeat(n))));
+for (const r of issue) console.log(line(r));
 console.log(`\nWritten: ${path.relative(ROOT, path.join(ROOT, 'dist/bench.json'))} (${((performance.now() - started) / 1000).toFixed(0)} s)`);
 process.exit(exitCode);

@@ -192,9 +192,7 @@ pub fn archive_call(id: &CallId) -> HttpRequest {
 }
 
 fn iso_utc(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
-        .unwrap_or_else(|| ms.to_string())
+    super::timestamp::iso_utc(ms).unwrap_or_else(|| ms.to_string())
 }
 
 /// Plain text → HTML that shows the same text: `&`, `<`, `>` escaped, line breaks kept.

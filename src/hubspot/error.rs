@@ -197,12 +197,19 @@ impl ApiError {
 
 /// `Retry-After` in milliseconds. HubSpot documents seconds (§13, for 477); an HTTP date is
 /// not used by HubSpot and is ignored. Capped at one hour so a bad value cannot stall us.
+/// Read by hand, not as an `f64`: core's float parser and its tables weigh ~30 KB of wasm.
 pub fn retry_after_ms(resp: &HttpResponse) -> Option<u64> {
-    let secs: f64 = resp.header("Retry-After")?.trim().parse().ok()?;
-    if !(secs.is_finite() && secs >= 0.0) {
+    let text = resp.header("Retry-After")?.trim();
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    if (whole.is_empty() && fraction.is_empty()) || !whole.bytes().chain(fraction.bytes()).all(|b| b.is_ascii_digit()) {
         return None;
     }
-    Some(((secs * 1000.0) as u64).min(3_600_000))
+    let mut ms = whole.bytes().fold(0u64, |acc, b| acc.saturating_mul(10).saturating_add(u64::from(b - b'0')));
+    ms = ms.saturating_mul(1000);
+    for (b, scale) in fraction.bytes().zip([100, 10, 1]) {
+        ms = ms.saturating_add(u64::from(b - b'0') * scale);
+    }
+    Some(ms.min(3_600_000))
 }
 
 fn str_field(v: &Value, key: &str) -> Option<String> {
@@ -350,6 +357,15 @@ mod tests {
         assert_eq!(retry_after_ms(&r), None);
         r.headers[0].1 = "999999".into();
         assert_eq!(retry_after_ms(&r), Some(3_600_000));
+        for (text, ms) in [(" 1.5 ", Some(1_500)), ("0.0259", Some(25)), (".5", Some(500)), ("3.", Some(3_000))] {
+            r.headers[0].1 = text.into();
+            assert_eq!(retry_after_ms(&r), ms, "{text}");
+        }
+        for bad in ["", ".", "-1", "1.2.3", "1e3", "NaN", "inf", "99999999999999999999999"] {
+            r.headers[0].1 = bad.into();
+            let expected = if bad.starts_with('9') { Some(3_600_000) } else { None };
+            assert_eq!(retry_after_ms(&r), expected, "{bad}");
+        }
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod properties;
 pub mod queue;
 pub mod session;
 pub mod tasks;
+pub mod timestamp;
 pub mod version;
 
 pub use budget::{Admission, Class, RateBudget};

@@ -247,20 +247,7 @@ pub fn text(value: Option<&Value>) -> Option<String> {
 
 /// A timestamp as HubSpot sends it (§5: epoch ms or ISO 8601 UTC) → epoch ms.
 pub fn parse_timestamp_ms(value: &str) -> Option<i64> {
-    use chrono::{DateTime, NaiveDate, NaiveDateTime};
-    let value = value.trim();
-    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
-        return value.parse().ok();
-    }
-    if let Ok(t) = DateTime::parse_from_rfc3339(value) {
-        return Some(t.timestamp_millis());
-    }
-    // Without an offset HubSpot means UTC.
-    if let Ok(t) = NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M:%S%.f") {
-        return Some(t.and_utc().timestamp_millis());
-    }
-    let date = NaiveDate::parse_from_str(value, "%Y-%m-%d").ok()?;
-    Some(date.and_hms_opt(0, 0, 0)?.and_utc().timestamp_millis())
+    super::timestamp::parse_ms(value)
 }
 
 #[cfg(test)]

@@ -74,9 +74,20 @@ fn store_error(e: JsValue) -> StoreError {
     StoreError(e.as_string().unwrap_or_else(|| js_sys::JSON::stringify(&e).map(String::from).unwrap_or_default()))
 }
 
-/// Converts JSON to a plain JS value (objects as objects, not `Map`s).
+/// Converts a value to a plain JS value (objects as objects, keys sorted) through one JSON
+/// text and the engine's `JSON.parse`: one serde serializer per type for storage, messages and
+/// HubSpot bodies alike, instead of a serde-wasm-bindgen one on top (issue 12: size).
 pub fn to_js(value: &impl Serialize) -> JsValue {
-    value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap_or(JsValue::NULL)
+    serde_json::to_value(value).ok().and_then(|v| js_sys::JSON::parse(&v.to_string()).ok()).unwrap_or(JsValue::NULL)
+}
+
+/// Reads a JS value as JSON (`JSON.stringify`, then serde_json): functions and `undefined`
+/// members are dropped as `JSON.stringify` drops them; a value it refuses (a cycle, a BigInt) or
+/// `undefined` itself is an error.
+pub fn from_js(value: &JsValue) -> Result<serde_json::Value, String> {
+    let text = js_sys::JSON::stringify(value).map_err(|e| describe(&e))?;
+    let text = text.as_string().ok_or_else(|| "not a JSON value".to_string())?;
+    serde_json::from_str(&text).map_err(|e| e.to_string())
 }
 
 impl Store for ChromeStore {
@@ -90,7 +101,7 @@ impl Store for ChromeStore {
         if value.is_undefined() {
             return Ok(None);
         }
-        serde_wasm_bindgen::from_value(value).map(Some).map_err(|e| StoreError(e.to_string()))
+        from_js(&value).map(Some).map_err(StoreError)
     }
 
     async fn set(&self, area: Area, key: &str, value: serde_json::Value) -> Result<(), StoreError> {
@@ -106,6 +117,9 @@ impl Store for ChromeStore {
     }
 
     async fn keys(&self, area: Area) -> Result<Vec<String>, StoreError> {
+        if area == Area::Managed {
+            return Ok(super::policy::keys().await);
+        }
         let storage = chrome::storage_area(area_name(area)).map_err(store_error)?;
         let items = JsFuture::from(storage.get(&JsValue::NULL)).await.map_err(store_error)?;
         let object: Object = items.unchecked_into();
@@ -133,7 +147,9 @@ impl Clock for BrowserClock {
         let mut fields = [0f64; 6];
         for part in parts.iter() {
             let kind = chrome::field(&part, "type").as_string().unwrap_or_default();
-            let value: f64 = chrome::field(&part, "value").as_string().and_then(|v| v.parse().ok()).unwrap_or(0.0);
+            // Integers only (h23 and numeric fields): u32, not f64, keeps core's float parser out.
+            let value =
+                chrome::field(&part, "value").as_string().and_then(|v| v.parse::<u32>().ok()).map_or(0.0, f64::from);
             let slot = match kind.as_str() {
                 "year" => 0,
                 "month" => 1,

@@ -4,7 +4,7 @@
 //! when a copy may stand in is decided by `settings::{policy_snapshot, snapshot_can_stand_in}`.
 
 use super::chrome;
-use super::platform::to_js;
+use super::platform::{from_js, to_js};
 use crate::settings::{policy_snapshot, snapshot_can_stand_in, POLICY_SNAPSHOT_KEY};
 use serde_json::{Map, Value};
 use std::cell::RefCell;
@@ -23,7 +23,7 @@ async fn read_area(area: &str, key: Option<&str>) -> Option<Value> {
         Some(k) => chrome::field(&items, k),
         None => items,
     };
-    serde_wasm_bindgen::from_value(value).ok()
+    from_js(&value).ok()
 }
 
 /// Reads the real policy now, keeps it, and stores the snapshot. True when it changed.
@@ -46,11 +46,25 @@ pub async fn refresh() -> bool {
     changed
 }
 
-/// One policy value. The first call of a worker's life answers from the snapshot when it can
-/// stand in (the real read then runs behind it and `on_changed` rebuilds what depends on it).
+/// The names the policy holds, from the same copy `get` answers from (so the snapshot serves
+/// the first start without waiting seconds for Chrome's first managed read).
+pub async fn keys() -> Vec<String> {
+    load().await;
+    POLICY.with(|p| p.borrow().as_ref().map(|m| m.keys().cloned().collect()).unwrap_or_default())
+}
+
+/// One policy value.
 pub async fn get(key: &str) -> Option<Value> {
-    if let Some(value) = POLICY.with(|p| p.borrow().as_ref().map(|m| m.get(key).cloned())) {
-        return value;
+    load().await;
+    POLICY.with(|p| p.borrow().as_ref().and_then(|m| m.get(key).cloned()))
+}
+
+/// Fills the in-memory copy once per worker. The first load answers from the snapshot when it
+/// can stand in (the real read then runs behind it and `on_changed` rebuilds what depends on
+/// it); otherwise it waits for the real read.
+async fn load() {
+    if POLICY.with(|p| p.borrow().is_some()) {
+        return;
     }
     if let Some(Value::Object(snapshot)) = read_area("local", Some(POLICY_SNAPSHOT_KEY)).await {
         if snapshot_can_stand_in(&snapshot) && POLICY.with(|p| p.borrow().is_none()) {
@@ -60,9 +74,8 @@ pub async fn get(key: &str) -> Option<Value> {
                     super::exports::reconfigure().await;
                 }
             });
-            return POLICY.with(|p| p.borrow().as_ref().and_then(|m| m.get(key).cloned()));
+            return;
         }
     }
     refresh().await;
-    POLICY.with(|p| p.borrow().as_ref().and_then(|m| m.get(key).cloned()))
 }

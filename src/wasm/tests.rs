@@ -3,7 +3,7 @@
 //! Chrome's `MessageSender` shape, `fetch` results and failures, the clock.
 
 use super::exports::{classify_page, read_sender};
-use super::platform::{to_js, BrowserClock, BrowserHttp};
+use super::platform::{from_js, to_js, BrowserClock, BrowserHttp};
 use crate::message::Sender;
 use crate::ports::{Clock, Http, HttpRequest, Method, TransportError};
 use js_sys::{Object, Reflect, JSON};
@@ -21,6 +21,23 @@ fn json_objects_cross_as_plain_objects_not_maps() {
     let value = serde_json::json!({"kind": "card", "nested": {"a": [1, "two", null]}});
     let text: String = JSON::stringify(&to_js(&value)).expect("stringify").into();
     assert_eq!(serde_json::from_str::<serde_json::Value>(&text).expect("json"), value);
+}
+
+#[wasm_bindgen_test]
+fn js_values_are_read_as_json_and_what_json_cannot_hold_is_refused() {
+    let message = Object::new();
+    set(&message, "kind", "card".into());
+    set(&message, "url", "https://app.hubspot.com/contacts/1/record/0-1/2".into());
+    set(&message, "dropped", JsValue::UNDEFINED);
+    let expected = serde_json::json!({"kind": "card", "url": "https://app.hubspot.com/contacts/1/record/0-1/2"});
+    assert_eq!(from_js(&message.into()), Ok(expected));
+    assert_eq!(from_js(&JsValue::from_f64(2.5)), Ok(serde_json::json!(2.5)));
+    // Nothing, a BigInt and a cycle are errors, never a panic or a silent null.
+    assert!(from_js(&JsValue::UNDEFINED).is_err());
+    assert!(from_js(&JsValue::bigint_from_str("1")).is_err());
+    let cycle = Object::new();
+    set(&cycle, "me", cycle.clone().into());
+    assert!(from_js(&cycle.into()).is_err());
 }
 
 #[wasm_bindgen_test]
@@ -51,7 +68,8 @@ fn message_sender_is_read_from_chromes_shape() {
 fn classify_page_returns_a_tagged_object() {
     let page = classify_page("https://app-eu1.hubspot.com/contacts/9/record/0-1/77");
     let text: String = JSON::stringify(&page).expect("stringify").into();
-    assert_eq!(text, r#"{"kind":"contact","hublet":"eu1","portal":"9","contact":"77"}"#);
+    let expected = serde_json::json!({"kind": "contact", "hublet": "eu1", "portal": "9", "contact": "77"});
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&text).expect("json"), expected);
 }
 
 #[wasm_bindgen_test]

@@ -33,11 +33,7 @@ fn task_json(i: u64) -> Value {
     let priority = ["LOW", "HIGH", "", "MEDIUM"][(i % 4) as usize];
     // Half the due times as ISO strings, half as epoch-ms strings (§5: both occur).
     let due = BASE_DUE + (i as i64 / 3) * 60_000;
-    let due = if i % 2 == 0 {
-        due.to_string()
-    } else {
-        chrono::DateTime::from_timestamp_millis(due).map(|t| t.to_rfc3339()).unwrap_or_default()
-    };
+    let due = if i % 2 == 0 { due.to_string() } else { crate::hubspot::timestamp::iso_utc(due).unwrap_or_default() };
     json!({"id": i.to_string(), "properties": {"hs_task_subject": (["Call #", &i.to_string()].concat()),
         "hs_task_status": "NOT_STARTED", "hs_task_priority": priority, "hs_task_type": "CALL",
         "hs_timestamp": due, "hubspot_owner_id": "41629779", "hs_object_id": i.to_string()},
