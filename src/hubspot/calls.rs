@@ -154,8 +154,8 @@ pub fn search_calls_by_external_ids(ids: &[&str], after: Option<&str>) -> HttpRe
         "properties": ["hs_call_external_id"],
         "limit": 200,
     });
-    if let Some(after) = after {
-        body["after"] = json!(after);
+    if let (Some(after), Some(fields)) = (after, body.as_object_mut()) {
+        fields.insert("after".into(), json!(after));
     }
     HttpRequest::new(Method::Post, version::objects_url("calls", "/search")).json(&body)
 }
