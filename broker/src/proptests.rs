@@ -242,9 +242,12 @@ fn router() -> axum::Router {
     App::new(&config, Arc::new(Always)).router()
 }
 
+/// A request before it is built: method, path, headers (name, raw value) and body.
+type Raw = (String, String, Vec<(String, Vec<u8>)>, Vec<u8>);
+
 /// A request head: a method and path near the routes, headers the broker reads (Origin,
 /// Content-Type, Content-Length) with any values, and others; then a body.
-fn any_request() -> impl Strategy<Value = (String, String, Vec<(String, Vec<u8>)>, Vec<u8>)> {
+fn any_request() -> impl Strategy<Value = Raw> {
     let method = prop::sample::select(vec!["POST", "GET", "OPTIONS", "PUT", "DELETE", "HEAD", "PATCH", "BREW"]);
     let path = prop_oneof![
         3 => prop::sample::select(vec!["/v1/token", "/v1/introspect", "/v1/revoke", "/healthz", "/v1/token?code=x", "/", "/v1/token/", "//v1/token", "/%2e%2e/v1/token"]).prop_map(String::from),
@@ -268,7 +271,7 @@ fn headers() -> impl Strategy<Value = Vec<(String, Vec<u8>)>> {
 /// What the extension sends, then bent: a POST to a token route from the extension's origin
 /// with a form body (often a valid one, for a route that may not take it), and extra headers
 /// that may repeat or contradict the ones it needs.
-fn near_valid_request() -> impl Strategy<Value = (String, String, Vec<(String, Vec<u8>)>, Vec<u8>)> {
+fn near_valid_request() -> impl Strategy<Value = Raw> {
     let path = prop::sample::select(vec!["/v1/token", "/v1/introspect", "/v1/revoke"]);
     let origin = prop_oneof![4 => Just(ORIGIN.to_string()), 1 => text()];
     let content_type = prop_oneof![
