@@ -27,7 +27,8 @@ fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
     }
 }
 
-/// Every shipped Rust file under `src/` with its shipped part (what precedes `#[cfg(test)]`).
+/// Every shipped Rust file under `src/` with its shipped part: its text without the items
+/// under `#[cfg(test)]`, blank lines in their place so line numbers stay the file's.
 fn shipped_sources() -> Vec<(std::path::PathBuf, String)> {
     let mut files = Vec::new();
     rust_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut files);
@@ -37,7 +38,11 @@ fn shipped_sources() -> Vec<(std::path::PathBuf, String)> {
         .filter(|f| !test_only(f))
         .map(|file| {
             let text = fs::read_to_string(&file).expect("readable");
-            let shipped = text.split("#[cfg(test)]").next().unwrap_or("").to_string();
+            let mut shipped = vec![""; text.lines().count()];
+            for (n, line) in shipped_lines(&text) {
+                shipped[n - 1] = line;
+            }
+            let shipped = shipped.join("\n");
             (file, shipped)
         })
         .collect()
@@ -306,12 +311,8 @@ fn no_unwrap_outside_tests() {
 #[test]
 fn nothing_shipped_writes_to_the_console() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files = Vec::new();
-    rust_files(&root.join("src"), &mut files);
     let mut offenders = Vec::new();
-    for file in files.iter().filter(|f| !test_only(f)) {
-        let text = fs::read_to_string(file).expect("readable");
-        let shipped = text.split("#[cfg(test)]").next().unwrap_or("");
+    for (file, shipped) in shipped_sources() {
         for needle in ["println!", "eprintln!", "dbg!", "console::log", "console_log"] {
             if shipped.contains(needle) {
                 offenders.push(format!("{} uses {needle}", file.display()));
