@@ -3,6 +3,9 @@
 //! input and must answer without a panic; what is both written and read round-trips.
 //! Layer: tests (native). One module per area; the shared input generators live here.
 
+// proptest is a native-only dev-dependency (its OS RNG has no wasm32-unknown-unknown source).
+#![cfg(not(target_arch = "wasm32"))]
+
 mod auth;
 mod hubspot;
 mod messages;
