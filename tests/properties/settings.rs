@@ -134,6 +134,36 @@ proptest! {
         loaded.auth_config();
     }
 
+    /// The copy of the policy kept for a fast start never holds the client secret, and stands
+    /// in for the real policy only when it resolves to the same settings (direct mode, whose
+    /// secret it lacks, waits for the real policy however its name is written).
+    #[test]
+    fn a_policy_snapshot_stands_in_only_for_the_same_settings(
+        policy in policy(),
+        mode in prop::sample::select(vec!["direct", "DIRECT", " Direct ", "broker", "Broker", "direct\u{0}"]),
+        secret in prop::sample::select(vec!["a-valid-looking-client-secret-0123456789", ""]),
+        rep in rep_input(),
+    ) {
+        let mut policy = policy;
+        policy.insert("authMode".into(), Value::from(mode));
+        policy.insert("clientSecret".into(), Value::from(secret));
+        policy.insert("clientId".into(), Value::from("a1b2c3d4-0000-1111-2222-333344445555"));
+        let snapshot = settings::policy_snapshot(&policy);
+        prop_assert!(!snapshot.contains_key("clientSecret"));
+        if settings::snapshot_can_stand_in(&snapshot) {
+            let comparable = |mut s: settings::Settings| {
+                s.problems.clear();
+                s.sources.clear();
+                s
+            };
+            prop_assert_eq!(
+                comparable(settings::resolve(&snapshot, &rep)),
+                comparable(settings::resolve(&policy, &rep)),
+                "authMode {:?}", mode
+            );
+        }
+    }
+
     /// The rep's settings: any input is accepted or refused with sentences, and what is
     /// accepted is stored in a form that reads back as the same settings.
     #[test]
