@@ -75,8 +75,9 @@ fn valid_form() -> impl Strategy<Value = (Endpoint, String)> {
         secret,
         prop::option::of(prop::sample::select(vec!["access_token", "refresh_token"])),
         0..4u8,
+        any::<bool>(),
     )
-        .prop_map(|(code, verifier, token, hint, kind)| {
+        .prop_map(|(code, verifier, token, hint, kind, as_extension)| {
             let (route, mut fields): (Endpoint, Vec<(&str, &str)>) = match kind {
                 0 => (
                     Endpoint::Token,
@@ -94,7 +95,25 @@ fn valid_form() -> impl Strategy<Value = (Endpoint, String)> {
             if let (true, Some(hint)) = (kind >= 2, hint) {
                 fields.push(("token_type_hint", hint));
             }
-            (route, form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish())
+            let form = if as_extension {
+                // The extension's own encoder (src/ports.rs `form_encode`): every byte but
+                // `A-Z a-z 0-9 - . _ ~` as %XX, a space as %20 rather than `+`.
+                let escape = |text: &str| -> String {
+                    text.bytes()
+                        .map(|b| {
+                            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                                char::from(b).to_string()
+                            } else {
+                                format!("%{b:02X}")
+                            }
+                        })
+                        .collect()
+                };
+                fields.iter().map(|(k, v)| [escape(k), escape(v)].join("=")).collect::<Vec<_>>().join("&")
+            } else {
+                form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish()
+            };
+            (route, form)
         })
 }
 

@@ -136,6 +136,23 @@ proptest! {
         prop_assert_eq!(parse_request(wire), Ok(request));
     }
 
+    /// Every call id the outbox makes passes the wire's id check, so a call the worker dialed
+    /// can always be logged, drafted, discarded, retried and deleted by its id.
+    #[test]
+    fn made_call_ids_are_valid_on_the_wire(bytes in any::<[u8; 16]>()) {
+        let call = spotdial::outbox::entry::external_id_from_random(&bytes);
+        let requests = [
+            Request::LogCall { call: call.clone(), outcome: None, notes: String::new(), complete_task: None },
+            Request::CallDraft { call: call.clone(), outcome: None, notes: String::new() },
+            Request::DiscardCall { call: call.clone() },
+            Request::RetryLog { id: call.clone() },
+            Request::DeleteLog { id: call },
+        ];
+        for request in requests {
+            prop_assert_eq!(validate(&request), Ok(()));
+        }
+    }
+
     /// Fails closed: an untrusted sender may ask nothing; only this extension's own id can be
     /// an extension page; a HubSpot top frame is a top-frame content script on a HubSpot host.
     #[test]

@@ -172,6 +172,10 @@ proptest! {
             Ok(parsed) => {
                 let stored = parsed.to_value();
                 prop_assert_eq!(RepSettings::parse(&stored), Ok(parsed));
+                // What the options page saved is what applies: with no admin policy, resolving
+                // the stored settings raises no problem (a saved choice is never silently dropped).
+                let applied = settings::resolve(&Map::new(), &stored);
+                prop_assert!(applied.problems.is_empty(), "{:?} from {}", applied.problems, stored);
             }
             Err(problems) => prop_assert!(!problems.is_empty() && problems.iter().all(|p| !p.message().is_empty())),
         }
