@@ -164,6 +164,37 @@ proptest! {
         }
     }
 
+    /// What the options page shows is what applies: the values shown, given back as the
+    /// rep's own settings (pressing Save without a change) are accepted, and given as an
+    /// admin's policy resolve to the same settings.
+    #[test]
+    fn shown_settings_read_back_as_the_same(policy in policy(), rep in rep_input()) {
+        let resolved = settings::resolve(&policy, &rep);
+        let shown = resolved.view().settings;
+        let value = |keys: &[&str]| -> Value {
+            Value::Object(
+                shown
+                    .iter()
+                    .filter(|s| keys.contains(&s.key) && !s.value.is_null())
+                    .map(|s| (s.key.to_string(), s.value.clone()))
+                    .collect(),
+            )
+        };
+        let changeable: Vec<&str> = shown.iter().filter(|s| s.rep_can_change).map(|s| s.key).collect();
+        let saved = value(&changeable);
+        prop_assert!(RepSettings::parse(&saved).is_ok(), "{} refused: {:?}", saved, RepSettings::parse(&saved).err());
+        let all: Vec<&str> = POLICY_KEYS.iter().copied().filter(|k| !["clientSecret", "authMode"].contains(k)).collect();
+        let Value::Object(as_policy) = value(&all) else { return Ok(()) };
+        let comparable = |mut s: settings::Settings| {
+            s.problems.clear();
+            s.sources.clear();
+            s.auth_mode = settings::AuthMode::Broker;
+            s.client_secret = None;
+            s
+        };
+        prop_assert_eq!(comparable(settings::resolve(&as_policy, &Value::Null)), comparable(resolved));
+    }
+
     /// The rep's settings: any input is accepted or refused with sentences, and what is
     /// accepted is stored in a form that reads back as the same settings.
     #[test]
