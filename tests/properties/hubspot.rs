@@ -4,6 +4,7 @@
 
 use super::{config, json, nested, object_with, response, status, success, text};
 use proptest::prelude::*;
+use serde_json::json;
 use spotdial::hubspot::error::{retry_after_ms, ApiError};
 use spotdial::hubspot::model::parse_timestamp_ms;
 use spotdial::hubspot::{
@@ -111,6 +112,43 @@ proptest! {
             prop_assert!(retry_at_ms >= now);
         }
         prop_assert!(retry_after_ms(&resp).map_or(true, |ms| ms <= 3_600_000));
+    }
+}
+
+/// A call search answer about one external id: calls carrying it (or it in another case,
+/// or another id), with an id that may be missing, empty or a number.
+fn call_search_answer(external_id: &'static str) -> impl Strategy<Value = HttpResponse> {
+    let call = (
+        prop::option::of(prop_oneof![Just(json!("9001")), Just(json!(9002)), Just(json!("")), Just(json!(null))]),
+        prop::sample::select(vec![external_id.to_string(), external_id.to_uppercase(), "spotdial-other".into()]),
+    )
+        .prop_map(|(id, carried)| {
+            let mut call = json!({ "properties": { "hs_call_external_id": carried } });
+            if let (Some(id), Some(fields)) = (id, call.as_object_mut()) {
+                fields.insert("id".into(), id);
+            }
+            call
+        });
+    prop::collection::vec(call, 0..4).prop_map(|results| HttpResponse {
+        status: 200,
+        headers: Vec::new(),
+        body: json!({ "total": results.len(), "results": results }).to_string(),
+    })
+}
+
+proptest! {
+    #![proptest_config(config(256))]
+
+    /// The outbox's two questions about one call agree: "is it there?" answers the first of
+    /// "every copy of it", so a log is never sent again while HubSpot holds it.
+    #[test]
+    fn one_call_search_agrees_with_all(resp in call_search_answer("spotdial-7f3a")) {
+        let all = calls::parse_call_search_all(&resp, "spotdial-7f3a").map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
+        let one = calls::parse_call_search(&resp, "spotdial-7f3a").map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
+        prop_assert_eq!(one.as_ref(), all.first(), "{}", resp.body);
+        let page = calls::parse_calls_by_external_id(&resp).map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
+        let exact: Vec<_> = page.found.into_iter().filter(|(x, _)| x == "spotdial-7f3a").map(|(_, id)| id).collect();
+        prop_assert_eq!(exact, all);
     }
 }
 
