@@ -107,6 +107,22 @@ proptest! {
         }
     }
 
+    /// The contact's country decides, the default only stands in for a missing one; and the
+    /// `tel:` URI a number dials by reads back as that number and extension.
+    #[test]
+    fn countries_and_tel_uris_read_back(raw in phone_text(), c in prop::sample::select(COUNTRIES.to_vec()), d in prop::sample::select(COUNTRIES.to_vec())) {
+        let recognized = region_of_country(c).is_some();
+        if recognized {
+            prop_assert_eq!(normalize(&raw, Some(c), Some(d)), normalize(&raw, Some(c), None));
+            prop_assert_eq!(normalize(&raw, None, Some(c)), normalize(&raw, Some(c), None));
+        }
+        if let Ok(number) = normalize(&raw, Some(c), None) {
+            let uri = dial_uri(&number, &DialScheme::Tel);
+            let back = normalize(&uri, None, None);
+            prop_assert_eq!(back.as_ref().map(|b| (&b.e164, &b.extension)), Ok((&number.e164, &number.extension)), "{}", uri);
+        }
+    }
+
     /// The dial URI of any number under any scheme starts with that scheme and carries the
     /// number; nothing in a setting can end the URI's host early.
     #[test]
