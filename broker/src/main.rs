@@ -10,6 +10,8 @@ mod forward;
 mod limit;
 mod listener;
 mod policy;
+#[cfg(test)]
+mod proptests;
 mod server;
 
 use std::io::Write;

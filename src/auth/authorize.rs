@@ -191,7 +191,7 @@ fn split_https_url(url: &str) -> Option<UrlParts<'_>> {
     if !scheme.eq_ignore_ascii_case("https://") {
         return None;
     }
-    let rest = &url[8..];
+    let rest = url.get(8..)?;
     let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let (authority, after) = rest.split_at(authority_end);
     // `https://id.chromiumapp.org@evil.example/` must not pass for the extension's origin.

@@ -226,7 +226,7 @@ fn clip(text: String) -> String {
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    [&text[..end], "…"].concat()
+    [text.get(..end).unwrap_or_default(), "…"].concat()
 }
 
 fn detail_messages(body: &Value) -> Vec<String> {

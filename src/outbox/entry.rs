@@ -51,7 +51,9 @@ pub fn external_id_from_random(bytes: &[u8; 16]) -> String {
     let mut out = String::with_capacity(9 + 32);
     out.push_str("spotdial-");
     for b in bytes {
+        // cannot panic: a nibble (0..=15) indexes the 16-entry table, here and on the next line.
         out.push(HEX[(b >> 4) as usize] as char);
+        // cannot panic: as above.
         out.push(HEX[(b & 15) as usize] as char);
     }
     out

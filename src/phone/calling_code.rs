@@ -111,9 +111,9 @@ pub fn split_code(digits: &str) -> Option<(u16, &str)> {
     if digits.starts_with('0') {
         return None; // "+01…" is not +1
     }
-    (1..=3).filter(|len| *len <= digits.len()).find_map(|len| {
-        let code: u16 = digits[..len].parse().ok()?;
-        is_assigned(code).then(|| (code, &digits[len..]))
+    (1..=3).find_map(|len| {
+        let code: u16 = digits.get(..len)?.parse().ok()?;
+        is_assigned(code).then(|| digits.get(len..).map(|rest| (code, rest))).flatten()
     })
 }
 

@@ -33,7 +33,7 @@ pub fn normalize(
         international(&text.digits, text.paren_zero, reference)?
     } else if let Some(idd) = international_prefix(&text.digits, reference) {
         let paren_zero = text.paren_zero.and_then(|at| at.checked_sub(idd));
-        international(&text.digits[idd..], paren_zero, reference)?
+        international(text.digits.get(idd..).unwrap_or_default(), paren_zero, reference)?
     } else {
         national(&text.digits, reference.ok_or(PhoneError::NoCountry)?)?
     };
@@ -72,8 +72,8 @@ struct Text {
 fn scan(raw: &str) -> Result<Text, PhoneError> {
     let body = raw.trim();
     // A pasted RFC 3966 URI is a number like any other.
-    let body = match body.get(..4) {
-        Some(scheme) if scheme.eq_ignore_ascii_case("tel:") => &body[4..],
+    let body = match body.get(..4).zip(body.get(4..)) {
+        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("tel:") => rest,
         _ => body,
     };
     let mut text = Text::default();
@@ -110,7 +110,7 @@ fn scan(raw: &str) -> Result<Text, PhoneError> {
             }
             _ if text.digits.is_empty() => return Err(PhoneError::NotANumber),
             _ => {
-                let tail = &body[at..];
+                let tail = body.get(at..).unwrap_or_default();
                 // Brazil writes the long-distance carrier slot literally: "(0xx11) 3333-4444".
                 if text.digits == "0" && tail.get(..2).is_some_and(|xx| xx.eq_ignore_ascii_case("xx")) {
                     skip_to = at + 2;
@@ -153,7 +153,7 @@ const EXTENSION_MARKERS: &[&str] = &[";ext=", "extension", "ext", "x", "#", ",",
 /// followed by something other than 1–10 digits.
 fn extension_in(tail: &str) -> Option<Result<String, PhoneError>> {
     let marker = EXTENSION_MARKERS.iter().find(|m| tail.get(..m.len()).is_some_and(|t| t.eq_ignore_ascii_case(m)))?;
-    let rest = tail[marker.len()..].trim_start_matches(|c: char| c.is_whitespace() || ".:=#-,".contains(c));
+    let rest = tail.get(marker.len()..)?.trim_start_matches(|c: char| c.is_whitespace() || ".:=#-,".contains(c));
     if rest.chars().any(char::is_alphabetic) {
         return None;
     }
@@ -285,9 +285,9 @@ fn national(digits: &str, region: &'static str) -> Result<Number, PhoneError> {
     };
 
     let reference = Some(region);
-    let trunk = plan.trunks.iter().find(|t| digits.starts_with(**t));
-    if let Some(trunk) = trunk {
-        let nsn = rewritten(plan, &digits[trunk.len()..], false);
+    let trunk = plan.trunks.iter().find_map(|t| digits.strip_prefix(*t).map(|after| (*t, after)));
+    if let Some((trunk, after_trunk)) = trunk {
+        let nsn = rewritten(plan, after_trunk, false);
         let stripped = check(plan, &nsn);
         if stripped.is_ok() {
             return Ok(Number { code, region: region_for(plan, &nsn, reference), nsn });
@@ -331,9 +331,11 @@ fn rewritten(plan: &Plan, nsn: &str, international: bool) -> String {
         nsn = nsn.strip_prefix('0').unwrap_or(nsn);
     }
     match plan.rule {
-        Rule::Brazil if !international && (nsn.len() == 12 || nsn.len() == 13) => nsn[2..].to_string(),
+        Rule::Brazil if !international && (nsn.len() == 12 || nsn.len() == 13) => {
+            nsn.get(2..).unwrap_or(nsn).to_string()
+        }
         Rule::Argentina => argentine_mobile(nsn).unwrap_or_else(|| nsn.to_string()),
-        Rule::Mexico if nsn.len() == 11 && nsn.starts_with('1') => nsn[1..].to_string(),
+        Rule::Mexico if nsn.len() == 11 => nsn.strip_prefix('1').unwrap_or(nsn).to_string(),
         _ => nsn.to_string(),
     }
 }
@@ -344,13 +346,13 @@ fn rewritten(plan: &Plan, nsn: &str, international: bool) -> String {
 fn argentine_mobile(nsn: &str) -> Option<String> {
     let body = match nsn.len() {
         12 => nsn,
-        13 if nsn.starts_with('9') => &nsn[1..],
+        13 => nsn.strip_prefix('9')?,
         _ => return None,
     };
     let area_len = [2, 3, 4]
         .into_iter()
         .find(|len| (*len != 2 || body.starts_with("11")) && body.get(*len..len + 2) == Some("15"))?;
-    Some(["9", &body[..area_len], &body[area_len + 2..]].concat())
+    Some(["9", body.get(..area_len)?, body.get(area_len + 2..)?].concat())
 }
 
 /// Whether `nsn` is a plausible national significant number under `plan`.
@@ -379,9 +381,9 @@ fn check(plan: &Plan, nsn: &str) -> Result<(), PhoneError> {
         Rule::Nanp => digit(3) >= 2 && !(digit(1) == 1 && digit(2) == 1),
         Rule::Brazil => digit(1) != 0 && if n == 11 { digit(2) == 9 } else { (2..=5).contains(&digit(2)) },
         Rule::Argentina => {
-            let landline = if n == 11 && digit(0) == 9 { &nsn[1..] } else { nsn };
+            let landline = if n == 11 { nsn.strip_prefix('9').unwrap_or(nsn) } else { nsn };
             let area_ok = !landline.starts_with('1') || landline.starts_with("11");
-            area_ok && landline.len() == 10 && matches!(landline.as_bytes()[0], b'1'..=b'3')
+            area_ok && landline.len() == 10 && matches!(landline.as_bytes().first(), Some(b'1'..=b'3'))
         }
     };
     if fits {

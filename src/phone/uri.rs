@@ -119,7 +119,7 @@ pub fn parse_template(text: &str) -> Result<DialTemplate, TemplateError> {
         .ok_or(TemplateError::SchemeNotAllowed)?;
     let https = *scheme == "https:";
     if https {
-        let authority = text[scheme.len()..].strip_prefix("//").ok_or(TemplateError::BadHost)?;
+        let authority = text.get(scheme.len()..).and_then(|t| t.strip_prefix("//")).ok_or(TemplateError::BadHost)?;
         let host = authority.split(['/', '?', '#']).next().unwrap_or("");
         if host.is_empty() || host.contains(['{', '}', '@']) {
             return Err(TemplateError::BadHost);
@@ -193,7 +193,9 @@ fn push_encoded(out: &mut String, value: &str, keep: &str) {
             out.push(char::from(b));
         } else {
             out.push('%');
+            // cannot panic: a nibble (0..=15) indexes the 16-entry table, here and below.
             out.push(char::from(HEX[usize::from(b >> 4)]));
+            // cannot panic: as above.
             out.push(char::from(HEX[usize::from(b & 15)]));
         }
     }
@@ -214,8 +216,9 @@ fn pieces(text: &str) -> impl Iterator<Item = Result<Piece<'_>, TemplateError>> 
         let piece = match rest.find(['{', '}']) {
             Some(0) if rest.starts_with('{') => match rest.find('}') {
                 Some(close) => {
-                    let name = &rest[1..close];
-                    rest = &rest[close + 1..];
+                    // `{` and `}` are one byte each, so both cuts fall on char boundaries.
+                    let name = rest.get(1..close).unwrap_or_default();
+                    rest = rest.get(close + 1..).unwrap_or_default();
                     match PLACEHOLDERS.iter().find(|p| **p == name) {
                         Some(known) => Ok(Piece::Placeholder(known)),
                         None if name.contains('{') => Err(TemplateError::UnmatchedBrace),

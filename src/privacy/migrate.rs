@@ -60,12 +60,12 @@ pub async fn migrate<S: Store>(store: &S) -> Result<MigrationReport, StoreError>
                     report.dropped.push(key);
                 }
                 ("outbox", None) if key.len() > "outbox:".len() => {
-                    let new_key = [keys::OUTBOX.key, &key["outbox:".len()..]].concat();
+                    let new_key = [keys::OUTBOX.key, key.get("outbox:".len()..).unwrap_or_default()].concat();
                     move_value(store, area, &key, &new_key, Some).await?;
                     report.moved.push((key, new_key));
                 }
                 ("history", None) if key.len() > "history:".len() => {
-                    let external_id = &key["history:".len()..];
+                    let external_id = key.get("history:".len()..).unwrap_or_default();
                     let new_key = [keys::HISTORY.key, external_id].concat();
                     let convert =
                         |v: Value| history_from_v0(external_id, &v).and_then(|e| serde_json::to_value(e).ok());

@@ -118,7 +118,9 @@ pub fn broker_url(value: &Value) -> Result<BrokerUrl, PolicyError> {
     }
     // Keep the path's case (servers may care) but normalise scheme and host.
     let scheme_len = if https { "https://".len() } else { "http://".len() };
-    let mut url = [&lower[..scheme_len + authority.len()], &raw[scheme_len + authority.len()..]].concat();
+    let cut = scheme_len + authority.len();
+    let (Some(head), Some(tail)) = (lower.get(..cut), raw.get(cut..)) else { return Err(refuse(WHAT, value)) };
+    let mut url = [head, tail].concat();
     while url.ends_with('/') {
         url.pop();
     }

@@ -441,7 +441,9 @@ pub fn policy_snapshot(policy: &Map<String, Value>) -> Map<String, Value> {
 /// Whether a snapshot can stand in for the real policy while it loads: not in direct mode,
 /// whose client secret is never copied.
 pub fn snapshot_can_stand_in(snapshot: &Map<String, Value>) -> bool {
-    snapshot.get("authMode").and_then(Value::as_str) != Some("direct")
+    // Read as `resolve` reads it: "DIRECT" or " direct " is direct mode too, and a copy without
+    // the secret would quietly fall back to the broker until the real policy arrives.
+    !matches!(snapshot.get("authMode").map(fields::auth_mode), Some(Ok(AuthMode::Direct)))
 }
 
 #[cfg(test)]
@@ -456,5 +458,18 @@ mod snapshot_tests {
         assert_eq!(snap.get("brokerUrl"), Some(&json!("https://b.example")));
         assert!(!snapshot_can_stand_in(&snap));
         assert!(snapshot_can_stand_in(json!({"brokerUrl": "https://b.example"}).as_object().unwrap()));
+    }
+
+    /// Found by tests/properties/settings.rs: the admin's "DIRECT" is direct mode to `resolve`,
+    /// so its snapshot (no secret, hence broker mode) must not stand in for it either.
+    #[test]
+    fn direct_mode_waits_for_the_real_policy_however_it_is_written() {
+        for mode in ["direct", "DIRECT", " Direct "] {
+            assert!(!snapshot_can_stand_in(json!({"authMode": mode}).as_object().unwrap()), "{mode}");
+        }
+        for mode in ["broker", "BROKER", "direkt", ""] {
+            assert!(snapshot_can_stand_in(json!({"authMode": mode}).as_object().unwrap()), "{mode}");
+        }
+        assert!(snapshot_can_stand_in(json!({"authMode": 1}).as_object().unwrap()));
     }
 }

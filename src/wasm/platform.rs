@@ -159,10 +159,12 @@ impl Clock for BrowserClock {
                 "second" => 5,
                 _ => continue,
             };
+            // cannot panic: `slot` is one of the six arms above, 0..=5, in a 6-entry array.
             fields[slot] = value;
         }
-        let wall = js_sys::Date::utc(fields[0], fields[1] - 1.0)
-            + ((fields[2] - 1.0) * 86_400.0 + fields[3] * 3_600.0 + fields[4] * 60.0 + fields[5]) * 1_000.0;
+        let [year, month, day, hour, minute, second] = fields;
+        let wall = js_sys::Date::utc(year, month - 1.0)
+            + ((day - 1.0) * 86_400.0 + hour * 3_600.0 + minute * 60.0 + second) * 1_000.0;
         Some(wall as i64 - (at_ms - at_ms.rem_euclid(1_000)))
     }
 
