@@ -451,5 +451,9 @@ fn the_architecture_doc_shows_the_real_dependencies() {
         .expect("docs/ARCHITECTURE.md");
     let (start, end) = ("<!-- dependencies: generated -->\n", "<!-- /dependencies -->");
     let shown = doc.split_once(start).and_then(|(_, rest)| rest.split_once(end)).map(|(t, _)| t);
-    assert_eq!(shown, Some(table.as_str()), "docs/ARCHITECTURE.md's dependency table is stale; it should read:\n{table}");
+    assert_eq!(
+        shown,
+        Some(table.as_str()),
+        "docs/ARCHITECTURE.md's dependency table is stale; it should read:\n{table}"
+    );
 }

@@ -74,9 +74,9 @@ pub fn parse_ms(value: &str) -> Option<i64> {
     if b.get(at) == Some(&b'.') {
         let start = at + 1;
         at = start;
-        while b.get(at).is_some_and(u8::is_ascii_digit) {
+        while let Some(d) = b.get(at).filter(|d| d.is_ascii_digit()) {
             if at - start < 3 {
-                millis = millis * 10 + i64::from(b[at] - b'0');
+                millis = millis * 10 + i64::from(d - b'0');
             }
             at += 1;
         }
@@ -89,7 +89,7 @@ pub fn parse_ms(value: &str) -> Option<i64> {
     }
     let offset_ms = match b.get(at..) {
         Some([] | [b'Z' | b'z']) => 0,
-        Some([sign @ (b'+' | b'-'), ..]) if b.len() == at + 6 && b[at + 3] == b':' => {
+        Some([sign @ (b'+' | b'-'), _, _, b':', _, _]) => {
             let (h, m) = (digits(b, at + 1, 2)?, digits(b, at + 4, 2)?);
             if h > 23 || m > 59 {
                 return None;
@@ -127,13 +127,14 @@ pub fn iso_utc(ms: i64) -> Option<String> {
     let mut out = String::with_capacity(24);
     for (value, width, before) in fields {
         out.push_str(before);
-        let mut buf = [b'0'; 4];
+        // Digits from the right, `width` of them (the values fit: year ≤ 9999, the rest < 1000).
+        let mut digits = [b'0'; 4];
         let mut v = value;
-        for slot in buf[..width].iter_mut().rev() {
+        for slot in digits.iter_mut().take(width) {
             *slot = b'0' + (v % 10) as u8;
             v /= 10;
         }
-        out.extend(buf[..width].iter().map(|&d| char::from(d)));
+        out.extend(digits.iter().take(width).rev().map(|&d| char::from(d)));
     }
     out.push('Z');
     Some(out)
