@@ -235,7 +235,7 @@ fn simulate(pace: &Pace, reps: usize, minutes: i64, seed: u64, paced: bool) -> O
     let mut portal = Portal { standard: VecDeque::new(), search: VecDeque::new() };
     let mut team: Vec<Rep> = (0..reps)
         .map(|_| Rep {
-            budget: RateBudget::new(),
+            budget: RateBudget::new().with_salt(rng.next()),
             pending: VecDeque::new(),
             unchecked: Vec::new(),
             busy: false,
@@ -342,10 +342,24 @@ fn simulate(pace: &Pace, reps: usize, minutes: i64, seed: u64, paced: bool) -> O
             continue;
         }
         let Some(&Waiting { class, log_made_at }) = rep.pending.front() else { continue };
-        let admission = if paced { rep.budget.admit(class, now) } else { Admission::Go };
+        let mut pick = (0, class, log_made_at);
+        let mut admission = if paced { rep.budget.admit(class, now) } else { Admission::Go };
+        if class == Class::Search && admission != Admission::Go {
+            // A held search does not hold up the logs behind it: the worker drains logs
+            // first and runs the duplicate checks after (`Logging::drain`).
+            if let Some(i) = rep.pending.iter().position(|w| w.class != Class::Search) {
+                let next = rep.pending[i];
+                let other = rep.budget.admit(next.class, now);
+                if other == Admission::Go {
+                    pick = (i, next.class, next.log_made_at);
+                    admission = other;
+                }
+            }
+        }
+        let (index, class, log_made_at) = pick;
         match admission {
             Admission::Go => {
-                rep.pending.pop_front();
+                rep.pending.remove(index);
                 if let Some(since) = rep.held_since.take() {
                     out.delays.push(now - since);
                 }
