@@ -52,9 +52,10 @@ pub const MIN_MARGIN: f64 = 4.0;
 pub const SPREAD_MS: u64 = 6_000;
 /// The longest a repeated 429 without `Retry-After` pauses us.
 pub const MAX_PAUSE_MS: u64 = 300_000;
-/// The longest repeated search 429s hold back our searches: HubSpot's search limit is per
-/// second (§11), so a long pause only piles searches up into the next burst.
-pub const MAX_SEARCH_PAUSE_MS: u64 = 4_000;
+/// The longest repeated search 429s hold back our searches. Each one doubles the wait from a
+/// second (HubSpot's search limit is per second, §11): when a portal's reps search more than
+/// 5 times a second together, retrying every second would only make more 429s.
+pub const MAX_SEARCH_PAUSE_MS: u64 = 30_000;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -242,7 +243,7 @@ impl RateBudget {
             self.search_strikes = self.search_strikes.saturating_add(1);
             let base = match super::error::retry_after_ms(resp) {
                 Some(ms) => ms.max(MIN_WAIT_MS),
-                None => (1_000u64 << self.search_strikes.saturating_sub(1).min(1)).min(MAX_SEARCH_PAUSE_MS),
+                None => (1_000u64 << self.search_strikes.saturating_sub(1).min(5)).min(MAX_SEARCH_PAUSE_MS),
             };
             let pause = base + self.jitter(now_ms, 3_000);
             self.search_paused_until_ms = self.search_paused_until_ms.max(now_ms.saturating_add(pause as i64));
@@ -453,10 +454,19 @@ mod tests {
         // Repeats wait longer, bounded; an answer resets them.
         b.observe(Class::Search, &secondly, until);
         let again = b.search_paused(until).unwrap_or(0) - until;
-        assert!((2_000..=MAX_SEARCH_PAUSE_MS as i64 + 3_000).contains(&again), "{again}");
-        b.observe(Class::Search, &HttpResponse { status: 200, headers: vec![], body: "{}".into() }, until + again);
-        b.observe(Class::Search, &secondly, until + again);
-        assert!(b.search_paused(until + again).unwrap_or(0) - (until + again) < 4_000, "strikes reset");
+        assert!((2_000..5_000).contains(&again), "the second waits twice as long: {again}");
+        let mut longest = 0;
+        let mut at = until + again;
+        for _ in 0..12 {
+            b.observe(Class::Search, &secondly, at);
+            longest = b.search_paused(at).unwrap_or(0) - at;
+            at += longest;
+        }
+        let max = MAX_SEARCH_PAUSE_MS as i64;
+        assert!((max..max + 3_000).contains(&longest), "bounded: {longest}");
+        b.observe(Class::Search, &HttpResponse { status: 200, headers: vec![], body: "{}".into() }, at);
+        b.observe(Class::Search, &secondly, at);
+        assert!(b.search_paused(at).unwrap_or(0) - at < 4_000, "strikes reset");
     }
 
     #[test]

@@ -32,7 +32,8 @@ pub fn parse_contact_with_tasks(resp: &HttpResponse) -> Result<(Contact, Vec<Tas
     let body = json_body(resp)?;
     let contact = Contact::from_object(&body).ok_or_else(|| ApiError::malformed("a contact without an id"))?;
     let mut tasks: Vec<TaskId> = Vec::new();
-    let listed = body.pointer("/associations/tasks/results").and_then(Value::as_array);
+    let listed = body.get("associations").and_then(|a| a.get("tasks")).and_then(|t| t.get("results"));
+    let listed = listed.and_then(Value::as_array);
     for id in listed.into_iter().flatten().filter_map(object_id) {
         let id = TaskId(id);
         if !tasks.contains(&id) {
