@@ -45,9 +45,10 @@ pub const SEARCHES_PER_SECOND: usize = 4;
 pub const MIN_WAIT_MS: u64 = 50;
 /// How long a `Remaining` count is trusted to describe the portal's window (ms).
 pub const TRUST_MS: i64 = 3_000;
-/// The margin kept above the floor, in seconds of the portal's observed pace, and at least.
-pub const MARGIN_SECONDS: f64 = 1.5;
-pub const MIN_MARGIN: f64 = 4.0;
+/// The margin kept above the floor: what the portal sends at its observed pace in this many
+/// ms, and at least `MIN_MARGIN` requests.
+pub const MARGIN_MS: i64 = 1_500;
+pub const MIN_MARGIN: i64 = 4;
 /// Spells a held request waits beyond the trusted age are drawn in `0..SPREAD_MS`.
 pub const SPREAD_MS: u64 = 6_000;
 /// The longest a repeated 429 without `Retry-After` pauses us.
@@ -152,11 +153,10 @@ impl RateBudget {
                 // Fresh: the portal's count as HubSpot gave it, less what we sent since. Other
                 // reps keep sending at the pace the count shows while ours travels, so the
                 // margin grows with that pace; a full window stays about as full.
-                let used = self.max.saturating_sub(seen.remaining) as f64;
-                let per_second = used * 1_000.0 / self.interval_ms as f64;
-                let margin = (per_second * MARGIN_SECONDS).max(MIN_MARGIN);
-                let est = seen.remaining as f64 - seen.sent_since as f64;
-                if est <= floor as f64 + margin {
+                let used = i64::from(self.max.saturating_sub(seen.remaining));
+                let margin = (used * MARGIN_MS / self.interval_ms as i64).max(MIN_MARGIN);
+                let est = i64::from(seen.remaining) - i64::from(seen.sent_since);
+                if est <= floor + margin {
                     // Step aside for a spell drawn per rep: the reps that saw the same count
                     // come back at different moments, spreading a burst instead of repeating it.
                     let spell = TRUST_MS - age + self.jitter(now_ms, SPREAD_MS) as i64;
