@@ -567,6 +567,8 @@ try {
       const inQueue = new Set(items.map(contactOf));
       const outside = [...dialable].find((id) => !inQueue.has(id) && id !== countedContact);
       if (outside) {
+        // The timings above opened it already: its card cache goes, so this is a first open.
+        await ext.evaluate((id) => chrome.storage.session.remove(`cache:v1:contact:${id}`), outside);
         const tab = await browser.context.newPage();
         const beforeOpen = await seqNow();
         await tab.goto(DEMO.contactUrl(outside));
