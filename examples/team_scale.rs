@@ -3,7 +3,9 @@
 //! the contact, dials, logs (2 writes) and is checked for duplicates 30 s later (one search
 //! shared by the rep's pending logs, as `outbox::verify` does). Reports the largest R that sees
 //! zero 429s, beside the same load sent without pacing, and what larger teams see: how long
-//! logs wait, and that none is dropped (a 429 puts the request back in line).
+//! logs wait, and that none is dropped (a 429 puts the request back in line). A search held
+//! back by the budget does not hold up the logs behind it (the worker drains logs first and
+//! runs duplicate checks after), and each rep's budget draws its own jitter.
 //! Layer: tooling (run by tools/bench.mjs; `cargo run --release --example team_scale -- --help`).
 //! Also prints `planned_request_count` for queue sizes given with `--plan N:C,...`.
 
@@ -48,11 +50,20 @@ struct Pace {
 impl Pace {
     /// Standard (non-search) requests per rep per minute: what the 110 / 10 s window carries.
     fn standard_per_rep_per_minute(&self) -> f64 {
+        self.per_rep_per_minute(|c| c != Class::Search)
+    }
+
+    /// Searches per rep per minute: what the 5 / s search limit carries.
+    fn searches_per_rep_per_minute(&self) -> f64 {
+        self.per_rep_per_minute(|c| c == Class::Search)
+    }
+
+    fn per_rep_per_minute(&self, counted: impl Fn(Class) -> bool) -> f64 {
         let per = |steps: &[Class], every_ms: i64| {
             if every_ms <= 0 {
                 return 0.0;
             }
-            steps.iter().filter(|c| **c != Class::Search).count() as f64 * 60_000.0 / every_ms as f64
+            steps.iter().filter(|c| counted(**c)).count() as f64 * 60_000.0 / every_ms as f64
         };
         per(&self.open, self.open_every_ms)
             + per(&self.open, self.log_every_ms)
@@ -235,7 +246,7 @@ fn simulate(pace: &Pace, reps: usize, minutes: i64, seed: u64, paced: bool) -> O
     let mut portal = Portal { standard: VecDeque::new(), search: VecDeque::new() };
     let mut team: Vec<Rep> = (0..reps)
         .map(|_| Rep {
-            budget: RateBudget::new(),
+            budget: RateBudget::new().with_salt(rng.next()),
             pending: VecDeque::new(),
             unchecked: Vec::new(),
             busy: false,
@@ -342,10 +353,24 @@ fn simulate(pace: &Pace, reps: usize, minutes: i64, seed: u64, paced: bool) -> O
             continue;
         }
         let Some(&Waiting { class, log_made_at }) = rep.pending.front() else { continue };
-        let admission = if paced { rep.budget.admit(class, now) } else { Admission::Go };
+        let mut pick = (0, class, log_made_at);
+        let mut admission = if paced { rep.budget.admit(class, now) } else { Admission::Go };
+        if class == Class::Search && admission != Admission::Go {
+            // A held search does not hold up the logs behind it: the worker drains logs
+            // first and runs the duplicate checks after (`Logging::drain`).
+            if let Some(i) = rep.pending.iter().position(|w| w.class != Class::Search) {
+                let next = rep.pending[i];
+                let other = rep.budget.admit(next.class, now);
+                if other == Admission::Go {
+                    pick = (i, next.class, next.log_made_at);
+                    admission = other;
+                }
+            }
+        }
+        let (index, class, log_made_at) = pick;
         match admission {
             Admission::Go => {
-                rep.pending.pop_front();
+                rep.pending.remove(index);
                 if let Some(since) = rep.held_since.take() {
                     out.delays.push(now - since);
                 }
@@ -535,6 +560,9 @@ fn main() {
     // What teams past the clean size see: 429s, how long logs wait, and none dropped.
     let beyond: Vec<Outcome> = larger.iter().map(|&reps| simulate(&pace, reps, minutes, 0, true)).collect();
     let portal_per_minute = DEFAULT_MAX as f64 * 60_000.0 / DEFAULT_INTERVAL_MS as f64;
+    // §11: 5 searches a second per portal.
+    let searches_per_minute = pace.searches_per_rep_per_minute();
+    let search_ceiling = if searches_per_minute > 0.0 { (300.0 / searches_per_minute).floor() } else { f64::INFINITY };
 
     if json {
         let report = serde_json::json!({
@@ -550,6 +578,8 @@ fn main() {
             "requests_per_rep_per_minute": (per_minute * 100.0).round() / 100.0,
             "portal_requests_per_minute": portal_per_minute,
             "arithmetic_ceiling_reps": (portal_per_minute / per_minute).floor(),
+            "searches_per_rep_per_minute": (searches_per_minute * 100.0).round() / 100.0,
+            "search_ceiling_reps": search_ceiling,
             "minutes": minutes, "seeds": seeds,
             "paced": {
                 "reps_with_zero_429": paced_reps,
@@ -584,6 +614,9 @@ fn main() {
         "= {per_minute:.2} standard requests per rep per minute; the portal allows {portal_per_minute} per minute \
               (arithmetic ceiling {} reps)",
         (portal_per_minute / per_minute).floor()
+    );
+    println!(
+        "= {searches_per_minute:.2} searches per rep per minute; the portal allows 300 per minute (search ceiling {search_ceiling} reps)"
     );
     println!("Simulated {minutes} min x {seeds} seeds, {} ms latency:", pace.latency_ms);
     println!(

@@ -1,7 +1,9 @@
 //! One contact's card facts as kept in session storage (`keys::CONTACT_CARD`): written by the
-//! worker's card service, read back by it within `CONTACT_CACHE_MS`, and read by "Delete
-//! prospect data" (forget and find) as the type that was written. Layer: core (pure).
+//! worker's card service (one contact read) and by its queue service (the queue's batch read),
+//! read back by the card and the dial within `CONTACT_CACHE_MS`, and read by "Delete prospect
+//! data" (forget and find) as the type that was written. Layer: core (pure).
 
+use crate::ids::TaskId;
 use crate::message::views::ContactView;
 use serde::{Deserialize, Serialize};
 
@@ -15,6 +17,12 @@ pub struct CachedContact {
     /// Admin-mapped fields (not phone numbers), `(property, value)`.
     pub fields: Vec<(String, String)>,
     pub fetched_at_ms: i64,
+    /// Where a dial looks for the contact's open call task: the contact's associated tasks
+    /// (the card's read, `associations=tasks`), or the rep's open call tasks on it (the task
+    /// queue's). `None` when not known: written from a list queue (a batch read cannot return
+    /// associations, API-FACTS §12) or by a version before this field.
+    #[serde(default)]
+    pub tasks: Option<Vec<TaskId>>,
 }
 
 impl CachedContact {

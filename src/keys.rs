@@ -156,7 +156,7 @@ pub const CONTACT_CARD: StorageKey = with_contact_data(prefix(
     "cache:v1:contact:",
     "contact id",
     Area::Session,
-    "one contact's dialing card: name, company, title, numbers, time zone, admin-mapped fields",
+    "one contact's dialing card: name, company, title, numbers, time zone, admin-mapped fields, the ids of its tasks",
     "10 minutes, sign-out or browser close",
 ));
 /// The queue as the popup shows it (`worker::queue`, `QueueView`).

@@ -2,7 +2,9 @@
 //! Layer: core (pure, serde so the worker can persist a pause). The 110/10 s burst budget is
 //! shared by every rep of the portal (API-FACTS §13), so it is learned from the
 //! `X-HubSpot-RateLimit-*` headers of each non-search response, a reserve is left for other reps
-//! and for writes, and search (5/s, no headers, §11) is counted locally.
+//! and for writes, and search (5/s, no headers, §11) is counted locally. Every rep of a portal
+//! runs its own budget and sees the others only through `Remaining`, so waits after a 429 are
+//! jittered (reps must not come back in step) and a search 429 holds back searches only.
 
 /// The usage figures are shown as they are: defined with the wire contract.
 pub use crate::message::views::Usage;
@@ -41,8 +43,20 @@ pub const RESERVE_PERCENT: u32 = 20;
 /// may be per account (UNSURE, §17.4) and another rep of the portal may be searching too.
 pub const SEARCHES_PER_SECOND: usize = 4;
 pub const MIN_WAIT_MS: u64 = 50;
+/// How long a `Remaining` count is trusted to describe the portal's window (ms).
+pub const TRUST_MS: i64 = 3_000;
+/// The margin kept above the floor: what the portal sends at its observed pace in this many
+/// ms, and at least `MIN_MARGIN` requests.
+pub const MARGIN_MS: i64 = 1_500;
+pub const MIN_MARGIN: i64 = 4;
+/// Spells a held request waits beyond the trusted age are drawn in `0..SPREAD_MS`.
+pub const SPREAD_MS: u64 = 6_000;
 /// The longest a repeated 429 without `Retry-After` pauses us.
 pub const MAX_PAUSE_MS: u64 = 300_000;
+/// The longest repeated search 429s hold back our searches. Each one doubles the wait from a
+/// second (HubSpot's search limit is per second, §11): when a portal's reps search more than
+/// 5 times a second together, retrying every second would only make more 429s.
+pub const MAX_SEARCH_PAUSE_MS: u64 = 30_000;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -60,6 +74,15 @@ pub struct RateBudget {
     pause_policy: String,
     /// Consecutive 429s: each one without `Retry-After` doubles the pause.
     strikes: u32,
+    /// After a search 429 (SECONDLY), searches alone wait until then; reads and writes go on.
+    search_paused_until_ms: i64,
+    /// Consecutive search 429s.
+    search_strikes: u32,
+    /// Seeds the jitter of waits, different in every browser (`with_salt`); not kept.
+    #[serde(skip)]
+    salt: u64,
+    /// Jitter values drawn so far, so two draws at the same moment differ.
+    draws: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,6 +103,10 @@ impl Default for RateBudget {
             paused_until_ms: 0,
             pause_policy: String::new(),
             strikes: 0,
+            search_paused_until_ms: 0,
+            search_strikes: 0,
+            salt: 0,
+            draws: 0,
         }
     }
 }
@@ -89,6 +116,13 @@ impl RateBudget {
         Self::default()
     }
 
+    /// The same budget with its jitter seeded by `salt` (random per browser): reps of a
+    /// portal that meet a 429 together then come back at different moments.
+    pub fn with_salt(mut self, salt: u64) -> Self {
+        self.salt = salt;
+        self
+    }
+
     /// May a request of `class` go out at `now_ms`?
     pub fn admit(&mut self, class: Class, now_ms: i64) -> Admission {
         if now_ms < self.paused_until_ms {
@@ -96,6 +130,9 @@ impl RateBudget {
         }
         self.prune(now_ms);
         if class == Class::Search {
+            if now_ms < self.search_paused_until_ms {
+                return wait(self.search_paused_until_ms - now_ms);
+            }
             return match self.searches.front() {
                 Some(&first) if self.searches.len() >= SEARCHES_PER_SECOND => wait(first + 1_000 - now_ms),
                 _ => Admission::Go,
@@ -111,13 +148,20 @@ impl RateBudget {
             wait_ms = wait_ms.max(leaves + self.interval_ms as i64 - now_ms);
         }
         if let Some(seen) = self.seen {
-            let est = self.header_estimate(seen, now_ms);
-            if est <= floor as f64 {
-                // HubSpot's count recovers as the rolling window moves (assumed linear).
-                let rate = (self.max as f64 - seen.remaining as f64) / self.interval_ms as f64;
-                let need = floor as f64 + 1.0 - est;
-                let ms = if rate > 0.0 { (need / rate).ceil() as i64 } else { self.interval_ms as i64 };
-                wait_ms = wait_ms.max(ms.min(seen.at_ms + self.interval_ms as i64 - now_ms));
+            let age = now_ms - seen.at_ms;
+            if age < TRUST_MS {
+                // Fresh: the portal's count as HubSpot gave it, less what we sent since. Other
+                // reps keep sending at the pace the count shows while ours travels, so the
+                // margin grows with that pace; a full window stays about as full.
+                let used = i64::from(self.max.saturating_sub(seen.remaining));
+                let margin = (used * MARGIN_MS / self.interval_ms as i64).max(MIN_MARGIN);
+                let est = i64::from(seen.remaining) - i64::from(seen.sent_since);
+                if est <= floor + margin {
+                    // Step aside for a spell drawn per rep: the reps that saw the same count
+                    // come back at different moments, spreading a burst instead of repeating it.
+                    let spell = TRUST_MS - age + self.jitter(now_ms, SPREAD_MS) as i64;
+                    wait_ms = wait_ms.max(spell);
+                }
             }
         }
         if wait_ms > 0 {
@@ -145,10 +189,11 @@ impl RateBudget {
             self.on_429(class, resp, now_ms);
             return;
         }
-        self.strikes = 0;
         if class == Class::Search {
+            self.search_strikes = 0;
             return; // §11: search answers carry no rate headers.
         }
+        self.strikes = 0;
         let num = |name: &str| resp.header(name).and_then(|v| v.trim().parse::<u64>().ok());
         if let Some(max) = num("X-HubSpot-RateLimit-Max") {
             self.max = max.clamp(1, 100_000) as u32;
@@ -164,6 +209,11 @@ impl RateBudget {
     /// The pause in force at `now_ms`: until when, and the policy HubSpot named.
     pub fn paused(&self, now_ms: i64) -> Option<(i64, &str)> {
         (now_ms < self.paused_until_ms).then_some((self.paused_until_ms, self.pause_policy.as_str()))
+    }
+
+    /// Until when searches alone are held back after a search 429 (no pause of the rest).
+    pub fn search_paused(&self, now_ms: i64) -> Option<i64> {
+        (now_ms < self.search_paused_until_ms).then_some(self.search_paused_until_ms)
     }
 
     /// The current window as a rep would read it: requests used of the maximum, and the
@@ -187,22 +237,44 @@ impl RateBudget {
             .ok()
             .and_then(|b| b.get("policyName").and_then(|p| p.as_str()).map(str::to_string))
             .unwrap_or_else(|| "UNKNOWN".into());
+        if class == Class::Search {
+            // §11: a per-second limit without headers. Only searches wait, about a second, and
+            // each rep a different fraction of it so the portal's searches spread out again.
+            self.search_strikes = self.search_strikes.saturating_add(1);
+            let base = match super::error::retry_after_ms(resp) {
+                Some(ms) => ms.max(MIN_WAIT_MS),
+                None => (1_000u64 << self.search_strikes.saturating_sub(1).min(5)).min(MAX_SEARCH_PAUSE_MS),
+            };
+            let pause = base + self.jitter(now_ms, 3_000);
+            self.search_paused_until_ms = self.search_paused_until_ms.max(now_ms.saturating_add(pause as i64));
+            return;
+        }
         self.strikes = self.strikes.saturating_add(1);
         let pause = match super::error::retry_after_ms(resp) {
-            Some(ms) => ms.max(MIN_WAIT_MS),
+            Some(ms) => ms.max(MIN_WAIT_MS) + self.jitter(now_ms, 1_000),
             None => {
-                // §13: Retry-After on 429 is UNSURE; a secondly limit (search) clears in a
-                // second, the rolling window in one interval. Repeats double, bounded.
-                let base = if class == Class::Search || policy == "SECONDLY" { 1_000 } else { self.interval_ms };
+                // §13: Retry-After on 429 is UNSURE; a secondly limit clears in a second, the
+                // rolling window in one interval. Repeats double, bounded; up to half of it
+                // more, drawn per rep.
+                let unit = if policy == "SECONDLY" { 1_000 } else { self.interval_ms };
                 let factor = 1u64 << self.strikes.saturating_sub(1).min(10);
-                base.saturating_mul(factor).min(MAX_PAUSE_MS)
+                let base = unit.saturating_mul(factor).min(MAX_PAUSE_MS);
+                base + self.jitter(now_ms, base / 2)
             }
         };
         self.paused_until_ms = self.paused_until_ms.max(now_ms.saturating_add(pause as i64));
         self.pause_policy = policy;
-        if class != Class::Search {
-            self.seen = Some(Seen { remaining: 0, at_ms: now_ms, sent_since: 0 });
-        }
+        self.seen = Some(Seen { remaining: 0, at_ms: now_ms, sent_since: 0 });
+    }
+
+    /// A wait in `0..below` ms, drawn from the salt, the moment and the draws so far
+    /// (splitmix64): deterministic for tests, different per browser and per draw.
+    fn jitter(&mut self, now_ms: i64, below: u64) -> u64 {
+        self.draws = self.draws.wrapping_add(1);
+        let mut z = self.salt ^ (now_ms as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ self.draws.rotate_left(32);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        (z ^ (z >> 31)) % below.max(1)
     }
 
     fn reserve(&self) -> i64 {
@@ -273,23 +345,53 @@ mod tests {
     #[test]
     fn headers_from_other_reps_slow_reads_down() {
         let mut b = RateBudget::new();
+        // 80 of 110 used by the portal (8 a second): 30 left is the reserve (22) plus the
+        // margin (1.5 s of that pace, 12) less some; reads step aside, writes still go.
         b.observe(Class::Read, &headers(110, 30), 1_000);
-        assert!(run(&mut b, Class::Read, 1_000));
-        // 30 - 8 = 22 = the reserve: reads wait, writes still go.
-        for _ in 0..7 {
-            assert!(run(&mut b, Class::Read, 1_000));
-        }
         let Admission::WaitMs(ms) = b.admit(Class::Read, 1_000) else { panic!("should wait") };
-        assert!((50..=10_000).contains(&ms), "{ms}");
+        assert!((TRUST_MS as u64..TRUST_MS as u64 + SPREAD_MS).contains(&ms), "{ms}");
         assert_eq!(b.admit(Class::Write, 1_000), Admission::Go);
         assert_eq!(b.admit(Class::Read, 1_000 + ms as i64), Admission::Go, "waiting the advised time is enough");
+        // A quiet portal with as few left (max 40, 10 used): reads go.
+        let mut quiet = RateBudget::new();
+        quiet.observe(Class::Read, &headers(40, 30), 1_000);
+        assert_eq!(quiet.admit(Class::Read, 1_000), Admission::Go, "the margin follows the portal's pace");
+    }
+
+    #[test]
+    fn a_nearly_full_window_spreads_the_reps_that_saw_it() {
+        // 200 reps read the same nearly full count at the same moment: each steps aside for
+        // its own spell, so they come back spread over `SPREAD_MS` instead of together.
+        let spells: Vec<u64> = (0..200u64)
+            .map(|salt| {
+                let mut b = RateBudget::new().with_salt(salt.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+                b.observe(Class::Write, &headers(110, 3), 0);
+                match b.admit(Class::Write, 0) {
+                    Admission::WaitMs(ms) => ms,
+                    other => panic!("a write into a nearly full window should wait: {other:?}"),
+                }
+            })
+            .collect();
+        let lo = spells.iter().min().copied().unwrap_or(0);
+        let hi = spells.iter().max().copied().unwrap_or(0);
+        assert!(lo >= TRUST_MS as u64 && hi < TRUST_MS as u64 + SPREAD_MS, "{lo}..{hi}");
+        assert!(hi - lo > SPREAD_MS / 2, "spread out: {lo}..{hi}");
+        let per_second = spells.iter().filter(|&&ms| ms < TRUST_MS as u64 + 1_000).count();
+        assert!(per_second < 80, "about a sixth come back in any one second, not all: {per_second}");
+        // Plenty left: no wait.
+        let mut b = RateBudget::new();
+        b.observe(Class::Write, &headers(110, 60), 0);
+        assert_eq!(b.admit(Class::Write, 0), Admission::Go);
     }
 
     #[test]
     fn learns_max_and_interval() {
         let mut b = RateBudget::new();
         b.observe(Class::Read, &headers(190, 190), 0);
-        assert_eq!((0..300).filter(|_| run(&mut b, Class::Read, 0)).count(), 152);
+        // 190 less the reserve (38) and the least margin (4): no longer 110's figures.
+        assert_eq!((0..300).filter(|_| run(&mut b, Class::Read, 0)).count(), 148);
+        assert!(run(&mut b, Class::Read, TRUST_MS), "past the trusted age our own window counts");
+        assert_eq!(b.usage(TRUST_MS).max, 190);
     }
 
     #[test]
@@ -310,12 +412,61 @@ mod tests {
             let mut b = RateBudget::new();
             let body = ["{\"status\":\"error\",\"errorType\":\"RATE_LIMIT\",\"policyName\":\"", policy, "\"}"].concat();
             b.observe(Class::Read, &HttpResponse { status: 429, headers: vec![], body }, 5_000);
-            assert_eq!(b.admit(Class::Write, 5_001), Admission::Paused { until_ms: 15_000 });
-            assert_eq!(b.paused(6_000), Some((15_000, policy)));
-            assert_eq!(b.admit(Class::Search, 14_999), Admission::Paused { until_ms: 15_000 });
-            assert_eq!(b.admit(Class::Write, 15_000), Admission::Go);
-            assert_eq!(b.paused(15_000), None);
+            // One interval, and up to half of it more drawn per rep.
+            let Admission::Paused { until_ms } = b.admit(Class::Write, 5_001) else { panic!("paused") };
+            assert!((15_000..20_000).contains(&until_ms), "{until_ms}");
+            assert_eq!(b.paused(6_000), Some((until_ms, policy)));
+            assert_eq!(b.admit(Class::Search, until_ms - 1), Admission::Paused { until_ms });
+            assert_eq!(b.admit(Class::Write, until_ms), Admission::Go);
+            assert_eq!(b.paused(until_ms), None);
         }
+    }
+
+    #[test]
+    fn reps_paused_together_come_back_at_different_moments() {
+        let ends: std::collections::BTreeSet<i64> = (0..50u64)
+            .map(|salt| {
+                let mut b = RateBudget::new().with_salt(salt.wrapping_mul(0xD1B5_4A32_D192_ED03));
+                b.observe(Class::Write, &HttpResponse { status: 429, headers: vec![], body: "{}".into() }, 0);
+                b.paused(0).map(|p| p.0).unwrap_or(0)
+            })
+            .collect();
+        assert!(ends.len() > 40, "{} distinct ends of 50", ends.len());
+        let (first, last) = (ends.first().copied().unwrap_or(0), ends.last().copied().unwrap_or(0));
+        assert!(first >= 10_000 && last < 15_000 && last - first > 2_500, "{first}..{last}");
+    }
+
+    #[test]
+    fn a_search_429_holds_back_searches_only() {
+        let mut b = RateBudget::new().with_salt(7);
+        let secondly = HttpResponse {
+            status: 429,
+            headers: vec![],
+            body: r#"{"status":"error","errorType":"RATE_LIMIT","policyName":"SECONDLY"}"#.into(),
+        };
+        b.observe(Class::Search, &secondly, 1_000);
+        assert_eq!(b.paused(1_000), None, "no pause for the rep to see");
+        assert_eq!(b.admit(Class::Write, 1_000), Admission::Go, "a log is not held up by a search");
+        let until = b.search_paused(1_000).unwrap_or(0);
+        assert!((2_000..5_000).contains(&until), "a second and a jittered part: {until}");
+        assert_eq!(b.admit(Class::Search, 1_000), Admission::WaitMs((until - 1_000) as u64));
+        assert_eq!(b.admit(Class::Search, until), Admission::Go);
+        // Repeats wait longer, bounded; an answer resets them.
+        b.observe(Class::Search, &secondly, until);
+        let again = b.search_paused(until).unwrap_or(0) - until;
+        assert!((2_000..5_000).contains(&again), "the second waits twice as long: {again}");
+        let mut longest = 0;
+        let mut at = until + again;
+        for _ in 0..12 {
+            b.observe(Class::Search, &secondly, at);
+            longest = b.search_paused(at).unwrap_or(0) - at;
+            at += longest;
+        }
+        let max = MAX_SEARCH_PAUSE_MS as i64;
+        assert!((max..max + 3_000).contains(&longest), "bounded: {longest}");
+        b.observe(Class::Search, &HttpResponse { status: 200, headers: vec![], body: "{}".into() }, at);
+        b.observe(Class::Search, &secondly, at);
+        assert!(b.search_paused(at).unwrap_or(0) - at < 4_000, "strikes reset");
     }
 
     #[test]
@@ -323,13 +474,16 @@ mod tests {
         let mut b = RateBudget::new();
         let with = HttpResponse { status: 429, headers: vec![("Retry-After".into(), "2".into())], body: "x".into() };
         b.observe(Class::Read, &with, 0);
-        assert_eq!(b.admit(Class::Read, 0), Admission::Paused { until_ms: 2_000 });
+        let Admission::Paused { until_ms } = b.admit(Class::Read, 0) else { panic!("paused") };
+        assert!((2_000..3_000).contains(&until_ms), "Retry-After and under a second more: {until_ms}");
         let without = HttpResponse { status: 429, headers: vec![], body: "<html>".into() };
-        b.observe(Class::Read, &without, 2_000);
-        assert_eq!(b.paused(2_000), Some((2_000 + 20_000, "UNKNOWN")), "second strike doubles the interval");
-        b.observe(Class::Read, &headers(110, 100), 30_000);
-        b.observe(Class::Read, &without, 30_000);
-        assert_eq!(b.paused(30_000).map(|p| p.0), Some(40_000), "a success resets the strikes");
+        b.observe(Class::Read, &without, 3_000);
+        let second = b.paused(3_000).map(|p| p.0 - 3_000).unwrap_or(0);
+        assert!((20_000..30_000).contains(&second), "second strike doubles the interval: {second}");
+        b.observe(Class::Read, &headers(110, 100), 60_000);
+        b.observe(Class::Read, &without, 60_000);
+        let reset = b.paused(60_000).map(|p| p.0 - 60_000).unwrap_or(0);
+        assert!((10_000..15_000).contains(&reset), "a success resets the strikes: {reset}");
     }
 
     #[test]

@@ -1,26 +1,46 @@
-//! Contact requests: read one contact, batch-read up to 100 (API-FACTS §4, §12), and their
-//! parsers. Layer: core (pure). Builders return requests without `Authorization`; the session
+//! Contact requests: read one contact with its task ids, batch-read up to 100 (API-FACTS §4,
+//! §12), and their parsers. Layer: core (pure). Builders return requests without `Authorization`; the session
 //! adds it. Callers chunk id lists: a builder given more than 100 ids is a bug and asserts.
 
 use super::error::ApiError;
-use super::model::{batch_errors, json_body, results, BatchError, Contact};
+use super::model::{batch_errors, json_body, object_id, results, BatchError, Contact};
 use super::properties::{join, PropertyName};
 use super::version;
-use crate::ids::ContactId;
+use crate::ids::{ContactId, TaskId};
 use crate::ports::{path_segment, HttpRequest, HttpResponse, Method};
 use serde_json::{json, Value};
 
 /// Batch endpoints take at most 100 inputs (§12).
 pub const BATCH_READ_MAX: usize = 100;
 
-/// `GET /crm/objects/2026-03/contacts/{id}?properties=…`.
+/// `GET /crm/objects/2026-03/contacts/{id}?properties=…&associations=tasks`: the contact and
+/// the ids of its tasks in one read (§4), so a dial finds the contact's open task without a
+/// search (a batch read cannot return associations, §12).
 pub fn get_contact(id: &ContactId, properties: &[PropertyName]) -> HttpRequest {
-    let rest = ["/", &path_segment(id.as_str()), "?properties=", &join(properties)].concat();
+    let rest = ["/", &path_segment(id.as_str()), "?properties=", &join(properties), "&associations=tasks"].concat();
     HttpRequest::new(Method::Get, version::objects_url("contacts", &rest))
 }
 
 pub fn parse_contact(resp: &HttpResponse) -> Result<Contact, ApiError> {
-    Contact::from_object(&json_body(resp)?).ok_or_else(|| ApiError::malformed("a contact without an id"))
+    parse_contact_with_tasks(resp).map(|(contact, _)| contact)
+}
+
+/// The contact and its associated task ids (§4: `associations.tasks.results[].id`, one entry
+/// per association type, so an id may repeat; kept once, in HubSpot's order). No block means
+/// no tasks: HubSpot leaves out an association type with no records.
+pub fn parse_contact_with_tasks(resp: &HttpResponse) -> Result<(Contact, Vec<TaskId>), ApiError> {
+    let body = json_body(resp)?;
+    let contact = Contact::from_object(&body).ok_or_else(|| ApiError::malformed("a contact without an id"))?;
+    let mut tasks: Vec<TaskId> = Vec::new();
+    let listed = body.get("associations").and_then(|a| a.get("tasks")).and_then(|t| t.get("results"));
+    let listed = listed.and_then(Value::as_array);
+    for id in listed.into_iter().flatten().filter_map(object_id) {
+        let id = TaskId(id);
+        if !tasks.contains(&id) {
+            tasks.push(id);
+        }
+    }
+    Ok((contact, tasks))
 }
 
 /// `POST /crm/objects/2026-03/contacts/batch/read` for at most 100 ids.
@@ -65,11 +85,28 @@ mod tests {
         assert_eq!(req.method, Method::Get);
         assert_eq!(
             req.url,
-            "https://api.hubapi.com/crm/objects/2026-03/contacts/123?properties=firstname,lastname,company,jobtitle,phone,mobilephone,hs_timezone,country"
+            "https://api.hubapi.com/crm/objects/2026-03/contacts/123?properties=firstname,lastname,company,jobtitle,phone,mobilephone,hs_timezone,country&associations=tasks"
         );
         assert!(req.header_value("Authorization").is_none());
         let odd = get_contact(&ContactId::new("1/../2?x"), &[]);
         assert!(odd.url.contains("/contacts/1%2F..%2F2%3Fx?properties="), "{}", odd.url);
+    }
+
+    #[test]
+    fn the_contact_read_brings_its_task_ids_once_each() {
+        // §4's example shape, with a task associated under two types (listed twice).
+        let body = r#"{"id":"123","properties":{"firstname":"Ana","hs_object_id":"123"},
+            "associations":{"tasks":{"results":[{"id":"701","type":"contact_to_task"},{"id":702,"type":"contact_to_task"},
+              {"id":"701","type":"custom_label"},{"type":"contact_to_task"}]},
+              "companies":{"results":[{"id":"456","type":"contact_to_company"}]}},
+            "createdAt":"x","updatedAt":"x","archived":false}"#;
+        let (contact, tasks) = parse_contact_with_tasks(&ok(200, body)).unwrap();
+        assert_eq!(contact.first_name.as_deref(), Some("Ana"));
+        assert_eq!(tasks, [TaskId::new("701"), TaskId::new("702")]);
+        let none = parse_contact_with_tasks(&ok(200, r#"{"id":"5","properties":{}}"#)).unwrap();
+        assert!(none.1.is_empty(), "no block: no tasks");
+        let odd = parse_contact_with_tasks(&ok(200, r#"{"id":"5","associations":{"tasks":{"results":"x"}}}"#)).unwrap();
+        assert!(odd.1.is_empty(), "a block of the wrong shape is no tasks, not a failure");
     }
 
     #[test]

@@ -94,8 +94,11 @@ impl<'a, H: Http, C: Clock, T: TokenSource> Client<'a, H, C, T> {
             }
             if resp.status == 429 {
                 // The budget has just paused itself; the error carries that pause.
-                let pause = self.budget.borrow().paused(now).map(|(t, p)| (t, p.to_string()));
-                let (retry_at_ms, policy) = pause.unwrap_or_else(|| (now + 1_000, "UNKNOWN".into()));
+                let budget = self.budget.borrow();
+                let pause = budget.paused(now).map(|(t, p)| (t, p.to_string()));
+                // A search 429 holds back searches only: no pause, a retry time.
+                let search = budget.search_paused(now).map(|t| (t, "SECONDLY".to_string()));
+                let (retry_at_ms, policy) = pause.or(search).unwrap_or_else(|| (now + 1_000, "UNKNOWN".into()));
                 return Err(ApiError::RateLimited { policy, retry_at_ms });
             }
             if class != Class::Write && retries < READ_RETRIES && is_transient(resp.status) {

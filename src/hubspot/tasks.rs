@@ -1,5 +1,6 @@
-//! Task requests: search "my open call tasks due by T" (API-FACTS §5, §11) page by page, and
-//! complete a task. Layer: core (pure). Search pages hold at most 200 results and a query
+//! Task requests: search "my open call tasks due by T" (API-FACTS §5, §11) page by page,
+//! batch-read a contact's tasks to pick its open call task (§12), and complete a task.
+//! Layer: core (pure). Search pages hold at most 200 results and a query
 //! reaches at most 10,000 (paging beyond gives a 400), so the loader stops at the ceiling.
 
 use super::error::ApiError;
@@ -21,20 +22,16 @@ pub const TASK_PROPERTIES: [&str; 6] =
 /// `POST /crm/objects/2026-03/tasks/search`: CALL tasks of `owner`, not completed, due at or
 /// before `due_by_ms`, oldest due first. Values are strings; enum matching is case-sensitive
 /// (§5, §11). `limit` is clamped to 1..=200; `after` is the cursor from the previous page.
-/// The filters every "open call task of this rep" search starts with (§5), plus `last`.
-fn open_call_task_filters(owner: &OwnerId, last: Value) -> Value {
-    json!([
+/// `open_call_task_of` applies the same filters to tasks read by id.
+pub fn search_open_call_tasks(owner: &OwnerId, due_by_ms: i64, limit: u32, after: Option<&str>) -> HttpRequest {
+    let filters = json!([
         { "propertyName": "hs_task_type", "operator": "EQ", "value": "CALL" },
         { "propertyName": "hs_task_status", "operator": "NEQ", "value": "COMPLETED" },
         { "propertyName": "hubspot_owner_id", "operator": "EQ", "value": owner.as_str() },
-        last,
-    ])
-}
-
-pub fn search_open_call_tasks(owner: &OwnerId, due_by_ms: i64, limit: u32, after: Option<&str>) -> HttpRequest {
-    let due = json!({ "propertyName": "hs_timestamp", "operator": "LTE", "value": due_by_ms.to_string() });
+        { "propertyName": "hs_timestamp", "operator": "LTE", "value": due_by_ms.to_string() },
+    ]);
     let mut body = json!({
-        "filterGroups": [{ "filters": open_call_task_filters(owner, due) }],
+        "filterGroups": [{ "filters": filters }],
         // §11: one sort rule, object form (the spec's string form does not match the docs).
         "sorts": [{ "propertyName": "hs_timestamp", "direction": "ASCENDING" }],
         "properties": TASK_PROPERTIES,
@@ -46,20 +43,48 @@ pub fn search_open_call_tasks(owner: &OwnerId, due_by_ms: i64, limit: u32, after
     HttpRequest::new(Method::Post, version::objects_url("tasks", "/search")).json(&body)
 }
 
-/// One page of tasks; `total` is HubSpot's count of all matches.
-/// `POST …/tasks/search` for the rep's open CALL tasks on one contact, soonest due first
-/// (§5: the `associations.contact` pseudo-property). One page of 10 is plenty for a card.
-pub fn search_open_call_tasks_for_contact(owner: &OwnerId, contact: &crate::ids::ContactId) -> HttpRequest {
-    let on_contact = json!({ "propertyName": "associations.contact", "operator": "EQ", "value": contact.as_str() });
-    let body = json!({
-        "filterGroups": [{ "filters": open_call_task_filters(owner, on_contact) }],
-        "sorts": [{ "propertyName": "hs_timestamp", "direction": "ASCENDING" }],
-        "properties": TASK_PROPERTIES,
-        "limit": 10,
-    });
-    HttpRequest::new(Method::Post, version::objects_url("tasks", "/search")).json(&body)
+/// `POST /crm/objects/2026-03/tasks/batch/read` with the queue's properties (§12). Batch reads
+/// take at most 100 inputs: past that, the 100 newest ids (HubSpot's ids grow over time, and an
+/// open task is a recent one) are read, so the request is never refused for its size.
+pub fn batch_read_tasks(ids: &[TaskId]) -> HttpRequest {
+    let mut rest: Vec<&TaskId> = ids.iter().collect();
+    if rest.len() > super::contacts::BATCH_READ_MAX {
+        // Rare (a contact with over 100 tasks): picked one by one rather than sorted, which
+        // keeps a sort out of the shipped wasm. Digit ids compare by length, then text.
+        let mut newest = Vec::with_capacity(super::contacts::BATCH_READ_MAX);
+        while newest.len() < super::contacts::BATCH_READ_MAX {
+            let Some((i, _)) = rest.iter().enumerate().max_by_key(|(_, id)| (id.as_str().len(), id.as_str())) else {
+                break;
+            };
+            newest.push(rest.swap_remove(i));
+        }
+        rest = newest;
+    }
+    let inputs: Vec<Value> = rest.iter().map(|id| json!({ "id": id.as_str() })).collect();
+    HttpRequest::new(Method::Post, version::objects_url("tasks", "/batch/read"))
+        .json(&json!({ "properties": TASK_PROPERTIES, "inputs": inputs }))
 }
 
+/// The tasks of a batch read (a 207 lists deleted ids in `errors[]`; the rest still count).
+pub fn parse_task_batch(resp: &HttpResponse) -> Result<Vec<Task>, ApiError> {
+    let body = json_body(resp)?;
+    Ok(results(&body, "task batch")?.iter().filter_map(Task::from_object).collect())
+}
+
+/// The task a dial offers among `tasks`: what the queue's search asks for (§5: type CALL,
+/// status not COMPLETED, owned by `owner`), soonest due first (no due time last), then id.
+pub fn open_call_task_of(tasks: Vec<Task>, owner: &OwnerId) -> Option<Task> {
+    tasks
+        .into_iter()
+        .filter(|t| {
+            t.task_type.as_deref() == Some("CALL")
+                && t.status.as_deref() != Some("COMPLETED")
+                && t.owner.as_ref() == Some(owner)
+        })
+        .min_by_key(|t| (t.due_ms.unwrap_or(i64::MAX), t.id.as_str().len(), t.id.0.clone()))
+}
+
+/// One page of tasks; `total` is HubSpot's count of all matches.
 pub fn parse_task_page(resp: &HttpResponse) -> Result<Page<Task>, ApiError> {
     let body = json_body(resp)?;
     Ok(Page {
@@ -151,16 +176,47 @@ mod tests {
 #[cfg(test)]
 mod contact_task_tests {
     use super::*;
-    use crate::ids::ContactId;
+
+    fn task(id: &str, kind: &str, status: &str, owner: &str, due: &str) -> Value {
+        let subject = ["Task ", id].concat();
+        json!({"id": id, "properties": {"hs_task_type": kind, "hs_task_status": status, "hubspot_owner_id": owner,
+            "hs_timestamp": due, "hs_task_subject": subject}})
+    }
 
     #[test]
-    fn a_contacts_open_call_tasks_are_searched_by_association() {
-        let req = search_open_call_tasks_for_contact(&OwnerId::new("501"), &ContactId::new("202"));
-        assert_eq!(req.url, "https://api.hubapi.com/crm/objects/2026-03/tasks/search");
-        let body: Value = serde_json::from_str(req.body.as_deref().unwrap()).unwrap();
-        let filters = &body["filterGroups"][0]["filters"];
-        assert_eq!(filters[3], json!({"propertyName": "associations.contact", "operator": "EQ", "value": "202"}));
-        assert_eq!(filters[2]["value"], "501");
-        assert_eq!(body["limit"], 10);
+    fn a_contacts_tasks_are_read_in_one_batch_with_the_queues_properties() {
+        let req = batch_read_tasks(&[TaskId::new("701"), TaskId::new("702")]);
+        assert_eq!(
+            (req.method, req.url.as_str()),
+            (Method::Post, "https://api.hubapi.com/crm/objects/2026-03/tasks/batch/read")
+        );
+        let body: Value = serde_json::from_str(req.body.as_deref().unwrap_or("")).unwrap();
+        assert_eq!(body, json!({"properties": TASK_PROPERTIES, "inputs": [{"id": "701"}, {"id": "702"}]}));
+        // §12: at most 100 inputs; the newest ids are the ones read.
+        let many: Vec<TaskId> = (1..=150).map(|i| TaskId::new(i.to_string())).collect();
+        let body: Value = serde_json::from_str(batch_read_tasks(&many).body.as_deref().unwrap_or("")).unwrap();
+        let inputs = body["inputs"].as_array().unwrap();
+        assert_eq!(inputs.len(), 100);
+        assert!(inputs.iter().all(|i| i["id"].as_str().unwrap().parse::<u32>().unwrap() > 50), "{inputs:?}");
+    }
+
+    #[test]
+    fn the_offered_task_is_the_reps_soonest_open_call_task() {
+        let body = json!({"status": "COMPLETE", "results": [
+            task("1", "CALL", "COMPLETED", "501", "2026-01-01T00:00:00Z"),
+            task("2", "EMAIL", "NOT_STARTED", "501", "2026-01-02T00:00:00Z"),
+            task("3", "CALL", "NOT_STARTED", "999", "2026-01-03T00:00:00Z"),
+            task("4", "CALL", "WAITING", "501", "2026-03-01T00:00:00Z"),
+            task("5", "CALL", "NOT_STARTED", "501", "2026-02-01T00:00:00Z"),
+            {"id": "6", "properties": {"hs_task_type": "CALL", "hs_task_status": "NOT_STARTED", "hubspot_owner_id": "501"}}],
+            "numErrors": 1, "errors": [{"status": "error", "category": "OBJECT_NOT_FOUND", "context": {"ids": ["7"]}}]});
+        let resp = HttpResponse { status: 207, headers: vec![], body: body.to_string() };
+        let tasks = parse_task_batch(&resp).unwrap();
+        assert_eq!(tasks.len(), 6);
+        let picked = open_call_task_of(tasks.clone(), &OwnerId::new("501")).map(|t| t.id);
+        assert_eq!(picked, Some(TaskId::new("5")), "completed, not CALL, another rep's: skipped; earliest due wins");
+        let only_undated: Vec<Task> = tasks.into_iter().filter(|t| t.id.as_str() == "6").collect();
+        assert_eq!(open_call_task_of(only_undated, &OwnerId::new("501")).map(|t| t.id), Some(TaskId::new("6")));
+        assert_eq!(open_call_task_of(vec![], &OwnerId::new("501")), None);
     }
 }

@@ -6,7 +6,11 @@
 use super::card::{label_of_outcome_list, Dialer};
 use super::error;
 use crate::calls::{self, CallEntry};
+use crate::contact_cache::CachedContact;
+use crate::hubspot::budget::Class;
+use crate::hubspot::tasks;
 use crate::ids::{Account, ContactId};
+use crate::message::views::TaskView;
 pub use crate::message::views::{CallListItem, CallView};
 use crate::message::{Failure, Origin, Response, Sender};
 use crate::page::{contact_url, Hublet};
@@ -107,7 +111,7 @@ impl<H: Http, S: Store, C: Clock, B: Browser> Dialer<H, S, C, B> {
             Err(refusal) => return refusal,
         }
         let settings = crate::settings::load(self.hub.ports.store).await;
-        let cached = match self.contact_facts(contact, &settings).await {
+        let cached = match self.contact_facts(contact, &settings, true).await {
             Ok(cached) => cached,
             Err(failure) => return Response::Error { error: failure },
         };
@@ -126,8 +130,8 @@ impl<H: Http, S: Store, C: Clock, B: Browser> Dialer<H, S, C, B> {
                     .concat();
             return error("no_randomness", message, false);
         }
-        // Looked up before taking the lock: a search must not hold up the drafts of other tabs.
-        let task = self.queue.open_task_for(contact).await;
+        // Looked up before taking the lock: a request must not hold up the drafts of other tabs.
+        let task = self.open_task(contact, &cached).await;
         let entry = {
             let _guard = calls::lock().lock().await;
             // Another tab may have dialed the contact meanwhile: that call stands.
@@ -157,6 +161,31 @@ impl<H: Http, S: Store, C: Clock, B: Browser> Dialer<H, S, C, B> {
         };
         // Outside the lock: the outcomes may take a HubSpot request.
         Response::Dialing(self.call_view(&entry).await)
+    }
+
+    /// The rep's soonest open call task on the contact, offered at dial: the queue's when the
+    /// contact is in the cached queue (no request); none when the contact has no tasks (no
+    /// request); else one batch read of its tasks (API-FACTS §12), never a search. A failed
+    /// read offers no task: the call goes on, and the rep completes the task in HubSpot.
+    async fn open_task(&self, contact: &ContactId, cached: &CachedContact) -> Option<TaskView> {
+        if let Some(task) = self.queue.queued_task(contact).await {
+            return Some(task);
+        }
+        let ids = cached.tasks.as_deref().unwrap_or_default();
+        if ids.is_empty() {
+            return None;
+        }
+        let owner = self.hub.profile().await?.owner?;
+        let resp = self.hub.api(tasks::batch_read_tasks(ids), Class::Read).await.ok()?;
+        let task = tasks::open_call_task_of(tasks::parse_task_batch(&resp).ok()?, &owner)?;
+        let now = self.hub.ports.clock.now_ms();
+        Some(TaskView {
+            overdue: task.due_ms.is_some_and(|d| d < now),
+            id: task.id,
+            subject: task.subject.unwrap_or_else(|| "Call".to_string()),
+            due_ms: task.due_ms,
+            priority: task.priority,
+        })
     }
 
     /// The call in progress on the contact if it is this account's; a refusal naming the

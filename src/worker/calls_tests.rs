@@ -223,3 +223,88 @@ fn a_call_made_under_another_account_waits_for_it() {
     switch_user(&world, "1001");
     assert_eq!(ask(&world, log(&call, None), &content_script())["state"], "logged");
 }
+
+/// Requests sent so far, by kind: (task searches, task batch reads, single contact reads,
+/// everything else but the outcomes read).
+fn by_class(world: &World) -> (usize, usize, usize, usize) {
+    let sent = world.http.sent.borrow();
+    let path = |r: &crate::ports::HttpRequest| r.url.split('?').next().unwrap_or("").to_string();
+    let searches = sent.iter().filter(|r| path(r).ends_with("/tasks/search")).count();
+    let task_reads = sent.iter().filter(|r| path(r).ends_with("/tasks/batch/read")).count();
+    let contact_reads = sent.iter().filter(|r| r.method == Method::Get && path(r).contains("/contacts/")).count();
+    let other = sent.len() - searches - task_reads - contact_reads;
+    let outcomes = sent.iter().filter(|r| path(r).ends_with("/calling/v1/dispositions")).count();
+    (searches, task_reads, contact_reads, other - outcomes)
+}
+
+#[test]
+fn a_dial_outside_the_queue_reads_the_contacts_tasks_in_one_batch_and_never_searches() {
+    let world = signed_in_world();
+    ask(&world, Request::Card { url: RECORD.into() }, &content_script());
+    let read = world.http.sent.borrow().iter().find(|r| r.url.contains("/contacts/201")).map(|r| r.url.clone());
+    assert!(read.is_some_and(|u| u.ends_with("&associations=tasks")), "the card's one read brings the task ids");
+    assert_eq!(by_class(&world), (0, 0, 1, 0));
+    let dialed = dial(&world);
+    assert_eq!(by_class(&world), (0, 1, 1, 0), "one task batch read, no search, the contact not read again");
+    assert_eq!(dialed["task"]["id"], "70002", "the rep's open call task; not the completed one, not another rep's");
+    let batch =
+        world.http.sent.borrow().iter().find(|r| r.url.ends_with("/tasks/batch/read")).and_then(|r| r.body.clone());
+    let batch: Value = serde_json::from_str(&batch.unwrap_or_default()).expect("a JSON body");
+    assert_eq!(batch["inputs"], json!([{"id": "70009"}, {"id": "70002"}, {"id": "70010"}]));
+}
+
+#[test]
+fn a_contact_without_tasks_dials_with_no_task_and_no_task_request() {
+    let world = signed_in_world();
+    let cleo = "https://app.hubspot.com/contacts/62515/record/0-1/203";
+    let card = ask(&world, Request::Card { url: cleo.into() }, &crate::worker::tests::on_page(cleo));
+    assert_eq!(card["card"]["name"], "Cleo Ng", "{card}");
+    let dialed = ask(
+        &world,
+        Request::Dial { contact: ContactId::new("203"), number: "+1 212 555 0100".into() },
+        &crate::worker::tests::on_page(cleo),
+    );
+    assert_eq!(dialed["kind"], "dialing", "{dialed}");
+    assert_eq!(dialed["task"], Value::Null);
+    assert_eq!(by_class(&world), (0, 0, 1, 0), "the card's read only");
+}
+
+#[test]
+fn a_queued_contact_opens_and_dials_without_a_request_and_gets_the_queues_task() {
+    let world = signed_in_world();
+    let queue = ask(&world, Request::Queue { refresh: true }, &popup());
+    assert_eq!(queue["queue"]["items"][0]["task"]["id"], "70002", "{queue}");
+    let after_queue = by_class(&world);
+    assert_eq!(after_queue, (1, 0, 0, 2), "search, association read, contact batch read");
+    let card = ask(&world, Request::Card { url: RECORD.into() }, &content_script());
+    assert_eq!(card["card"]["name"], "Ana Alvarez");
+    assert_eq!(card["card"]["numbers"][0]["e164"], "+14155550132");
+    let dialed = dial(&world);
+    assert_eq!(dialed["task"]["id"], "70002");
+    assert_eq!(by_class(&world), after_queue, "the card and the task came from the queue's read");
+
+    // The queue cache went (another source chosen and back, say) while the card cache is
+    // fresh: the card cache still knows the rep's task on Ana, one batch read finds it.
+    crate::testing::block_on(crate::ports::Store::remove(world.store, Area::Session, "cache:v1:queue"))
+        .expect("removed");
+    ask(&world, Request::DiscardCall { call: dialed["call"].as_str().unwrap_or("").into() }, &content_script());
+    let again = dial(&world);
+    assert_eq!(again["task"]["id"], "70002");
+    assert_eq!(by_class(&world), (1, 1, 0, 2), "one task batch read, still no contact read, no search");
+}
+
+#[test]
+fn card_facts_cached_without_task_ids_are_read_again_for_a_dial_only() {
+    // As a list queue (or a version before the field) leaves them: no `tasks`.
+    let world = signed_in_world();
+    let old = json!({"contact": {"id": "201", "name": "Ana Alvarez", "company": null, "title": null,
+        "numbers": [["phone", "(415) 555-0132"]], "time_zone": null, "country": "United States"},
+        "fields": [], "fetched_at_ms": T0});
+    world.store.put(Area::Session, "cache:v1:contact:201", old);
+    let card = ask(&world, Request::Card { url: RECORD.into() }, &content_script());
+    assert_eq!(card["card"]["name"], "Ana Alvarez", "{card}");
+    assert_eq!(world.http.count(), 0, "an old cache still answers the card");
+    let dialed = dial(&world);
+    assert_eq!(dialed["task"]["id"], "70002");
+    assert_eq!(by_class(&world), (0, 1, 1, 0), "the contact read again for its task ids, then one batch read");
+}

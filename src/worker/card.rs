@@ -7,11 +7,11 @@
 use super::hub::Hub;
 use super::other_portal;
 use super::properties::Properties;
-use super::queue::Queue;
+use super::queue::{card_facts, Queue};
 use crate::calling_hours::{iana_zone, local_time};
 pub use crate::contact_cache::CachedContact;
 use crate::hubspot::budget::Class;
-use crate::hubspot::model::{CallOutcome, Contact};
+use crate::hubspot::model::CallOutcome;
 use crate::hubspot::properties::{dialing_properties, PropertyName};
 use crate::hubspot::{contacts, outcomes};
 use crate::ids::ContactId;
@@ -102,7 +102,7 @@ impl<H: Http, S: Store, C: Clock, B: Browser> Dialer<H, S, C, B> {
             return Err(other_portal(portal, &profile.portal));
         }
         let settings = crate::settings::load(self.hub.ports.store).await;
-        let cached = self.contact_facts(id, &settings).await?;
+        let cached = self.contact_facts(id, &settings, false).await?;
         let now = self.hub.ports.clock.now_ms();
         let numbers = cached
             .contact
@@ -141,14 +141,21 @@ impl<H: Http, S: Store, C: Clock, B: Browser> Dialer<H, S, C, B> {
         })
     }
 
-    /// The contact's dialing facts: from the session cache, else the queue cache, else one
-    /// HubSpot read. Only dialing data is kept (DESIGN §3).
-    pub(super) async fn contact_facts(&self, id: &ContactId, settings: &Settings) -> Result<CachedContact, Failure> {
+    /// The contact's dialing facts: from the session cache (written by an earlier card or by
+    /// the queue), else one HubSpot read that brings the contact's task ids along. With
+    /// `need_tasks` (a dial), facts cached without task ids are read again. Only dialing data
+    /// is kept (DESIGN §3).
+    pub(super) async fn contact_facts(
+        &self,
+        id: &ContactId,
+        settings: &Settings,
+        need_tasks: bool,
+    ) -> Result<CachedContact, Failure> {
         let now = self.hub.ports.clock.now_ms();
         let key = [CONTACT_CACHE_PREFIX, id.as_str()].concat();
         if let Ok(Some(value)) = self.hub.ports.store.get(Area::Session, &key).await {
             if let Ok(cached) = serde_json::from_value::<CachedContact>(value) {
-                if cached.is_fresh(now) {
+                if cached.is_fresh(now) && (!need_tasks || cached.tasks.is_some()) {
                     return Ok(cached);
                 }
             }
@@ -157,12 +164,9 @@ impl<H: Http, S: Store, C: Clock, B: Browser> Dialer<H, S, C, B> {
         let mut wanted: Vec<PropertyName> = phone_properties.clone();
         wanted.extend(mapped_properties.iter().cloned());
         let result = self.hub.api(contacts::get_contact(id, &dialing_properties(&wanted)), Class::Read).await;
-        let contact: Contact = result.and_then(|resp| contacts::parse_contact(&resp)).map_err(|e| e.failure())?;
-        // Numbers: phone, mobile, then the admin's phone properties; other extras are fields.
-        let view = super::queue::contact_view(&contact, &phone_properties);
-        let fields =
-            contact.extra.iter().filter(|(k, _)| mapped_properties.iter().any(|p| p.as_str() == k)).cloned().collect();
-        let cached = CachedContact { contact: view, fields, fetched_at_ms: now };
+        let (contact, tasks) =
+            result.and_then(|resp| contacts::parse_contact_with_tasks(&resp)).map_err(|e| e.failure())?;
+        let cached = card_facts(&contact, &phone_properties, &mapped_properties, now, Some(tasks));
         if let Ok(value) = serde_json::to_value(&cached) {
             // Only a cache: unsaved, the next card reads HubSpot again.
             let _ = self.hub.ports.store.set(Area::Session, &key, value).await;

@@ -69,10 +69,16 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
     /// Builds the worker's one `App`. The parts reference each other for the worker's life,
     /// so they are leaked once: a worker is stopped after ~30 s idle, freeing everything.
     pub async fn build(ports: Ports<H, S, C, B>, config: AuthConfig) -> &'static Self {
-        let budget = match ports.store.get(Area::Local, BUDGET_KEY).await {
+        let budget: RateBudget = match ports.store.get(Area::Local, BUDGET_KEY).await {
             Ok(Some(value)) => serde_json::from_value(value).unwrap_or_default(),
             _ => RateBudget::default(),
         };
+        // Each browser jitters its waits differently, so the reps of a portal that meet a
+        // limit together do not come back together.
+        let mut salt = [0u8; 8];
+        // A failed random source leaves the salt at zero: waits still differ by their moment.
+        let _ = crate::ports::random_bytes(ports.browser, &mut salt);
+        let budget = budget.with_salt(u64::from_le_bytes(salt));
         let config: &'static AuthConfig = Box::leak(Box::new(config));
         let keeper: &'static TokenKeeper<'static, H, S, C> =
             Box::leak(Box::new(TokenKeeper::new(config, ports.http, ports.store, ports.clock)));

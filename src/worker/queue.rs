@@ -8,11 +8,12 @@ use super::card::NextView;
 use super::error;
 use super::hub::Hub;
 use super::properties::Properties;
+use crate::contact_cache::CachedContact;
 use crate::hubspot::budget::Class;
 use crate::hubspot::model::{Contact, ListSummary};
 use crate::hubspot::properties::{dialing_properties, PropertyName};
 use crate::hubspot::queue::{due_horizon_ms, load_list_queue, load_task_queue, QueueContact, QueueItem};
-use crate::hubspot::{lists, tasks, ApiError};
+use crate::hubspot::{lists, ApiError};
 use crate::ids::{ContactId, ListId, TaskId};
 pub use crate::message::views::{ContactView, QueueEntry, QueueSource, QueueView, TaskView};
 use crate::message::{Failure, Response};
@@ -24,6 +25,10 @@ use crate::settings::Settings;
 pub const QUEUE_CACHE_KEY: &str = crate::keys::QUEUE.key;
 /// How long a loaded queue is shown without asking HubSpot again.
 pub const QUEUE_CACHE_MS: i64 = 120_000;
+/// How many of the queue's first contacts get their card cached from the queue's own read:
+/// more than a rep reaches while the card cache is fresh (`CONTACT_CACHE_MS`, 10 minutes, at
+/// a call every 20 s), few enough that a 1,000-task queue does not write 1,000 keys.
+pub const CARDS_FROM_QUEUE: usize = 30;
 
 /// The dialing facts of `contact`; its numbers are phone, mobile and the admin's phone
 /// properties `phones` (other mapped properties are card fields, not numbers).
@@ -38,6 +43,20 @@ pub fn contact_view(contact: &Contact, phones: &[PropertyName]) -> ContactView {
         time_zone: contact.time_zone.clone(),
         country: contact.country.clone(),
     }
+}
+
+/// A contact's card facts as the card cache keeps them: numbers as `contact_view` picks them,
+/// the admin's mapped properties (`mapped`, not numbers) as fields, and where a dial looks for
+/// its open call task (`tasks`, see `CachedContact`).
+pub fn card_facts(
+    contact: &Contact,
+    phones: &[PropertyName],
+    mapped: &[PropertyName],
+    now_ms: i64,
+    tasks: Option<Vec<TaskId>>,
+) -> CachedContact {
+    let fields = contact.extra.iter().filter(|(k, _)| mapped.iter().any(|p| p.as_str() == k)).cloned().collect();
+    CachedContact { contact: contact_view(contact, phones), fields, fetched_at_ms: now_ms, tasks }
 }
 
 fn entry(item: &QueueItem, hublet: Hublet, portal: &crate::ids::PortalId, phones: &[PropertyName]) -> QueueEntry {
@@ -132,7 +151,9 @@ impl<H: Http, S: Store, C: Clock, B: Browser> Queue<H, S, C, B> {
             .ok_or_else(|| Failure::new("signed_out", "Sign in with HubSpot to see your call tasks.", false))?;
         let (phones, mapped) = self.properties.admitted(&settings).await;
         let mut wanted = phones.clone();
-        wanted.extend(mapped);
+        wanted.extend(mapped.iter().cloned());
+        // The card's own properties (`Dialer::contact_facts`), so the contacts read here answer
+        // their cards too.
         let properties = dialing_properties(&wanted);
         let loaded = match &source {
             QueueSource::Tasks { due_by_ms } => {
@@ -166,7 +187,39 @@ impl<H: Http, S: Store, C: Clock, B: Browser> Queue<H, S, C, B> {
             // Only a cache: unsaved, the next popup asks HubSpot again.
             let _ = self.hub.ports.store.set(Area::Session, QUEUE_CACHE_KEY, value).await;
         }
+        self.cache_cards(&queue.items, &phones, &mapped, now).await;
         Ok(view)
+    }
+
+    /// Opening a queued contact costs no request: the first `CARDS_FROM_QUEUE` contacts of the
+    /// queue go into the card cache as the card would have read them (same properties, same
+    /// age rule). A task queue knows the rep's open call tasks on each contact, which is where
+    /// a dial looks; a list queue knows none (`tasks: None`: the dial reads the contact).
+    async fn cache_cards(&self, items: &[QueueItem], phones: &[PropertyName], mapped: &[PropertyName], now: i64) {
+        let mut written: Vec<&ContactId> = Vec::new();
+        for item in items {
+            let QueueContact::Found(contact) = &item.contact else { continue };
+            if written.contains(&&contact.id) {
+                continue;
+            }
+            if written.len() >= CARDS_FROM_QUEUE {
+                break;
+            }
+            written.push(&contact.id);
+            let tasks = item.task.as_ref().map(|_| {
+                items
+                    .iter()
+                    .filter(|i| matches!(&i.contact, QueueContact::Found(c) if c.id == contact.id))
+                    .filter_map(|i| i.task.as_ref().map(|t| t.id.clone()))
+                    .collect()
+            });
+            let cached: CachedContact = card_facts(contact, phones, mapped, now, tasks);
+            if let Ok(value) = serde_json::to_value(&cached) {
+                let key = [crate::keys::CONTACT_CARD.key, contact.id.as_str()].concat();
+                // Only a cache: unsaved, the card reads the contact itself.
+                let _ = self.hub.ports.store.set(Area::Session, &key, value).await;
+            }
+        }
     }
 
     pub(super) async fn cached_queue(&self) -> Option<QueueView> {
@@ -181,28 +234,13 @@ impl<H: Http, S: Store, C: Clock, B: Browser> Queue<H, S, C, B> {
         lists::parse_list_search(&resp).map(|found| found.lists).map_err(|e: ApiError| e.failure())
     }
 
-    /// The rep's soonest open call task on this contact: from the queue cache when it has
-    /// one, else one search.
-    pub(super) async fn open_task_for(&self, contact: &ContactId) -> Option<TaskView> {
-        if let Some(queue) = self.cached_queue().await {
-            let hit =
-                queue.items.iter().find(|e| e.contact.as_ref().is_some_and(|c| &c.id == contact) && e.task.is_some());
-            if let Some(entry) = hit {
-                return entry.task.clone();
-            }
-        }
-        let owner = self.hub.profile().await?.owner?;
-        let resp =
-            self.hub.api(tasks::search_open_call_tasks_for_contact(&owner, contact), Class::Search).await.ok()?;
-        let page = tasks::parse_task_page(&resp).ok()?;
-        let now = self.hub.ports.clock.now_ms();
-        page.items.into_iter().next().map(|t| TaskView {
-            overdue: t.due_ms.is_some_and(|d| d < now),
-            id: t.id,
-            subject: t.subject.unwrap_or_else(|| "Call".to_string()),
-            due_ms: t.due_ms,
-            priority: t.priority,
-        })
+    /// The contact's task in the cached queue (whatever the cache's age: `next_after` keeps it
+    /// current as tasks are completed), without a request.
+    pub(super) async fn queued_task(&self, contact: &ContactId) -> Option<TaskView> {
+        let queue = self.cached_queue().await?;
+        let hit =
+            queue.items.into_iter().find(|e| e.contact.as_ref().is_some_and(|c| &c.id == contact) && e.task.is_some());
+        hit.and_then(|entry| entry.task)
     }
 
     /// The next task in the queue after this contact (and the task just completed).

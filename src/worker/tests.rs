@@ -52,28 +52,71 @@ impl Browser for FakeBrowser {
     fn set_badge(&self, _text: &str, _trouble: bool) {}
 }
 
-/// HubSpot as far as a card, a dial and a log need it.
+/// Ana Alvarez (contact 201) as HubSpot returns her dialing properties.
+fn ana() -> serde_json::Value {
+    json!({"firstname": "Ana", "lastname": "Alvarez", "company": "Northwind Traders", "jobtitle": "VP Sales",
+        "phone": "(415) 555-0132", "mobilephone": "+1 415.555.0199 x204", "country": "United States",
+        "hs_timezone": "america_slash_los_angeles"})
+}
+
+/// The tasks on Ana: 70002 is the rep's (owner 501) open call task; 70009 was completed;
+/// 70010 is another rep's.
+fn task(id: &str) -> serde_json::Value {
+    let (status, owner, due) = match id {
+        "70002" => ("NOT_STARTED", "501", "2026-11-27T12:30:00Z"),
+        "70009" => ("COMPLETED", "501", "2026-11-20T12:30:00Z"),
+        _ => ("NOT_STARTED", "777", "2026-11-21T12:30:00Z"),
+    };
+    json!({"id": id, "properties": {"hs_task_subject": "Discovery call", "hs_task_type": "CALL",
+        "hs_task_status": status, "hs_timestamp": due, "hs_task_priority": "HIGH", "hubspot_owner_id": owner}})
+}
+
+/// HubSpot as far as a queue, a card, a dial and a log need it.
 fn hubspot(req: &HttpRequest) -> Result<crate::ports::HttpResponse, crate::ports::TransportError> {
     let path = req.url.trim_start_matches("https://api.hubapi.com");
     let answer = match (req.method, path.split('?').next().unwrap_or("")) {
         (Method::Get, "/crm/objects/2026-03/contacts/201") => response(
             200,
             &json!({
-            "id": "201", "properties": {"firstname": "Ana", "lastname": "Alvarez", "company": "Northwind Traders",
-            "jobtitle": "VP Sales", "phone": "(415) 555-0132", "mobilephone": "+1 415.555.0199 x204",
-            "country": "United States", "hs_timezone": "america_slash_los_angeles"}})
+            "id": "201", "properties": ana(),
+            // §4: the contact's tasks (completed, open, another rep's), one type each.
+            "associations": {"tasks": {"results": [{"id": "70009", "type": "contact_to_task"},
+                {"id": "70002", "type": "contact_to_task"}, {"id": "70010", "type": "contact_to_task"}]}}})
             .to_string(),
+        ),
+        // A contact with no tasks: HubSpot leaves the association block out (§4).
+        (Method::Get, "/crm/objects/2026-03/contacts/203") => response(
+            200,
+            &json!({"id": "203", "properties": {"firstname": "Cleo", "lastname": "Ng", "phone": "+1 212 555 0100"}})
+                .to_string(),
         ),
         (Method::Get, "/calling/v1/dispositions") => {
             response(200, r#"[{"id":"f240bbac-87c9-4f6e-bf70-924b57d47db7","label":"Connected"}]"#)
         }
-        (Method::Post, "/crm/objects/2026-03/tasks/search") => response(
+        // The queue: one search, the tasks' contacts, the contacts' batch read (§5, §7, §12).
+        (Method::Post, "/crm/objects/2026-03/tasks/search") => {
+            response(200, &json!({"total": 1, "results": [task("70002")]}).to_string())
+        }
+        (Method::Post, "/crm/associations/2026-03/tasks/contacts/batch/read") => response(
             200,
-            &json!({"total": 1, "results": [
-            {"id": "70002", "properties": {"hs_task_subject": "Discovery call", "hs_task_type": "CALL",
-             "hs_task_status": "NOT_STARTED", "hs_timestamp": "2026-11-27T12:30:00Z", "hs_task_priority": "HIGH"}}]})
+            &json!({"status": "COMPLETE", "results": [{"from": {"id": "70002"},
+                "to": [{"toObjectId": 201, "associationTypes": [{"category": "HUBSPOT_DEFINED", "typeId": 204}]}]}]})
             .to_string(),
         ),
+        (Method::Post, "/crm/objects/2026-03/contacts/batch/read") => {
+            response(200, &json!({"status": "COMPLETE", "results": [{"id": "201", "properties": ana()}]}).to_string())
+        }
+        // Tasks by id, as many of the three known as were asked for.
+        (Method::Post, "/crm/objects/2026-03/tasks/batch/read") => {
+            let asked: serde_json::Value =
+                serde_json::from_str(req.body.as_deref().unwrap_or("{}")).unwrap_or_default();
+            let results: Vec<serde_json::Value> = ["70002", "70009", "70010"]
+                .into_iter()
+                .filter(|id| asked["inputs"].as_array().is_some_and(|i| i.iter().any(|x| x["id"] == *id)))
+                .map(task)
+                .collect();
+            response(200, &json!({"status": "COMPLETE", "results": results}).to_string())
+        }
         (Method::Post, "/crm/objects/2026-03/calls") => response(201, r#"{"id":"9001","properties":{}}"#),
         (Method::Patch, "/crm/objects/2026-03/tasks/70002") => {
             response(200, r#"{"id":"70002","properties":{"hs_task_status":"COMPLETED"}}"#)
