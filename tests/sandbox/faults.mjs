@@ -103,7 +103,7 @@ function prng(seed) {
   };
 }
 
-const CHAOS_ALLOWED = new Set(['seed', 'rate', 'path', 'method', 'kinds']);
+const CHAOS_ALLOWED = new Set(['seed', 'rate', 'path', 'method', 'kinds', 'cover']);
 
 // Returns an error string or null; on success chaos is on with this spec.
 export function setChaos(state, spec) {
@@ -119,7 +119,17 @@ export function setChaos(state, spec) {
   if (!Array.isArray(kinds) || !kinds.length || !kinds.every((k) => k in CHAOS_KINDS)) {
     return `kinds must be a non-empty array of: ${Object.keys(CHAOS_KINDS).join(', ')}`;
   }
-  state.chaos = { seed: spec.seed, rate: spec.rate, path: spec.path, re, method: spec.method?.toUpperCase(), kinds: [...kinds], roll: prng(spec.seed), rolls: 0 };
+  if (spec.cover !== undefined && typeof spec.cover !== 'boolean') return 'cover must be true or false';
+  const roll = prng(spec.seed);
+  // `cover`: the first hits go through every kind once, in an order the seed shuffles, so a
+  // run short of luck still meets each kind; later hits pick at random.
+  const order = [...kinds];
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(roll() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  state.chaos = { seed: spec.seed, rate: spec.rate, path: spec.path, re, method: spec.method?.toUpperCase(), kinds: [...kinds],
+    roll, rolls: 0, hits: 0, cover: spec.cover ? order : [] };
   return null;
 }
 
@@ -135,7 +145,8 @@ export function rollChaos(state, method, path) {
   const hit = c.roll() < c.rate;
   const pick = c.roll();
   if (!hit) return null;
-  const kind = c.kinds[Math.min(c.kinds.length - 1, Math.floor(pick * c.kinds.length))];
+  const kind = c.cover[c.hits] ?? c.kinds[Math.min(c.kinds.length - 1, Math.floor(pick * c.kinds.length))];
+  c.hits += 1;
   return { kind, ...CHAOS_KINDS[kind] };
 }
 
@@ -150,7 +161,7 @@ export function describeChaos(state) {
   for (const f of state.faultsFired) counts[f.kind] = (counts[f.kind] ?? 0) + 1;
   const c = state.chaos;
   return {
-    chaos: c ? { seed: c.seed, rate: c.rate, path: c.path, method: c.method ?? null, kinds: c.kinds, rolls: c.rolls } : null,
+    chaos: c ? { seed: c.seed, rate: c.rate, path: c.path, method: c.method ?? null, kinds: c.kinds, rolls: c.rolls, hits: c.hits, cover: c.cover.length > 0 } : null,
     counts,
     fired: state.faultsFired,
   };
