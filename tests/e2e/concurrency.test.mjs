@@ -24,6 +24,8 @@ describe('one rep in many places at once', () => {
   const requests = async () => (await env.stack.control('GET', `requests?since=${since}`)).json;
   const callsTo = async (contact) => (await env.stack.control('GET', 'calls')).json
     .filter((c) => !c.archived && c.associations.some((a) => a.to.id === contact));
+  const outboxEmpty = async () => (await env.browser.worker()).evaluate(async () =>
+    Object.keys(await chrome.storage.local.get(null)).every((k) => !k.startsWith('outbox:')));
   /** Makes the worker's access token due now, as if the worker had slept through its alarm. */
   const expireAccessToken = async (inMs = -1) => (await env.browser.worker()).evaluate(async (ms) => {
     const { 'auth:v1:access': access } = await chrome.storage.session.get('auth:v1:access');
@@ -47,7 +49,9 @@ describe('one rep in many places at once', () => {
       await press(page, 'button', 'Log call');
       return (await findText(page, 'status', /^Call (logged|saved)/, { timeout: 30000 })).text;
     }));
-    assert.deepEqual([sa, sb], ['Call logged', 'Call logged']);
+    // The second press finds the first one's drain running: "saved", and that drain takes it.
+    assert.ok([sa, sb].includes('Call logged'), `${sa} | ${sb}`);
+    await until('the outbox to empty', outboxEmpty, { timeout: 30000 });
     const log = await requests();
     assert.equal(log.filter((r) => r.path === TOKEN).length, 1, 'one refresh shared by both tabs');
     assert.equal(log.filter((r) => r.method === 'POST' && r.path === CREATE).length, 2, 'one create per log');

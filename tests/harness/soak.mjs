@@ -7,7 +7,7 @@ import { rmSync } from 'node:fs';
 import { configure, launchBrowser } from './browser.mjs';
 import { startStack } from './stack.mjs';
 import { signIn } from './flows.mjs';
-import { choose, click, find, findText, textOf } from './a11y.mjs';
+import { choose, click, find, queryAll, textOf } from './a11y.mjs';
 import { enter, press } from './flows-call.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -116,7 +116,10 @@ class Lane {
     const deadline = Date.now() + 120000;
     for (;;) {
       dialing = await this.sendSettled({ kind: 'dial', contact: log.contact, number: log.number });
-      if (dialing.kind === 'dialing' || !dialing.error?.retryable || Date.now() > deadline) break;
+      // Not retryable, but a rep waits for it too: Spotdial lost its grant and the rep is
+      // reconnecting from the popup (the soak's watcher does).
+      const reconnecting = /unauthorized|reconnect|signed_out/.test(dialing.error?.code || '');
+      if (dialing.kind === 'dialing' || !(dialing.error?.retryable || reconnecting) || Date.now() > deadline) break;
       await sleep(1000);
     }
     if (dialing.kind !== 'dialing') throw new Error(`dial on ${log.contact}: ${JSON.stringify(dialing)}`);
@@ -128,6 +131,16 @@ class Lane {
       // A second press after a lost answer: the first one put it in the outbox.
       if (answer.error?.code === 'already_logged') return 'already_logged';
       if (answer.error?.retryable) { await sleep(1000); continue; }
+      if (answer.error?.code === 'other_account') {
+        const store = await this.run.browser.context.newPage();
+        await store.goto(this.run.browser.extensionUrl('manifest.json'));
+        const seen = await store.evaluate(async () => {
+          const all = await chrome.storage.local.get(null);
+          return { keys: Object.keys(all).filter((k) => !k.startsWith('outbox:') && !k.startsWith('verify:') && !k.startsWith('history')), profile: all['profile:v1'] ?? null };
+        });
+        await store.close();
+        this.run.say(`DIAG other_account on ${log.contact}: ${JSON.stringify(seen)}`);
+      }
       if (answer.error?.code !== 'test_timeout') throw new Error(`log on ${log.contact}: ${JSON.stringify(answer)}`);
     }
     throw new Error(`log on ${log.contact} never answered`);
@@ -135,10 +148,23 @@ class Lane {
 
   /** One call through the card, as a rep does it: Call, outcome, notes, Log call. */
   async logByCard(log) {
-    await this.goto(log.contact);
-    // A press the worker did not hear (stopped, restarting) leaves the card as it was, with a
+    // A card that could not load (HubSpot paused, the worker just restarted) says why; the rep
+    // reloads the page. A press the worker did not hear leaves the card as it was, with a
     // sentence saying so: the rep presses Call again.
     for (let attempt = 1; ; attempt++) {
+      if (attempt === 1 || !(await queryAll(this.page, 'button', `Call ${log.number}`)).length) {
+        for (let load = 1; ; load++) {
+          await this.goto(log.contact);
+          try {
+            await find(this.page, 'button', `Call ${log.number}`, { timeout: 10000 });
+            break;
+          } catch (missing) {
+            const region = await find(this.page, 'region', 'Spotdial').then((r) => textOf(this.page, r), () => 'no card');
+            if (load >= 8) throw new Error(`no Call button on ${log.contact} after ${load} loads; the card says: ${region}`, { cause: missing });
+            this.run.say(`tab ${this.n}: the card on ${log.contact} has no Call button (${region.slice(0, 160)}); reloading`);
+          }
+        }
+      }
       await click(this.page, 'button', `Call ${log.number}`, { timeout: 20000 });
       try {
         await find(this.page, 'timer', 'Call duration', { timeout: 10000 });
@@ -151,9 +177,26 @@ class Lane {
     }
     await choose(this.page, 'Outcome', log.outcome.label);
     await enter(this.page, 'textbox', 'Notes', log.notes);
-    await press(this.page, 'button', 'Log call');
-    const status = await findText(this.page, 'status', /^Call (logged|saved)/, { timeout: 60000 });
-    return status.text;
+    // A press the worker did not answer (stopped mid-log) shows an alert above the panel, which
+    // stays with what was typed: the rep presses Log call again.
+    for (let attempt = 1; ; attempt++) {
+      await press(this.page, 'button', 'Log call');
+      const outcome = await until(`the card's answer on ${log.contact}`, async () => {
+        for (const node of await queryAll(this.page, 'status')) {
+          const text = (await textOf(this.page, node)) || '';
+          if (/^Call (logged|saved)|already logged/.test(text)) return { text };
+        }
+        const alerts = await queryAll(this.page, 'alert');
+        if (alerts.length && (await queryAll(this.page, 'button', 'Log call')).length) {
+          return { alert: await textOf(this.page, alerts[0]) };
+        }
+        return null;
+      }, { timeout: 60000, every: 100 });
+      if (outcome.text) return outcome.text;
+      if (attempt >= 5) throw new Error(`Log call on ${log.contact} failed ${attempt} times: ${outcome.alert}`);
+      this.run.say(`tab ${this.n}: Log call on ${log.contact} answered "${outcome.alert}"; pressing again`);
+      await sleep(1000);
+    }
   }
 
   async close() {
@@ -182,6 +225,7 @@ export async function runSoak({ logs, lanes = 4, cardEvery = 6, chaosRate = 0.1,
   const evidence = [];
   let lanesOpen = [];
   let profile = null;
+  const watch = { active: true }; // the reconnect watcher runs while this is set
   try {
     run.browser = await launchBrowser(stack);
     profile = run.browser.profile;
@@ -325,6 +369,40 @@ export async function runSoak({ logs, lanes = 4, cardEvery = 6, chaosRate = 0.1,
       release();
     }
 
+    // A revoked grant (the `token-revoked` fault) makes Spotdial ask the rep to reconnect, in
+    // the popup; the rep does, as tokens.test.mjs does once. Calls made meanwhile wait, kept.
+    let reconnects = 0;
+    const watcher = (async () => {
+      let page = null;
+      let on = null;
+      let lastAuth = null;
+      while (watch.active) {
+        await sleep(500);
+        if (pauseLanes || failure) continue;
+        try {
+          if (on !== run.browser) {
+            on = run.browser;
+            page = await on.context.newPage();
+            await page.goto(on.extensionUrl('manifest.json'));
+          }
+          const status = await page.evaluate(() => chrome.runtime.sendMessage({ kind: 'status' }));
+          if (status?.auth !== lastAuth) {
+            say(`auth state ${lastAuth} -> ${status?.auth} after ${Math.round((Date.now() - started) / 1000)} s`);
+            lastAuth = status?.auth;
+          }
+          if (status?.auth !== 'needs_reconnect') continue;
+          const popup = await on.context.newPage();
+          await popup.goto(on.extensionUrl('popup/popup.html'));
+          await signIn(on, { popup, button: 'Reconnect to HubSpot' });
+          await popup.close();
+          reconnects += 1;
+          evidence.push(`reconnected from the popup after "${status.reason}"`);
+        } catch (error) {
+          if (on === run.browser && !pauseLanes) say(`reconnect watcher: ${error.message.split('\n')[0]}`);
+          on = null; // the browser went away or the page broke: open a new one next time
+        }
+      }
+    })();
     const loops = lanesOpen.map((lane) => laneLoop(lane));
     const interrupts = (async () => {
       for (const at of [...stopsAt.map((n) => ['stop', n]), ...relaunchAt.map((n) => ['relaunch', n])].sort((a, b) => a[1] - b[1])) {
@@ -346,7 +424,20 @@ export async function runSoak({ logs, lanes = 4, cardEvery = 6, chaosRate = 0.1,
     await control.goto(run.browser.extensionUrl('manifest.json'));
     const pending = () => control.evaluate(async () => Object.keys(await chrome.storage.local.get(null))
       .filter((k) => k.startsWith('outbox:') || k.startsWith('verify:')));
-    await until('the outbox and its duplicate checks to empty', async () => (await pending()).length === 0, { timeout: settleTimeout, every: 500 });
+    try {
+      await until('the outbox and its duplicate checks to empty', async () => (await pending()).length === 0, { timeout: settleTimeout, every: 500 });
+      watch.active = false;
+      await watcher;
+    } catch (error) {
+      watch.active = false;
+      // What is still waiting, and why, for whoever replays this seed.
+      const left = await control.evaluate(async () => {
+        const all = await chrome.storage.local.get(null);
+        return { now: Date.now(), waiting: Object.entries(all).filter(([k]) => k.startsWith('outbox:') || k.startsWith('verify:')) };
+      });
+      say(`still waiting at ${left.now}: ${JSON.stringify(left.waiting).slice(0, 4000)}`);
+      throw error;
+    }
     const settledAt = Date.now();
 
     // What HubSpot holds.
@@ -386,6 +477,7 @@ export async function runSoak({ logs, lanes = 4, cardEvery = 6, chaosRate = 0.1,
       byMessages: plan.filter((l) => l.via === 'messages').length,
       answeredLogged: plan.filter((l) => /^(logged|Call logged)/.test(l.state || '')).length,
       archivedDuplicates: stored.filter((c) => c.archived).length,
+      reconnects,
       faults: { ...counts, 'worker-stopped': driven['worker-stopped'], 'browser-relaunched': driven['browser-relaunched'],
         'hubspot-down (before a relaunch)': fired.counts['hubspot-down'] ?? 0 },
       chaosRolls: fired.chaos?.rolls ?? null,
@@ -399,11 +491,12 @@ export async function runSoak({ logs, lanes = 4, cardEvery = 6, chaosRate = 0.1,
     say(`${figures.logs} logs, ${figures.once} held once, ${figures.lost} lost, ${figures.doubled} doubled (seed ${seed})`);
     say(`faults: ${Object.entries(figures.faults).map(([k, v]) => `${k} ${v}`).join(', ')}`);
     say(`${figures.byCard} logged through the card, ${figures.byMessages} by the card's messages from its content-script world; `
-      + `${figures.creates} creates sent, ${figures.archivedDuplicates} duplicates archived by the checks; `
+      + `${figures.creates} creates sent, ${figures.archivedDuplicates} duplicates archived by the checks, ${reconnects} reconnects by the rep; `
       + `${figures.loggingSeconds} s logging, ${figures.settleSeconds} s to settle, ${figures.wallSeconds} s in all`);
     for (const line of evidence) say(line);
     return figures;
   } finally {
+    watch.active = false;
     for (const lane of lanesOpen) await lane.close();
     await run.browser?.close().catch(() => {});
     if (profile) rmSync(profile, { recursive: true, force: true });

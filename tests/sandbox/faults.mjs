@@ -62,8 +62,8 @@ export function describeFaults(state) {
 export const SLOW_MS = 21_000;
 
 // What each kind does: `drop` before/after processing, `answer` instead of processing, `delayMs`
-// before processing, `token` changes the caller's access token before processing (so the
-// sandbox's own auth check answers the 401 HubSpot would).
+// before processing, `token` expires the caller's access token or revokes its grant (refresh
+// token and access tokens) before processing, so the sandbox's own auth check answers the 401.
 export const CHAOS_KINDS = Object.freeze({
   'drop-before': { drop: 'before' },
   'drop-after': { drop: 'after' },

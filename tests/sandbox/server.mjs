@@ -63,14 +63,21 @@ function send(res, ans) {
   res.end(payload);
 }
 
-// A random token fault: the caller's access token expires or is revoked now, just before this
-// request is processed, so the sandbox's own auth check answers HubSpot's 401 for it.
+// A random token fault, just before this request is processed, so the sandbox's own auth check
+// answers HubSpot's 401 for it: the caller's access token expires now, or its grant is revoked
+// (the app uninstalled, API-FACTS §1.5: the refresh token and every access token it issued stop
+// working; the rep must connect again).
 function spoilToken(state, headers, how) {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(String(headers.authorization || ''));
   const token = m && state.oauth.access.get(m[1]);
   if (!token) return;
-  if (how === 'expire') token.expiresAt = Math.min(token.expiresAt, Date.now() - 1);
-  else token.revoked = true;
+  if (how === 'expire') {
+    token.expiresAt = Math.min(token.expiresAt, Date.now() - 1);
+    return;
+  }
+  const refresh = state.oauth.refresh.get(token.refreshToken);
+  if (refresh) refresh.revoked = true;
+  for (const a of state.oauth.access.values()) if (a === token || a.refreshToken === token.refreshToken) a.revoked = true;
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
