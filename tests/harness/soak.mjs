@@ -207,10 +207,10 @@ class Lane {
 /**
  * Runs a soak and returns its figures. `logs`: how many calls; `lanes`: tabs logging at once;
  * `cardEvery`: every Nth call goes through the card UI; `chaosRate`: the share of call requests
- * that get a random fault (`cover`: the first ones meet every kind); `workerStops` and `relaunches`: how many times the worker is stopped
+ * that get a random fault (`kinds`: which, default all; `cover`: the first ones meet every kind); `workerStops` and `relaunches`: how many times the worker is stopped
  * with a create in flight and the browser closed with logs in the outbox.
  */
-export async function runSoak({ logs, lanes = 4, cardEvery = 6, chaosRate = 0.1, cover = false, workerStops = 2, relaunches = 1, tokenTtlSeconds = null, settleTimeout = 240000, say = () => {} }) {
+export async function runSoak({ logs, lanes = 4, cardEvery = 6, chaosRate = 0.1, cover = false, kinds = undefined, workerStops = 2, relaunches = 1, tokenTtlSeconds = null, settleTimeout = 240000, say = () => {} }) {
   const seed = soakSeed();
   say(`soak seed ${seed} (replay: SPOTDIAL_SOAK_SEED=${seed})`);
   const started = Date.now();
@@ -254,7 +254,7 @@ export async function runSoak({ logs, lanes = 4, cardEvery = 6, chaosRate = 0.1,
     }));
 
     // Random faults from here on: the seed fixes the sequence of rolls.
-    const chaos = await stack.control('POST', 'chaos', { seed, rate: chaosRate, path: CHAOS_PATH, cover });
+    const chaos = await stack.control('POST', 'chaos', { seed, rate: chaosRate, path: CHAOS_PATH, cover, kinds });
     if (chaos.status !== 200) throw new Error(`chaos refused: ${chaos.text}`);
 
     const openLanes = async () => {
@@ -276,8 +276,12 @@ export async function runSoak({ logs, lanes = 4, cardEvery = 6, chaosRate = 0.1,
 
     // The next call to make: undefined when none is left, null while its contact is busy (one
     // call per contact at a time: a second dial would return the call in progress).
-    const take = () => {
+    // Lanes stop at the next interruption's mark until it has happened, so a fast run cannot
+    // finish before its worker stops and relaunches (the interruption itself may take calls).
+    let gate = 0;
+    const take = ({ gated = true } = {}) => {
       if (next >= plan.length) return undefined;
+      if (gated && next >= gate) return null;
       const log = plan[next];
       if (busy.has(log.contact)) return null;
       next += 1;
@@ -346,7 +350,7 @@ export async function runSoak({ logs, lanes = 4, cardEvery = 6, chaosRate = 0.1,
         body: { status: 'error', message: 'Service unavailable', category: 'SERVICE_UNAVAILABLE', correlationId: '00000000-0000-4000-8000-000000000503' } });
       const held = [];
       for (let k = 0; k < 3 && next < plan.length; k++) {
-        const log = take();
+        const log = take({ gated: false });
         if (!log) break;
         log.outcome = outcomes[log.i % outcomes.length];
         log.via = 'messages';
@@ -404,12 +408,15 @@ export async function runSoak({ logs, lanes = 4, cardEvery = 6, chaosRate = 0.1,
       }
     })();
     const loops = lanesOpen.map((lane) => laneLoop(lane));
+    const marks = [...stopsAt.map((n) => ['stop', n]), ...relaunchAt.map((n) => ['relaunch', n])].sort((a, b) => a[1] - b[1]);
+    gate = marks.length ? marks[0][1] : plan.length;
     const interrupts = (async () => {
-      for (const at of [...stopsAt.map((n) => ['stop', n]), ...relaunchAt.map((n) => ['relaunch', n])].sort((a, b) => a[1] - b[1])) {
-        await until(`${at[1]} logs handed out`, () => next >= at[1] || failure || next >= plan.length, { timeout: 600000, every: 100 });
-        if (failure || next >= plan.length) return;
-        if (at[0] === 'stop') await stopWorkerMidLog();
-        else await relaunch();
+      for (const [k, [what, at]] of marks.entries()) {
+        await until(`${at} logs handed out`, () => next >= at || failure, { timeout: 600000, every: 100 });
+        if (failure) return;
+        // A stop needs a create in flight: let the lanes go on while it waits for one.
+        if (what === 'stop') { gate = marks[k + 1]?.[1] ?? plan.length; await stopWorkerMidLog(); }
+        else { await relaunch(); gate = marks[k + 1]?.[1] ?? plan.length; }
       }
     })().catch((error) => { failure = failure || error; });
     await Promise.all([...loops, interrupts]);

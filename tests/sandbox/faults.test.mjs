@@ -111,9 +111,14 @@ test('chaos: a seed replays the same faults; every kind answers as HubSpot does;
   assert.deepEqual([daily.status, daily.json.policyName, daily.json.message], [429, 'DAILY', 'You have reached your daily limit.']);
   const expired = await one('token-expired');
   assert.deepEqual([expired.status, expired.json.category], [401, 'EXPIRED_AUTHENTICATION']);
-  tok = (await t.control('POST', 'tokens', { userId: 1001 })).json.access_token;
+  const pair = (await t.control('POST', 'tokens', { userId: 1001 })).json;
+  tok = pair.access_token;
   const revoked = await one('token-revoked');
   assert.deepEqual([revoked.status, revoked.json.category], [401, 'INVALID_AUTHENTICATION']);
+  // The grant is gone, not just the access token: its refresh token is refused too.
+  const refresh = await t.form('/oauth/2026-03/token', { grant_type: 'refresh_token', refresh_token: pair.refresh_token,
+    client_id: 'spotdial-sandbox-client', client_secret: 'sandbox-client-secret' });
+  assert.deepEqual([refresh.status, refresh.json.error], [400, 'invalid_grant']);
   tok = (await t.control('POST', 'tokens', { userId: 1001 })).json.access_token;
   await assert.rejects(one('drop-before'));
   // `cover`: the first hits meet every kind once.
