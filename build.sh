@@ -6,6 +6,7 @@
 #   ./build.sh style    the style guards alone: rustfmt, clippy (native and wasm), ESLint, the wasm size budget
 #   ./build.sh bench    performance figures (sizes, start-up, requests per workflow)
 #   ./build.sh size     where the wasm's bytes go (twiggy top and dominators, names kept)
+#   ./build.sh soak     the full soak: 300 call logs through the real extension under random faults
 #   ./build.sh package  the Web Store zip and the admin policy templates
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -212,6 +213,14 @@ cmd_size() {
   twiggy dominators -d 4 -r 40 "$named"
 }
 
+cmd_soak() {
+  local started=$SECONDS
+  ensure_all; build_extension; build_broker debug
+  say "Full soak: 300 call logs under random HubSpot faults, worker stops and browser relaunches"
+  SPOTDIAL_BROKER_BIN=$ROOT/target/debug/spotdial-broker node --test --test-reporter=spec tests/soak/
+  say "Soak passed in $((SECONDS - started)) s"
+}
+
 cmd_package() {
   ensure_all; build_extension
   node tools/package.mjs
@@ -223,7 +232,8 @@ case "${1:-build}" in
   test) cmd_test ;;
   style) cmd_style ;;
   bench) cmd_bench ;;
+  soak) cmd_soak ;;
   package) cmd_package ;;
   size) cmd_size ;;
-  *) die "unknown command '$1' (use: build, demo, test, style, bench, size, package)" ;;
+  *) die "unknown command '$1' (use: build, demo, test, style, bench, size, soak, package)" ;;
 esac

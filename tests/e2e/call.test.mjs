@@ -125,24 +125,38 @@ describe('call and log', () => {
   });
 
   test('the worker stopped mid-log: the log survives and lands exactly once', async () => {
-    // HubSpot is slow to answer the create; the worker is stopped while it waits.
-    await env.stack.control('POST', 'faults', { method: 'POST', path: '^/crm/objects/2026-03/calls$', delayMs: 3000, times: 1 });
+    // HubSpot holds the create unanswered; the worker is stopped while it waits.
+    const since = (await env.stack.control('GET', 'requests')).json.at(-1)?.seq ?? 0;
+    await env.stack.control('POST', 'faults', { kind: 'held-create', method: 'POST', path: '^/crm/objects/2026-03/calls$', delayMs: 3000, times: 1 });
     const page = await env.browser.context.newPage();
     await page.goto(DEMO.contactUrl('212'));
     await click(page, 'button', 'Call 03-1234-5678');
     await choose(page, 'Outcome', 'Left voicemail');
     await press(page, 'button', 'Log call'); // a DOM click: the card may move or the tab drop mouse input after a dial
-    await new Promise((r) => setTimeout(r, 800));
+    const createLog = async () => (await env.stack.control('GET', `requests?since=${since}`)).json
+      .filter((r) => r.method === 'POST' && r.path === '/crm/objects/2026-03/calls');
+    // The create has reached HubSpot and is not answered yet: now the worker stops.
+    const [held] = await until('the create to reach HubSpot', async () => (await createLog()).filter((r) => r.fault === 'held-create' && r.status === 0));
     const cdp = await env.browser.context.newCDPSession(page);
     await cdp.send('ServiceWorker.enable');
     await cdp.send('ServiceWorker.stopAllWorkers');
-    // The entry was written before the request: it is in storage although the worker died.
-    await new Promise((r) => setTimeout(r, 3500));
+    assert.equal((await createLog()).find((r) => r.seq === held.seq).status, 0, 'the create was still in flight when the worker stopped');
+    // HubSpot stores the call after the worker died, and nobody hears the answer.
+    await until('HubSpot to process the held create', async () => (await createLog()).find((r) => r.seq === held.seq).status === 201);
+    // The entry was written before the request: storage still has it, read from an extension
+    // page without waking the worker.
+    const store = await env.browser.context.newPage();
+    await store.goto(env.browser.extensionUrl('manifest.json'));
+    const kept = await store.evaluate(async () => Object.keys(await chrome.storage.local.get(null)).filter((k) => k.startsWith('outbox:')));
+    assert.equal(kept.length, 1, 'the log survived the worker');
+    await store.close();
     // Any event wakes the worker; start-up drains the outbox.
     const popup = await env.browser.context.newPage();
     await popup.goto(env.browser.extensionUrl('popup/popup.html'));
     await until('the outbox to empty', sent, 90000);
     assert.equal((await callsTo('212')).length, 1);
+    // Settled by looking the call up, never by a second create.
+    assert.equal((await createLog()).length, 1, 'one create: the stored call was found, not sent again');
     await popup.close();
     await page.close();
   });

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { useBrowser } from '../harness/session.mjs';
 import { find, gone, queryAll, textOf } from '../harness/a11y.mjs';
 import { DEMO } from '../harness/seeded.mjs';
+import { inContentScript } from '../harness/isolated.mjs';
 
 /** The record the worker last gave a card for (its in-memory test hook: the card is closed,
  * and its host on HubSpot's page carries nothing of ours). */
@@ -88,11 +89,26 @@ describe('foundation', () => {
   });
 
   test('a non-record page renders nothing', async () => {
+    // Watch the worker: the content script must really ask about this page (an absent card
+    // proves nothing if it never asked).
+    const worker = await env.browser.worker();
+    await worker.evaluate(() => {
+      self.__asked = [];
+      chrome.runtime.onMessage.addListener((m, sender) => { if (sender.tab && m && m.kind === 'card') self.__asked.push(m.url); });
+    });
     const page = await env.browser.context.newPage();
     await page.goto(DEMO.listUrl());
-    await page.waitForLoadState('load');
-    // Give the content script time to ask and be told "not a record".
-    await new Promise((r) => setTimeout(r, 1000));
+    const deadline = Date.now() + 10000;
+    while (!(await worker.evaluate((url) => self.__asked.includes(url), DEMO.listUrl()))) {
+      assert.ok(Date.now() - deadline < 0, 'the content script asked the worker about the list page');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const kind = JSON.stringify(await worker.evaluate((url) => self.__spotdial.classify(url), DEMO.listUrl()));
+    assert.doesNotMatch(kind, /contact/i, `the worker does not take it for a contact record: ${kind}`);
+    // Its answer has reached the page once a later message from the same world has (one
+    // worker, answered in order): a ping from the content script's world.
+    assert.equal((await inContentScript(env.browser, page, 'chrome.runtime.sendMessage({ kind: "ping" })')).kind, 'pong');
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r())));
     assert.equal((await queryAll(page, 'region', 'Spotdial')).length, 0);
     assert.equal(await page.evaluate(() => document.getElementById('spotdial-root')), null);
     await page.close();

@@ -9,6 +9,7 @@ import { choose, click, find, findText } from '../harness/a11y.mjs';
 import { signIn } from '../harness/flows.mjs';
 import { DEMO } from '../harness/seeded.mjs';
 import { press } from '../harness/flows-call.mjs';
+import { isolatedWorlds } from '../harness/isolated.mjs';
 
 const TOKEN_PATH = '/oauth/2026-03/token';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -125,13 +126,8 @@ describe('tokens', () => {
     assert.equal(secrets.length, 2);
     // Ask the worker every question a content script may ask, from the content script's own
     // world (CDP: the extension's isolated world in this page), and look at the answers.
-    const cdp = await env.browser.context.newCDPSession(page);
-    const contexts = [];
-    cdp.on('Runtime.executionContextCreated', (e) => contexts.push(e.context));
-    await cdp.send('Runtime.enable');
-    await sleep(300);
-    const isolated = contexts.find((c) => c.origin?.includes(env.browser.extensionId) || c.name === 'Spotdial');
-    assert.ok(isolated, `the content script's world is visible: ${contexts.map((c) => c.name).join(', ')}`);
+    const { cdp, ours: [isolated] } = await isolatedWorlds(env.browser, page, { settleMs: 5000 });
+    assert.ok(isolated, 'the content script\'s world is visible');
     const { result } = await cdp.send('Runtime.evaluate', {
       contextId: isolated.id,
       awaitPromise: true,

@@ -18,19 +18,24 @@ export const HUBSPOT_HOSTS = ['app.hubspot.com', 'app-eu1.hubspot.com', 'api.hub
  * The policy must also set DeveloperToolsAvailability to 1: by default Chrome keeps DevTools,
  * and so Playwright, out of policy-installed extensions (their worker and pages stay invisible).
  */
-export async function launchBrowser(stack, { headless = true, extensionDir = EXTENSION_DIR, forceInstalledId = null, workerTimeout = 20000 } = {}) {
-  const profile = mkdtempSync(path.join(os.tmpdir(), 'spotdial-profile-'));
+export async function launchBrowser(stack, { headless = true, extensionDir = EXTENSION_DIR, forceInstalledId = null, workerTimeout = 20000, profile: reuse = null } = {}) {
+  // `profile`: relaunch on a profile a closed browser left (`close({ keepProfile: true })`), as
+  // when a rep quits Chrome and starts it again; by default each launch gets a fresh one.
+  const profile = reuse || mkdtempSync(path.join(os.tmpdir(), 'spotdial-profile-'));
   // A dial hands tel:/callto:/sip: to the operating system, which Chrome confirms with a
   // dialog that headless has no one to answer (it then swallows the page's mouse input).
   // This test machine has no phone app: tell Chrome not to launch those schemes at all.
-  mkdirSync(path.join(profile, 'Default'), { recursive: true });
-  const schemes = { tel: true, callto: true, sip: true };
-  writeFileSync(path.join(profile, 'Default', 'Preferences'), JSON.stringify({
-    protocol_handler: {
-      excluded_schemes: schemes,
-      allowed_origin_protocol_pairs: { 'https://app.hubspot.com': schemes, 'https://app-eu1.hubspot.com': schemes },
-    },
-  }));
+  // (A reused profile already has them, among Chrome's own preferences: left as they are.)
+  if (!reuse) {
+    mkdirSync(path.join(profile, 'Default'), { recursive: true });
+    const schemes = { tel: true, callto: true, sip: true };
+    writeFileSync(path.join(profile, 'Default', 'Preferences'), JSON.stringify({
+      protocol_handler: {
+        excluded_schemes: schemes,
+        allowed_origin_protocol_pairs: { 'https://app.hubspot.com': schemes, 'https://app-eu1.hubspot.com': schemes },
+      },
+    }));
+  }
   const rules = HUBSPOT_HOSTS.map((h) => `MAP ${h} 127.0.0.1:${stack.sandbox.port}`).join(', ');
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
@@ -59,7 +64,7 @@ export async function launchBrowser(stack, { headless = true, extensionDir = EXT
   } catch (error) {
     // A browser left running would keep the test process (and its policy) alive.
     await context.close().catch(() => {});
-    rmSync(profile, { recursive: true, force: true });
+    if (!reuse) rmSync(profile, { recursive: true, force: true });
     throw error;
   }
   const extensionId = new URL(worker.url()).host;
@@ -72,9 +77,11 @@ export async function launchBrowser(stack, { headless = true, extensionDir = EXT
       return live || context.waitForEvent('serviceworker', { timeout: 20000 });
     },
     extensionUrl: (file) => `chrome-extension://${extensionId}/${file}`,
-    async close() {
+    profile,
+    /** Closes the browser; `keepProfile` leaves its profile for a relaunch (then the caller removes it). */
+    async close({ keepProfile = false } = {}) {
       await context.close();
-      rmSync(profile, { recursive: true, force: true });
+      if (!keepProfile) rmSync(profile, { recursive: true, force: true });
     },
   };
 }

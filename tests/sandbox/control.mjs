@@ -1,9 +1,9 @@
 // HubSpot sandbox (tests layer): test control routes under /__sandbox/ (docs/CONTRACTS.md).
-// reset, config, faults, the request log, stored calls, one task, revoking a user's refresh tokens,
-// plus `POST tokens` (mint a token pair without the browser flow). Loopback clients only
-// (checked in server.mjs). Answers are plain JSON; errors are {"error": "..."} with 400/404.
+// reset, config, scripted and random faults (and which fired), the request log, stored calls,
+// one task, revoking a user's refresh tokens, plus `POST tokens` (mint a token pair without the
+// browser flow). Loopback clients only (checked in server.mjs). Answers are plain JSON; errors are {"error": "..."} with 400/404.
 import { resetState, DEFAULT_CONFIG } from './store.mjs';
-import { addFault, clearFaults, describeFaults } from './faults.mjs';
+import { addFault, clearFaults, describeFaults, setChaos, clearChaos, describeChaos } from './faults.mjs';
 import { revokeAllForUser, mintTokens, APP_SCOPES } from './oauth.mjs';
 
 const ok = (body, status = 200) => ({ status, body });
@@ -81,6 +81,15 @@ export async function handleControl(ctx) {
     return ok({ ok: true, faults: describeFaults(state) });
   }
   if (route === 'faults' && method === 'DELETE') { clearFaults(state); return ok({ ok: true }); }
+  if (route === 'faults/fired' && method === 'GET') return ok(describeChaos(state));
+  if (route === 'chaos' && method === 'GET') return ok(describeChaos(state));
+  if (route === 'chaos' && method === 'POST') {
+    const j = parseJson(ctx);
+    if (j.error) return j.error;
+    const err = setChaos(state, j.value);
+    return err ? bad(err) : ok({ ok: true, ...describeChaos(state) });
+  }
+  if (route === 'chaos' && method === 'DELETE') { clearChaos(state); return ok({ ok: true }); }
   if (route === 'requests' && method === 'GET') {
     const since = Number(ctx.query.get('since') || 0);
     if (!Number.isFinite(since)) return bad('since must be a number');

@@ -52,9 +52,11 @@ export const missingScopes = (scopes) =>
     });
 
 export function rateLimited(policyName, requestId) {
-  const message = policyName === 'SECONDLY'
-    ? 'You have reached your secondly limit.'
-    : 'You have reached your ten_secondly_rolling limit.';
+  // §13: `message` names the policy that was hit.
+  const message = {
+    SECONDLY: 'You have reached your secondly limit.',
+    DAILY: 'You have reached your daily limit.',
+  }[policyName] ?? 'You have reached your ten_secondly_rolling limit.';
   return answer(429, {
     status: 'error',
     message,

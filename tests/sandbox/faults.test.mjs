@@ -71,3 +71,70 @@ test('reset restores the seed and drops tokens; control routes are not HubSpot r
   assert.equal((await t.control('GET', 'nope')).status, 404);
   tok = (await t.control('POST', 'tokens', { userId: 1001 })).json.access_token;
 });
+
+test('chaos: a seed replays the same faults; every kind answers as HubSpot does; fired faults are counted', async () => {
+  await t.control('POST', 'reset');
+  tok = (await t.control('POST', 'tokens', { userId: 1001 })).json.access_token;
+  const kinds = ['status-500', 'status-502', 'status-503', 'status-423', '429-ten-secondly', '429-daily'];
+  // Twenty reads under one seed, twice: the same requests get the same faults.
+  const run = async () => {
+    await t.control('POST', 'chaos', { seed: 1234, rate: 0.5, method: 'GET', path: '^/account-info/', kinds });
+    const out = [];
+    for (let i = 0; i < 20; i++) out.push((await t.api('GET', '/account-info/2026-03/details', { token: tok })).status);
+    return out;
+  };
+  const first = await run();
+  assert.deepEqual(await run(), first, 'the seed replays');
+  assert.ok(first.filter((s) => s === 200).length >= 3 && first.filter((s) => s !== 200).length >= 3, first.join(','));
+  const fired = (await t.control('GET', 'faults/fired')).json;
+  assert.equal(Object.values(fired.counts).reduce((a, b) => a + b, 0), 2 * first.filter((s) => s !== 200).length);
+  assert.equal(fired.chaos.seed, 1234);
+  const log = (await t.control('GET', 'requests')).json;
+  assert.ok(log.filter((e) => e.fault).every((e) => kinds.includes(e.fault)), 'each request names its fault');
+  await t.control('DELETE', 'chaos');
+
+  // One request of each kind: the answer HubSpot (§13, §14) or a gateway gives.
+  const one = async (kind, path = '/account-info/2026-03/details', token = tok) => {
+    await t.control('POST', 'chaos', { seed: 1, rate: 1, path: '^/account-info/', kinds: [kind] });
+    const r = await t.api('GET', path, { token });
+    await t.control('DELETE', 'chaos');
+    return r;
+  };
+  assert.deepEqual(((r) => [r.status, r.json.category])(await one('status-500')), [500, 'INTERNAL_ERROR']);
+  assert.deepEqual(((r) => [r.status, r.json.category])(await one('status-503')), [503, 'SERVICE_UNAVAILABLE']);
+  assert.equal((await one('status-423')).status, 423);
+  const gateway = await one('status-502');
+  assert.deepEqual([gateway.status, /text\/html/.test(gateway.headers['content-type'])], [502, true]);
+  const ten = await one('429-ten-secondly');
+  assert.deepEqual([ten.status, ten.json.policyName, ten.json.errorType, ten.headers['x-hubspot-ratelimit-remaining']], [429, 'TEN_SECONDLY_ROLLING', 'RATE_LIMIT', '0']);
+  const daily = await one('429-daily');
+  assert.deepEqual([daily.status, daily.json.policyName, daily.json.message], [429, 'DAILY', 'You have reached your daily limit.']);
+  const expired = await one('token-expired');
+  assert.deepEqual([expired.status, expired.json.category], [401, 'EXPIRED_AUTHENTICATION']);
+  const pair = (await t.control('POST', 'tokens', { userId: 1001 })).json;
+  tok = pair.access_token;
+  const revoked = await one('token-revoked');
+  assert.deepEqual([revoked.status, revoked.json.category], [401, 'INVALID_AUTHENTICATION']);
+  // The grant is gone, not just the access token: its refresh token is refused too.
+  const refresh = await t.form('/oauth/2026-03/token', { grant_type: 'refresh_token', refresh_token: pair.refresh_token,
+    client_id: 'spotdial-sandbox-client', client_secret: 'sandbox-client-secret' });
+  assert.deepEqual([refresh.status, refresh.json.error], [400, 'invalid_grant']);
+  tok = (await t.control('POST', 'tokens', { userId: 1001 })).json.access_token;
+  await assert.rejects(one('drop-before'));
+  // `cover`: the first hits meet every kind once.
+  await t.control('POST', 'chaos', { seed: 7, rate: 1, method: 'GET', path: '^/account-info/', kinds, cover: true });
+  const seen = [];
+  for (let i = 0; i < kinds.length; i++) seen.push((await t.api('GET', '/account-info/2026-03/details', { token: tok })).status);
+  assert.deepEqual([...new Set(seen)].sort(), [423, 429, 500, 502, 503]);
+  const lastFaults = (await t.control('GET', 'requests')).json.slice(-kinds.length).map((e) => e.fault);
+  assert.deepEqual([...lastFaults].sort(), [...kinds].sort(), 'each kind exactly once');
+  assert.equal((await t.control('GET', 'chaos')).json.chaos.hits, kinds.length);
+  await t.control('DELETE', 'chaos');
+  assert.equal((await t.control('POST', 'chaos', { seed: 1, rate: 2, path: 'x' })).status, 400);
+  assert.equal((await t.control('POST', 'chaos', { seed: 1, rate: 0.1, path: 'x', kinds: ['gremlins'] })).status, 400);
+  const counts = (await t.control('GET', 'faults/fired')).json.counts;
+  for (const k of ['status-500', 'status-502', 'token-expired', 'token-revoked', 'drop-before']) assert.ok(counts[k] >= 1, k);
+  await t.control('POST', 'reset');
+  assert.deepEqual((await t.control('GET', 'faults/fired')).json.counts, {}, 'reset clears the record');
+  tok = (await t.control('POST', 'tokens', { userId: 1001 })).json.access_token;
+});

@@ -11,7 +11,7 @@ import { createState } from './store.mjs';
 import { handleApi } from './api.mjs';
 import { handleUi } from './ui.mjs';
 import { handleControl } from './control.mjs';
-import { matchFault } from './faults.mjs';
+import { matchFault, rollChaos, recordFired } from './faults.mjs';
 import { crmError } from './errors.mjs';
 
 const UI_HOSTS = new Set(['app.hubspot.com', 'app-eu1.hubspot.com']);
@@ -63,6 +63,23 @@ function send(res, ans) {
   res.end(payload);
 }
 
+// A random token fault, just before this request is processed, so the sandbox's own auth check
+// answers HubSpot's 401 for it: the caller's access token expires now, or its grant is revoked
+// (the app uninstalled, API-FACTS §1.5: the refresh token and every access token it issued stop
+// working; the rep must connect again).
+function spoilToken(state, headers, how) {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(String(headers.authorization || ''));
+  const token = m && state.oauth.access.get(m[1]);
+  if (!token) return;
+  if (how === 'expire') {
+    token.expiresAt = Math.min(token.expiresAt, Date.now() - 1);
+    return;
+  }
+  const refresh = state.oauth.refresh.get(token.refreshToken);
+  if (refresh) refresh.revoked = true;
+  for (const a of state.oauth.access.values()) if (a === token || a.refreshToken === token.refreshToken) a.revoked = true;
+}
+
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function handle(state, req, res) {
@@ -71,7 +88,7 @@ async function handle(state, req, res) {
   const host = hostOf(req);
   const entry = {
     seq: ++state.seq, at: new Date().toISOString(), host, method: req.method, path: url.pathname,
-    query: url.search.replace(/^\?/, ''), status: 0, portal: null, dropped: false,
+    query: url.search.replace(/^\?/, ''), status: 0, portal: null, dropped: false, fault: null,
   };
   const ctx = {
     state, req, host, method: req.method, path: url.pathname, query: url.searchParams,
@@ -87,8 +104,11 @@ async function handle(state, req, res) {
   state.requestLog.push(entry);
   if (state.requestLog.length > 20_000) state.requestLog.splice(0, 5_000);
 
-  const fault = matchFault(state, req.method, url.pathname);
+  // A scripted fault wins; otherwise random faults (chaos) may roll one. Either is recorded.
+  const fault = matchFault(state, req.method, url.pathname) || rollChaos(state, req.method, url.pathname);
   if (fault) {
+    recordFired(state, entry, fault.kind ?? 'scripted');
+    if (fault.token) spoilToken(state, req.headers, fault.token);
     if (fault.delayMs) await sleep(fault.delayMs);
     if (fault.drop === 'before') {
       entry.dropped = true;
@@ -97,7 +117,10 @@ async function handle(state, req, res) {
     }
   }
   let ans;
-  if (fault && fault.drop !== 'after' && (fault.status !== undefined || fault.body !== undefined)) {
+  if (fault && fault.answer) {
+    // A random HubSpot-like error answer instead of the sandbox: nothing is processed.
+    ans = fault.answer(state);
+  } else if (fault && fault.drop !== 'after' && (fault.status !== undefined || fault.body !== undefined)) {
     // A fault with a status or body answers instead of the sandbox: the request is not processed.
     const headers = { ...(fault.headers || {}) };
     ans = typeof fault.body === 'string' || fault.body === undefined

@@ -55,6 +55,8 @@ export function createState({ seed = 'demo', now = Date.now() } = {}) {
     seq: 0,
     requestLog: [],
     faults: [],
+    chaos: null,
+    faultsFired: [],
     oauth: { codes: new Map(), access: new Map(), refresh: new Map(), consents: new Map() },
     rate: new Map(),
   };
@@ -62,11 +64,13 @@ export function createState({ seed = 'demo', now = Date.now() } = {}) {
   return state;
 }
 
-// Reset: fresh data, config, faults and rate windows. The request log is emptied but its
+// Reset: fresh data, config, faults (scripted, random and the record of fired ones) and rate windows. The request log is emptied but its
 // sequence keeps counting, so `since` cursors held by a test stay meaningful.
 export function resetState(state, { keepTokens = false, now = Date.now() } = {}) {
   state.config = { ...DEFAULT_CONFIG };
   state.faults = [];
+  state.chaos = null;
+  state.faultsFired = [];
   state.requestLog = [];
   state.rate = new Map();
   if (!keepTokens) state.oauth = { codes: new Map(), access: new Map(), refresh: new Map(), consents: new Map() };
