@@ -401,8 +401,14 @@ async fn settle<S: Store>(
     report: &mut DrainReport,
 ) -> Result<Flow, StoreError> {
     let id = e.id();
-    // If this fails the entry stays `Logged`: the next drain repeats the (idempotent) task
-    // completion and removes it; it is reported as settled only once.
+    // The duplicate check is written before the entry leaves the outbox, so at every moment
+    // the log is in one of the two: a worker stopped here cannot leave a resent create's
+    // duplicate unchecked, and a second "Log call" still finds the call logged. If either
+    // write fails the entry stays `Logged`: the next drain repeats the (idempotent) task
+    // completion, writes the same check again and removes it; it is settled only once.
+    if let Some(account) = &e.account {
+        super::verify::schedule(store, account, id.as_str(), &call_id, now).await?;
+    }
     remove(store, &id).await?;
     report.settled.push(Settled {
         id,

@@ -72,6 +72,11 @@ pub async fn schedule<S: Store>(
     store.set(Area::Local, &key(external_id), value).await
 }
 
+/// True while a check of `external_id` is pending (the log settled less than about a minute ago).
+pub async fn is_pending<S: Store>(store: &S, external_id: &str) -> bool {
+    matches!(store.get(Area::Local, &key(external_id)).await, Ok(Some(_)))
+}
+
 async fn load_all<S: Store>(store: &S) -> Result<Vec<Check>, StoreError> {
     let mut out = Vec::new();
     for k in store.keys(Area::Local).await? {

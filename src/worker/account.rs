@@ -84,7 +84,9 @@ impl<H: Http, S: Store, C: Clock, B: Browser> Account<H, S, C, B> {
             }
         };
         // The new tokens may be another account's: until HubSpot names theirs there is no
-        // profile, so nothing is sent under the old one meanwhile (DESIGN §4).
+        // profile, so nothing is sent under the old one meanwhile (DESIGN §4). Calls asked
+        // for in that window wait for it instead of being called another account's.
+        let _window = super::hub::SignInWindow::open(&hub.signing_in);
         let previous = hub.account().await;
         if let Err(e) = hub.ports.store.remove(Area::Local, PROFILE_KEY).await {
             // As above: a stale pending sign-in is harmless, and the answer says why we stopped.

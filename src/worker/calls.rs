@@ -213,7 +213,16 @@ impl<H: Http, S: Store, C: Clock, B: Browser> Dialer<H, S, C, B> {
         if page.is_some_and(|p| p != &entry.contact) {
             return Err(not_this_page());
         }
-        if !entry.belongs_to(self.hub.account().await.as_ref()) {
+        let account = self.hub.account().await;
+        if !entry.belongs_to(account.as_ref()) {
+            if account.is_none() && entry.account.is_some() && self.hub.signing_in.get() {
+                // A reconnect is naming its account: the call may well be this rep's.
+                return Err(error(
+                    "signing_in",
+                    "Spotdial is finishing your HubSpot sign-in. The call is kept; press the button again in a moment.",
+                    true,
+                ));
+            }
             return Err(error("other_account", entry.other_account_sentence(), false));
         }
         Ok(entry)

@@ -17,6 +17,25 @@ pub struct Hub<H: Http + 'static, S: Store + 'static, C: Clock + 'static, B: Bro
     pub(super) config: &'static AuthConfig,
     pub(super) keeper: &'static TokenKeeper<'static, H, S, C>,
     pub(super) client: Client<'static, H, C, TokenKeeper<'static, H, S, C>>,
+    /// A sign-in is between dropping the last profile and storing the new one (HubSpot is
+    /// naming the new tokens' account): no account is signed in, but one is arriving.
+    pub(super) signing_in: std::cell::Cell<bool>,
+}
+
+/// Marks the sign-in window on the hub while alive; every exit from the sign-in ends it.
+pub(super) struct SignInWindow<'a>(&'a std::cell::Cell<bool>);
+
+impl<'a> SignInWindow<'a> {
+    pub(super) fn open(flag: &'a std::cell::Cell<bool>) -> Self {
+        flag.set(true);
+        SignInWindow(flag)
+    }
+}
+
+impl Drop for SignInWindow<'_> {
+    fn drop(&mut self) {
+        self.0.set(false);
+    }
 }
 
 impl<H: Http, S: Store, C: Clock, B: Browser> Hub<H, S, C, B> {

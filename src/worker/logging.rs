@@ -54,11 +54,11 @@ impl<H: Http, S: Store, C: Clock, B: Browser> Logging<H, S, C, B> {
             Err(refusal) => {
                 drop(guard);
                 // Already logged (a second click) or never dialed: say which, never log twice.
-                let logged = crate::outbox::entry::load(self.hub.ports.store, &EntryId::new(call))
-                    .await
-                    .ok()
-                    .flatten()
-                    .is_some()
+                // A logged call is always in one of these: the outbox until HubSpot holds it,
+                // then its duplicate check (written before the entry leaves), then history.
+                let store = self.hub.ports.store;
+                let logged = crate::outbox::entry::load(store, &EntryId::new(call)).await.ok().flatten().is_some()
+                    || crate::outbox::verify::is_pending(store, call).await
                     || self.history_has(call).await;
                 return if logged { error("already_logged", "This call is already logged.", false) } else { refusal };
             }
@@ -148,20 +148,10 @@ impl<H: Http, S: Store, C: Clock, B: Browser> Logging<H, S, C, B> {
             account,
         )
         .await;
+        // Each settled log's duplicate check was scheduled by the drain, before its entry left
+        // the outbox; what is left here is the rep's own history line.
         if !report.settled.is_empty() {
-            let now = self.hub.ports.clock.now_ms();
             for settled in &report.settled {
-                if let Some(account) = &settled.account {
-                    // A missed check only leaves a rare duplicate unarchived; the log is in HubSpot.
-                    let _ = crate::outbox::verify::schedule(
-                        self.hub.ports.store,
-                        account,
-                        settled.id.as_str(),
-                        &settled.call_id,
-                        now,
-                    )
-                    .await;
-                }
                 let label = match &settled.log.outcome {
                     Some(id) => self.dialer.outcome_label(id).await,
                     None => None,

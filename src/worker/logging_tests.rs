@@ -98,3 +98,47 @@ fn a_call_is_logged_only_from_its_own_contacts_page() {
     assert_eq!(ask(&world, log, &content_script())["state"], "logged");
     assert_eq!(creates(), 1);
 }
+
+/// Removes a key as the worker would not: the moment before a write lands.
+fn forget_key(world: &crate::worker::tests::World, key: &str) {
+    if let Some(map) = world.store.data.borrow_mut().get_mut(&Area::Local) {
+        map.remove(key);
+    }
+}
+
+#[test]
+fn a_second_log_call_finds_the_call_logged_before_its_history_line_is_written() {
+    let world = signed_in_world();
+    let call = dial(&world)["call"].as_str().expect("a call id").to_string();
+    let log = Request::LogCall { call: call.clone(), outcome: None, notes: "x".into(), complete_task: None };
+    assert_eq!(ask(&world, log.clone(), &content_script())["state"], "logged");
+    // The window between the drain settling the log and the history line being written: the
+    // outbox entry is gone, the history line not there yet. The duplicate check, written by the
+    // drain before the entry left, still says the call is logged.
+    let history = ["history:v1:", call.as_str()].concat();
+    forget_key(&world, &history);
+    assert!(world.store.value(Area::Local, &["verify:v1:", call.as_str()].concat()).is_some(), "the drain's check");
+    let again = ask(&world, log, &content_script());
+    assert_eq!(again["error"]["code"], "already_logged", "{again}");
+    let creates = world.http.count_where(|r| r.method == Method::Post && r.url.ends_with("/crm/objects/2026-03/calls"));
+    assert_eq!(creates, 1, "never twice");
+}
+
+#[test]
+fn during_a_reconnect_a_call_waits_for_the_account_instead_of_being_called_anothers() {
+    let world = signed_in_world();
+    let call = dial(&world)["call"].as_str().expect("a call id").to_string();
+    let log = Request::LogCall { call, outcome: None, notes: "x".into(), complete_task: None };
+    // A reconnect has dropped the profile and HubSpot is naming the new tokens' account.
+    forget_key(&world, "profile:v1");
+    let window = crate::worker::hub::SignInWindow::open(&world.app.hub.signing_in);
+    let waiting = ask(&world, log.clone(), &content_script());
+    assert_eq!(waiting["error"]["code"], "signing_in", "{waiting}");
+    assert_eq!(waiting["error"]["retryable"], true);
+    drop(window);
+    // Signed out for good (no sign-in under way): the call names the account it waits for.
+    let other = ask(&world, log, &content_script());
+    assert_eq!(other["error"]["code"], "other_account", "{other}");
+    let creates = world.http.count_where(|r| r.method == Method::Post && r.url.ends_with("/crm/objects/2026-03/calls"));
+    assert_eq!(creates, 0);
+}

@@ -89,7 +89,8 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
             let _ = crate::privacy::wipe::wipe_on_sign_out(ports.store).await;
         }
         let client = Client::new(ports.http, ports.clock, keeper, budget);
-        let hub: &'static hub::Hub<H, S, C, B> = Box::leak(Box::new(hub::Hub { ports, config, keeper, client }));
+        let hub: &'static hub::Hub<H, S, C, B> =
+            Box::leak(Box::new(hub::Hub { ports, config, keeper, client, signing_in: std::cell::Cell::new(false) }));
         let properties = Box::leak(Box::new(properties::Properties::new(hub)));
         let queue = Box::leak(Box::new(queue::Queue::new(hub, properties)));
         let dialer = Box::leak(Box::new(card::Dialer::new(hub, properties, queue)));

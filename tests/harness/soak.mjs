@@ -132,10 +132,9 @@ class Lane {
     for (let i = 0; i < 60; i++) {
       const answer = await this.sendSettled(message);
       if (answer.kind === 'logged') return answer.state;
-      // Product bug (reported): a press repeated after a lost answer, while the drain that
-      // settled the log has not yet written its history line, is told the call is unknown
-      // ("Press Call again", which would log it twice). The soak does not press Call again;
-      // HubSpot's count at the end says whether the log landed once.
+      // A press repeated after a lost answer must find the call logged (its outbox entry, then
+      // its duplicate check, then its history): "no record of that call" would send the rep to
+      // press Call again and log it twice. Counted, and the run fails on it.
       if (answer.error?.code === 'unknown_call' && (this.lostAnswers || 0) > lostBefore) {
         this.run.unknownAfterLostAnswer += 1;
         this.run.say(`tab ${this.n}: log ${log.i} on ${log.contact} repeated after a lost answer was told "${answer.error.message}"`);
@@ -144,10 +143,9 @@ class Lane {
       // A second press after a lost answer: the first one put it in the outbox.
       if (answer.error?.code === 'already_logged') return 'already_logged';
       if (answer.error?.retryable) { await sleep(1000); continue; }
-      // Product bug (reported): while a reconnect is under way the profile is removed (until
-      // HubSpot names the new tokens' account), and a log of this same account's call is refused
-      // as "another account's". The rep, reconnecting as that very user, presses Log call again
-      // once the popup shows them signed in.
+      // While a reconnect names its account the worker answers a retryable `signing_in` (above);
+      // "another account's" for this same rep's call would tell them to discard it. Counted,
+      // and the run fails on it; the rep still presses again once signed in.
       if (answer.error?.code === 'other_account' && otherAccountRetries < 30) {
         if (otherAccountRetries === 0) {
           this.run.otherAccountRefusals += 1;
@@ -497,6 +495,8 @@ export async function runSoak({ logs, lanes = 4, cardEvery = 6, chaosRate = 0.1,
     const ours = new Set(plan.map((l) => l.notes));
     const strangers = live.filter((c) => !ours.has(c.properties.hs_call_body));
     for (const c of strangers) problems.push(`HubSpot holds call ${c.id} that no log made: ${JSON.stringify(c.properties.hs_call_body)}`);
+    if (run.unknownAfterLostAnswer) problems.push(`${run.unknownAfterLostAnswer} repeated presses were told "no record of that call"`);
+    if (run.otherAccountRefusals) problems.push(`${run.otherAccountRefusals} logs of this rep were refused as another account's during a reconnect`);
     const fired = (await stack.control('GET', 'faults/fired')).json;
     const counts = { ...fired.counts };
     delete counts['worker-stopped'];

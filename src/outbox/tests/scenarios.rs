@@ -479,3 +479,17 @@ fn an_empty_outbox_drains_to_nothing() {
     assert_eq!(h.http.count(), 0);
     assert_eq!(h.next_wake(), None);
 }
+
+#[test]
+fn a_settled_log_leaves_the_outbox_with_its_duplicate_check_already_written() {
+    let h = Harness::new();
+    let id = h.enqueue(1, Some("77"));
+    let report = h.drain();
+    assert_eq!(report.settled.len(), 1);
+    assert_eq!(h.entry(&id), None, "settled entries leave the outbox");
+    // Scheduled by the drain itself, not left to the caller: a worker stopped right after the
+    // drain cannot leave a resent create's duplicate unchecked.
+    let check = h.store.value(Area::Local, &["verify:v1:", id.as_str()].concat()).expect("the check is pending");
+    assert_eq!((check["call_id"].as_str(), check["account"]["portal"].as_str()), (Some("9001"), Some("62515")));
+    assert_eq!(check["next_at_ms"], h.now() + CONFIRM_AFTER_MS);
+}
