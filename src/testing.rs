@@ -265,3 +265,14 @@ impl Store for FakeStore {
         Ok(self.keys_in(area))
     }
 }
+
+/// A message from one of the extension's own pages (the popup), as Chrome names its sender.
+pub fn popup_sender(extension_id: &str) -> crate::message::Sender {
+    crate::message::Sender {
+        id: Some(extension_id.into()),
+        url: Some(["chrome-extension://", extension_id, "/popup/popup.html"].concat()),
+        from_tab: false,
+        frame_id: None,
+        tab_url: None,
+    }
+}

@@ -142,12 +142,7 @@ where
         Ok(found) => found,
         // HubSpot refuses the look-up for good (scopes, permissions): there is nothing more
         // these checks can do, and retrying would only cost requests.
-        Err(
-            ApiError::MissingScopes { .. }
-            | ApiError::Forbidden { .. }
-            | ApiError::Validation { .. }
-            | ApiError::Rejected { .. },
-        ) => {
+        Err(err) if refused_for_good(&err) => {
             for check in &batch {
                 store.remove(Area::Local, &key(&check.external_id)).await?;
                 report.done += 1;
@@ -187,12 +182,8 @@ where
                 store.remove(Area::Local, &key(&check.external_id)).await?;
                 report.done += 1;
             }
-            Err(
-                ApiError::MissingScopes { .. }
-                | ApiError::Forbidden { .. }
-                | ApiError::Validation { .. }
-                | ApiError::Rejected { .. },
-            ) => {
+            // The archive is refused for good: the check has done what it can.
+            Err(err) if refused_for_good(&err) => {
                 store.remove(Area::Local, &key(&check.external_id)).await?;
                 report.done += 1;
             }
@@ -207,6 +198,18 @@ where
         }
     }
     Ok(report)
+}
+
+/// HubSpot refuses for good (scopes, permissions, a request it will never take): retrying
+/// would only cost requests.
+fn refused_for_good(err: &ApiError) -> bool {
+    matches!(
+        err,
+        ApiError::MissingScopes { .. }
+            | ApiError::Forbidden { .. }
+            | ApiError::Validation { .. }
+            | ApiError::Rejected { .. }
+    )
 }
 
 /// A rate limit, sign-in trouble or the network: later requests would fail the same way.

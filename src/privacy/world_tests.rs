@@ -208,13 +208,7 @@ fn signed_in() -> World {
 }
 
 fn popup() -> Sender {
-    Sender {
-        id: Some(OWN.into()),
-        url: Some(["chrome-extension://", OWN, "/popup/popup.html"].concat()),
-        from_tab: false,
-        frame_id: None,
-        tab_url: None,
-    }
+    crate::testing::popup_sender(OWN)
 }
 
 fn record(contact: &str) -> String {

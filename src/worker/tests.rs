@@ -170,13 +170,7 @@ pub(super) fn app_over<S: Store>(
 
 /// The popup (our own page, not in a tab).
 pub(super) fn popup() -> Sender {
-    Sender {
-        id: Some(OWN.into()),
-        url: Some(["chrome-extension://", OWN, "/popup/popup.html"].concat()),
-        from_tab: false,
-        frame_id: None,
-        tab_url: None,
-    }
+    crate::testing::popup_sender(OWN)
 }
 
 pub(super) fn content_script() -> Sender {
