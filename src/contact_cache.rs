@@ -3,7 +3,7 @@
 //! read back by the card and the dial within `CONTACT_CACHE_MS`, and read by "Delete prospect
 //! data" (forget and find) as the type that was written. Layer: core (pure).
 
-use crate::ids::TaskId;
+use crate::ids::{ContactId, TaskId};
 use crate::message::views::ContactView;
 use serde::{Deserialize, Serialize};
 
@@ -23,6 +23,11 @@ pub struct CachedContact {
     /// associations, API-FACTS §12) or by a version before this field.
     #[serde(default)]
     pub tasks: Option<Vec<TaskId>>,
+}
+
+/// The session-storage key of `contact`'s cached card facts.
+pub fn key(contact: &ContactId) -> String {
+    [crate::keys::CONTACT_CARD.key, contact.as_str()].concat()
 }
 
 impl CachedContact {

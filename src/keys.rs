@@ -4,7 +4,6 @@
 //! and README), forget, the sign-out wipe, retention and migration all name keys from here.
 
 use crate::ports::Area;
-use serde::ser::{Serialize, SerializeStruct, Serializer};
 
 /// One kind of storage key: the key itself, or a prefix completed by what `completed_by` names
 /// (`cache:v1:contact:` + a contact id).
@@ -57,21 +56,6 @@ impl StorageKey {
     /// layout's keys of the same family hold the same kind of data.
     pub fn family(&self) -> &'static str {
         family(self.key)
-    }
-}
-
-/// The options page reads `pattern`, `area`, `holds`, `kept`, `contact_data` and
-/// `cleared_on_sign_out` (`extension/options/data.js`).
-impl Serialize for StorageKey {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut row = serializer.serialize_struct("StorageKey", 6)?;
-        row.serialize_field("pattern", &self.pattern())?;
-        row.serialize_field("area", &self.area)?;
-        row.serialize_field("holds", self.holds)?;
-        row.serialize_field("kept", self.kept)?;
-        row.serialize_field("contact_data", &self.contact_data)?;
-        row.serialize_field("cleared_on_sign_out", &self.cleared_on_sign_out)?;
-        row.end()
     }
 }
 
@@ -342,19 +326,5 @@ mod tests {
         // Unsent logs and calls in progress wait for the account they were made under.
         let kept: Vec<&str> = ALL.iter().filter(|s| s.contact_data && !s.cleared_on_sign_out).map(|s| s.key).collect();
         assert_eq!(kept, [CALLS.key, OUTBOX.key]);
-    }
-
-    #[test]
-    fn the_options_page_gets_a_json_list() {
-        let value = serde_json::to_value(ALL).unwrap();
-        let rows = value.as_array().unwrap();
-        assert_eq!(rows.len(), ALL.len());
-        assert_eq!(rows[3]["pattern"], "auth:v1:refresh");
-        assert_eq!(rows[3]["area"], "local");
-        assert_eq!(
-            rows[10],
-            serde_json::json!({"pattern": "cache:v1:contact:<contact id>", "area": "session",
-                "holds": CONTACT_CARD.holds, "kept": CONTACT_CARD.kept, "contact_data": true, "cleared_on_sign_out": true})
-        );
     }
 }

@@ -86,6 +86,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_options_page_gets_one_row_per_key_as_data_js_reads_it() {
+        let value = serde_json::to_value(inventory().iter().map(view).collect::<Vec<_>>()).unwrap();
+        let rows = value.as_array().unwrap();
+        assert_eq!(rows.len(), keys::ALL.len());
+        assert_eq!((rows[3]["pattern"].as_str(), rows[3]["area"].as_str()), (Some("auth:v1:refresh"), Some("local")));
+        assert_eq!(
+            rows[10],
+            serde_json::json!({"pattern": "cache:v1:contact:<contact id>", "area": "session",
+                "holds": keys::CONTACT_CARD.holds, "kept": keys::CONTACT_CARD.kept, "contact_data": true, "cleared_on_sign_out": true})
+        );
+    }
+
+    #[test]
     fn the_auth_module_keys_are_listed_in_their_areas() {
         use crate::auth::keeper::{ACCESS_KEY, PENDING_KEY, REFRESH_KEY, STATE_KEY};
         for (key, area) in [

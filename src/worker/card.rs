@@ -24,8 +24,6 @@ use crate::settings::Settings;
 use serde::{Deserialize, Serialize};
 use std::cell::Cell;
 
-/// Session cache of one contact's card facts.
-pub const CONTACT_CACHE_PREFIX: &str = crate::keys::CONTACT_CARD.key;
 /// Session cache of the portal's call outcomes.
 pub const OUTCOMES_KEY: &str = crate::keys::OUTCOMES.key;
 pub const OUTCOMES_CACHE_MS: i64 = 3_600_000;
@@ -152,7 +150,7 @@ impl<H: Http, S: Store, C: Clock, B: Browser> Dialer<H, S, C, B> {
         need_tasks: bool,
     ) -> Result<CachedContact, Failure> {
         let now = self.hub.ports.clock.now_ms();
-        let key = [CONTACT_CACHE_PREFIX, id.as_str()].concat();
+        let key = crate::contact_cache::key(id);
         if let Ok(Some(value)) = self.hub.ports.store.get(Area::Session, &key).await {
             if let Ok(cached) = serde_json::from_value::<CachedContact>(value) {
                 if cached.is_fresh(now) && (!need_tasks || cached.tasks.is_some()) {
