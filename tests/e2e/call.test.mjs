@@ -7,17 +7,9 @@ import { useBrowser } from '../harness/session.mjs';
 import { choose, click, find, findText, queryAll, textOf, type } from '../harness/a11y.mjs';
 import { DEMO } from '../harness/seeded.mjs';
 import { press } from '../harness/flows-call.mjs';
+import { until } from '../harness/wait.mjs';
 
 const CONNECTED = 'f240bbac-87c9-4f6e-bf70-924b57d47db7';
-const until = async (what, check, timeout = 60000) => {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-};
 
 describe('call and log', () => {
   const env = useBrowser();
@@ -96,7 +88,7 @@ describe('call and log', () => {
     assert.match(status, /Call saved|Call logged/);
     // Chromium itself resends a POST whose answer was lost on a reused keep-alive connection,
     // so HubSpot may briefly hold the call twice; the duplicate check archives the extra one.
-    await until('the outbox and its checks to settle', settled, 90000);
+    await until('the outbox and its checks to settle', settled, { timeout: 90000 });
     assert.equal((await callsTo('205')).length, 1);
     const all = (await env.stack.control('GET', 'calls')).json.filter((c) => c.associations.some((a) => a.to.id === '205'));
     assert.ok(all.every((c) => c.properties.hs_call_external_id === all[0].properties.hs_call_external_id), 'one log');
@@ -108,7 +100,7 @@ describe('call and log', () => {
       body: { status: 'error', message: 'Service unavailable', category: 'SERVICE_UNAVAILABLE', correlationId: '00000000-0000-4000-8000-000000000503' } });
     const { page, status } = await callAndLog('208', '01 23 45 67 89');
     assert.match(status, /Call saved/);
-    await until('the outbox to empty', sent, 90000);
+    await until('the outbox to empty', sent, { timeout: 90000 });
     assert.equal((await callsTo('208')).length, 1);
     await page.close();
   });
@@ -119,7 +111,7 @@ describe('call and log', () => {
       body: { status: 'error', message: 'You have reached your ten_secondly_rolling limit.', errorType: 'RATE_LIMIT', correlationId: '00000000-0000-4000-8000-000000000429', policyName: 'TEN_SECONDLY_ROLLING' } });
     const { page, status } = await callAndLog('211', '(02) 9876 5432');
     assert.match(status, /Call saved/);
-    await until('the outbox to empty', sent, 90000);
+    await until('the outbox to empty', sent, { timeout: 90000 });
     assert.equal((await callsTo('211')).length, 1);
     await page.close();
   });
@@ -136,7 +128,8 @@ describe('call and log', () => {
     const createLog = async () => (await env.stack.control('GET', `requests?since=${since}`)).json
       .filter((r) => r.method === 'POST' && r.path === '/crm/objects/2026-03/calls');
     // The create has reached HubSpot and is not answered yet: now the worker stops.
-    const [held] = await until('the create to reach HubSpot', async () => (await createLog()).filter((r) => r.fault === 'held-create' && r.status === 0));
+    // `find`, not `filter`: an empty list is truthy and would end the wait before the create came.
+    const held = await until('the create to reach HubSpot', async () => (await createLog()).find((r) => r.fault === 'held-create' && r.status === 0));
     const cdp = await env.browser.context.newCDPSession(page);
     await cdp.send('ServiceWorker.enable');
     await cdp.send('ServiceWorker.stopAllWorkers');
@@ -153,7 +146,7 @@ describe('call and log', () => {
     // Any event wakes the worker; start-up drains the outbox.
     const popup = await env.browser.context.newPage();
     await popup.goto(env.browser.extensionUrl('popup/popup.html'));
-    await until('the outbox to empty', sent, 90000);
+    await until('the outbox to empty', sent, { timeout: 90000 });
     assert.equal((await callsTo('212')).length, 1);
     // Settled by looking the call up, never by a second create.
     assert.equal((await createLog()).length, 1, 'one create: the stored call was found, not sent again');

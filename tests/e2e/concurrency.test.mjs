@@ -8,7 +8,7 @@ import { useBrowser } from '../harness/session.mjs';
 import { choose, click, find, findText } from '../harness/a11y.mjs';
 import { press } from '../harness/flows-call.mjs';
 import { DEMO } from '../harness/seeded.mjs';
-import { until } from '../harness/soak.mjs';
+import { until } from '../harness/wait.mjs';
 
 const TOKEN = '/oauth/2026-03/token';
 const CREATE = '/crm/objects/2026-03/calls';

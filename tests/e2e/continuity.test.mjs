@@ -11,9 +11,9 @@ import { focused } from '../harness/keyboard.mjs';
 import { press, valueOf } from '../harness/flows-call.mjs';
 import { DEMO } from '../harness/seeded.mjs';
 import { signIn } from '../harness/flows.mjs';
+import { sleep, until } from '../harness/wait.mjs';
 
 const CONNECTED = 'f240bbac-87c9-4f6e-bf70-924b57d47db7';
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 describe('a call in progress is never lost', () => {
   const env = useBrowser();
@@ -111,11 +111,8 @@ describe('a call in progress is never lost', () => {
     });
     await page.evaluate(() => history.pushState({}, '', `${location.pathname}/view/2`));
     // The content script asks for the card of the new URL; the panel must survive the answer.
-    const asked = Date.now();
-    while (!(await worker.evaluate(() => self.__cardUrls.some((u) => u.endsWith('/view/2'))))) {
-      assert.ok(Date.now() - asked < 5000, 'the content script asked for the card of /view/2');
-      await sleep(50);
-    }
+    await until('the content script to ask for the card of /view/2',
+      () => worker.evaluate(() => self.__cardUrls.some((u) => u.endsWith('/view/2'))), { timeout: 5000, every: 50 });
     await find(page, 'timer', 'Call duration');
     const changedAt = Date.now();
     assert.equal(await valueOf(page, 'textbox', 'Notes'), 'Half a sentence', 'nothing wiped');
@@ -305,11 +302,7 @@ describe('a call in progress is never lost', () => {
     assert.match(paused, /^riley@acme-demo\.test · portal 62515 · token renewed .+ · HubSpot paused until .+$/);
     await env.stack.control('DELETE', 'faults');
     // The pause ends by itself (Retry-After 4 s) before the next test.
-    const pausedAt = Date.now();
-    while ((await popup.evaluate(() => chrome.runtime.sendMessage({ kind: 'status' }))).paused) {
-      assert.ok(Date.now() - pausedAt < 15000, 'the pause cleared by itself');
-      await sleep(200);
-    }
+    await until('the pause to clear by itself', async () => !(await popup.evaluate(() => chrome.runtime.sendMessage({ kind: 'status' }))).paused, { timeout: 15000 });
     await popup.close();
   });
 

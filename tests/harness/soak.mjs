@@ -4,13 +4,13 @@
 // each call exactly once. Layer: test tooling, shared by tests/e2e/soak.test.mjs (quick) and
 // tests/soak/full.test.mjs (`./build.sh soak`).
 import { rmSync } from 'node:fs';
+import { sleep, until } from './wait.mjs';
 import { configure, launchBrowser } from './browser.mjs';
 import { startStack } from './stack.mjs';
 import { signIn } from './flows.mjs';
 import { choose, click, find, queryAll, textOf } from './a11y.mjs';
 import { enter, press } from './flows-call.mjs';
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const CREATE = '^/crm/objects/2026-03/calls$';
 // Every request about calls: creates, the lookups that settle a lost answer, the duplicate
 // checks and their archiving. Chaos rolls on these only, so card reads and sign-in stay clean.
@@ -29,16 +29,6 @@ export function soakSeed() {
   return Math.floor(Math.random() * 0xffffffff);
 }
 
-/** Polls `check` until it returns a truthy value; throws naming `what` after `timeout` ms. */
-export async function until(what, check, { timeout = 60000, every = 200 } = {}) {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${what}`);
-    await sleep(every);
-  }
-}
 
 /**
  * A tab on HubSpot with a handle on Spotdial's content-script world (CDP), from which it sends
