@@ -197,7 +197,6 @@ impl<H: Http, S: Store, C: Clock, B: Browser> Queue<H, S, C, B> {
     /// a dial looks; a list queue knows none (`tasks: None`: the dial reads the contact).
     async fn cache_cards(&self, items: &[QueueItem], phones: &[PropertyName], mapped: &[PropertyName], now: i64) {
         let mut written: Vec<&ContactId> = Vec::new();
-        let mut writes = Vec::new();
         for item in items {
             let QueueContact::Found(contact) = &item.contact else { continue };
             if written.contains(&&contact.id) {
@@ -216,13 +215,10 @@ impl<H: Http, S: Store, C: Clock, B: Browser> Queue<H, S, C, B> {
             });
             let cached: CachedContact = card_facts(contact, phones, mapped, now, tasks);
             if let Ok(value) = serde_json::to_value(&cached) {
-                let key = crate::contact_cache::key(&contact.id);
-                writes.push(async move { self.hub.ports.store.set(Area::Session, &key, value).await });
+                // Only a cache: unsaved, the card reads the contact itself.
+                let _ = self.hub.ports.store.set(Area::Session, &crate::contact_cache::key(&contact.id), value).await;
             }
         }
-        // All at once, not one round trip to storage after another: the popup is waiting.
-        // Only a cache: a card whose write failed reads the contact itself.
-        let _ = futures_util::future::join_all(writes).await;
     }
 
     pub(super) async fn cached_queue(&self) -> Option<QueueView> {
