@@ -16,8 +16,8 @@ test('quick soak: every call log held exactly once under random faults, a stoppe
   assert.deepEqual(f.problems, [], `seed ${f.seed}`);
   assert.deepEqual([f.once, f.lost, f.doubled], [f.logs, 0, 0], `seed ${f.seed}`);
   assert.ok(f.byCard >= 3, 'some logs went through the card UI');
-  const random = Object.entries(f.faults).filter(([k]) => kinds.includes(k));
-  assert.ok(random.reduce((n, [, v]) => n + v, 0) >= 3, `random faults fired: ${JSON.stringify(f.faults)} (seed ${f.seed})`);
+  // `cover`: the sandbox meets every listed kind first, whatever the seed's luck.
+  assert.deepEqual(kinds.filter((k) => !f.faults[k]), [], `every listed fault kind fired: ${JSON.stringify(f.faults)} (seed ${f.seed})`);
   assert.equal(f.faults['worker-stopped'], 1);
   assert.equal(f.faults['browser-relaunched'], 1);
 });

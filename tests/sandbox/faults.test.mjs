@@ -121,14 +121,15 @@ test('chaos: a seed replays the same faults; every kind answers as HubSpot does;
   assert.deepEqual([refresh.status, refresh.json.error], [400, 'invalid_grant']);
   tok = (await t.control('POST', 'tokens', { userId: 1001 })).json.access_token;
   await assert.rejects(one('drop-before'));
-  // `cover`: the first hits meet every kind once.
-  await t.control('POST', 'chaos', { seed: 7, rate: 1, method: 'GET', path: '^/account-info/', kinds, cover: true });
+  // `cover`: the first matching requests meet every kind once, even at rate 0; then none.
+  await t.control('POST', 'chaos', { seed: 7, rate: 0, method: 'GET', path: '^/account-info/', kinds, cover: true });
   const seen = [];
   for (let i = 0; i < kinds.length; i++) seen.push((await t.api('GET', '/account-info/2026-03/details', { token: tok })).status);
   assert.deepEqual([...new Set(seen)].sort(), [423, 429, 500, 502, 503]);
   const lastFaults = (await t.control('GET', 'requests')).json.slice(-kinds.length).map((e) => e.fault);
   assert.deepEqual([...lastFaults].sort(), [...kinds].sort(), 'each kind exactly once');
   assert.equal((await t.control('GET', 'chaos')).json.chaos.hits, kinds.length);
+  assert.equal((await t.api('GET', '/account-info/2026-03/details', { token: tok })).status, 200, 'rate 0 after the cover');
   await t.control('DELETE', 'chaos');
   assert.equal((await t.control('POST', 'chaos', { seed: 1, rate: 2, path: 'x' })).status, 400);
   assert.equal((await t.control('POST', 'chaos', { seed: 1, rate: 0.1, path: 'x', kinds: ['gremlins'] })).status, 400);
