@@ -4,7 +4,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useBrowser } from '../harness/session.mjs';
-import { openExtensionPage } from '../harness/browser.mjs';
+import { navigated, openExtensionPage } from '../harness/browser.mjs';
 import { DEMO } from '../harness/seeded.mjs';
 
 const REP_OPEN_CALL_TASKS = ['70001', '70002', '70003', '70004', '70005', '70006', '70007', '70008', '70009', '70010'];
@@ -67,7 +67,7 @@ describe('queue', () => {
     const opened = env.browser.context.waitForEvent('page');
     await popup.getByRole('list', { name: 'Call tasks' }).getByRole('link').first().click();
     const record = await opened;
-    await record.waitForLoadState('domcontentloaded');
+    await navigated(record);
     assert.equal(record.url(), DEMO.contactUrl(contactIds[0]));
     await record.close();
     await popup.close();

@@ -60,6 +60,7 @@ export async function textOf(page, found) {
 export async function click(page, role, name, { timeout = 10000 } = {}) {
   const deadline = Date.now() + timeout;
   const cdp = await session(page);
+  await hydrated(page);
   for (;;) {
     const found = await find(page, role, name, { timeout: Math.max(1000, deadline - Date.now()) });
     try {
@@ -80,12 +81,24 @@ export async function click(page, role, name, { timeout = 10000 } = {}) {
 }
 
 /**
+ * HubSpot's framework takes over a record page after `load` and renders its sidebar again (the
+ * sandbox does so 150 ms after `load`, tests/sandbox/ui.mjs): the card is out of the page for
+ * that frame and back at its place after. A click by coordinates or a key typed in that frame
+ * lands on HubSpot's page, as a person's would; a person waits for the page to settle, and so
+ * does every action here. Pages without the sandbox's renderer pass at once.
+ */
+async function hydrated(page) {
+  await page.waitForFunction(() => !window.__sandbox || window.__sandbox.renders() >= 1, null, { timeout: 10000 });
+}
+
+/**
  * Finds the control and acts on it; when the page replaced the node in between (HubSpot's
  * renderer re-renders the sidebar the card sits in, and the card comes back a frame later),
  * finds it again and retries, until `timeout`.
  */
 export async function onFresh(page, role, name, act, { timeout = 10000 } = {}) {
   const deadline = Date.now() + timeout;
+  await hydrated(page);
   for (;;) {
     const found = await find(page, role, name, { timeout: Math.max(1000, deadline - Date.now()) });
     try {

@@ -140,3 +140,13 @@ export async function openExtensionPage(browser, file) {
   await page.goto(browser.extensionUrl(file));
   return page;
 }
+
+/**
+ * Waits until a page the extension opened (a task's record, the consent window) has navigated
+ * and parsed its document. Not Playwright's `waitForLoadState`: a tab can have loaded before
+ * Playwright attached to it, and on a busy machine that wait then never ended (seen: 30 s with
+ * the page shown). This asks the page itself.
+ */
+export async function navigated(page, { timeout = 15000 } = {}) {
+  await page.waitForFunction(() => location.href !== 'about:blank' && document.readyState !== 'loading', null, { timeout });
+}

@@ -1,7 +1,7 @@
 // Multi-step things a rep does, shared by the end-to-end tests and the demo.
 // Layer: test tooling. Controls are found by role and accessible name.
 import { click, find } from './a11y.mjs';
-import { openExtensionPage } from './browser.mjs';
+import { navigated, openExtensionPage } from './browser.mjs';
 
 /** Signs in from the popup: consent window, account chooser, Approve. Returns the popup page. */
 export async function signIn(browser, { account = 'Acme Demo (62515)', popup = null, button = 'Sign in with HubSpot' } = {}) {
@@ -9,7 +9,7 @@ export async function signIn(browser, { account = 'Acme Demo (62515)', popup = n
   const consentOpened = browser.context.waitForEvent('page', { timeout: 20000 });
   await click(page, 'button', button);
   const consent = await consentOpened;
-  await consent.waitForLoadState('domcontentloaded');
+  await navigated(consent);
   if (account && /\/oauth\/authorize/.test(consent.url())) {
     await click(consent, 'link', account);
   }
