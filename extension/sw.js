@@ -3,13 +3,18 @@
 // just to deliver one event); each waits on `ready`. No dynamic import() in a worker.
 import init, * as core from './pkg/spotdial.js';
 
-const ready = init({ module_or_path: new URL('./pkg/spotdial_bg.wasm', import.meta.url) }).then(() => core.start());
+// Start-up marks, ms since the worker's start (read by tools/bench.mjs; timings only).
+const marks = { script: performance.now() };
+const ready = init({ module_or_path: new URL('./pkg/spotdial_bg.wasm', import.meta.url) })
+  .then(() => { marks.instantiated = performance.now(); return core.start(); })
+  .then(() => { marks.started = performance.now(); });
 
 // What the worker last told a card (its contact, the URI of its last dial), in memory only:
 // tests cannot read the card's closed shadow root, and nothing of it goes on HubSpot's page.
 const shown = { card: null, dial: null };
 
 chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
+  if (marks.first_message === undefined) marks.first_message = performance.now();
   ready
     .then(() => core.handle_message(message, sender))
     .catch((error) => ({
@@ -17,6 +22,7 @@ chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
       error: { code: 'internal', message: `Spotdial's worker failed: ${error && error.message || error}`, retryable: true },
     }))
     .then((answer) => {
+      if (marks.first_answer === undefined) marks.first_answer = performance.now();
       if (answer && sender.tab && answer.kind === 'card') shown.card = answer.contact;
       if (answer && sender.tab && answer.kind === 'dialing') shown.dial = answer.uri;
       sendResponse(answer);
@@ -39,4 +45,4 @@ chrome.storage.onChanged.addListener((changes, area) => {
 });
 
 // Test and diagnostics hook: read-only handles, nothing that carries a token.
-self.__spotdial = { ready, classify: (url) => ready.then(() => core.classify_page(url)), shown };
+self.__spotdial = { ready, classify: (url) => ready.then(() => core.classify_page(url)), shown, marks };

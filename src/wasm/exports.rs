@@ -38,6 +38,9 @@ pub async fn start() -> Result<(), JsValue> {
     // `minimum_chrome_version` of 140.
     // All three requests are made before the first is awaited: Chrome answers them in
     // parallel, and the first message waits on one round trip instead of three.
+    // The keys the start reads go out in the same breath: the worker's own reads need no
+    // access level, and one request instead of six is most of a waking worker's start.
+    let start_up_reads = super::platform::fetch_start_up_reads();
     let trusted = to_js(&serde_json::json!({ "accessLevel": "TRUSTED_CONTEXTS" }));
     let mut pending = Vec::with_capacity(3);
     for area in ["session", "local", "managed"] {
@@ -53,9 +56,13 @@ pub async fn start() -> Result<(), JsValue> {
             return Ok(());
         }
     }
+    start_up_reads.await;
     reconfigure().await;
     if let Some(app) = app() {
         app.prepare().await;
+    }
+    super::platform::end_start_up_reads();
+    if let Some(app) = app() {
         wasm_bindgen_futures::spawn_local(app.catch_up());
     }
     Ok(())

@@ -6,6 +6,8 @@ use crate::ports::{Area, Browser, Clock, Http, HttpRequest, HttpResponse, Method
 use gloo_net::http::RequestBuilder;
 use js_sys::{Array, Object, Promise};
 use serde::Serialize;
+use serde_json::{Map, Value};
+use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -62,6 +64,53 @@ fn network(reason: &str) -> TransportError {
 
 pub struct ChromeStore;
 
+thread_local! {
+    /// The start-up reads (`worker::START_UP_READS`) fetched in one request, served to the
+    /// start's own reads and kept current by its writes; dropped when `start()` ends, so every
+    /// later read goes to Chrome. `None` outside a start, or when the one request failed.
+    static START_UP: RefCell<Option<Map<String, Value>>> = const { RefCell::new(None) };
+}
+
+/// Sends the one request for the start-up reads now (Chrome answers it beside whatever else
+/// the start has asked for); the returned future stores its answer for the start's reads.
+pub fn fetch_start_up_reads() -> impl std::future::Future<Output = ()> {
+    let request = chrome::storage_area("local").ok().map(|local| {
+        let keys: Array = crate::worker::START_UP_READS.iter().map(|k| JsValue::from_str(k)).collect();
+        JsFuture::from(local.get(&keys))
+    });
+    async move {
+        let Some(request) = request else { return };
+        if let Ok(Value::Object(found)) = request.await.map_err(drop).and_then(|items| from_js(&items).map_err(drop)) {
+            START_UP.with(|s| *s.borrow_mut() = Some(found));
+        }
+    }
+}
+
+/// The start is over: reads go to Chrome again.
+pub fn end_start_up_reads() {
+    START_UP.with(|s| *s.borrow_mut() = None);
+}
+
+/// A start-up read's answer, when the start-up fetch holds it (`Some(None)`: the key is absent).
+pub(super) fn start_up_read(key: &str) -> Option<Option<Value>> {
+    if !crate::worker::START_UP_READS.contains(&key) {
+        return None;
+    }
+    START_UP.with(|s| s.borrow().as_ref().map(|found| found.get(key).cloned()))
+}
+
+/// Keeps the start-up fetch current with the start's own writes (`None`: removed).
+fn start_up_wrote(key: &str, value: Option<&Value>) {
+    START_UP.with(|s| {
+        if let Some(found) = s.borrow_mut().as_mut() {
+            match value {
+                Some(value) => found.insert(key.to_string(), value.clone()),
+                None => found.remove(key),
+            };
+        }
+    });
+}
+
 fn area_name(area: Area) -> &'static str {
     match area {
         Area::Local => "local",
@@ -95,6 +144,11 @@ impl Store for ChromeStore {
         if area == Area::Managed {
             return Ok(super::policy::get(key).await);
         }
+        if area == Area::Local {
+            if let Some(found) = start_up_read(key) {
+                return Ok(found);
+            }
+        }
         let storage = chrome::storage_area(area_name(area)).map_err(store_error)?;
         let items = JsFuture::from(storage.get(&JsValue::from_str(key))).await.map_err(store_error)?;
         let value = chrome::field(&items, key);
@@ -108,12 +162,20 @@ impl Store for ChromeStore {
         let storage = chrome::storage_area(area_name(area)).map_err(store_error)?;
         let items = Object::new();
         js_sys::Reflect::set(&items, &JsValue::from_str(key), &to_js(&value)).map_err(store_error)?;
-        JsFuture::from(storage.set(&items)).await.map(|_| ()).map_err(store_error)
+        JsFuture::from(storage.set(&items)).await.map_err(store_error)?;
+        if area == Area::Local {
+            start_up_wrote(key, Some(&value));
+        }
+        Ok(())
     }
 
     async fn remove(&self, area: Area, key: &str) -> Result<(), StoreError> {
         let storage = chrome::storage_area(area_name(area)).map_err(store_error)?;
-        JsFuture::from(storage.remove(&JsValue::from_str(key))).await.map(|_| ()).map_err(store_error)
+        JsFuture::from(storage.remove(&JsValue::from_str(key))).await.map_err(store_error)?;
+        if area == Area::Local {
+            start_up_wrote(key, None);
+        }
+        Ok(())
     }
 
     async fn keys(&self, area: Area) -> Result<Vec<String>, StoreError> {

@@ -66,7 +66,11 @@ async fn load() {
     if POLICY.with(|p| p.borrow().is_some()) {
         return;
     }
-    if let Some(Value::Object(snapshot)) = read_area("local", Some(POLICY_SNAPSHOT_KEY)).await {
+    let snapshot = match super::platform::start_up_read(POLICY_SNAPSHOT_KEY) {
+        Some(found) => found,
+        None => read_area("local", Some(POLICY_SNAPSHOT_KEY)).await,
+    };
+    if let Some(Value::Object(snapshot)) = snapshot {
         if snapshot_can_stand_in(&snapshot) && POLICY.with(|p| p.borrow().is_none()) {
             POLICY.with(|p| *p.borrow_mut() = Some(snapshot));
             wasm_bindgen_futures::spawn_local(async {

@@ -290,3 +290,70 @@ fn a_failing_or_silent_random_source_refuses_sign_in_and_dialing() {
         assert!(world.store.value(Area::Local, "auth:v1:pending").is_none(), "no sign-in begun with a zero state");
     }
 }
+
+/// Storage that notes every read, over a `FakeStore`.
+#[derive(Default)]
+struct ReadNoting {
+    inner: FakeStore,
+    reads: RefCell<Vec<(Area, String)>>,
+    keys_listed: RefCell<Vec<Area>>,
+}
+
+impl Store for ReadNoting {
+    async fn get(&self, area: Area, key: &str) -> Result<Option<serde_json::Value>, crate::ports::StoreError> {
+        self.reads.borrow_mut().push((area, key.to_string()));
+        self.inner.get(area, key).await
+    }
+    async fn set(&self, area: Area, key: &str, value: serde_json::Value) -> Result<(), crate::ports::StoreError> {
+        self.inner.set(area, key, value).await
+    }
+    async fn remove(&self, area: Area, key: &str) -> Result<(), crate::ports::StoreError> {
+        self.inner.remove(area, key).await
+    }
+    async fn keys(&self, area: Area) -> Result<Vec<String>, crate::ports::StoreError> {
+        self.keys_listed.borrow_mut().push(area);
+        self.inner.keys(area).await
+    }
+}
+
+#[test]
+fn every_local_read_of_a_start_is_listed() {
+    // What `start()` runs before the first answer, signed in and signed out: the settings in
+    // force, the `App`, the layout check. Each local read must be one the glue fetched ahead
+    // (`START_UP_READS`), or the start pays a round trip the list was meant to save.
+    for signed_in in [true, false] {
+        let store: &'static ReadNoting = Box::leak(Box::default());
+        // A worker waking up, not the first start after an install (that one migrates, and
+        // lists every key once).
+        store.inner.put(
+            Area::Local,
+            crate::privacy::migrate::LAYOUT_VERSION_KEY,
+            json!(crate::privacy::migrate::CURRENT_LAYOUT),
+        );
+        if signed_in {
+            sign_in(&store.inner);
+            store.inner.put(Area::Local, super::BUDGET_KEY, json!({}));
+            store.inner.put(Area::Local, crate::settings::SETTINGS_KEY, json!({"default_country": "US"}));
+        }
+        block_on(crate::settings::load(store));
+        let (app, http, _, _) = app_over(store);
+        block_on(app.prepare());
+        let local: Vec<String> =
+            store.reads.borrow().iter().filter(|(area, _)| *area == Area::Local).map(|(_, key)| key.clone()).collect();
+        assert!(!local.is_empty(), "the start reads local storage");
+        for key in &local {
+            assert!(super::START_UP_READS.contains(&key.as_str()), "{key} is read at start but not fetched ahead");
+        }
+        assert!(
+            !store.reads.borrow().iter().any(|(area, _)| *area == Area::Session),
+            "no session read at start: {:?}",
+            store.reads.borrow()
+        );
+        // Managed storage is the glue's in-memory copy of the policy; the others are Chrome's.
+        assert!(
+            store.keys_listed.borrow().iter().all(|area| *area == Area::Managed),
+            "no listing of local or session storage at start"
+        );
+        assert_eq!(http.count(), 0, "no request at start");
+    }
+}
