@@ -150,6 +150,20 @@ async function workerControl(browser, page) {
 }
 
 /** Sends a ping from an extension page; ms until the answer. */
+/** Medians of the cold starts' marks, as phases: worker boot, wasm instantiation, `start()`,
+ * first answer after `start()` (ms since the worker started). */
+function startMarks(marks) {
+  if (!marks.length) return null;
+  const med = (f) => round(stats(marks.map(f)).median, 1);
+  return {
+    n: marks.length,
+    boot_ms: med((m) => m.script),
+    instantiate_ms: med((m) => m.instantiated - m.script),
+    start_ms: med((m) => m.started - m.instantiated),
+    answer_after_start_ms: med((m) => m.first_answer - m.started),
+  };
+}
+
 async function ping(page) {
   return page.evaluate(async () => {
     const t0 = performance.now();
@@ -376,11 +390,14 @@ try {
   for (let i = 0; i < 10; i++) warmPings.push(await ping(ext));
   log('service worker: cold starts');
   const coldPings = [];
+  const coldMarks = [];
   let verified = 0;
   for (let i = 0; i < 7; i++) {
     await workers.stop();
     const startsBefore = workers.starts();
     coldPings.push(await ping(ext));
+    // The worker's own marks for that start (extension/sw.js): where the time went.
+    coldMarks.push(await (await browser.worker()).evaluate(() => self.__spotdial.marks).catch(() => null));
     if (workers.starts() === startsBefore + 1 && workers.running()) verified += 1;
   }
   result.worker = {
@@ -390,6 +407,7 @@ try {
     warm_message: stats(warmPings),
     cold_message: stats(coldPings),
     cold_restarts_verified: `${verified}/${coldPings.length}`,
+    cold_start_marks: startMarks(coldMarks.filter(Boolean)),
   };
 
   // --- HubSpot requests: sign-in, then the queue the popup shows (default horizon).
@@ -643,6 +661,11 @@ if (worker.cold_message) {
   row('worker', 'warm message (median / p95)', `${ms(worker.warm_message.median)} / ${ms(worker.warm_message.p95)}`, `n=${worker.warm_message.n}`);
   row('worker', 'cold start -> answer (median / p95)', `${ms(worker.cold_message.median)} / ${ms(worker.cold_message.p95)}`,
     `n=${worker.cold_message.n}, restarts verified ${worker.cold_restarts_verified}`);
+  const cm = worker.cold_start_marks;
+  if (cm) {
+    row('worker', 'cold start phases (medians)', `boot ${ms(cm.boot_ms)}, wasm ${ms(cm.instantiate_ms)}, start() ${ms(cm.start_ms)}, answer +${ms(cm.answer_after_start_ms)}`,
+      `n=${cm.n}, the worker's own marks`);
+  }
 }
 const navRow = (label, s) => s && row('contact', label, `${ms(s.median)} / ${ms(s.p95)}`,
   `n=${s.n}${s.missing ? `, ${s.missing} no button` : ''}, ${s.fetched_from_hubspot} fetched from HubSpot`);
