@@ -43,61 +43,45 @@ fn batch_read<'a>(pair: &str, ids: impl Iterator<Item = &'a str>) -> HttpRequest
     HttpRequest::new(Method::Post, version::url("crm/associations", pair)).json(&json!({ "inputs": inputs }))
 }
 
-/// What one association batch read says of one contact's calls.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ContactCalls {
-    /// Every call on the contact: no further page, or HubSpot said it has none.
-    All(Vec<CallId>),
-    /// Not the whole set: HubSpot has more pages for it (§7 spec: `paging` present only when
-    /// there are more), or the answer does not mention the contact at all.
-    Partial,
-}
-
-/// Each asked contact's calls, in the order asked. Only an answer that accounts for a contact
-/// completely gives `All`: a contact in `results` without `paging`, or one a 207 names in an
-/// error of "no associations" (`NO_ASSOCIATIONS_FOUND`). Everything else is `Partial`.
-pub fn parse_contact_calls(resp: &HttpResponse, asked: &[ContactId]) -> Result<Vec<ContactCalls>, ApiError> {
+/// Each asked contact's calls, in the order asked; `None` where the answer does not account
+/// for the contact completely. Only a contact in `results` without `paging` (the spec: present
+/// only when there are more pages), or one a 207 names in a "no associations" error
+/// (`NO_ASSOCIATIONS_FOUND`), is whole.
+pub fn parse_contact_calls(resp: &HttpResponse, asked: &[ContactId]) -> Result<Vec<Option<Vec<CallId>>>, ApiError> {
     let body = json_body(resp)?;
     let items = results(&body, "association batch")?;
-    let none_found = |id: &str| {
-        body.get("errors").and_then(Value::as_array).is_some_and(|errors| {
-            errors.iter().any(|e| {
-                let no_associations = text(e.get("subCategory")).is_some_and(|c| c.ends_with("NO_ASSOCIATIONS_FOUND"));
-                // The error names the id somewhere in its context (`fromObjectId` in the
-                // sandbox; the docs do not fix the key): any context list holding it.
-                let names_it = e.get("context").and_then(Value::as_object).is_some_and(|ctx| {
-                    ctx.values().filter_map(Value::as_array).flatten().any(|v| text(Some(v)).as_deref() == Some(id))
-                });
-                no_associations && names_it
-            })
-        })
-    };
-    Ok(asked
-        .iter()
-        .map(|contact| {
-            let mine: Vec<&Value> = items
-                .iter()
-                .filter(|item| text(item.get("from").and_then(|f| f.get("id"))).as_deref() == Some(contact.as_str()))
-                .collect();
-            if mine.is_empty() {
-                return if none_found(contact.as_str()) {
-                    ContactCalls::All(Vec::new())
-                } else {
-                    ContactCalls::Partial
-                };
+    let mut out: Vec<Option<Vec<CallId>>> = vec![None; asked.len()];
+    let mut paged = vec![false; asked.len()];
+    for item in items {
+        let from = text(item.get("from").and_then(|f| f.get("id")));
+        let Some(i) = asked.iter().position(|c| Some(c.as_str()) == from.as_deref()) else { continue };
+        paged[i] |= next_after(item).is_some();
+        let calls = out[i].get_or_insert_with(Vec::new);
+        for target in item.get("to").and_then(Value::as_array).into_iter().flatten() {
+            if let Some(id) = text(target.get("toObjectId")) {
+                calls.push(CallId(id));
             }
-            if mine.iter().any(|item| next_after(item).is_some()) {
-                return ContactCalls::Partial;
+        }
+    }
+    for error in body.get("errors").and_then(Value::as_array).into_iter().flatten() {
+        if !text(error.get("subCategory")).is_some_and(|c| c.ends_with("NO_ASSOCIATIONS_FOUND")) {
+            continue;
+        }
+        // The error names the id in its context (`fromObjectId` in the sandbox; the docs do
+        // not fix the key): any context list holding it.
+        let named = error.get("context").and_then(Value::as_object).into_iter().flat_map(|ctx| ctx.values());
+        for id in named.filter_map(Value::as_array).flatten() {
+            if let Some(i) = asked.iter().position(|c| Some(c.as_str()) == text(Some(id)).as_deref()) {
+                out[i].get_or_insert_with(Vec::new);
             }
-            let calls = mine
-                .iter()
-                .filter_map(|item| item.get("to").and_then(Value::as_array))
-                .flatten()
-                .filter_map(|target| text(target.get("toObjectId")).map(CallId))
-                .collect();
-            ContactCalls::All(calls)
-        })
-        .collect())
+        }
+    }
+    for (calls, paged) in out.iter_mut().zip(paged) {
+        if paged {
+            *calls = None;
+        }
+    }
+    Ok(out)
 }
 
 /// Each task's contacts, the task→contact (204) ones first. Tasks without contacts are absent.
@@ -181,13 +165,7 @@ mod tests {
         let asked: Vec<ContactId> = ["501", "502", "503", "504", "505"].into_iter().map(ContactId::new).collect();
         assert_eq!(
             parse_contact_calls(&r, &asked).unwrap(),
-            vec![
-                ContactCalls::All(vec![CallId::new("9001"), CallId::new("9002")]),
-                ContactCalls::All(vec![]),
-                ContactCalls::Partial,
-                ContactCalls::Partial,
-                ContactCalls::Partial,
-            ]
+            vec![Some(vec![CallId::new("9001"), CallId::new("9002")]), Some(vec![]), None, None, None]
         );
         let r = HttpResponse { status: 503, headers: vec![], body: "<html>".into() };
         assert!(parse_contact_calls(&r, &asked).is_err());

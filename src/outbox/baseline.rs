@@ -4,9 +4,7 @@
 //! the same inline association as our call, so the check later needs only the contact's calls
 //! that are new since, not a search (`verify`). Layer: core (pure; HubSpot through `Client`).
 
-use crate::hubspot::associations::{
-    batch_read_contact_calls, parse_contact_calls, ContactCalls, ASSOCIATION_BATCH_MAX,
-};
+use crate::hubspot::associations::{batch_read_contact_calls, parse_contact_calls, ASSOCIATION_BATCH_MAX};
 use crate::hubspot::{ApiError, Class, Client};
 use crate::ids::{CallId, ContactId};
 use crate::ports::{Clock, Http, TokenSource};
@@ -17,24 +15,32 @@ use serde::{Deserialize, Serialize};
 /// rare one (a switchboard, a long-standing customer), and its check falls back to the search.
 pub const MAX_BASELINE_CALLS: usize = 200;
 
-/// What an outbox entry knows of its contact's calls before its first create was sent.
-/// Serialized with a `kind` tag.
+/// What an outbox entry knows of its contact's calls before its first create was sent: the
+/// call ids, space-separated (HubSpot's ids are digits), or `UNAVAILABLE` when they could not
+/// be read (a failed read, a paged answer, too many calls), and the check then searches.
+/// One string, not a tagged enum: the stored shape stays small and so does the wasm that
+/// reads it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Baseline {
-    /// Every call on the contact before the first create (our own call cannot be among them).
-    Taken { calls: Vec<CallId> },
-    /// Not read (a failed read, a paged answer, too many calls): the check uses the search.
-    Unavailable { reason: String },
-}
+#[serde(transparent)]
+pub struct Baseline(String);
+
+const UNAVAILABLE: &str = "unavailable";
 
 impl Baseline {
-    /// The calls, when the baseline is whole.
-    pub fn calls(&self) -> Option<&[CallId]> {
-        match self {
-            Baseline::Taken { calls } => Some(calls),
-            Baseline::Unavailable { .. } => None,
-        }
+    /// Every call on the contact before the first create.
+    pub fn taken(calls: &[CallId]) -> Baseline {
+        let ids: Vec<&str> = calls.iter().map(CallId::as_str).collect();
+        Baseline(ids.join(" "))
+    }
+
+    pub fn unavailable() -> Baseline {
+        Baseline(UNAVAILABLE.into())
+    }
+
+    /// The calls, when the baseline is whole; `None` when unavailable or not of our making.
+    pub fn calls(&self) -> Option<Vec<CallId>> {
+        let ids: Vec<&str> = self.0.split_ascii_whitespace().collect();
+        ids.iter().all(|id| id.bytes().all(|b| b.is_ascii_digit())).then(|| ids.into_iter().map(CallId::new).collect())
     }
 }
 
@@ -47,32 +53,40 @@ pub async fn read_calls<H: Http, C: Clock, T: TokenSource>(
 ) -> Result<Vec<Option<Vec<CallId>>>, ApiError> {
     let contacts = &contacts[..contacts.len().min(ASSOCIATION_BATCH_MAX)];
     let resp = client.send(batch_read_contact_calls(contacts), Class::Exempt).await?;
-    Ok(parse_contact_calls(&resp, contacts)?
-        .into_iter()
-        .map(|calls| match calls {
-            ContactCalls::All(calls) if calls.len() <= MAX_BASELINE_CALLS => Some(calls),
-            _ => None,
-        })
-        .collect())
+    let mut read = parse_contact_calls(&resp, contacts)?;
+    for calls in read.iter_mut() {
+        if calls.as_ref().is_some_and(|c| c.len() > MAX_BASELINE_CALLS) {
+            *calls = None;
+        }
+    }
+    Ok(read)
 }
 
 /// The baseline of each of `contacts`, in order: one read for all; a failed read leaves every
-/// one `Unavailable` with the reason, and never holds a log back.
+/// one unavailable, and never holds a log back.
 pub async fn take<H: Http, C: Clock, T: TokenSource>(
     client: &Client<'_, H, C, T>,
     contacts: &[ContactId],
 ) -> Vec<Baseline> {
-    match read_calls(client, contacts).await {
-        Ok(read) => read
-            .into_iter()
-            .map(|calls| match calls {
-                Some(calls) => Baseline::Taken { calls },
-                None => Baseline::Unavailable { reason: "paged_or_too_many".into() },
-            })
-            .collect(),
-        Err(err) => {
-            let reason = err.failure().code;
-            contacts.iter().map(|_| Baseline::Unavailable { reason: reason.clone() }).collect()
-        }
+    let read = read_calls(client, contacts).await.unwrap_or_default();
+    (0..contacts.len())
+        .map(|i| match read.get(i) {
+            Some(Some(calls)) => Baseline::taken(calls),
+            _ => Baseline::unavailable(),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_baseline_reads_back_its_calls_and_unavailable_reads_as_none() {
+        let calls = vec![CallId::new("9001"), CallId::new("9002")];
+        assert_eq!(Baseline::taken(&calls).calls(), Some(calls));
+        assert_eq!(Baseline::taken(&[]).calls(), Some(vec![]));
+        assert_eq!(Baseline::unavailable().calls(), None);
+        assert_eq!(serde_json::to_value(Baseline::taken(&[CallId::new("9001")])).unwrap(), "9001");
     }
 }

@@ -368,9 +368,12 @@ where
 {
     let now = clock.now_ms();
     let wanting: Vec<&Entry> = entries.iter().filter(|e| e.wants_baseline(now)).collect();
-    let mut contacts: Vec<ContactId> = wanting.iter().map(|e| e.contact().clone()).collect();
-    contacts.sort();
-    contacts.dedup();
+    let mut contacts: Vec<ContactId> = Vec::new();
+    for e in &wanting {
+        if !contacts.contains(e.contact()) {
+            contacts.push(e.contact().clone());
+        }
+    }
     for chunk in contacts.chunks(ASSOCIATION_BATCH_MAX) {
         let taken = super::baseline::take(client, chunk).await;
         for entry in wanting.iter().filter(|e| chunk.contains(e.contact())) {
@@ -450,7 +453,7 @@ async fn settle<S: Store>(
     // write fails the entry stays `Logged`: the next drain repeats the (idempotent) task
     // completion, writes the same check again and removes it; it is settled only once.
     if let Some(account) = &e.account {
-        let baseline = e.baseline.as_ref().and_then(|b| b.calls()).map(|calls| (e.contact(), calls));
+        let baseline = e.baseline.as_ref().filter(|b| b.calls().is_some()).map(|b| (e.contact(), b));
         super::verify::schedule(store, account, id.as_str(), &call_id, baseline, now).await?;
     }
     remove(store, &id).await?;

@@ -12,7 +12,7 @@
 //! external ids. Checks without a baseline (or whose contact's calls no longer fit one answer)
 //! share searches: one `IN` look-up covers every pending log of the rep (`run_due`).
 
-use super::baseline;
+use super::baseline::{self, Baseline};
 use super::timing::{backoff_ms, CONFIRM_AFTER_MS, SETTLE_MS};
 use crate::hubspot::associations::ASSOCIATION_BATCH_MAX;
 use crate::hubspot::contacts::BATCH_READ_MAX;
@@ -48,12 +48,12 @@ pub struct Check {
     /// The contact's calls before the first create; `None` (no baseline, or a check written
     /// by an earlier version): the check searches.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub baseline: Option<Vec<CallId>>,
+    pub baseline: Option<Baseline>,
 }
 
 impl Check {
     fn by_associations(&self) -> bool {
-        self.contact.is_some() && self.baseline.is_some()
+        self.contact.is_some() && self.baseline.as_ref().is_some_and(|b| b.calls().is_some())
     }
 
     /// The check falls back to the search from now on.
@@ -85,7 +85,7 @@ pub async fn schedule<S: Store>(
     account: &Account,
     external_id: &str,
     call_id: &CallId,
-    baseline: Option<(&ContactId, &[CallId])>,
+    baseline: Option<(&ContactId, &Baseline)>,
     now_ms: i64,
 ) -> Result<(), StoreError> {
     let check = Check {
@@ -97,7 +97,7 @@ pub async fn schedule<S: Store>(
         next_at_ms: now_ms + CONFIRM_AFTER_MS,
         failures: 0,
         contact: baseline.map(|(contact, _)| contact.clone()),
-        baseline: baseline.map(|(_, calls)| calls.to_vec()),
+        baseline: baseline.map(|(_, b)| b.clone()),
     };
     let value = serde_json::to_value(&check).map_err(|e| StoreError(e.to_string()))?;
     store.set(Area::Local, &key(external_id), value).await
@@ -177,11 +177,13 @@ where
             return Ok(report);
         }
         by_search.extend(fallback);
-        by_search.sort_by_key(|c| c.next_at_ms);
     }
-    if by_search.iter().any(|c| c.next_at_ms <= now) {
-        by_search.truncate(calls::MAX_IDS_PER_SEARCH);
-        run_by_search(store, client, by_search, now, &mut report).await?;
+    // The due ones lead, and fill the search first.
+    let (mut due, later): (Vec<Check>, Vec<Check>) = by_search.into_iter().partition(|c| c.next_at_ms <= now);
+    if !due.is_empty() {
+        due.extend(later);
+        due.truncate(calls::MAX_IDS_PER_SEARCH);
+        run_by_search(store, client, due, now, &mut report).await?;
     }
     Ok(report)
 }
@@ -203,10 +205,12 @@ where
     C: Clock,
     T: TokenSource,
 {
-    let mut contacts: Vec<ContactId> = checks.iter().filter_map(|c| c.contact.clone()).collect();
-    contacts.sort();
-    contacts.dedup();
-    contacts.truncate(ASSOCIATION_BATCH_MAX);
+    let mut contacts: Vec<ContactId> = Vec::new();
+    for contact in checks.iter().filter_map(|c| c.contact.as_ref()) {
+        if !contacts.contains(contact) && contacts.len() < ASSOCIATION_BATCH_MAX {
+            contacts.push(contact.clone());
+        }
+    }
     let read = match baseline::read_calls(client, &contacts).await {
         Ok(read) => read,
         // Refused for good (scopes): the search may still be allowed.
@@ -236,7 +240,7 @@ where
         if !now_calls.contains(&check.call_id) && !looked_long_enough(store, &mut check, now).await? {
             continue;
         }
-        let before = check.baseline.as_deref().unwrap_or_default();
+        let before = check.baseline.as_ref().and_then(Baseline::calls).unwrap_or_default();
         let new: Vec<CallId> =
             now_calls.iter().filter(|c| **c != check.call_id && !before.contains(c)).cloned().collect();
         if new.is_empty() {

@@ -218,7 +218,13 @@ describe('call and log', () => {
     assert.equal(status, 'Call logged');
     assert.equal((await callsTo('201')).length, 1);
     const log = (await env.stack.control('GET', 'requests')).json;
-    assert.ok(log.some((r) => r.path === '/crm/objects/2026-03/calls' && r.status === 401), 'HubSpot refused the stale token');
+    // The log's first request meets the stale token: the read of the contact's calls (the
+    // duplicate check's baseline), made before the create.
+    const first = log.find((r) => r.path === '/crm/associations/2026-03/contacts/calls/batch/read' && r.status === 401);
+    assert.ok(first, 'HubSpot refused the stale token');
+    const creates = log.filter((r) => r.method === 'POST' && r.path === '/crm/objects/2026-03/calls');
+    assert.deepEqual(creates.map((r) => r.status), [201], 'one create, with the renewed token');
+    assert.ok(creates[0].seq > first.seq);
     assert.equal(log.filter((r) => r.path === '/oauth/2026-03/token').length, refreshesBefore + 1, 'exactly one refresh');
     await page.close();
   });

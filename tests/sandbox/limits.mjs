@@ -45,7 +45,6 @@ export function isTenSecondlyExempt(method, path) {
 // Returns {blocked: answer|null, headers}. A refused request does not use up budget.
 export function takeStandard(state, portalId, now) {
   const { max, w, headers } = standardWindow(state, portalId, now);
-  const interval = state.config.rateLimitIntervalMs;
   if (w.length >= max) {
     headers['x-hubspot-ratelimit-remaining'] = '0';
     const blocked = rateLimited('TEN_SECONDLY_ROLLING');

@@ -68,8 +68,8 @@ fn the_baseline_is_read_once_for_every_log_about_to_be_sent_and_stored_before_th
         // The create is on its way: its entry already holds the baseline.
         let entry = h.entry(&first).expect("kept");
         assert!(matches!(entry.state, State::Sending { .. }));
-        assert_eq!(entry.baseline, Some(Baseline::Taken { calls: vec![CallId::new("8001")] }));
-        assert_eq!(h.entry(&second).and_then(|e| e.baseline), Some(Baseline::Taken { calls: vec![] }));
+        assert_eq!(entry.baseline, Some(Baseline::taken(&[CallId::new("8001")])));
+        assert_eq!(h.entry(&second).and_then(|e| e.baseline), Some(Baseline::taken(&[])));
     }
     // The drain was dropped mid-create; the entries settle without another baseline read.
     h.clock.advance(2_000);
@@ -168,7 +168,7 @@ fn a_baseline_too_large_to_keep_is_not_kept() {
     while h.portal.create_times.borrow().is_empty() {
         assert!(poll_once(running.as_mut()).is_pending());
     }
-    assert!(matches!(h.entry(&id).and_then(|e| e.baseline), Some(Baseline::Unavailable { .. })));
+    assert_eq!(h.entry(&id).and_then(|e| e.baseline), Some(Baseline::unavailable()));
 }
 
 #[test]
@@ -193,7 +193,7 @@ fn while_our_call_is_not_on_the_contact_yet_the_check_looks_again_without_a_sear
         &h.account,
         "spotdial-a",
         &CallId::new("9009"),
-        Some((&ContactId::new("501"), &[])),
+        Some((&ContactId::new("501"), &Baseline::taken(&[]))),
         T0,
     ))
     .unwrap();
@@ -212,7 +212,7 @@ fn a_check_with_a_baseline_runs_only_under_its_own_account() {
         &h.account,
         "spotdial-a",
         &CallId::new("9001"),
-        Some((&ContactId::new("501"), &[])),
+        Some((&ContactId::new("501"), &Baseline::taken(&[]))),
         T0,
     ))
     .unwrap();
