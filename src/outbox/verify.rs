@@ -245,8 +245,7 @@ where
             now_calls.iter().filter(|c| **c != check.call_id && !before.contains(c)).cloned().collect();
         if new.is_empty() {
             // Nothing but our own call is new on the contact: no duplicate.
-            store.remove(Area::Local, &key(&check.external_id)).await?;
-            report.done += 1;
+            end(store, &check, report).await?;
             continue;
         }
         let mut unread: Vec<CallId> = new.iter().filter(|c| !to_read.contains(c)).cloned().collect();
@@ -267,19 +266,8 @@ where
     };
     let found = match found {
         Ok(found) => found,
-        Err(err) if refused_for_good(&err) => {
-            for (check, _) in with_new {
-                store.remove(Area::Local, &key(&check.external_id)).await?;
-                report.done += 1;
-            }
-            return Ok(fallback);
-        }
         Err(err) => {
-            for (mut check, _) in with_new {
-                postpone(&mut check, &err, now);
-                save(store, &check).await?;
-            }
-            report.stopped = stops_the_run(&err);
+            look_failed(store, with_new.into_iter().map(|(check, _)| check).collect(), &err, now, report).await?;
             return Ok(fallback);
         }
     };
@@ -314,23 +302,7 @@ where
     let ids: Vec<&str> = batch.iter().map(|c| c.external_id.as_str()).collect();
     let found = match look_up(client, &ids).await {
         Ok(found) => found,
-        // HubSpot refuses the look-up for good (scopes, permissions): there is nothing more
-        // these checks can do, and retrying would only cost requests.
-        Err(err) if refused_for_good(&err) => {
-            for check in &batch {
-                store.remove(Area::Local, &key(&check.external_id)).await?;
-                report.done += 1;
-            }
-            return Ok(());
-        }
-        Err(err) => {
-            for mut check in batch.into_iter().filter(|c| c.next_at_ms <= now) {
-                postpone(&mut check, &err, now);
-                save(store, &check).await?;
-            }
-            report.stopped = stops_the_run(&err);
-            return Ok(());
-        }
+        Err(err) => return look_failed(store, batch, &err, now, report).await,
     };
     for mut check in batch {
         let calls: Vec<&CallId> =
@@ -393,9 +365,37 @@ where
             return Ok(false);
         }
     }
+    end(store, &check, report).await?;
+    Ok(false)
+}
+
+/// The check has done what it can: it goes.
+async fn end<S: Store>(store: &S, check: &Check, report: &mut VerifyReport) -> Result<(), StoreError> {
     store.remove(Area::Local, &key(&check.external_id)).await?;
     report.done += 1;
-    Ok(false)
+    Ok(())
+}
+
+/// A look-up for `checks` failed. Refused for good (scopes, permissions): there is nothing
+/// more these checks can do, and retrying would only cost requests. Otherwise the due ones
+/// look again later, and the run stops when every further request would fail the same way.
+async fn look_failed<S: Store>(
+    store: &S,
+    checks: Vec<Check>,
+    err: &ApiError,
+    now: i64,
+    report: &mut VerifyReport,
+) -> Result<(), StoreError> {
+    for mut check in checks {
+        if refused_for_good(err) {
+            end(store, &check, report).await?;
+        } else if check.next_at_ms <= now {
+            postpone(&mut check, err, now);
+            save(store, &check).await?;
+        }
+    }
+    report.stopped = stops_the_run(err);
+    Ok(())
 }
 
 /// HubSpot refuses for good (scopes, permissions, a request it will never take): retrying

@@ -226,3 +226,48 @@ fn a_check_with_a_baseline_runs_only_under_its_own_account() {
     }
     assert_eq!(h.http.count(), 0, "nothing is sent under another account");
 }
+
+#[test]
+fn a_failed_read_of_the_new_calls_keeps_the_check_for_later_and_archives_nothing() {
+    let h = Harness::new();
+    h.portal.create_faults.borrow_mut().push_back(Fault::StoreTwice);
+    let id = h.enqueue(1, None);
+    h.drain();
+    let busy = "<html>Service Unavailable</html>".to_string();
+    // The client retries a read three times on a 503 (`READ_RETRIES`): four answers.
+    h.portal.batch_read_faults.borrow_mut().extend((0..4).map(|_| Fault::Status(503, busy.clone())));
+    h.clock.advance(CONFIRM_AFTER_MS);
+    let report = h.verify();
+    assert_eq!((report.done, report.archived.len(), h.searches()), (0, 0, 0));
+    let check = check_of(&h, &id).expect("kept");
+    assert!(check.next_at_ms > h.now(), "looks again later");
+    assert_eq!(h.portal.calls_with(id.as_str()), 2, "nothing archived on a guess");
+    h.clock.now.set(check.next_at_ms);
+    assert_eq!(h.verify().archived.len(), 1, "the next look archives the duplicate");
+    assert_eq!((h.portal.calls_with(id.as_str()), h.searches()), (1, 0));
+}
+
+#[test]
+fn a_contact_whose_calls_no_longer_fit_one_answer_is_checked_by_the_search_in_the_same_run() {
+    let h = Harness::new();
+    let id = h.enqueue(1, None);
+    h.drain();
+    // A colleague's campaign logged a page's worth of calls on the contact meanwhile.
+    (0..ASSOCIATION_PAGE).for_each(|i| colleague_call(&h, &(100_000 + i).to_string(), "501"));
+    h.clock.advance(CONFIRM_AFTER_MS);
+    let report = h.verify();
+    assert_eq!((report.done, h.association_reads(), h.searches(), calls_batch_reads(&h)), (1, 2, 1, 0));
+    assert_eq!(check_of(&h, &id), None);
+}
+
+#[test]
+fn more_new_calls_than_one_batch_read_takes_are_checked_by_the_search() {
+    let h = Harness::new();
+    let id = h.enqueue(1, None);
+    h.drain();
+    (0..101).for_each(|i| colleague_call(&h, &(100_000 + i).to_string(), "501"));
+    h.clock.advance(CONFIRM_AFTER_MS);
+    let report = h.verify();
+    assert_eq!((report.done, h.searches(), calls_batch_reads(&h)), (1, 1, 0), "§12: a batch read takes 100 ids");
+    assert_eq!(check_of(&h, &id), None);
+}

@@ -71,6 +71,8 @@ pub struct Portal {
     pub task_faults: RefCell<VecDeque<Fault>>,
     /// Faults of the next contact→call association reads (`Status`, or `DropBeforeStore`).
     pub association_faults: RefCell<VecDeque<Fault>>,
+    /// Faults of the next call batch reads (`Status`).
+    pub batch_read_faults: RefCell<VecDeque<Fault>>,
     /// Calls archived (moved out of `calls`, as HubSpot's recycle bin keeps them out of reads).
     pub archived: RefCell<Vec<PortalCall>>,
 }
@@ -161,6 +163,9 @@ impl Portal {
             }
             (Method::Post, CALLS_BATCH) => {
                 assert_eq!(body["properties"], json!(["hs_call_external_id"]));
+                if let Some(Fault::Status(status, body)) = self.batch_read_faults.borrow_mut().pop_front() {
+                    return Ok(response(status, &body));
+                }
                 let wanted: Vec<String> = body["inputs"]
                     .as_array()
                     .map(|a| a.iter().filter_map(|i| i["id"].as_str().map(str::to_string)).collect())
@@ -241,6 +246,7 @@ impl Harness {
             create_faults: RefCell::default(),
             task_faults: RefCell::default(),
             association_faults: RefCell::default(),
+            batch_read_faults: RefCell::default(),
             archived: RefCell::default(),
         });
         let answering = portal.clone();
