@@ -55,7 +55,9 @@ pub fn parse_contact_calls(resp: &HttpResponse, asked: &[ContactId]) -> Result<V
     for item in items {
         let from = text(item.get("from").and_then(|f| f.get("id")));
         let Some(i) = asked.iter().position(|c| Some(c.as_str()) == from.as_deref()) else { continue };
+        // cannot panic: `i` is a position in `asked`, and `out` and `paged` are as long.
         paged[i] |= next_after(item).is_some();
+        // cannot panic: as above.
         let calls = out[i].get_or_insert_with(Vec::new);
         for target in item.get("to").and_then(Value::as_array).into_iter().flatten() {
             if let Some(id) = text(target.get("toObjectId")) {
@@ -72,6 +74,7 @@ pub fn parse_contact_calls(resp: &HttpResponse, asked: &[ContactId]) -> Result<V
         let named = error.get("context").and_then(Value::as_object).into_iter().flat_map(|ctx| ctx.values());
         for id in named.filter_map(Value::as_array).flatten() {
             if let Some(i) = asked.iter().position(|c| Some(c.as_str()) == text(Some(id)).as_deref()) {
+                // cannot panic: `i` is a position in `asked`, and `out` is as long.
                 out[i].get_or_insert_with(Vec::new);
             }
         }

@@ -51,6 +51,7 @@ pub async fn read_calls<H: Http, C: Clock, T: TokenSource>(
     client: &Client<'_, H, C, T>,
     contacts: &[ContactId],
 ) -> Result<Vec<Option<Vec<CallId>>>, ApiError> {
+    // cannot panic: the end is at most the slice's length.
     let contacts = &contacts[..contacts.len().min(ASSOCIATION_BATCH_MAX)];
     let resp = client.send(batch_read_contact_calls(contacts), Class::Exempt).await?;
     let mut read = parse_contact_calls(&resp, contacts)?;
