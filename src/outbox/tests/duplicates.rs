@@ -36,6 +36,16 @@ fn next_check(h: &Harness) -> Option<i64> {
     block_on(verify::next_due_at_ms(&h.store, Some(&h.account))).expect("store")
 }
 
+/// Runs a drain until its first create reaches the portal, then drops it (the worker stopped):
+/// what the entry held when the create went out stays in the store to look at.
+fn stop_at_the_first_create(h: &Harness) {
+    let client = h.client();
+    let mut running = pin!(drain(&h.guard, &h.store, &client, &*h.clock, Some(&h.account)));
+    while h.portal.create_times.borrow().is_empty() {
+        assert!(poll_once(running.as_mut()).is_pending(), "the drain ended before any create");
+    }
+}
+
 /// Drains, then runs the check once it is due.
 fn log_and_check(h: &Harness) -> VerifyReport {
     assert_eq!(h.drain().settled.len(), 1);
@@ -50,14 +60,7 @@ fn the_baseline_is_read_once_for_every_log_about_to_be_sent_and_stored_before_th
     let first = h.enqueue(1, None);
     let second = h.enqueue(2, None);
     {
-        let client = h.client();
-        let mut running = pin!(drain(&h.guard, &h.store, &client, &*h.clock, Some(&h.account)));
-        for _ in 0..100 {
-            if !h.portal.create_times.borrow().is_empty() {
-                break;
-            }
-            assert!(poll_once(running.as_mut()).is_pending());
-        }
+        stop_at_the_first_create(&h);
         let sent = h.http.sent.borrow();
         assert_eq!(
             (sent[0].url.as_str(), sent[0].body.as_deref()),
@@ -162,12 +165,7 @@ fn a_baseline_too_large_to_keep_is_not_kept() {
     let h = Harness::new();
     (0..MAX_BASELINE_CALLS + 1).for_each(|i| colleague_call(&h, &(100_000 + i).to_string(), "501"));
     let id = h.enqueue(1, None);
-    let client = h.client();
-    // Stop the drain right after the create went out, to look at the entry.
-    let mut running = pin!(drain(&h.guard, &h.store, &client, &*h.clock, Some(&h.account)));
-    while h.portal.create_times.borrow().is_empty() {
-        assert!(poll_once(running.as_mut()).is_pending());
-    }
+    stop_at_the_first_create(&h);
     assert_eq!(h.entry(&id).and_then(|e| e.baseline), Some(Baseline::unavailable()));
 }
 
