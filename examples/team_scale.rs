@@ -1,7 +1,10 @@
 //! Team scale: R reps of one HubSpot portal, each running Spotdial's own `RateBudget`, share the
 //! portal's 110 requests / 10 s (and 5 searches / s) at a steady calling pace: each call opens
-//! the contact, dials, logs (2 writes) and is checked for duplicates 30 s later (one search
-//! shared by the rep's pending logs, as `outbox::verify` does). Reports the largest R that sees
+//! the contact, dials, logs (an exempt association read for the duplicate check's baseline, then
+//! 2 writes) and is checked for duplicates 30 s later (one exempt association read shared by the
+//! rep's pending logs, as `outbox::verify` does; `--check s` gives the search it used before).
+//! Association batch reads are exempt from the 110 / 10 s window and are not searches (§7): they
+//! are counted apart and never refused by the portal. Reports the largest R that sees
 //! zero 429s, beside the same load sent without pacing, and what larger teams see: how long
 //! logs wait, and that none is dropped (a 429 puts the request back in line). A search held
 //! back by the budget does not hold up the logs behind it (the worker drains logs first and
@@ -15,10 +18,11 @@ use spotdial::ports::HttpResponse;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
-const HELP: &str = "team_scale [--json] [--open r] [--dial ''] [--log w,w] [--check s] [--queue s,r,r] [--hourly r]
+const HELP: &str = "team_scale [--json] [--open r] [--dial ''] [--log e,w,w] [--check e] [--queue s,e,r] [--hourly r]
   [--open-every 0] [--log-every 60] [--queue-every 600] [--call-secs 30] [--latency-ms 150]
   [--minutes 60] [--seeds 3] [--max-reps 2000] [--larger 300,400] [--plan 10:10,100:36]
-Workflows are comma lists of request classes (r = read, s = search, w = write), as measured
+Workflows are comma lists of request classes (r = read, s = search, w = write, e = exempt
+association batch read), as measured
 from the sandbox's request log. Every --log-every seconds each rep opens a contact (--open),
 dials (--dial) and logs the call --call-secs later (--log); 30 s after a log its duplicate check
 (--check) runs, covering every log of the rep at least 5 s old. The queue reloads every
@@ -48,9 +52,14 @@ struct Pace {
 }
 
 impl Pace {
-    /// Standard (non-search) requests per rep per minute: what the 110 / 10 s window carries.
+    /// Standard requests (reads and writes) per rep per minute: what the 110 / 10 s window carries.
     fn standard_per_rep_per_minute(&self) -> f64 {
-        self.per_rep_per_minute(|c| c != Class::Search)
+        self.per_rep_per_minute(|c| matches!(c, Class::Read | Class::Write))
+    }
+
+    /// Exempt association reads per rep per minute: neither window counts them.
+    fn exempt_per_rep_per_minute(&self) -> f64 {
+        self.per_rep_per_minute(|c| c == Class::Exempt)
     }
 
     /// Searches per rep per minute: what the 5 / s search limit carries.
@@ -97,7 +106,8 @@ impl Rng {
 }
 
 /// The portal as HubSpot runs it (and as the sandbox models it): a rolling window of accepted
-/// standard requests with rate headers, and a rolling second for search without headers.
+/// standard requests with rate headers, a rolling second for search without headers, and
+/// association batch reads answered outside both (with the window's headers, nothing taken).
 struct Portal {
     standard: VecDeque<i64>,
     search: VecDeque<i64>,
@@ -126,6 +136,10 @@ impl Portal {
                 ("X-HubSpot-RateLimit-Remaining".to_string(), remaining.to_string()),
             ]
         };
+        if class == Class::Exempt {
+            let left = (DEFAULT_MAX as usize).saturating_sub(self.standard.len());
+            return HttpResponse { status: 200, headers: headers(left), body: "{}".into() };
+        }
         if self.standard.len() >= DEFAULT_MAX as usize {
             return limited("TEN_SECONDLY_ROLLING", headers(0));
         }
@@ -190,10 +204,15 @@ struct Outcome {
     /// Logs made, and for each log accepted by HubSpot how long after it was made (ms).
     logs: u64,
     log_waits: Vec<i64>,
-    /// Requests accepted (not 429), by class.
-    accepted: [u64; 3],
-    /// Duplicate-check searches queued.
+    /// Requests accepted (not 429), by class (`CLASSES`).
+    accepted: [u64; 4],
+    /// Duplicate checks run (each covers every log of the rep old enough).
     checks: u64,
+    /// Searches in the check workflow (0 with baselines, 1 before).
+    check_searches: u64,
+    /// Exempt reads refused by the rep's own budget (a pause): the log goes on without its
+    /// baseline, as the outbox does.
+    exempt_skipped: u64,
 }
 
 impl Outcome {
@@ -219,8 +238,11 @@ impl Outcome {
             "log_wait_ms": { "p50": self.log_wait_percentile(0.5), "p95": self.log_wait_percentile(0.95), "max": self.log_wait_percentile(1.0) },
             "per_logged_call": {
                 "read": per_log(self.accepted[0]), "search": per_log(self.accepted[1]), "write": per_log(self.accepted[2]),
-                "duplicate_check_searches": per_log(self.checks),
+                "exempt": per_log(self.accepted[3]),
+                "duplicate_checks": per_log(self.checks),
+                "duplicate_check_searches": per_log(self.checks * self.check_searches),
             },
+            "exempt_reads_skipped": self.exempt_skipped,
         })
     }
 }
@@ -234,7 +256,7 @@ fn percentile(values: &[i64], p: f64) -> i64 {
     d[((d.len() - 1) as f64 * p).round() as usize]
 }
 
-const CLASSES: [Class; 3] = [Class::Read, Class::Search, Class::Write];
+const CLASSES: [Class; 4] = [Class::Read, Class::Search, Class::Write, Class::Exempt];
 
 fn class_index(class: Class) -> u8 {
     CLASSES.iter().position(|c| *c == class).unwrap_or(0) as u8
@@ -268,7 +290,8 @@ fn simulate(pace: &Pace, reps: usize, minutes: i64, seed: u64, paced: bool) -> O
         push(&mut events, rng.below(3_600_000), rep, Event::Hourly);
     }
     let end = minutes * 60_000;
-    let mut out = Outcome { reps, ..Outcome::default() };
+    let check_searches = pace.check.iter().filter(|c| **c == Class::Search).count() as u64;
+    let mut out = Outcome { reps, check_searches, ..Outcome::default() };
     while let Some(Reverse((now, _, r, event))) = events.pop() {
         if now > end {
             break;
@@ -368,6 +391,15 @@ fn simulate(pace: &Pace, reps: usize, minutes: i64, seed: u64, paced: bool) -> O
             }
         }
         let (index, class, log_made_at) = pick;
+        if class == Class::Exempt && admission != Admission::Go {
+            // Never waited for: the outbox sends the log without its baseline (and a check
+            // whose read is refused looks again later), so nothing behind it is held up.
+            rep.pending.remove(index);
+            out.exempt_skipped += 1;
+            push(&mut events, now, r, Event::Try);
+            rep.busy = true;
+            continue;
+        }
         match admission {
             Admission::Go => {
                 rep.pending.remove(index);
@@ -477,6 +509,7 @@ fn classes(list: &str) -> Vec<Class> {
     list.split(',')
         .filter_map(|c| match c.trim() {
             "r" | "read" => Some(Class::Read),
+            "e" | "exempt" => Some(Class::Exempt),
             "s" | "search" => Some(Class::Search),
             "w" | "write" => Some(Class::Write),
             _ => None,
@@ -491,6 +524,7 @@ fn names(steps: &[Class]) -> String {
             Class::Read => "read",
             Class::Search => "search",
             Class::Write => "write",
+            Class::Exempt => "exempt",
         })
         .collect();
     if list.is_empty() {
@@ -518,9 +552,9 @@ fn main() {
     let pace = Pace {
         open: classes(&arg("--open", "r")),
         dial: classes(&arg("--dial", "")),
-        log: classes(&arg("--log", "w,w")),
-        check: classes(&arg("--check", "s")),
-        queue: classes(&arg("--queue", "s,r,r")),
+        log: classes(&arg("--log", "e,w,w")),
+        check: classes(&arg("--check", "e")),
+        queue: classes(&arg("--queue", "s,e,r")),
         hourly: classes(&arg("--hourly", "r")),
         open_every_ms: num("--open-every", 0).max(0) * 1_000,
         log_every_ms: num("--log-every", 60).max(1) * 1_000,
@@ -579,6 +613,7 @@ fn main() {
             "portal_requests_per_minute": portal_per_minute,
             "arithmetic_ceiling_reps": (portal_per_minute / per_minute).floor(),
             "searches_per_rep_per_minute": (searches_per_minute * 100.0).round() / 100.0,
+            "exempt_per_rep_per_minute": (pace.exempt_per_rep_per_minute() * 100.0).round() / 100.0,
             "search_ceiling_reps": search_ceiling,
             "minutes": minutes, "seeds": seeds,
             "paced": {

@@ -173,7 +173,7 @@ pub const VERIFY: StorageKey = kept_on_sign_out(prefix(
     "verify:v1:",
     "external id",
     Area::Local,
-    "a logged call's HubSpot id and times, to check HubSpot holds it once (no contact data)",
+    "a logged call's HubSpot id and times, and its contact's id with the ids of the calls that contact had before, to check HubSpot holds it once (no name, number or notes)",
     "about 30 seconds after the call is logged (kept through sign-out)",
 ));
 /// One call the rep logged, `HistoryEntry` (`privacy::history`).

@@ -95,6 +95,9 @@ async function firstStartBreakdown() {
 function kindOf(entry) {
   if (/^app(-\w+)?\.hubspot\.com$/.test(entry.host)) return 'page';
   if (entry.path.startsWith('/oauth/')) return 'oauth';
+  // Association batch endpoints are exempt from the 110 / 10 s window and are not searches
+  // (API-FACTS §7: HubSpot's spec tags them `x-hubspot-rate-limit-exemptions: ["ten-secondly"]`).
+  if (entry.method === 'POST' && /^\/crm\/associations\/[^/]+\/[^/]+\/[^/]+\/batch\//.test(entry.path)) return 'exempt';
   // CRM search has its own 5/s limit (§11); the lists search is an ordinary read.
   if (/^\/crm\/objects\/[^/]+\/[^/]+\/search\/?$/.test(entry.path)) return 'search';
   if (/\/search\/?$/.test(entry.path)) return 'read';
@@ -102,17 +105,17 @@ function kindOf(entry) {
   return 'write';
 }
 
-/** HubSpot API requests (rate-limited ones by class, OAuth apart) and UI page loads. */
+/** HubSpot API requests (rate-limited ones by class, exempt and OAuth apart) and UI page loads. */
 function tally(entries) {
-  const t = { read: 0, search: 0, write: 0, oauth: 0, page: 0, classes: [], paths: [] };
+  const t = { read: 0, search: 0, write: 0, exempt: 0, oauth: 0, page: 0, classes: [], paths: [] };
   for (const e of entries) {
     const kind = kindOf(e);
     t[kind] += 1;
-    if (kind === 'read' || kind === 'search' || kind === 'write') t.classes.push(kind);
+    if (kind === 'read' || kind === 'search' || kind === 'write' || kind === 'exempt') t.classes.push(kind);
     if (kind !== 'page') t.paths.push(`${e.method} ${e.path}${e.status >= 400 ? ` (${e.status})` : ''}`);
   }
   t.limited = t.read + t.search + t.write;
-  t.api = t.limited + t.oauth;
+  t.api = t.limited + t.exempt + t.oauth;
   return t;
 }
 
@@ -473,6 +476,22 @@ try {
   };
   await record.close();
 
+  // --- That log's duplicate check, 30 s after it (the outbox's alarm): its requests alone.
+  log('the duplicate check of that log (about 30 s)');
+  const isCheck = (e) => /^\/crm\/associations\/[^/]+\/contacts\/calls\/batch\/read|^\/crm\/objects\/[^/]+\/calls\/(batch\/read|search|\d+)/.test(e.path);
+  const checkFrom = await seqNow();
+  const checkDeadline = Date.now() + 60000;
+  let checkEntries = [];
+  while (Date.now() < checkDeadline && !checkEntries.length) {
+    await sleep(500);
+    checkEntries = (await since(checkFrom)).filter(isCheck);
+  }
+  if (checkEntries.length) checkEntries = (await settle(checkFrom, 1500)).filter(isCheck);
+  else result.notes.push('the duplicate check made no request within 60 s of the log');
+  result.requests.duplicate_check = {
+    ...tally(checkEntries), naive: 1, naive_is: 'one search by hs_call_external_id (before baselines)',
+  };
+
   seq = await seqNow();
   const again = await browser.context.newPage();
   await again.goto(firstItem.record_url);
@@ -608,6 +627,12 @@ try {
   // --- Team scale and the planned counts, from the Rust core.
   log('team scale simulation (cargo run --release --example team_scale)');
   const classes = (t) => t.classes.map((c) => c[0]).join(',');
+  // The same workflows as HubSpot counted them before baselines: no baseline read in the log,
+  // a search for the check, and association reads counted in the window (the sandbox did).
+  const wasClasses = (t) => t.classes.filter((c, i) => !(t === result.requests.log_call && c === 'exempt' && i === 0))
+    .map((c) => (c === 'exempt' ? 'r' : c[0])).join(',');
+  const checkMeasured = result.requests.duplicate_check && result.requests.duplicate_check.classes.length
+    ? classes(result.requests.duplicate_check) : 's';
   const outcomesRead = (result.requests.dial.paths || []).filter((p) => /dispositions/.test(p)).length;
   const dialPerCall = result.requests.dial.classes.slice(outcomesRead);
   const queue100 = queueRuns.find((q) => q.n === 100) || queueRuns[0];
@@ -617,12 +642,20 @@ try {
     '--log', classes(result.requests.log_call), '--queue', classes(queue100), '--hourly', outcomesRead ? 'r' : '',
     // The issue's load: a call a minute per rep, the contact opened before each, its duplicate
     // check 30 s after the log, the queue reloaded every 10 minutes.
-    '--check', 's', '--open-every', '0', '--log-every', '60', '--queue-every', '600', '--call-secs', '30',
+    '--check', checkMeasured, '--open-every', '0', '--log-every', '60', '--queue-every', '600', '--call-secs', '30',
     '--plan', [...queueRuns.map((q) => `${q.n}:${q.contacts}`), '10000:10000'].join(','),
+  ];
+  const beforeArgs = [
+    'run', '--quiet', '--release', '--example', 'team_scale', '--', '--json',
+    '--open', wasClasses(result.requests.open_contact), '--dial', dialPerCall.map((c) => (c === 'exempt' ? 'r' : c[0])).join(','),
+    '--log', wasClasses(result.requests.log_call), '--queue', wasClasses(queue100), '--hourly', outcomesRead ? 'r' : '',
+    '--check', 's', '--open-every', '0', '--log-every', '60', '--queue-every', '600', '--call-secs', '30',
   ];
   try {
     const out = execFileSync('cargo', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
     result.team = JSON.parse(out.trim().split('\n').at(-1));
+    const was = execFileSync('cargo', beforeArgs, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    result.team_before_baselines = JSON.parse(was.trim().split('\n').at(-1));
   } catch (error) {
     result.notes.push(`team_scale failed: ${error.message.split('\n')[0]}`);
   }
@@ -682,8 +715,8 @@ for (const [mode, label] of [['tasks', 'each in its own task'], ['frames', 'ten 
     'renderer script time with / without the extension (page script included)');
   row('watching', `per 1,000 mutations (${label}): worker wake-ups`, w.worker_messages, 'messages the worker received from the tab');
 }
-const reqRow = (label, t, extra = '') => t && row('requests', label, `${t.limited} (+${t.oauth} OAuth)`,
-  `naive ${t.naive}${extra}; ${t.read} read, ${t.search} search, ${t.write} write`);
+const reqRow = (label, t, extra = '') => t && row('requests', label, `${t.limited} (+${t.exempt} exempt, +${t.oauth} OAuth)`,
+  `naive ${t.naive}${extra}; ${t.read} read, ${t.search} search, ${t.write} write; exempt: association batch reads (§7)`);
 reqRow('sign-in', requests.sign_in, ', nothing to batch');
 reqRow(`popup after sign-in (${requests.popup_after_sign_in?.tasks} tasks due today + lists)`, requests.popup_after_sign_in);
 reqRow('open a queued contact (first time)', requests.open_contact);
@@ -692,6 +725,7 @@ reqRow('open the same contact again', requests.open_contact_again);
 reqRow('dial (first of the hour)', requests.dial);
 reqRow('dial a contact outside the cached queue', requests.dial_outside_queue);
 reqRow('log a call + complete its task', requests.log_call);
+reqRow('its duplicate check, 30 s later', requests.duplicate_check);
 for (const q of requests.queue || []) {
   const planned = team && team.planned_queue ? team.planned_queue.find((p) => p.tasks === q.n) : null;
   row('requests', `queue of ${q.n} tasks (${q.listed} listed, ${q.contacts} contacts)`, `${q.limited}`,
@@ -703,8 +737,16 @@ if (team) {
   row('team', 'standard requests per rep per minute', team.requests_per_rep_per_minute,
     `a call every ${team.pace.log_every_s} s (contact opened before it, checked 30 s after), queue every ${team.pace.queue_every_s} s`);
   const perCall = team.clean_team.per_logged_call;
-  row('team', 'requests per logged call (simulated)', `${(perCall.read + perCall.search + perCall.write).toFixed(2)}`,
-    `${perCall.read} read, ${perCall.write} write, ${perCall.search} search (${perCall.duplicate_check_searches} duplicate checks)`);
+  row('team', 'requests per logged call (simulated)', `${(perCall.read + perCall.search + perCall.write).toFixed(2)} limited`,
+    `${perCall.read} read, ${perCall.write} write, ${perCall.search} search (${perCall.duplicate_check_searches} in duplicate checks); +${perCall.exempt} exempt`);
+  const was = result.team_before_baselines;
+  if (was) {
+    const p = was.clean_team.per_logged_call;
+    row('team', 'before baselines (same run, search check)', `${was.paced.reps_with_zero_429} reps with zero 429s`,
+      `${was.paced_reps_with_zero_standard_429} with none from the 110/10 s window; search ceiling ${was.search_ceiling_reps} reps; per call ${p.read} read, ${p.write} write, ${p.search} search`);
+  }
+  row('team', 'searches per rep per minute', team.searches_per_rep_per_minute,
+    `search ceiling ${team.search_ceiling_reps} reps (5/s per portal); exempt reads per rep per minute ${team.exempt_per_rep_per_minute}`);
   row('team', 'reps per portal, zero 429s from the 110/10 s window', team.paced_reps_with_zero_standard_429,
     `search 429s there: ${team.zero_standard_429_team.search_429} (each delays one search by about a second)`);
   for (const t of team.larger_teams) {
@@ -734,6 +776,12 @@ const issue = [
   ['record page → visible "Call …", cold worker, median', '241 ms', ms(navigation.cold_worker_goto && navigation.cold_worker_goto.median), '≤ 200 ms'],
   ['dial a contact outside the cached queue', '1 search',
     requests.dial_outside_queue ? `${requests.dial_outside_queue.search} search${requests.dial_outside_queue.search === 1 ? '' : 'es'}` : '—', '0 searches'],
+  ['duplicate check of a logged call', '1 search',
+    requests.duplicate_check ? `${requests.duplicate_check.search} search, ${requests.duplicate_check.read} read, ${requests.duplicate_check.exempt} exempt association read` : '—', '0 searches'],
+  ['log + complete', '2 limited',
+    requests.log_call ? `${requests.log_call.limited} limited + ${requests.log_call.exempt} exempt (the baseline)` : '—', '≤ 2 limited'],
+  ['reps per portal with zero 429s, search-checked logs (this run)', '28, search ceiling 272 (at one call a minute)',
+    result.team_before_baselines ? `${result.team_before_baselines.paced.reps_with_zero_429}, search ceiling ${result.team_before_baselines.search_ceiling_reps}` : '—', '(the figure before baselines, simulated in this run)'],
   ['reps per portal with zero 429s', '184, at one logged call per rep every 2 minutes',
     team && team.paced ? `${team.paced.reps_with_zero_429} with no 429 at all, ${team.paced_reps_with_zero_standard_429} with none from the 110/10 s window; one logged call per rep ${pace}` : '—', '≥ 300 at one logged call per rep every minute'],
 ];

@@ -5,6 +5,8 @@
 //! and for writes, and search (5/s, no headers, §11) is counted locally. Every rep of a portal
 //! runs its own budget and sees the others only through `Remaining`, so waits after a 429 are
 //! jittered (reps must not come back in step) and a search 429 holds back searches only.
+//! Association batch reads are exempt from the burst window (§7): their own class, never
+//! counted against it, and a 429 on one holds back that class only.
 
 /// The usage figures are shown as they are: defined with the wire contract.
 pub use crate::message::views::Usage;
@@ -19,6 +21,11 @@ pub enum Class {
     Read,
     Search,
     Write,
+    /// `POST /crm/associations/2026-03/{from}/{to}/batch/read`: HubSpot's spec tags it
+    /// `x-hubspot-rate-limit-exemptions: ["ten-secondly"]` (§7), so it spends neither the
+    /// 110/10 s window nor the search budget. Never waited for in place: a caller that meets a
+    /// pause of this class goes on without the answer (the outbox's duplicate baseline).
+    Exempt,
 }
 
 /// The budget's answer to "may I send now?".
@@ -57,6 +64,10 @@ pub const MAX_PAUSE_MS: u64 = 300_000;
 /// second (HubSpot's search limit is per second, §11): when a portal's reps search more than
 /// 5 times a second together, retrying every second would only make more 429s.
 pub const MAX_SEARCH_PAUSE_MS: u64 = 30_000;
+/// A 429 on an exempt read (no documented policy: §7 exempts them from the burst window, and
+/// §13 names a separate associations limit for portals with the increase) holds that class
+/// back one burst window, doubling per repeat up to this.
+pub const MAX_EXEMPT_PAUSE_MS: u64 = 120_000;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -78,6 +89,10 @@ pub struct RateBudget {
     search_paused_until_ms: i64,
     /// Consecutive search 429s.
     search_strikes: u32,
+    /// After a 429 on an exempt read, exempt reads alone are refused until then.
+    exempt_paused_until_ms: i64,
+    /// Consecutive 429s on exempt reads.
+    exempt_strikes: u32,
     /// Seeds the jitter of waits, different in every browser (`with_salt`); not kept.
     #[serde(skip)]
     salt: u64,
@@ -105,6 +120,8 @@ impl Default for RateBudget {
             strikes: 0,
             search_paused_until_ms: 0,
             search_strikes: 0,
+            exempt_paused_until_ms: 0,
+            exempt_strikes: 0,
             salt: 0,
             draws: 0,
         }
@@ -129,6 +146,14 @@ impl RateBudget {
             return Admission::Paused { until_ms: self.paused_until_ms };
         }
         self.prune(now_ms);
+        if class == Class::Exempt {
+            // Exempt from the window (§7): only its own pause holds it back, and it is
+            // refused rather than waited for, so a log is never held back for it.
+            if now_ms < self.exempt_paused_until_ms {
+                return Admission::Paused { until_ms: self.exempt_paused_until_ms };
+            }
+            return Admission::Go;
+        }
         if class == Class::Search {
             if now_ms < self.search_paused_until_ms {
                 return wait(self.search_paused_until_ms - now_ms);
@@ -173,9 +198,14 @@ impl RateBudget {
 
     /// Count a request that is going out now.
     pub fn note_sent(&mut self, class: Class, now_ms: i64) {
-        if class == Class::Search {
-            self.searches.push_back(now_ms);
-            return;
+        match class {
+            Class::Search => {
+                self.searches.push_back(now_ms);
+                return;
+            }
+            // Not counted against the burst window: HubSpot does not count it (§7).
+            Class::Exempt => return,
+            Class::Read | Class::Write => {}
         }
         self.sent.push_back(now_ms);
         if let Some(seen) = self.seen.as_mut() {
@@ -189,11 +219,15 @@ impl RateBudget {
             self.on_429(class, resp, now_ms);
             return;
         }
-        if class == Class::Search {
-            self.search_strikes = 0;
-            return; // §11: search answers carry no rate headers.
+        match class {
+            Class::Search => {
+                self.search_strikes = 0;
+                return; // §11: search answers carry no rate headers.
+            }
+            // Its headers describe the window it is exempt from: still the portal's count.
+            Class::Exempt => self.exempt_strikes = 0,
+            Class::Read | Class::Write => self.strikes = 0,
         }
-        self.strikes = 0;
         let num = |name: &str| resp.header(name).and_then(|v| v.trim().parse::<u64>().ok());
         if let Some(max) = num("X-HubSpot-RateLimit-Max") {
             self.max = max.clamp(1, 100_000) as u32;
@@ -214,6 +248,11 @@ impl RateBudget {
     /// Until when searches alone are held back after a search 429 (no pause of the rest).
     pub fn search_paused(&self, now_ms: i64) -> Option<i64> {
         (now_ms < self.search_paused_until_ms).then_some(self.search_paused_until_ms)
+    }
+
+    /// Until when exempt reads alone are held back after a 429 on one.
+    pub fn exempt_paused(&self, now_ms: i64) -> Option<i64> {
+        (now_ms < self.exempt_paused_until_ms).then_some(self.exempt_paused_until_ms)
     }
 
     /// The current window as a rep would read it: requests used of the maximum, and the
@@ -247,6 +286,20 @@ impl RateBudget {
             };
             let pause = base + self.jitter(now_ms, 3_000);
             self.search_paused_until_ms = self.search_paused_until_ms.max(now_ms.saturating_add(pause as i64));
+            return;
+        }
+        if class == Class::Exempt {
+            // Not the burst window's 429 (the class is exempt from it): only this class waits.
+            self.exempt_strikes = self.exempt_strikes.saturating_add(1);
+            let base = match super::error::retry_after_ms(resp) {
+                Some(ms) => ms.max(MIN_WAIT_MS),
+                None => {
+                    let factor = 1u64 << self.exempt_strikes.saturating_sub(1).min(10);
+                    self.interval_ms.saturating_mul(factor).min(MAX_EXEMPT_PAUSE_MS)
+                }
+            };
+            let pause = base + self.jitter(now_ms, 3_000);
+            self.exempt_paused_until_ms = self.exempt_paused_until_ms.max(now_ms.saturating_add(pause as i64));
             return;
         }
         self.strikes = self.strikes.saturating_add(1);
@@ -434,6 +487,35 @@ mod tests {
         assert!(ends.len() > 40, "{} distinct ends of 50", ends.len());
         let (first, last) = (ends.first().copied().unwrap_or(0), ends.last().copied().unwrap_or(0));
         assert!(first >= 10_000 && last < 15_000 && last - first > 2_500, "{first}..{last}");
+    }
+
+    #[test]
+    fn exempt_association_reads_spend_no_window_and_a_429_on_them_holds_back_only_them() {
+        let mut b = RateBudget::new().with_salt(3);
+        // A full window of our own: reads wait, exempt reads still go and add nothing to it.
+        let reads = (0..200).filter(|_| run(&mut b, Class::Read, 0)).count();
+        assert!(matches!(b.admit(Class::Read, 0), Admission::WaitMs(_)));
+        assert_eq!((0..500).filter(|_| run(&mut b, Class::Exempt, 0)).count(), 500);
+        assert_eq!(b.usage(0).used as usize, reads, "exempt reads are not in the window");
+        assert_eq!(b.admit(Class::Search, 0), Admission::Go, "nor in the search budget");
+        let limited = HttpResponse {
+            status: 429,
+            headers: vec![],
+            body: r#"{"status":"error","errorType":"RATE_LIMIT"}"#.into(),
+        };
+        b.observe(Class::Exempt, &limited, 1_000);
+        assert_eq!(b.paused(1_000), None, "no pause of reads and writes");
+        assert_eq!(b.admit(Class::Write, 1_000), Admission::Go, "a log is not held up by it");
+        let until = b.exempt_paused(1_000).unwrap_or(0);
+        assert!((11_000..14_000).contains(&until), "one window and a jittered part: {until}");
+        assert_eq!(b.admit(Class::Exempt, 1_000), Admission::Paused { until_ms: until }, "refused, never waited for");
+        assert_eq!(b.admit(Class::Exempt, until), Admission::Go);
+        b.observe(Class::Exempt, &limited, until);
+        let again = b.exempt_paused(until).unwrap_or(0) - until;
+        assert!((20_000..23_000).contains(&again), "repeats double: {again}");
+        // A 429 on the burst window pauses exempt reads too (the portal said stop).
+        b.observe(Class::Read, &HttpResponse { status: 429, headers: vec![], body: "{}".into() }, 60_000);
+        assert!(matches!(b.admit(Class::Exempt, 60_001), Admission::Paused { .. }));
     }
 
     #[test]

@@ -182,6 +182,17 @@ pub fn parse_calls_by_external_id(resp: &HttpResponse) -> Result<CallsPage, ApiE
     Ok(CallsPage { found, next_after: next_after(&body) })
 }
 
+/// `POST /crm/objects/2026-03/calls/batch/read` of at most 100 calls (§12), with only
+/// `hs_call_external_id`: which of a contact's new calls carry a log's external id. The answer
+/// reads with `parse_calls_by_external_id` (a 207 lists missing ids in `errors[]`: skipped).
+pub fn batch_read_call_external_ids(ids: &[CallId]) -> HttpRequest {
+    // A caller's bug, caught in tests (see `contacts::batch_read_contacts`).
+    debug_assert!(ids.len() <= super::contacts::BATCH_READ_MAX, "call batch read takes at most 100 ids; chunk first");
+    let inputs: Vec<Value> = ids.iter().map(|id| json!({ "id": id.as_str() })).collect();
+    HttpRequest::new(Method::Post, version::objects_url("calls", "/batch/read"))
+        .json(&json!({ "properties": ["hs_call_external_id"], "inputs": inputs }))
+}
+
 /// `DELETE /crm/objects/2026-03/calls/{id}`: archives a call (it goes to HubSpot's recycle bin,
 /// §6). Used only on a duplicate of a call the outbox already holds.
 pub fn archive_call(id: &CallId) -> HttpRequest {
@@ -216,6 +227,24 @@ fn notes_html(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_batch_read_of_calls_asks_for_the_external_id_only_and_reads_a_207() {
+        let req = batch_read_call_external_ids(&[CallId::new("9001"), CallId::new("9002")]);
+        assert_eq!(
+            (req.method, req.url.as_str()),
+            (Method::Post, "https://api.hubapi.com/crm/objects/2026-03/calls/batch/read")
+        );
+        assert_eq!(
+            req.body.as_deref(),
+            Some(r#"{"inputs":[{"id":"9001"},{"id":"9002"}],"properties":["hs_call_external_id"]}"#)
+        );
+        let body = r#"{"status":"COMPLETE","results":[{"id":"9001","properties":{"hs_call_external_id":"spotdial-a"}},{"id":"9003","properties":{}}],
+            "numErrors":1,"errors":[{"status":"error","category":"OBJECT_NOT_FOUND","message":"Could not get some CALL objects","context":{"ids":["9002"]}}]}"#;
+        let page =
+            parse_calls_by_external_id(&HttpResponse { status: 207, headers: vec![], body: body.into() }).unwrap();
+        assert_eq!(page.found, vec![("spotdial-a".to_string(), CallId::new("9001"))]);
+    }
 
     #[test]
     fn an_archived_id_stays_one_path_segment() {

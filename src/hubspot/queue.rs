@@ -206,6 +206,7 @@ pub fn planned_request_count(tasks: usize, contacts: usize) -> RequestCounts {
         searches: tasks.div_ceil(SEARCH_PAGE_MAX as usize).max(1) as u32,
         reads: (tasks.div_ceil(ASSOCIATION_BATCH_MAX) + contacts.div_ceil(BATCH_READ_MAX)) as u32,
         writes: 0,
+        exempt: 0,
     }
 }
 

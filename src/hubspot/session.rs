@@ -24,11 +24,13 @@ pub struct RequestCounts {
     pub reads: u32,
     pub searches: u32,
     pub writes: u32,
+    /// Association batch reads, exempt from the burst window (§7).
+    pub exempt: u32,
 }
 
 impl RequestCounts {
     pub fn total(&self) -> u32 {
-        self.reads + self.searches + self.writes
+        self.reads + self.searches + self.writes + self.exempt
     }
 }
 
@@ -96,12 +98,17 @@ impl<'a, H: Http, C: Clock, T: TokenSource> Client<'a, H, C, T> {
                 // The budget has just paused itself; the error carries that pause.
                 let budget = self.budget.borrow();
                 let pause = budget.paused(now).map(|(t, p)| (t, p.to_string()));
-                // A search 429 holds back searches only: no pause, a retry time.
+                // A search 429 holds back searches only, an exempt read's exempt reads only: no
+                // pause, a retry time.
                 let search = budget.search_paused(now).map(|t| (t, "SECONDLY".to_string()));
-                let (retry_at_ms, policy) = pause.or(search).unwrap_or_else(|| (now + 1_000, "UNKNOWN".into()));
+                let exempt = budget.exempt_paused(now).map(|t| (t, "ASSOCIATIONS".to_string()));
+                let own = if class == Class::Exempt { exempt } else { search };
+                let (retry_at_ms, policy) = pause.or(own).unwrap_or_else(|| (now + 1_000, "UNKNOWN".into()));
                 return Err(ApiError::RateLimited { policy, retry_at_ms });
             }
-            if class != Class::Write && retries < READ_RETRIES && is_transient(resp.status) {
+            // Exempt reads are not retried here: their callers go on without the answer (a
+            // log is never held back for a baseline) or look again later.
+            if matches!(class, Class::Read | Class::Search) && retries < READ_RETRIES && is_transient(resp.status) {
                 let backoff = BACKOFF_BASE_MS << retries;
                 // §13: 423 wants at least 2 s; 477 names its wait in Retry-After.
                 let floor = if resp.status == 423 { 2_000 } else { 0 };
@@ -131,7 +138,12 @@ impl<'a, H: Http, C: Clock, T: TokenSource> Client<'a, H, C, T> {
                     })
                 }
                 Admission::Paused { until_ms } => {
-                    let policy = self.budget.borrow().paused(now).map(|(_, p)| p.to_string()).unwrap_or_default();
+                    // The portal's pause names HubSpot's policy; an exempt read's own pause has none.
+                    let policy = self
+                        .budget
+                        .borrow()
+                        .paused(now)
+                        .map_or_else(|| "ASSOCIATIONS".to_string(), |(_, p)| p.to_string());
                     return Err(ApiError::RateLimited { policy, retry_at_ms: until_ms });
                 }
             }
@@ -146,6 +158,7 @@ impl<'a, H: Http, C: Clock, T: TokenSource> Client<'a, H, C, T> {
             Class::Read => c.reads += 1,
             Class::Search => c.searches += 1,
             Class::Write => c.writes += 1,
+            Class::Exempt => c.exempt += 1,
         }
         self.counts.set(c);
     }

@@ -9,8 +9,9 @@ use super::timing::{
     backoff_ms, BACKOFF_BASE_MS, CONFIRM_AFTER_MS, DRAIN_SLEEP_BUDGET_MS, INLINE_WAIT_MAX_MS, MAX_PASSES, SETTLE_MS,
     SIGN_IN_RECHECK_MS,
 };
+use crate::hubspot::associations::ASSOCIATION_BATCH_MAX;
 use crate::hubspot::{calls, tasks, ApiError, CallLog, Class, Client};
-use crate::ids::{Account, CallId, TaskId};
+use crate::ids::{Account, CallId, ContactId, TaskId};
 use crate::ports::{AuthFailure, Clock, Http, Store, StoreError, TokenSource};
 use serde::{Deserialize, Serialize};
 use std::cell::Cell;
@@ -157,6 +158,11 @@ where
                 }
                 _ => return report,
             }
+        }
+        // Written before any create goes out (DESIGN §4: write first, then request).
+        if let Err(error) = take_baselines(store, client, clock, &entries).await {
+            report.store_error = Some(error);
+            return report;
         }
         for id in due {
             match step(&id, store, client, clock, &mut report).await {
@@ -345,6 +351,46 @@ where
     Ok(Flow::Next)
 }
 
+/// One exempt association read (per 1,000 contacts) gives every entry about to send its first
+/// create the calls its contact has now; each entry stores its baseline before its create is
+/// sent. A failed read stores "unavailable" and the create goes ahead as it would have.
+async fn take_baselines<S, H, C, T>(
+    store: &S,
+    client: &Client<'_, H, C, T>,
+    clock: &C,
+    entries: &[Entry],
+) -> Result<(), StoreError>
+where
+    S: Store,
+    H: Http,
+    C: Clock,
+    T: TokenSource,
+{
+    let now = clock.now_ms();
+    let wanting: Vec<&Entry> = entries.iter().filter(|e| e.wants_baseline(now)).collect();
+    let mut contacts: Vec<ContactId> = Vec::new();
+    for e in &wanting {
+        if !contacts.contains(e.contact()) {
+            contacts.push(e.contact().clone());
+        }
+    }
+    for chunk in contacts.chunks(ASSOCIATION_BATCH_MAX) {
+        let taken = super::baseline::take(client, chunk).await;
+        for entry in wanting.iter().filter(|e| chunk.contains(e.contact())) {
+            let Some(baseline) = chunk.iter().position(|c| c == entry.contact()).and_then(|i| taken.get(i)) else {
+                continue;
+            };
+            // Read again: the rep or the privacy feature may have changed it meanwhile.
+            let Some(Ok(mut e)) = load(store, &entry.id()).await? else { continue };
+            if e.wants_baseline(now) {
+                e.baseline = Some(baseline.clone());
+                save(store, &mut e, clock.now_ms()).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
 fn become_uncertain(e: &mut Entry, now: i64) {
     e.state = State::Uncertain { since_ms: now, first_miss_ms: None };
     e.next_attempt_at_ms = now + SETTLE_MS;
@@ -407,7 +453,8 @@ async fn settle<S: Store>(
     // write fails the entry stays `Logged`: the next drain repeats the (idempotent) task
     // completion, writes the same check again and removes it; it is settled only once.
     if let Some(account) = &e.account {
-        super::verify::schedule(store, account, id.as_str(), &call_id, now).await?;
+        let baseline = e.baseline.as_ref().filter(|b| b.calls().is_some()).map(|b| (e.contact(), b));
+        super::verify::schedule(store, account, id.as_str(), &call_id, baseline, now).await?;
     }
     remove(store, &id).await?;
     report.settled.push(Settled {

@@ -127,6 +127,10 @@ pub struct Entry {
     pub next_attempt_at_ms: i64,
     pub state: State,
     pub hold: Option<Hold>,
+    /// The contact's calls before the first create, for the duplicate check (`baseline`).
+    /// `None`: not read yet, or an entry written before baselines (its check searches).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<super::baseline::Baseline>,
 }
 
 impl Entry {
@@ -155,6 +159,16 @@ impl Entry {
             State::Sending { .. } => true,
             _ => self.next_attempt_at_ms <= now_ms,
         }
+    }
+
+    /// About to send its first create with no baseline read yet: the drain reads one first.
+    /// Only before the first attempt: once a create may have reached HubSpot, a call read now
+    /// could be a duplicate of ours and would hide it.
+    pub fn wants_baseline(&self, now_ms: i64) -> bool {
+        self.state == State::Waiting
+            && self.attempts == 0
+            && self.baseline.is_none()
+            && self.next_attempt_at_ms <= now_ms
     }
 
     /// True until HubSpot is known to hold the call.
@@ -265,6 +279,7 @@ pub async fn enqueue<S: Store, C: Clock>(store: &S, clock: &C, new: NewEntry) ->
         next_attempt_at_ms: now,
         state: State::Waiting,
         hold: None,
+        baseline: None,
     };
     save(store, &mut entry, now).await?;
     Ok(id)

@@ -2,8 +2,10 @@
 //! request, drained to HubSpot on an alarm, and settled by `hs_call_external_id` whenever an
 //! answer is lost, so it is never lost and never doubled (DESIGN §4).
 //! Layer: core (pure). One job per file: `entry` (types, storage, enqueue), `drain` (the state
-//! machine and its single-flight guard), `view` (popup views), `control` (retry, resume), `timing`.
+//! machine and its single-flight guard), `view` (popup views), `control` (retry, resume), `timing`,
+//! `verify` (the duplicate check after a log) and `baseline` (what it compares against).
 
+pub mod baseline;
 pub mod control;
 pub mod drain;
 pub mod entry;

@@ -2,19 +2,27 @@
 //! Below any code of ours, Chromium resends a request whose answer was lost on a reused
 //! keep-alive connection (no response headers yet), POST included, and HubSpot's create has no
 //! idempotency key: a call stored just before the connection dropped is then stored twice,
-//! and the outbox only ever sees the second answer. So each settled call is looked up by its
-//! `hs_call_external_id` once search has surely caught up (30 s, API-FACTS §11: one search per
-//! call, which a portal's 5/s search limit carries for a large team), and any other call with
-//! the same id is archived (recycle bin, §6). One small key per check, in local storage. Checks
+//! and the outbox only ever sees the second answer. So each settled call is checked once
+//! search has surely caught up (30 s, API-FACTS §11), and any other call with its
+//! `hs_call_external_id` is archived (recycle bin, §6). One small key per check, in local storage.
+//! A duplicate carries the same inline association to the contact as our call, so a check with
+//! a baseline (the contact's calls before the first create, `baseline`) reads the contacts'
+//! calls again in one association batch read (exempt from the ten-secondly window and no
+//! search, §7): no new call but ours ends it; new calls are read in one batch read for their
+//! external ids. Checks without a baseline (or whose contact's calls no longer fit one answer)
 //! share searches: one `IN` look-up covers every pending log of the rep (`run_due`).
 
+use super::baseline::{self, Baseline};
 use super::timing::{backoff_ms, CONFIRM_AFTER_MS, SETTLE_MS};
+use crate::hubspot::associations::ASSOCIATION_BATCH_MAX;
+use crate::hubspot::contacts::BATCH_READ_MAX;
 use crate::hubspot::{calls, ApiError, Class, Client};
-use crate::ids::{Account, CallId};
+use crate::ids::{Account, CallId, ContactId};
 use crate::ports::{Area, Clock, Http, Store, StoreError, TokenSource};
 use serde::{Deserialize, Serialize};
 
-/// `verify:v1:<external id>` in local storage: ids and times only, no contact data.
+/// `verify:v1:<external id>` in local storage: ids and times only (the contact's id and call
+/// ids, never a name, number or note).
 pub const VERIFY_PREFIX: &str = crate::keys::VERIFY.key;
 /// Lookups while our own call is not searchable yet, before giving up on the check.
 pub const MAX_CHECKS: u8 = 6;
@@ -34,6 +42,25 @@ pub struct Check {
     pub checks: u8,
     pub next_at_ms: i64,
     pub failures: u32,
+    /// The contact the call is on, with `baseline`: the check reads its calls, not a search.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<ContactId>,
+    /// The contact's calls before the first create; `None` (no baseline, or a check written
+    /// by an earlier version): the check searches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<Baseline>,
+}
+
+impl Check {
+    fn by_associations(&self) -> bool {
+        self.contact.is_some() && self.baseline.as_ref().is_some_and(|b| b.calls().is_some())
+    }
+
+    /// The check falls back to the search from now on.
+    fn without_baseline(mut self) -> Check {
+        self.baseline = None;
+        self
+    }
 }
 
 /// What one run did.
@@ -51,12 +78,14 @@ fn key(external_id: &str) -> String {
     [VERIFY_PREFIX, external_id].concat()
 }
 
-/// Schedules the check of a call just logged.
+/// Schedules the check of a call just logged; `baseline` is its contact and the calls that
+/// contact had before the first create, when the outbox could read them.
 pub async fn schedule<S: Store>(
     store: &S,
     account: &Account,
     external_id: &str,
     call_id: &CallId,
+    baseline: Option<(&ContactId, &Baseline)>,
     now_ms: i64,
 ) -> Result<(), StoreError> {
     let check = Check {
@@ -67,6 +96,8 @@ pub async fn schedule<S: Store>(
         checks: 0,
         next_at_ms: now_ms + CONFIRM_AFTER_MS,
         failures: 0,
+        contact: baseline.map(|(contact, _)| contact.clone()),
+        baseline: baseline.map(|(_, b)| b.clone()),
     };
     let value = serde_json::to_value(&check).map_err(|e| StoreError(e.to_string()))?;
     store.set(Area::Local, &key(external_id), value).await
@@ -110,11 +141,13 @@ pub async fn next_due_at_ms<S: Store>(store: &S, account: Option<&Account>) -> R
 /// one page; a portal answering more is paged on, within this bound.
 const MAX_PAGES: usize = 4;
 
-/// Runs the checks of `account` (the one signed in) when one is due. One search looks up every
-/// pending check at least `SETTLE_MS` old, due or not (up to `MAX_IDS_PER_SEARCH`, the due ones
-/// first): a rep logging several calls in a minute costs one search, not one per log, and each
-/// log is still checked `CONFIRM_AFTER_MS` after it at the latest. A check not yet due whose own
-/// call is not searchable yet is left as it was: only due checks count their looks.
+/// Runs the checks of `account` (the one signed in) when one is due. Every pending check at
+/// least `SETTLE_MS` old joins the run, due or not, so a rep logging several calls in a minute
+/// shares its requests, and each log is still checked `CONFIRM_AFTER_MS` after it at the latest.
+/// Checks with a baseline go first, by one association read (no search); the rest, and those
+/// whose contact's calls did not fit one answer, share one search (up to `MAX_IDS_PER_SEARCH`,
+/// the due ones first), made only when one of them is due. A check not yet due whose own call
+/// is not visible yet is left as it was: only due checks count their looks.
 pub async fn run_due<S, H, C, T>(
     store: &S,
     client: &Client<'_, H, C, T>,
@@ -134,70 +167,235 @@ where
     if !mine.iter().any(|c| c.next_at_ms <= now) {
         return Ok(report);
     }
-    // Sorted by due time already: the due ones lead, and fill the search first.
-    let batch: Vec<Check> =
-        mine.into_iter().filter(|c| c.since_ms <= now - SETTLE_MS).take(calls::MAX_IDS_PER_SEARCH).collect();
-    let ids: Vec<&str> = batch.iter().map(|c| c.external_id.as_str()).collect();
-    let found = match look_up(client, &ids).await {
-        Ok(found) => found,
-        // HubSpot refuses the look-up for good (scopes, permissions): there is nothing more
-        // these checks can do, and retrying would only cost requests.
-        Err(err) if refused_for_good(&err) => {
-            for check in &batch {
-                store.remove(Area::Local, &key(&check.external_id)).await?;
-                report.done += 1;
-            }
+    // Sorted by due time already: the due ones lead.
+    let (by_associations, by_search): (Vec<Check>, Vec<Check>) =
+        mine.into_iter().filter(|c| c.since_ms <= now - SETTLE_MS).partition(Check::by_associations);
+    let mut by_search = by_search;
+    if !by_associations.is_empty() {
+        let fallback = run_by_associations(store, client, by_associations, now, &mut report).await?;
+        if report.stopped {
             return Ok(report);
         }
+        by_search.extend(fallback);
+    }
+    // The due ones lead, and fill the search first.
+    let (mut due, later): (Vec<Check>, Vec<Check>) = by_search.into_iter().partition(|c| c.next_at_ms <= now);
+    if !due.is_empty() {
+        due.extend(later);
+        due.truncate(calls::MAX_IDS_PER_SEARCH);
+        run_by_search(store, client, due, now, &mut report).await?;
+    }
+    Ok(report)
+}
+
+/// The checks with a baseline: one exempt read of their contacts' calls; calls new since the
+/// baseline other than ours, when there are any, read in one batch read for their external
+/// ids. Returns the checks that must use the search instead (their contact's calls no longer
+/// fit one answer, or too many new calls to read at once).
+async fn run_by_associations<S, H, C, T>(
+    store: &S,
+    client: &Client<'_, H, C, T>,
+    checks: Vec<Check>,
+    now: i64,
+    report: &mut VerifyReport,
+) -> Result<Vec<Check>, StoreError>
+where
+    S: Store,
+    H: Http,
+    C: Clock,
+    T: TokenSource,
+{
+    let mut contacts: Vec<ContactId> = Vec::new();
+    for contact in checks.iter().filter_map(|c| c.contact.as_ref()) {
+        if !contacts.contains(contact) && contacts.len() < ASSOCIATION_BATCH_MAX {
+            contacts.push(contact.clone());
+        }
+    }
+    let read = match baseline::read_calls(client, &contacts).await {
+        Ok(read) => read,
+        // Refused for good (scopes): the search may still be allowed.
+        Err(err) if refused_for_good(&err) => return Ok(checks.into_iter().map(Check::without_baseline).collect()),
         Err(err) => {
-            for mut check in batch.into_iter().filter(|c| c.next_at_ms <= now) {
+            for mut check in checks.into_iter().filter(|c| c.next_at_ms <= now) {
                 postpone(&mut check, &err, now);
                 save(store, &check).await?;
             }
-            report.stopped = stops_the_run(&err);
-            return Ok(report);
+            // A 429 on this exempt class holds back only it: the searches may go on.
+            report.stopped = matches!(err, ApiError::Auth { .. } | ApiError::Transport { .. });
+            return Ok(Vec::new());
         }
+    };
+    let mut fallback = Vec::new();
+    // (check, the calls new on its contact since the baseline, ours excepted)
+    let mut with_new: Vec<(Check, Vec<CallId>)> = Vec::new();
+    let mut to_read: Vec<CallId> = Vec::new();
+    for mut check in checks {
+        let position = check.contact.as_ref().and_then(|contact| contacts.iter().position(|c| c == contact));
+        // A contact past the batch (over 1,000 in one run): next run.
+        let Some(position) = position else { continue };
+        let Some(Some(now_calls)) = read.get(position) else {
+            fallback.push(check.without_baseline());
+            continue;
+        };
+        if !now_calls.contains(&check.call_id) && !looked_long_enough(store, &mut check, now).await? {
+            continue;
+        }
+        let before = check.baseline.as_ref().and_then(Baseline::calls).unwrap_or_default();
+        let new: Vec<CallId> =
+            now_calls.iter().filter(|c| **c != check.call_id && !before.contains(c)).cloned().collect();
+        if new.is_empty() {
+            // Nothing but our own call is new on the contact: no duplicate.
+            end(store, &check, report).await?;
+            continue;
+        }
+        let mut unread: Vec<CallId> = new.iter().filter(|c| !to_read.contains(c)).cloned().collect();
+        if to_read.len() + unread.len() > BATCH_READ_MAX {
+            fallback.push(check.without_baseline());
+            continue;
+        }
+        to_read.append(&mut unread);
+        with_new.push((check, new));
+    }
+    if with_new.is_empty() {
+        return Ok(fallback);
+    }
+    // The new calls are a colleague's logs or duplicates of ours: their external ids tell.
+    let found = match client.send(calls::batch_read_call_external_ids(&to_read), Class::Read).await {
+        Ok(resp) => calls::parse_calls_by_external_id(&resp).map(|page| page.found),
+        Err(err) => Err(err),
+    };
+    let found = match found {
+        Ok(found) => found,
+        Err(err) => {
+            look_failed(store, with_new.into_iter().map(|(check, _)| check).collect(), &err, now, report).await?;
+            return Ok(fallback);
+        }
+    };
+    for (check, new) in with_new {
+        // Exact comparison: our ids are ours, and only a call carrying one is a duplicate.
+        let duplicates: Vec<&CallId> = found
+            .iter()
+            .filter(|(ext, call)| *ext == check.external_id && new.contains(call))
+            .map(|(_, call)| call)
+            .collect();
+        if finish(store, client, check, &duplicates, now, report).await? {
+            break;
+        }
+    }
+    Ok(fallback)
+}
+
+/// The checks without a baseline: one search for all their external ids, as before baselines.
+async fn run_by_search<S, H, C, T>(
+    store: &S,
+    client: &Client<'_, H, C, T>,
+    batch: Vec<Check>,
+    now: i64,
+    report: &mut VerifyReport,
+) -> Result<(), StoreError>
+where
+    S: Store,
+    H: Http,
+    C: Clock,
+    T: TokenSource,
+{
+    let ids: Vec<&str> = batch.iter().map(|c| c.external_id.as_str()).collect();
+    let found = match look_up(client, &ids).await {
+        Ok(found) => found,
+        Err(err) => return look_failed(store, batch, &err, now, report).await,
     };
     for mut check in batch {
         let calls: Vec<&CallId> =
             found.iter().filter(|(ext, _)| *ext == check.external_id).map(|(_, call)| call).collect();
-        let due = check.next_at_ms <= now;
-        if !calls.contains(&&check.call_id) {
-            // Our own call is not searchable yet, so a duplicate made with it may not be either.
-            if due {
-                check.checks = check.checks.saturating_add(1);
-                check.failures = 0;
-                if check.checks < MAX_CHECKS {
-                    check.next_at_ms = now + SETTLE_MS;
-                    save(store, &check).await?;
-                    continue;
-                }
-                // Looked long enough: the log stands as the outbox holds it.
-            } else {
-                continue;
-            }
+        // Our own call is not searchable yet, so a duplicate made with it may not be either.
+        if !calls.contains(&&check.call_id) && !looked_long_enough(store, &mut check, now).await? {
+            continue;
         }
-        match archive_duplicates(client, &check, &calls, &mut report).await {
-            Ok(()) => {
-                store.remove(Area::Local, &key(&check.external_id)).await?;
-                report.done += 1;
-            }
-            // The archive is refused for good: the check has done what it can.
-            Err(err) if refused_for_good(&err) => {
-                store.remove(Area::Local, &key(&check.external_id)).await?;
-                report.done += 1;
-            }
-            Err(err) => {
-                postpone(&mut check, &err, now);
-                save(store, &check).await?;
-                if stops_the_run(&err) {
-                    report.stopped = true;
-                    break;
-                }
-            }
+        if finish(store, client, check, &calls, now, report).await? {
+            break;
         }
     }
-    Ok(report)
+    Ok(())
+}
+
+/// Our own call is not visible yet (not searchable, or not yet on its contact): a due check
+/// counts the look and comes back `SETTLE_MS` later, up to `MAX_CHECKS` (then true: the log
+/// stands as the outbox holds it, and what was seen is acted on); one not due is left as it was.
+async fn looked_long_enough<S: Store>(store: &S, check: &mut Check, now: i64) -> Result<bool, StoreError> {
+    if check.next_at_ms > now {
+        return Ok(false);
+    }
+    check.checks = check.checks.saturating_add(1);
+    check.failures = 0;
+    if check.checks < MAX_CHECKS {
+        check.next_at_ms = now + SETTLE_MS;
+        save(store, check).await?;
+        return Ok(false);
+    }
+    Ok(true)
+}
+
+/// Archives the check's duplicates and ends it, or keeps it for later when the archive fails.
+/// True when the run must stop (a rate limit, sign-in trouble or the network).
+async fn finish<S, H, C, T>(
+    store: &S,
+    client: &Client<'_, H, C, T>,
+    mut check: Check,
+    calls_with_the_id: &[&CallId],
+    now: i64,
+    report: &mut VerifyReport,
+) -> Result<bool, StoreError>
+where
+    S: Store,
+    H: Http,
+    C: Clock,
+    T: TokenSource,
+{
+    match archive_duplicates(client, &check, calls_with_the_id, report).await {
+        // Done, or the archive is refused for good: the check has done what it can.
+        Ok(()) => {}
+        Err(err) if refused_for_good(&err) => {}
+        Err(err) => {
+            postpone(&mut check, &err, now);
+            save(store, &check).await?;
+            if stops_the_run(&err) {
+                report.stopped = true;
+                return Ok(true);
+            }
+            return Ok(false);
+        }
+    }
+    end(store, &check, report).await?;
+    Ok(false)
+}
+
+/// The check has done what it can: it goes.
+async fn end<S: Store>(store: &S, check: &Check, report: &mut VerifyReport) -> Result<(), StoreError> {
+    store.remove(Area::Local, &key(&check.external_id)).await?;
+    report.done += 1;
+    Ok(())
+}
+
+/// A look-up for `checks` failed. Refused for good (scopes, permissions): there is nothing
+/// more these checks can do, and retrying would only cost requests. Otherwise the due ones
+/// look again later, and the run stops when every further request would fail the same way.
+async fn look_failed<S: Store>(
+    store: &S,
+    checks: Vec<Check>,
+    err: &ApiError,
+    now: i64,
+    report: &mut VerifyReport,
+) -> Result<(), StoreError> {
+    for mut check in checks {
+        if refused_for_good(err) {
+            end(store, &check, report).await?;
+        } else if check.next_at_ms <= now {
+            postpone(&mut check, err, now);
+            save(store, &check).await?;
+        }
+    }
+    report.stopped = stops_the_run(err);
+    Ok(())
 }
 
 /// HubSpot refuses for good (scopes, permissions, a request it will never take): retrying
@@ -330,7 +528,7 @@ mod tests {
     fn scheduled() -> (FakeStore, FakeClock) {
         let store = FakeStore::default();
         let clock = FakeClock::at(T0);
-        block_on(schedule(&store, &account_a(), "spotdial-a", &CallId::new("9002"), T0)).expect("schedule");
+        block_on(schedule(&store, &account_a(), "spotdial-a", &CallId::new("9002"), None, T0)).expect("schedule");
         (store, clock)
     }
 
@@ -431,7 +629,7 @@ mod tests {
         let clock = FakeClock::at(T0);
         for (i, ext) in ["spotdial-a", "spotdial-b", "spotdial-c"].iter().enumerate() {
             let at = T0 + i as i64 * 10_000;
-            block_on(schedule(&store, &account_a(), ext, &CallId::new(format!("900{i}")), at)).unwrap();
+            block_on(schedule(&store, &account_a(), ext, &CallId::new(format!("900{i}")), None, at)).unwrap();
         }
         let http = FakeHttp::responding(|req| match req.method {
             Method::Post => Ok(response(
@@ -456,10 +654,17 @@ mod tests {
     fn a_log_too_fresh_to_be_searchable_waits_and_one_not_yet_due_is_not_charged_a_look() {
         let store = FakeStore::default();
         let clock = FakeClock::at(T0);
-        block_on(schedule(&store, &account_a(), "spotdial-a", &CallId::new("9000"), T0)).unwrap();
-        block_on(schedule(&store, &account_a(), "spotdial-b", &CallId::new("9001"), T0 + 10_000)).unwrap();
-        block_on(schedule(&store, &account_a(), "spotdial-c", &CallId::new("9002"), T0 + CONFIRM_AFTER_MS - 1_000))
-            .unwrap();
+        block_on(schedule(&store, &account_a(), "spotdial-a", &CallId::new("9000"), None, T0)).unwrap();
+        block_on(schedule(&store, &account_a(), "spotdial-b", &CallId::new("9001"), None, T0 + 10_000)).unwrap();
+        block_on(schedule(
+            &store,
+            &account_a(),
+            "spotdial-c",
+            &CallId::new("9002"),
+            None,
+            T0 + CONFIRM_AFTER_MS - 1_000,
+        ))
+        .unwrap();
         // Only the first log is searchable yet.
         let http = FakeHttp::responding(|_| Ok(response(200, &found_for(&[("spotdial-a", "9000")], None))));
         clock.advance(CONFIRM_AFTER_MS);
@@ -477,8 +682,15 @@ mod tests {
         let clock = FakeClock::at(T0);
         for i in 0..60 {
             let ext = format!("spotdial-{i:02}");
-            block_on(schedule(&store, &account_a(), &ext, &CallId::new((9000 + i).to_string()), T0 + i as i64 * 100))
-                .unwrap();
+            block_on(schedule(
+                &store,
+                &account_a(),
+                &ext,
+                &CallId::new((9000 + i).to_string()),
+                None,
+                T0 + i as i64 * 100,
+            ))
+            .unwrap();
         }
         let http = FakeHttp::responding(|req| {
             let body: serde_json::Value = serde_json::from_str(req.body.as_deref().unwrap_or("")).unwrap();

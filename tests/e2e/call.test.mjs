@@ -82,7 +82,43 @@ describe('call and log', () => {
     await page.close();
   });
 
+  /** The request log from `since` on, by what the duplicate check uses. */
+  const checkRequests = async (since) => {
+    const log = (await env.stack.control('GET', `requests?since=${since}`)).json;
+    const is = (method, re) => log.filter((r) => r.method === method && re.test(r.path));
+    return {
+      // The contact's calls (exempt from the ten-secondly window): the baseline, then the check.
+      associations: is('POST', /^\/crm\/associations\/2026-03\/contacts\/calls\/batch\/read$/),
+      searches: is('POST', /^\/crm\/objects\/2026-03\/calls\/search$/),
+      creates: is('POST', /^\/crm\/objects\/2026-03\/calls$/),
+      reads: is('POST', /^\/crm\/objects\/2026-03\/calls\/batch\/read$/),
+      archives: is('DELETE', /^\/crm\/objects\/2026-03\/calls\/\d+$/),
+    };
+  };
+  /** Checks an earlier test left pending would share this test's request log: they go. */
+  const dropLeftChecks = async () => (await env.browser.worker()).evaluate(async () =>
+    chrome.storage.local.remove(Object.keys(await chrome.storage.local.get(null)).filter((k) => k.startsWith('verify:'))));
+  const lastSeq = async () => (await env.stack.control('GET', 'requests')).json.at(-1)?.seq ?? 0;
+
+  test('a normal log is checked for duplicates without a search: its contact\'s calls before the create and 30 s after', async () => {
+    await dropLeftChecks();
+    const since = await lastSeq();
+    const { page, status } = await callAndLog('205', '020 7946 0958');
+    assert.equal(status, 'Call logged');
+    await until('the duplicate check to finish', settled, { timeout: 90000 });
+    const r = await checkRequests(since);
+    assert.equal(r.creates.length, 1);
+    assert.equal(r.associations.length, 2, 'one association read before the create, one for the check');
+    assert.ok(r.associations[0].seq < r.creates[0].seq, 'the baseline is read before the create goes out');
+    assert.ok(Date.parse(r.associations[1].at) - Date.parse(r.creates[0].at) >= 25000, 'the check looks about 30 s after the log');
+    assert.deepEqual([r.searches.length, r.reads.length, r.archives.length], [0, 0, 0], 'no search, no call read, nothing archived');
+    assert.equal((await callsTo('205')).length, 1);
+    await page.close();
+  });
+
   test('a dropped answer after HubSpot stored the call: still exactly one call', async () => {
+    await dropLeftChecks();
+    const since = await lastSeq();
     await env.stack.control('POST', 'faults', { method: 'POST', path: '^/crm/objects/2026-03/calls$', drop: 'after', times: 1 });
     const { page, status } = await callAndLog('205', '020 7946 0958');
     assert.match(status, /Call saved|Call logged/);
@@ -92,6 +128,18 @@ describe('call and log', () => {
     assert.equal((await callsTo('205')).length, 1);
     const all = (await env.stack.control('GET', 'calls')).json.filter((c) => c.associations.some((a) => a.to.id === '205'));
     assert.ok(all.every((c) => c.properties.hs_call_external_id === all[0].properties.hs_call_external_id), 'one log');
+    // The check compared the contact's calls with those it had before the create: a duplicate
+    // (if Chromium resent the create) was found and archived without a search. A search, if
+    // any, is the outbox's own look-up of the lost answer, made before the check.
+    const r = await checkRequests(since);
+    assert.equal(r.associations.length, 2, 'the baseline and the check');
+    const check = r.associations[1].seq;
+    assert.ok(r.associations[0].seq < r.creates[0].seq, 'the baseline is read before the first create');
+    assert.ok(r.searches.every((s) => s.seq < check), 'the duplicate check made no search');
+    assert.ok(r.searches.length <= 1, `at most the outbox's look-up: ${r.searches.length}`);
+    assert.equal(r.archives.length, all.length - 1, 'every extra copy archived');
+    assert.ok(r.archives.every((a) => a.seq > check), 'archived by the check');
+    assert.equal(r.reads.length, all.length > 1 ? 1 : 0, 'a new call on the contact is read by id, only when there is one');
     await page.close();
   });
 
@@ -170,7 +218,13 @@ describe('call and log', () => {
     assert.equal(status, 'Call logged');
     assert.equal((await callsTo('201')).length, 1);
     const log = (await env.stack.control('GET', 'requests')).json;
-    assert.ok(log.some((r) => r.path === '/crm/objects/2026-03/calls' && r.status === 401), 'HubSpot refused the stale token');
+    // The log's first request meets the stale token: the read of the contact's calls (the
+    // duplicate check's baseline), made before the create.
+    const first = log.find((r) => r.path === '/crm/associations/2026-03/contacts/calls/batch/read' && r.status === 401);
+    assert.ok(first, 'HubSpot refused the stale token');
+    const creates = log.filter((r) => r.method === 'POST' && r.path === '/crm/objects/2026-03/calls');
+    assert.deepEqual(creates.map((r) => r.status), [201], 'one create, with the renewed token');
+    assert.ok(creates[0].seq > first.seq);
     assert.equal(log.filter((r) => r.path === '/oauth/2026-03/token').length, refreshesBefore + 1, 'exactly one refresh');
     await page.close();
   });

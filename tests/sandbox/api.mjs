@@ -2,7 +2,7 @@
 // OAuth token endpoints first (unauthenticated, not rate-limited); everything else needs a
 // Bearer access token, is counted against the portal's rate limits, then routed by path.
 import { handleOauthApi, authenticate } from './oauth.mjs';
-import { takeStandard, takeSearch } from './limits.mjs';
+import { takeStandard, takeSearch, peekStandard, isTenSecondlyExempt } from './limits.mjs';
 import { invalidAuth, expiredAuth, missingScopes, routeNotFound, validation } from './errors.mjs';
 import { canSeeSensitive, propertiesRoute } from './properties.mjs';
 import { objectsRoute, associationsRoute } from './crm.mjs';
@@ -61,6 +61,12 @@ export async function handleApi(ctx) {
     const blocked = takeSearch(ctx.state, ctx.portal.portalId, now);
     if (blocked) return blocked;
     return (await route(ctx, match[1])) || routeNotFound(ctx.method, ctx.path);
+  }
+  if (isTenSecondlyExempt(ctx.method, ctx.path)) {
+    // §7: exempt from the 110 / 10 s window; its answer still carries the window's headers.
+    const ans = (route && (await route(ctx, match[1] ?? ''))) || routeNotFound(ctx.method, ctx.path);
+    ans.headers = { ...(ans.headers || {}), ...peekStandard(ctx.state, ctx.portal.portalId, now) };
+    return ans;
   }
   const { blocked, headers } = takeStandard(ctx.state, ctx.portal.portalId, now);
   if (blocked) return blocked;

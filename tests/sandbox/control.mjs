@@ -21,6 +21,7 @@ const CONFIG_CHECKS = {
   rateLimitMax: (v) => Number.isInteger(v) && v >= 1,
   rateLimitIntervalMs: (v) => Number.isInteger(v) && v >= 1,
   searchRateLimitPerSecond: (v) => Number.isInteger(v) && v >= 1,
+  associationPageSize: (v) => Number.isInteger(v) && v >= 1,
   authCodeTtlSeconds: (v) => Number.isFinite(v) && v >= 0,
   loginUserId: null, // checked against the users below
 };

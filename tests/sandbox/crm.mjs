@@ -309,8 +309,10 @@ export function objectsRoute(ctx, rest) {
   return null;
 }
 
-function toEntries(rec, toType) {
-  return [...rec.assoc[toType.name].entries()].map(([id, typeIds]) => ({
+// Archived records (recycle bin) are left out, as HubSpot leaves them out of association reads.
+function toEntries(rec, toType, portal) {
+  const live = (id) => !portal || !(portal.objects[toType.name].get(id) || {}).archived;
+  return [...rec.assoc[toType.name].entries()].filter(([id]) => live(id)).map(([id, typeIds]) => ({
     toObjectId: id,
     associationTypes: typeIds.map((t) => ({ category: 'HUBSPOT_DEFINED', typeId: t, label: isPrimary(rec.type, toType.name, t) ? 'Primary' : null })),
   })).sort((a, b) => Number(a.toObjectId) - Number(b.toObjectId));
@@ -328,7 +330,7 @@ function recordAssociations(ctx, from, id, toSeg) {
   if (denied) return denied;
   const rec = ctx.portal.objects[from.name].get(id);
   if (!rec) return notFound(`${from.singular} ${id} does not exist`);
-  return { status: 200, body: { results: toEntries(rec, to) } };
+  return { status: 200, body: { results: toEntries(rec, to, ctx.portal) } };
 }
 
 // POST /crm/associations/{ver}/{from}/{to}/batch/read
@@ -348,13 +350,25 @@ export function associationsRoute(ctx, rest) {
   const startedAt = iso(Date.now());
   const results = [];
   const errors = [];
+  const pageSize = ctx.state.config.associationPageSize;
   for (const input of inputs) {
     if (!input || (typeof input.id !== 'string' && typeof input.id !== 'number')) return validation('each input needs an id');
     const id = String(input.id);
+    // Spec (batch/read): `after` from a result's `paging.next` goes back alongside the id for
+    // the next page of that record's associations; `paging` is present only when there are more.
+    const offset = input.after === undefined ? 0 : Number.parseInt(Buffer.from(String(input.after), 'base64url').toString('utf8'), 10);
+    if (!Number.isInteger(offset) || offset < 0) return validation(`invalid after for ${id}: ${input.after}`);
     const rec = ctx.portal.objects[from.name].get(id);
-    const entries = rec ? toEntries(rec, to) : [];
-    if (entries.length) results.push({ from: { id }, to: entries });
-    else {
+    const all = rec && !rec.archived ? toEntries(rec, to, ctx.portal) : [];
+    const entries = all.slice(offset, offset + pageSize);
+    if (entries.length) {
+      const result = { from: { id }, to: entries };
+      if (offset + pageSize < all.length) {
+        const after = Buffer.from(String(offset + pageSize)).toString('base64url');
+        result.paging = { next: { after, link: null } };
+      }
+      results.push(result);
+    } else {
       errors.push({ status: 'error', category: 'OBJECT_NOT_FOUND', subCategory: 'crm.associations.NO_ASSOCIATIONS_FOUND',
         message: `No ${to.singular} is associated with ${from.singular} ${id}.`, context: { fromObjectId: [id] }, errors: [], links: {} });
     }

@@ -161,6 +161,39 @@ test('associations batch read: ≤1000 inputs, §7 shape, 207 for ids without as
   assert.equal(part.json.numErrors, 1);
 });
 
+test('contact→call batch read pages per record with `after` (spec), leaves archived calls out', async () => {
+  const ids = [];
+  for (let i = 0; i < 3; i++) {
+    const props = { hs_timestamp: new Date().toISOString(), hs_call_status: 'COMPLETED', hs_call_external_id: `ext-page-${i}` };
+    const c = await post('/crm/objects/2026-03/calls', { properties: props, associations: [{ to: { id: '236' }, types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 194 }] }] });
+    assert.equal(c.status, 201);
+    ids.push(c.json.id);
+  }
+  const read = (inputs) => post('/crm/associations/2026-03/contacts/calls/batch/read', { inputs });
+  const whole = await read([{ id: '236' }]);
+  const mine = (r) => r.json.results.find((x) => x.from.id === '236');
+  const all = mine(whole).to.map((x) => x.toObjectId);
+  assert.ok(ids.every((id) => all.includes(id)));
+  assert.equal(mine(whole).paging, undefined, 'paging only when there are more');
+  assert.deepEqual(mine(whole).to.find((x) => x.toObjectId === ids[0]).associationTypes, [{ category: 'HUBSPOT_DEFINED', typeId: 193, label: null }]);
+  await t.control('POST', 'config', { associationPageSize: 2 });
+  const first = await read([{ id: '236' }]);
+  assert.equal(mine(first).to.length, 2);
+  const after = mine(first).paging.next.after;
+  assert.equal(typeof after, 'string');
+  const rest = [];
+  let page = first;
+  while (mine(page).paging) {
+    page = await read([{ id: '236', after: mine(page).paging.next.after }]);
+    rest.push(...mine(page).to.map((x) => x.toObjectId));
+  }
+  assert.deepEqual([...mine(first).to.map((x) => x.toObjectId), ...rest], all);
+  await t.control('POST', 'config', { associationPageSize: 500 });
+  assert.equal((await t.api('DELETE', `/crm/objects/2026-03/calls/${ids[1]}`, { token: tok })).status, 204);
+  const after2 = mine(await read([{ id: '236' }])).to.map((x) => x.toObjectId);
+  assert.ok(!after2.includes(ids[1]) && after2.includes(ids[0]), 'an archived call is not on the timeline');
+});
+
 test('lists: search, get, memberships paging with limit ≤250', async () => {
   const s = await post('/crm/lists/2026-03/search', { query: '', processingTypes: ['MANUAL', 'DYNAMIC'] });
   assert.deepEqual(s.json.lists.map((l) => [l.listId, l.name, l.processingType]), [['11', 'Hot leads', 'MANUAL'], ['12', 'Berlin trade show', 'DYNAMIC']]);

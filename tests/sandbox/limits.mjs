@@ -1,7 +1,10 @@
-// HubSpot sandbox (tests layer): per-portal rate limits (§13, §11).
+// HubSpot sandbox (tests layer): per-portal rate limits (§13, §11, §7).
 // Standard API calls: `rateLimitMax` per rolling `rateLimitIntervalMs` (110 / 10 s), with the
 // X-HubSpot-RateLimit-* headers on every answer, 429 TEN_SECONDLY_ROLLING beyond. Search: 5 per
-// rolling second, no rate headers, 429 SECONDLY. OAuth token endpoints are not counted.
+// rolling second, no rate headers, 429 SECONDLY. OAuth token endpoints are not counted. The
+// association batch endpoints are exempt from the ten-secondly window (§7: HubSpot's spec tags
+// them `x-hubspot-rate-limit-exemptions: ["ten-secondly"]`): not counted, never refused by it,
+// and answered with the rate headers like every non-search answer (§13).
 import { rateLimited } from './errors.mjs';
 
 function windowOf(state, key) {
@@ -14,8 +17,7 @@ function prune(w, now, interval) {
   while (w.length && w[0] <= now - interval) w.shift();
 }
 
-// Returns {blocked: answer|null, headers}. A refused request does not use up budget.
-export function takeStandard(state, portalId, now) {
+function standardWindow(state, portalId, now) {
   const max = state.config.rateLimitMax;
   const interval = state.config.rateLimitIntervalMs;
   const w = windowOf(state, `std:${portalId}`);
@@ -24,6 +26,25 @@ export function takeStandard(state, portalId, now) {
     'x-hubspot-ratelimit-interval-milliseconds': String(interval),
     'x-hubspot-ratelimit-max': String(max),
   };
+  return { max, w, headers };
+}
+
+// An exempt request (§7): the window's headers as they stand, nothing taken from it.
+export function peekStandard(state, portalId, now) {
+  const { max, w, headers } = standardWindow(state, portalId, now);
+  headers['x-hubspot-ratelimit-remaining'] = String(Math.max(0, max - w.length));
+  return headers;
+}
+
+// `METHOD path` of a request exempt from the ten-secondly window: the association batch
+// endpoints (read, create, archive, labels) under /crm/associations/{version}/{from}/{to}/batch/.
+export function isTenSecondlyExempt(method, path) {
+  return method === 'POST' && /^\/crm\/associations\/[^/]+\/[^/]+\/[^/]+\/batch\//.test(path);
+}
+
+// Returns {blocked: answer|null, headers}. A refused request does not use up budget.
+export function takeStandard(state, portalId, now) {
+  const { max, w, headers } = standardWindow(state, portalId, now);
   if (w.length >= max) {
     headers['x-hubspot-ratelimit-remaining'] = '0';
     const blocked = rateLimited('TEN_SECONDLY_ROLLING');

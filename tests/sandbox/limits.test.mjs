@@ -58,3 +58,28 @@ test('search: no rate headers, 5 per second per portal, then 429 SECONDLY; not c
   assert.equal(std.headers['x-hubspot-ratelimit-remaining'], '1');
   await t.control('POST', 'config', { rateLimitMax: 110, rateLimitIntervalMs: 10000 });
 });
+
+test('association batch reads are exempt from the ten-secondly window (§7) and carry its headers; search and standard unchanged', async () => {
+  await t.control('POST', 'config', { rateLimitMax: 3, rateLimitIntervalMs: 900 });
+  await new Promise((res) => setTimeout(res, 1000));
+  const std = () => t.api('GET', '/crm/objects/2026-03/contacts/201', { token: tok });
+  const assoc = () => t.api('POST', '/crm/associations/2026-03/contacts/calls/batch/read', { token: tok, body: { inputs: [{ id: '201' }, { id: '202' }] } });
+  assert.equal((await std()).headers['x-hubspot-ratelimit-remaining'], '2');
+  for (let i = 0; i < 5; i++) {
+    const r = await assoc();
+    assert.ok(r.status === 200 || r.status === 207, `answered: ${r.status}`);
+    assert.equal(r.headers['x-hubspot-ratelimit-remaining'], '2', 'not counted');
+    assert.equal(r.headers['x-hubspot-ratelimit-max'], '3');
+  }
+  assert.equal((await std()).headers['x-hubspot-ratelimit-remaining'], '1');
+  assert.equal((await std()).headers['x-hubspot-ratelimit-remaining'], '0');
+  assert.equal((await std()).status, 429, 'the window is full for standard requests');
+  const full = await assoc();
+  assert.ok(full.status === 200 || full.status === 207, 'a full window still answers association batch reads');
+  assert.equal(full.headers['x-hubspot-ratelimit-remaining'], '0');
+  // Other association routes are not exempt: a record's associations count as usual.
+  assert.equal((await t.api('GET', '/crm/objects/2026-03/contacts/201/associations/calls', { token: tok })).status, 429);
+  const search = await t.api('POST', '/crm/objects/2026-03/contacts/search', { token: tok, body: { limit: 1 } });
+  assert.equal(search.status, 200, 'search keeps its own limit');
+  await t.control('POST', 'config', { rateLimitMax: 110, rateLimitIntervalMs: 10000 });
+});

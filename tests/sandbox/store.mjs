@@ -11,6 +11,9 @@ export const DEFAULT_CONFIG = {
   rateLimitMax: 110,
   rateLimitIntervalMs: 10_000,
   searchRateLimitPerSecond: 5,
+  // Associations per record in one association batch read before `paging` (§7: the docs fix
+  // no size; 500 is what HubSpot's v4 record association reads allow per page).
+  associationPageSize: 500,
   authCodeTtlSeconds: 300,
   loginUserId: 1001,
 };

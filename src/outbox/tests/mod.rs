@@ -4,6 +4,7 @@
 //! Layer: core tests (native only). The assertions count the calls the portal ended up with.
 
 mod account;
+mod duplicates;
 mod entry;
 mod scenarios;
 mod view;
@@ -26,6 +27,10 @@ pub const T0: i64 = 1_790_604_300_000;
 pub const CALLS: &str = "https://api.hubapi.com/crm/objects/2026-03/calls";
 pub const SEARCH: &str = "https://api.hubapi.com/crm/objects/2026-03/calls/search";
 pub const TASKS: &str = "https://api.hubapi.com/crm/objects/2026-03/tasks/";
+pub const CONTACT_CALLS: &str = "https://api.hubapi.com/crm/associations/2026-03/contacts/calls/batch/read";
+pub const CALLS_BATCH: &str = "https://api.hubapi.com/crm/objects/2026-03/calls/batch/read";
+/// Associations HubSpot returns per contact before paging on (undocumented; the sandbox's too).
+pub const ASSOCIATION_PAGE: usize = 500;
 /// How long the fake portal's search takes to see a new call (§11: eventually consistent).
 pub const LAG_MS: i64 = 8_000;
 
@@ -40,6 +45,9 @@ pub enum Fault {
     StoreThenStatus(u16),
     /// Answers with this status and body; nothing is stored.
     Status(u16, String),
+    /// Stores the call twice and answers for the second: Chromium resent the POST after the
+    /// first answer was lost on a reused keep-alive connection (`outbox::verify`).
+    StoreTwice,
 }
 
 #[derive(Debug, Clone)]
@@ -61,6 +69,12 @@ pub struct Portal {
     pub deleted_tasks: RefCell<Vec<String>>,
     pub create_faults: RefCell<VecDeque<Fault>>,
     pub task_faults: RefCell<VecDeque<Fault>>,
+    /// Faults of the next contact→call association reads (`Status`, or `DropBeforeStore`).
+    pub association_faults: RefCell<VecDeque<Fault>>,
+    /// Faults of the next call batch reads (`Status`).
+    pub batch_read_faults: RefCell<VecDeque<Fault>>,
+    /// Calls archived (moved out of `calls`, as HubSpot's recycle bin keeps them out of reads).
+    pub archived: RefCell<Vec<PortalCall>>,
 }
 
 impl Portal {
@@ -72,7 +86,7 @@ impl Portal {
             (Method::Post, CALLS) => {
                 self.create_times.borrow_mut().push(now);
                 let props = &body["properties"];
-                let call = PortalCall {
+                let mut call = PortalCall {
                     id: (9_001 + self.calls.borrow().len()).to_string(),
                     external_id: props["hs_call_external_id"].as_str().unwrap_or_default().to_string(),
                     contact: body["associations"][0]["to"]["id"].as_str().unwrap_or_default().to_string(),
@@ -85,6 +99,11 @@ impl Portal {
                     Some(Fault::DropBeforeStore) => return Err(TransportError::Timeout),
                     _ => {}
                 }
+                if matches!(fault, Some(Fault::StoreTwice)) {
+                    let first = call.clone();
+                    self.calls.borrow_mut().push(first);
+                    call.id = (9_001 + self.calls.borrow().len()).to_string();
+                }
                 let created = json!({"id": call.id, "properties": {"hs_call_external_id": call.external_id},
                     "createdAt": "2026-09-28T14:05:00Z", "updatedAt": "2026-09-28T14:05:00Z", "archived": false});
                 self.calls.borrow_mut().push(call);
@@ -96,15 +115,84 @@ impl Portal {
             }
             (Method::Post, SEARCH) => {
                 self.search_times.borrow_mut().push(now);
-                let wanted = body["filterGroups"][0]["filters"][0]["value"].as_str().unwrap_or_default().to_lowercase();
+                // EQ (the outbox's settling) or IN (the duplicate check's shared search).
+                let filter = &body["filterGroups"][0]["filters"][0];
+                let wanted: Vec<String> = match filter["values"].as_array() {
+                    Some(values) => values.iter().filter_map(Value::as_str).map(str::to_lowercase).collect(),
+                    None => vec![filter["value"].as_str().unwrap_or_default().to_lowercase()],
+                };
                 let results: Vec<Value> = self
                     .calls
                     .borrow()
                     .iter()
-                    .filter(|c| c.external_id.to_lowercase() == wanted && c.created_at_ms + LAG_MS <= now)
+                    .filter(|c| wanted.contains(&c.external_id.to_lowercase()) && c.created_at_ms + LAG_MS <= now)
                     .map(|c| json!({"id": c.id, "properties": {"hs_call_external_id": c.external_id}}))
                     .collect();
                 Ok(response(200, &json!({"total": results.len(), "results": results}).to_string()))
+            }
+            (Method::Post, CONTACT_CALLS) => {
+                match self.association_faults.borrow_mut().pop_front() {
+                    Some(Fault::Status(status, body)) => return Ok(response(status, &body)),
+                    Some(Fault::DropBeforeStore) => return Err(TransportError::Timeout),
+                    _ => {}
+                }
+                // §7: one result per contact with calls, paged past a page; 207 errors for
+                // contacts without any.
+                let (mut results, mut errors) = (Vec::new(), Vec::new());
+                for input in body["inputs"].as_array().cloned().unwrap_or_default() {
+                    let id = input["id"].as_str().unwrap_or_default().to_string();
+                    let to: Vec<Value> = self
+                        .calls
+                        .borrow()
+                        .iter()
+                        .filter(|c| c.contact == id)
+                        .map(|c| json!({"toObjectId": c.id, "associationTypes": [{"category": "HUBSPOT_DEFINED", "typeId": 193, "label": null}]}))
+                        .collect();
+                    if to.is_empty() {
+                        errors.push(json!({"status": "error", "category": "OBJECT_NOT_FOUND",
+                            "subCategory": "crm.associations.NO_ASSOCIATIONS_FOUND", "context": {"fromObjectId": [id]}}));
+                    } else if to.len() > ASSOCIATION_PAGE {
+                        let page: Vec<Value> = to.into_iter().take(ASSOCIATION_PAGE).collect();
+                        results.push(json!({"from": {"id": id}, "to": page, "paging": {"next": {"after": "NTAw"}}}));
+                    } else {
+                        results.push(json!({"from": {"id": id}, "to": to}));
+                    }
+                }
+                let status = if errors.is_empty() { 200 } else { 207 };
+                Ok(response(status, &json!({"status": "COMPLETE", "results": results, "errors": errors}).to_string()))
+            }
+            (Method::Post, CALLS_BATCH) => {
+                assert_eq!(body["properties"], json!(["hs_call_external_id"]));
+                if let Some(Fault::Status(status, body)) = self.batch_read_faults.borrow_mut().pop_front() {
+                    return Ok(response(status, &body));
+                }
+                let wanted: Vec<String> = body["inputs"]
+                    .as_array()
+                    .map(|a| a.iter().filter_map(|i| i["id"].as_str().map(str::to_string)).collect())
+                    .unwrap_or_default();
+                assert!(wanted.len() <= 100, "§12: at most 100 inputs");
+                let results: Vec<Value> = self
+                    .calls
+                    .borrow()
+                    .iter()
+                    .filter(|c| wanted.contains(&c.id))
+                    .map(|c| json!({"id": c.id, "properties": {"hs_call_external_id": c.external_id}}))
+                    .collect();
+                Ok(response(200, &json!({"status": "COMPLETE", "results": results}).to_string()))
+            }
+            (Method::Delete, url) if url.starts_with(CALLS) => {
+                let id = url[CALLS.len() + 1..].to_string();
+                let mut calls = self.calls.borrow_mut();
+                match calls.iter().position(|c| c.id == id) {
+                    Some(i) => {
+                        self.archived.borrow_mut().push(calls.remove(i));
+                        Ok(response(204, ""))
+                    }
+                    None => Ok(response(
+                        404,
+                        r#"{"status":"error","message":"Object not found","category":"OBJECT_NOT_FOUND"}"#,
+                    )),
+                }
             }
             (Method::Patch, url) if url.starts_with(TASKS) => {
                 let id = url[TASKS.len()..].to_string();
@@ -157,6 +245,9 @@ impl Harness {
             deleted_tasks: RefCell::default(),
             create_faults: RefCell::default(),
             task_faults: RefCell::default(),
+            association_faults: RefCell::default(),
+            batch_read_faults: RefCell::default(),
+            archived: RefCell::default(),
         });
         let answering = portal.clone();
         Harness {
@@ -213,6 +304,20 @@ impl Harness {
 
     pub fn searches(&self) -> usize {
         self.http.count_where(|r| r.url == SEARCH)
+    }
+
+    /// Contact→call association reads (exempt from the ten-secondly window).
+    pub fn association_reads(&self) -> usize {
+        self.http.count_where(|r| r.url == CONTACT_CALLS)
+    }
+
+    /// Runs the due duplicate checks, as the worker does after each drain.
+    pub fn verify(&self) -> crate::outbox::verify::VerifyReport {
+        let client = self.client();
+        let report = block_on(crate::outbox::verify::run_due(&self.store, &client, &*self.clock, Some(&self.account)))
+            .expect("store");
+        *self.budget.borrow_mut() = client.budget();
+        report
     }
 
     pub fn task_patches(&self) -> usize {

@@ -35,14 +35,19 @@ fn happy_path_sends_one_create_completes_the_task_and_removes_the_entry() {
 
     assert_eq!(h.creates(), 1);
     let sent = h.http.sent.borrow();
-    let body: Value = serde_json::from_str(sent[0].body.as_deref().unwrap_or("")).unwrap();
+    assert_eq!(
+        (sent[0].url.as_str(), sent[0].body.as_deref()),
+        (CONTACT_CALLS, Some(r#"{"inputs":[{"id":"501"}]}"#)),
+        "the contact's calls first: the duplicate check's baseline"
+    );
+    let body: Value = serde_json::from_str(sent[1].body.as_deref().unwrap_or("")).unwrap();
     assert_eq!(body["properties"]["hs_call_external_id"], id.as_str());
     assert_eq!(body["associations"][0]["to"]["id"], "501");
     assert_eq!(
-        (sent[1].method, sent[1].url.as_str()),
+        (sent[2].method, sent[2].url.as_str()),
         (Method::Patch, "https://api.hubapi.com/crm/objects/2026-03/tasks/77")
     );
-    assert_eq!(sent.len(), 2, "no lookup when the answer arrived");
+    assert_eq!(sent.len(), 3, "no lookup when the answer arrived");
 
     assert_eq!(h.portal.calls_with(id.as_str()), 1);
     assert_eq!(h.portal.calls.borrow()[0].contact, "501");
@@ -448,7 +453,8 @@ fn nothing_is_sent_that_could_not_be_persisted_first() {
     h.store.fail_writes.set(true);
     let report = h.drain();
     assert!(report.store_error.is_some());
-    assert_eq!(h.http.count(), 0);
+    // Only the baseline read went out (a read: nothing to persist); no create.
+    assert_eq!((h.creates(), h.http.count(), h.association_reads()), (0, 1, 1));
     h.store.fail_writes.set(false);
     assert_eq!(state(&h, &id), State::Waiting);
     assert_eq!(h.drain().settled.len(), 1);
