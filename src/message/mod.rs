@@ -314,6 +314,30 @@ mod tests {
 
     const OWN: &str = "mlcffbhjimpjdchleegdmflbagencmpj";
 
+    #[test]
+    fn a_queue_source_reads_back_as_written_and_a_half_one_is_refused() {
+        use crate::ids::ListId;
+        use views::QueueSource;
+        for source in
+            [QueueSource::Tasks { due_by_ms: 1_795_780_800_000 }, QueueSource::List { list: ListId::new("7") }]
+        {
+            let written = serde_json::to_value(&source).unwrap();
+            assert_eq!(serde_json::from_value::<QueueSource>(written).unwrap(), source);
+        }
+        assert_eq!(
+            serde_json::to_value(QueueSource::List { list: ListId::new("7") }).unwrap(),
+            json!({"kind": "list", "list": "7"})
+        );
+        for half in [
+            json!({"kind": "tasks"}),
+            json!({"kind": "list", "due_by_ms": 1}),
+            json!({"kind": "lists", "list": "7"}),
+            json!("tasks"),
+        ] {
+            assert!(serde_json::from_value::<QueueSource>(half.clone()).is_err(), "{half}");
+        }
+    }
+
     fn sender(id: &str, url: &str, from_tab: bool, frame: Option<i64>) -> Sender {
         Sender {
             id: Some(id.into()),

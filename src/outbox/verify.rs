@@ -103,6 +103,24 @@ pub async fn schedule<S: Store>(
     store.set(Area::Local, &key(external_id), value).await
 }
 
+/// Takes the contact out of pending checks (every one, or those of `only`): at sign-out and
+/// when the rep deletes the prospect's data, nothing but an unsent log may name the contact.
+/// Such a check still runs, by the search. Returns how many were rewritten.
+pub async fn forget_contacts<S: Store>(store: &S, only: Option<&ContactId>) -> Result<usize, StoreError> {
+    let mut rewritten = 0;
+    for check in load_all(store).await? {
+        let Some(contact) = &check.contact else { continue };
+        if only.is_some_and(|only| only != contact) {
+            continue;
+        }
+        let mut check = check.without_baseline();
+        check.contact = None;
+        save(store, &check).await?;
+        rewritten += 1;
+    }
+    Ok(rewritten)
+}
+
 /// True while a check of `external_id` is pending (the log settled less than about a minute ago).
 pub async fn is_pending<S: Store>(store: &S, external_id: &str) -> bool {
     matches!(store.get(Area::Local, &key(external_id)).await, Ok(Some(_)))
@@ -523,6 +541,31 @@ mod tests {
         let tokens = FakeTokens::new();
         let client = Client::new(http, clock, &tokens, RateBudget::default());
         block_on(run_due(store, &client, clock, Some(&account_a()))).expect("store")
+    }
+
+    #[test]
+    fn forgetting_a_contact_leaves_its_checks_searching_and_the_others_as_they_were() {
+        let store = FakeStore::default();
+        let (ana, ben) = (ContactId::new("201"), ContactId::new("202"));
+        let before = Baseline::taken(&[CallId::new("9001")]);
+        for (id, call, contact) in [("spotdial-a", "9002", &ana), ("spotdial-b", "9003", &ben)] {
+            block_on(schedule(&store, &account_a(), id, &CallId::new(call), Some((contact, &before)), T0))
+                .expect("schedule");
+        }
+        let check = |id: &str| -> Check {
+            serde_json::from_value(store.value(Area::Local, &key(id)).expect("kept")).expect("a check")
+        };
+        assert_eq!(block_on(forget_contacts(&store, Some(&ana))).unwrap(), 1);
+        let a = check("spotdial-a");
+        assert_eq!((a.contact.as_ref(), a.baseline.as_ref(), a.by_associations()), (None, None, false), "searches now");
+        assert_eq!(a.call_id, CallId::new("9002"), "still guards the call");
+        assert_eq!(check("spotdial-b").contact, Some(ben.clone()), "another prospect's check is untouched");
+        assert_eq!(block_on(forget_contacts(&store, None)).unwrap(), 1, "sign-out: every check that names one");
+        assert!(
+            store.dump().iter().all(|(_, _, v)| !v.contains("\"201\"") && !v.contains("\"202\"")),
+            "{:?}",
+            store.dump()
+        );
     }
 
     fn scheduled() -> (FakeStore, FakeClock) {

@@ -92,6 +92,11 @@ async fn wipe_except<S: Store>(store: &S, also_kept: &[&str]) -> Result<WipeRepo
             }
         }
     }
+    // Duplicate checks are kept (they guard logs already in HubSpot) but may name the contact
+    // they read calls of: that goes, and those checks search instead.
+    if let Err(error) = crate::outbox::verify::forget_contacts(store, None).await {
+        first_error.get_or_insert(error);
+    }
     match first_error {
         Some(error) => Err(error),
         None => Ok(report),
@@ -111,6 +116,13 @@ mod tests {
             let key = spec.with(if spec.key == keys::CONTACT_CARD.key { "73519" } else { "x1" }).unwrap();
             store.put(spec.area, &key, json!({"n": i}));
         }
+        // A pending duplicate check that names its contact (it reads that contact's calls).
+        store.put(
+            Area::Local,
+            "verify:v1:x1",
+            json!({"account": {"portal": "62515", "user": "1001"}, "external_id": "x1", "call_id": "9002",
+                "since_ms": 0, "checks": 0, "next_at_ms": 30000, "failures": 0, "contact": "73519", "baseline": "9001"}),
+        );
         store.put(Area::Local, "outbox:v1:x2", json!({"log": {"contact": "1"}}));
         store.put(Area::Session, "cache:v2:queue", json!({}));
         store.put(Area::Local, "mystery", json!("from a newer build"));
@@ -142,6 +154,13 @@ mod tests {
         );
         assert!(report.removed.contains(&"auth:v1:refresh".to_string()));
         assert!(report.removed.contains(&"mystery".to_string()), "fails closed on unknown keys");
+        let check = store.value(Area::Local, "verify:v1:x1").unwrap();
+        assert_eq!(
+            (check.get("contact"), check.get("baseline")),
+            (None, None),
+            "the kept check names no contact: {check}"
+        );
+        assert_eq!(check["call_id"], "9002", "and still guards the call");
     }
 
     #[test]
