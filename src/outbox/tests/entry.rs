@@ -140,3 +140,56 @@ fn an_entry_stored_under_another_id_is_unreadable_not_misfiled() {
     assert_eq!(report.unreadable[0].key, "outbox:v1:spotdial-elsewhere");
     assert_eq!(h.portal.calls.borrow().len(), 1);
 }
+
+#[test]
+fn every_state_and_hold_reads_back_as_written() {
+    let states = [
+        State::Waiting,
+        State::Sending { sent_at_ms: T0 },
+        State::Uncertain { since_ms: T0, first_miss_ms: None },
+        State::Uncertain { since_ms: T0, first_miss_ms: Some(T0 + 5_000) },
+        State::Logged { call_id: CallId::new("9001") },
+        State::Failed { code: "validation".into(), reason: "No.".into(), retry: true, call_id: None },
+        State::Failed {
+            code: "forbidden".into(),
+            reason: "No.".into(),
+            retry: false,
+            call_id: Some(CallId::new("9002")),
+        },
+    ];
+    for state in states {
+        let written = serde_json::to_value(&state).unwrap();
+        assert_eq!(serde_json::from_value::<State>(written.clone()).unwrap(), state, "{written}");
+    }
+    let holds = [
+        Hold::SignedOut,
+        Hold::NeedsReconnect,
+        Hold::RateLimited { until_ms: T0, policy: "TEN_SECONDLY_ROLLING".into() },
+        Hold::Offline,
+    ];
+    for hold in holds {
+        let written = serde_json::to_value(&hold).unwrap();
+        assert_eq!(serde_json::from_value::<Hold>(written.clone()).unwrap(), hold, "{written}");
+    }
+    // The shapes as stored (a value written by an earlier build reads the same).
+    assert_eq!(
+        serde_json::to_value(State::Logged { call_id: CallId::new("9001") }).unwrap(),
+        json!({"kind": "logged", "call_id": "9001"})
+    );
+    assert_eq!(
+        serde_json::from_value::<State>(json!({"kind": "uncertain", "since_ms": 5, "first_miss_ms": null})).unwrap(),
+        State::Uncertain { since_ms: 5, first_miss_ms: None }
+    );
+    for half in [
+        json!({"kind": "sending"}),
+        json!({"kind": "logged"}),
+        json!({"kind": "failed", "code": "x", "reason": "y"}),
+        json!({"kind": "sent"}),
+        json!("waiting"),
+    ] {
+        assert!(serde_json::from_value::<State>(half.clone()).is_err(), "{half}");
+    }
+    for half in [json!({"kind": "rate_limited", "until_ms": 5}), json!({"kind": "paused"})] {
+        assert!(serde_json::from_value::<Hold>(half.clone()).is_err(), "{half}");
+    }
+}
