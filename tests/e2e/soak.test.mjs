@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runSoak } from '../harness/soak.mjs';
 
-test('quick soak: every call log held exactly once under random faults, a stopped worker and a relaunch', { timeout: 300000 }, async () => {
+test('quick soak: every call log held exactly once under random faults, a stopped worker and a relaunch', { timeout: 480000 }, async () => {
   const say = (line) => process.stderr.write(`${line}\n`); // live, as the run goes
   // The quick run leaves out the kinds that cost a 20 s stall (slow) or a reconnect (token-revoked);
   // the full soak has them.

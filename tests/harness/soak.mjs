@@ -103,9 +103,9 @@ class Lane {
   async logByMessages(log) {
     await this.spaTo(log.contact);
     // HubSpot paused (a 429) or briefly unreachable: the card says so and the rep presses
-    // Call again a moment later.
+    // Call again a moment later, for as long as the budget's longest pause (5 min).
     let dialing;
-    const deadline = Date.now() + 120000;
+    const deadline = Date.now() + 300000;
     for (;;) {
       dialing = await this.sendSettled({ kind: 'dial', contact: log.contact, number: log.number });
       // Not retryable, but a rep waits for it too: Spotdial lost its grant and the rep is
@@ -157,6 +157,10 @@ class Lane {
     // sentence saying so: the rep presses Call again.
     for (let attempt = 1; ; attempt++) {
       if (attempt === 1 || !(await queryAll(this.page, 'button', `Call ${log.number}`)).length) {
+        // A paused Spotdial (HubSpot's limit) resumes by itself: the rep waits it out, up to the
+        // budget's longest pause (MAX_PAUSE_MS, 5 min; random 429s in a row double it). Any
+        // other reason gets 8 loads.
+        const pausedUntil = Date.now() + 300000;
         for (let load = 1; ; load++) {
           await this.goto(log.contact);
           try {
@@ -164,7 +168,8 @@ class Lane {
             break;
           } catch (missing) {
             const region = await find(this.page, 'region', 'Spotdial').then((r) => textOf(this.page, r), () => 'no card');
-            if (load >= 8) throw new Error(`no Call button on ${log.contact} after ${load} loads; the card says: ${region}`, { cause: missing });
+            const paused = /limit was reached, syncing is paused/.test(region) && Date.now() < pausedUntil;
+            if (load >= 8 && !paused) throw new Error(`no Call button on ${log.contact} after ${load} loads; the card says: ${region}`, { cause: missing });
             this.run.say(`tab ${this.n}: the card on ${log.contact} has no Call button (${region.slice(0, 160)}); reloading`);
           }
         }
