@@ -14,7 +14,6 @@ const ready = init({ module_or_path: new URL('./pkg/spotdial_bg.wasm', import.me
 const shown = { card: null, dial: null };
 
 chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
-  if (marks.first_message === undefined) marks.first_message = performance.now();
   ready
     .then(() => core.handle_message(message, sender))
     .catch((error) => ({

@@ -165,10 +165,7 @@ impl<H: Http, S: Store, C: Clock, B: Browser> Dialer<H, S, C, B> {
         let (contact, tasks) =
             result.and_then(|resp| contacts::parse_contact_with_tasks(&resp)).map_err(|e| e.failure())?;
         let cached = card_facts(&contact, &phone_properties, &mapped_properties, now, Some(tasks));
-        if let Ok(value) = serde_json::to_value(&cached) {
-            // Only a cache: unsaved, the next card reads HubSpot again.
-            let _ = self.hub.ports.store.set(Area::Session, &key, value).await;
-        }
+        self.hub.cache(&key, &cached).await;
         Ok(cached)
     }
 
@@ -186,10 +183,7 @@ impl<H: Http, S: Store, C: Clock, B: Browser> Dialer<H, S, C, B> {
         let found = outcomes::outcomes_or_defaults(fetched);
         if found.source == outcomes::OutcomeSource::Portal {
             let cached = CachedOutcomes { fetched_at_ms: now, outcomes: found.outcomes.clone() };
-            if let Ok(value) = serde_json::to_value(&cached) {
-                // Only a cache: unsaved, the next call asks HubSpot again.
-                let _ = self.hub.ports.store.set(Area::Session, OUTCOMES_KEY, value).await;
-            }
+            self.hub.cache(OUTCOMES_KEY, &cached).await;
         }
         found.outcomes
     }

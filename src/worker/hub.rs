@@ -50,6 +50,15 @@ impl<H: Http, S: Store, C: Clock, B: Browser> Hub<H, S, C, B> {
         self.profile().await.and_then(|p| p.account())
     }
 
+    /// Writes a cache entry (cards, the queue, call outcomes) to session storage. Only a cache:
+    /// a write that fails, or a value that does not serialize, is dropped, and the next reader
+    /// asks HubSpot again.
+    pub async fn cache(&self, key: &str, value: &impl serde::Serialize) {
+        if let Ok(value) = serde_json::to_value(value) {
+            let _ = self.ports.store.set(Area::Session, key, value).await;
+        }
+    }
+
     /// Sends one HubSpot request through the shared client.
     pub async fn api(&self, request: HttpRequest, class: Class) -> Result<HttpResponse, ApiError> {
         let result = self.client.send(request, class).await;

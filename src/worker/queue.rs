@@ -183,10 +183,7 @@ impl<H: Http, S: Store, C: Clock, B: Browser> Queue<H, S, C, B> {
             truncated: queue.truncated,
             fetched_at_ms: now,
         };
-        if let Ok(value) = serde_json::to_value(&view) {
-            // Only a cache: unsaved, the next popup asks HubSpot again.
-            let _ = self.hub.ports.store.set(Area::Session, QUEUE_CACHE_KEY, value).await;
-        }
+        self.hub.cache(QUEUE_CACHE_KEY, &view).await;
         self.cache_cards(&queue.items, &phones, &mapped, now).await;
         Ok(view)
     }
@@ -214,10 +211,7 @@ impl<H: Http, S: Store, C: Clock, B: Browser> Queue<H, S, C, B> {
                     .collect()
             });
             let cached: CachedContact = card_facts(contact, phones, mapped, now, tasks);
-            if let Ok(value) = serde_json::to_value(&cached) {
-                // Only a cache: unsaved, the card reads the contact itself.
-                let _ = self.hub.ports.store.set(Area::Session, &crate::contact_cache::key(&contact.id), value).await;
-            }
+            self.hub.cache(&crate::contact_cache::key(&contact.id), &cached).await;
         }
     }
 
@@ -248,11 +242,9 @@ impl<H: Http, S: Store, C: Clock, B: Browser> Queue<H, S, C, B> {
         if let Some(done) = done {
             // The completed task leaves the cached queue too.
             queue.items.retain(|e| e.task.as_ref().map(|t| &t.id) != Some(done));
-            if let Ok(value) = serde_json::to_value(&queue) {
-                // Only a cache: unsaved, the completed task may show in the popup until the
-                // cache expires or is refreshed (minutes); HubSpot has it completed already.
-                let _ = self.hub.ports.store.set(Area::Session, QUEUE_CACHE_KEY, value).await;
-            }
+            // Unsaved, the completed task may show in the popup until the cache expires or is
+            // refreshed (minutes); HubSpot has it completed already.
+            self.hub.cache(QUEUE_CACHE_KEY, &queue).await;
         }
         let next: &QueueEntry = queue
             .items
