@@ -111,6 +111,9 @@ pub async fn forget_contact<S: Store>(store: &S, contact: &ContactId) -> Result<
             report.unread.push(keys::CALLS.key.to_string());
         }
     }
+    // Duplicate checks keep guarding their calls in HubSpot, by the search, without the
+    // contact's id (one pass over every check).
+    outbox::verify::forget_contacts(store, Some(&contact)).await?;
     for area in [Area::Session, Area::Local] {
         for key in store.keys(area).await? {
             let spec = keys::classify(&key).filter(|spec| spec.area == area);
@@ -196,9 +199,7 @@ async fn forget_in<S: Store>(
         return Ok(false);
     }
     if *spec == keys::VERIFY {
-        // A check keeps guarding the log in HubSpot, by the search, without the contact's id.
-        // (Each check is its own key: the first one met rewrites them all for the contact.)
-        outbox::verify::forget_contacts(store, Some(contact)).await?;
+        // Done above, for every check at once.
         return Ok(false);
     }
     // A key marked as holding prospect data that this function does not know how to read:
@@ -367,6 +368,22 @@ mod tests {
         let message = report.message();
         assert!(!message.contains("no longer keeps any data"), "{message}");
         assert!(message.contains("3 stored items were written by another version of Spotdial"), "{message}");
+    }
+
+    #[test]
+    fn deleting_a_prospect_takes_it_out_of_pending_duplicate_checks_only() {
+        let store = FakeStore::default();
+        let check = |id: &str, contact: &str| {
+            json!({"account": {"portal": "62515", "user": "1001"}, "external_id": id, "call_id": "9002",
+                "since_ms": 0, "checks": 0, "next_at_ms": 30000, "failures": 0, "contact": contact, "baseline": "9001"})
+        };
+        store.put(Area::Local, "verify:v1:a", check("a", ANA));
+        store.put(Area::Local, "verify:v1:b", check("b", "202"));
+        let report = block_on(forget_contact(&store, &ContactId::new(ANA))).unwrap();
+        let a = store.value(Area::Local, "verify:v1:a").expect("the check stays: it guards a call");
+        assert_eq!((a.get("contact"), a.get("baseline")), (None, None), "{a}");
+        assert_eq!(store.value(Area::Local, "verify:v1:b").unwrap()["contact"], "202");
+        assert!(report.unread.is_empty() && report.removed_keys.is_empty(), "{report:?}");
     }
 
     #[test]
