@@ -55,6 +55,7 @@ impl<H: Http, S: Store, C: Clock, B: Browser> Hub<H, S, C, B> {
     /// asks HubSpot again.
     pub async fn cache(&self, key: &str, value: &impl serde::Serialize) {
         if let Ok(value) = serde_json::to_value(value) {
+            // Only a cache: unsaved, the next reader asks HubSpot again.
             let _ = self.ports.store.set(Area::Session, key, value).await;
         }
     }
