@@ -270,6 +270,55 @@ function batchRead(ctx, type) {
   return { status: 207, body: out };
 }
 
+// POST /crm/objects/{ver}/{type}/batch/update (§12): at most 100 inputs of {id, properties}.
+// A malformed body or a refused property value fails the whole batch with 400 before anything
+// is written (as one PATCH would); ids that do not exist (or are archived) are left out and
+// named in a 207's OBJECT_NOT_FOUND error while the others are updated.
+function batchUpdate(ctx, type) {
+  const denied = ctx.requireAnyScope(scopeFor(type, true));
+  if (denied) return denied;
+  const parsed = ctx.json();
+  if (parsed.error) return parsed.error;
+  const body = parsed.value;
+  if (!body || !Array.isArray(body.inputs)) return validation('inputs is required and must be an array');
+  if (body.inputs.length > 100) {
+    return validation(`Batch input limit exceeded: got ${body.inputs.length} inputs, the limit is 100.`, {
+      errors: [{ message: 'size must be between 0 and 100', in: 'inputs', code: 'INVALID_INPUT_SIZE' }] });
+  }
+  const updates = [];
+  for (const input of body.inputs) {
+    if (!input || (typeof input.id !== 'string' && typeof input.id !== 'number')) return validation('each input needs an id');
+    if (!input.properties || typeof input.properties !== 'object') return validation('each input needs properties');
+    const v = validateWrite(ctx, type, input.properties, { creating: false });
+    if (v.error) return v.error;
+    updates.push({ id: String(input.id), values: v.values });
+  }
+  if (new Set(updates.map((u) => u.id)).size !== updates.length) return validation('Duplicate IDs found in batch input');
+  const startedAt = iso(Date.now());
+  const now = Date.now();
+  const results = [];
+  const missing = [];
+  for (const { id, values } of updates) {
+    const rec = ctx.portal.objects[type.name].get(id);
+    if (!rec || rec.archived) { missing.push(id); continue; }
+    if (type.name === 'tasks' && 'hs_task_status' in values) {
+      values.hs_task_completion_date = values.hs_task_status === 'COMPLETED' ? iso(now) : '';
+    }
+    updateRecord(rec, values, now, now + ctx.state.config.searchLagMs);
+    results.push(present(ctx, type, rec, [...type.defaults, ...Object.keys(values)]));
+  }
+  results.sort((x, y) => Number(x.id) - Number(y.id));
+  const out = { status: 'COMPLETE', results, startedAt, completedAt: iso(Date.now()) };
+  if (!missing.length) return { status: 200, body: out };
+  out.numErrors = 1;
+  out.errors = [{
+    status: 'error', category: 'OBJECT_NOT_FOUND',
+    message: `Could not update some ${type.label} objects, they may be deleted or not exist. Check that ids are valid.`,
+    context: { ids: missing }, errors: [], links: {},
+  }];
+  return { status: 207, body: out };
+}
+
 export function safeDecode(s) {
   try { return decodeURIComponent(s); } catch { return null; }
 }
@@ -300,6 +349,7 @@ export function objectsRoute(ctx, rest) {
   if (seg.length === 1 && ctx.method === 'POST') return create(ctx, type);
   if (seg.length === 1 && ctx.method === 'GET') return listAll(ctx, type);
   if (seg.length === 3 && seg[1] === 'batch' && seg[2] === 'read' && ctx.method === 'POST') return batchRead(ctx, type);
+  if (seg.length === 3 && seg[1] === 'batch' && seg[2] === 'update' && ctx.method === 'POST') return batchUpdate(ctx, type);
   if (seg.length === 2 && seg[1] !== 'batch') {
     if (ctx.method === 'GET') return getOne(ctx, type, seg[1]);
     if (ctx.method === 'PATCH') return patchOne(ctx, type, seg[1]);

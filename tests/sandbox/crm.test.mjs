@@ -137,6 +137,30 @@ test('create call: hs_timestamp required, association 194 to an existing contact
   assert.ok(stored.json.some((x) => x.id === c.json.id && x.associations[0].types[0].associationTypeId === 194));
 });
 
+test('tasks batch update: ≤100 inputs, a bad value refuses the whole batch, unknown ids are a 207 partial', async () => {
+  const url = '/crm/objects/2026-03/tasks/batch/update';
+  const done = { hs_task_status: 'COMPLETED' };
+  const many = await post(url, { inputs: Array.from({ length: 101 }, (_, i) => ({ id: String(70000 + i), properties: done })) });
+  assert.equal(many.status, 400);
+  assert.equal(many.json.category, 'VALIDATION_ERROR');
+  const bad = await post(url, { inputs: [{ id: '70003', properties: done }, { id: '70004', properties: { hs_task_status: 'completed' } }] });
+  assert.equal(bad.status, 400);
+  assert.equal((await t.control('GET', 'tasks/70003')).json.properties.hs_task_status === 'COMPLETED', false, 'nothing written');
+  const part = await post(url, { inputs: [{ id: '70004', properties: done }, { id: '70003', properties: done }, { id: '999999', properties: done }] });
+  assert.equal(part.status, 207);
+  assert.equal(part.json.status, 'COMPLETE');
+  assert.deepEqual(part.json.results.map((r) => r.id), ['70003', '70004']);
+  assert.deepEqual(part.json.errors.map((e) => [e.category, e.context.ids]), [['OBJECT_NOT_FOUND', ['999999']]]);
+  for (const id of ['70003', '70004']) {
+    const rec = (await t.control('GET', `tasks/${id}`)).json.properties;
+    assert.equal(rec.hs_task_status, 'COMPLETED');
+    assert.ok(rec.hs_task_completion_date);
+  }
+  const ok = await post(url, { inputs: [{ id: '70003', properties: done }] });
+  assert.equal(ok.status, 200, 'completing again is no error');
+  assert.equal(ok.json.errors, undefined);
+});
+
 test('task PATCH completes a task; enum values are case-sensitive', async () => {
   const bad = await t.api('PATCH', '/crm/objects/2026-03/tasks/70002', { token: tok, body: { properties: { hs_task_status: 'completed' } } });
   assert.equal(bad.status, 400);
