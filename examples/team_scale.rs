@@ -8,23 +8,29 @@
 //! zero 429s, beside the same load sent without pacing, and what larger teams see: how long
 //! logs wait, and that none is dropped (a 429 puts the request back in line). A search held
 //! back by the budget does not hold up the logs behind it (the worker drains logs first and
-//! runs duplicate checks after), and each rep's budget draws its own jitter.
+//! runs duplicate checks after), and each rep's budget draws its own jitter. A logged call's
+//! task completion (`--complete`) follows the outbox's rule (`outbox::timing::completion_wait`):
+//! at once while the window is quiet, else held up to `COMPLETION_HOLD_MS` so that the rep's
+//! next completion rides with it in one batch update; `--no-hold` completes every call at once.
 //! Layer: tooling (run by tools/bench.mjs; `cargo run --release --example team_scale -- --help`).
 //! Also prints `planned_request_count` for queue sizes given with `--plan N:C,...`.
 
 use spotdial::hubspot::budget::{Admission, Class, RateBudget, DEFAULT_INTERVAL_MS, DEFAULT_MAX};
 use spotdial::hubspot::{naive_request_count, planned_request_count};
+use spotdial::outbox::timing::{completion_wait, COMPLETION_HOLD_MS};
 use spotdial::ports::HttpResponse;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
-const HELP: &str = "team_scale [--json] [--open r] [--dial ''] [--log e,w,w] [--check e] [--queue s,e,r] [--hourly r]
+const HELP: &str = "team_scale [--json] [--open r] [--dial ''] [--log e,w] [--complete w] [--no-hold] [--check e] [--queue s,e,r] [--hourly r]
   [--open-every 0] [--log-every 60] [--queue-every 600] [--call-secs 30] [--latency-ms 150]
   [--minutes 60] [--seeds 3] [--max-reps 2000] [--larger 300,400] [--plan 10:10,100:36]
 Workflows are comma lists of request classes (r = read, s = search, w = write, e = exempt
 association batch read), as measured
 from the sandbox's request log. Every --log-every seconds each rep opens a contact (--open),
-dials (--dial) and logs the call --call-secs later (--log); 30 s after a log its duplicate check
+dials (--dial) and logs the call --call-secs later (--log; its first write is the call's create);
+once HubSpot holds the call its task is completed (--complete), held while the portal is busy
+and batched as the outbox does (--no-hold: every completion at once); 30 s after a log its duplicate check
 (--check) runs, covering every log of the rep at least 5 s old. The queue reloads every
 --queue-every seconds, the --hourly requests once an hour (cached outcomes), and extra contact
 opens every --open-every seconds (0: none). Intervals vary by +/-25% and start at random
@@ -41,6 +47,9 @@ struct Pace {
     open: Vec<Class>,
     dial: Vec<Class>,
     log: Vec<Class>,
+    complete: Vec<Class>,
+    /// Completions follow the outbox's hold-and-batch rule (else each goes at once).
+    hold: bool,
     check: Vec<Class>,
     queue: Vec<Class>,
     hourly: Vec<Class>,
@@ -78,6 +87,7 @@ impl Pace {
             + per(&self.open, self.log_every_ms)
             + per(&self.dial, self.log_every_ms)
             + per(&self.log, self.log_every_ms)
+            + per(&self.complete, self.log_every_ms)
             + per(&self.check, self.log_every_ms)
             + per(&self.queue, self.queue_every_ms)
             + per(&self.hourly, 3_600_000)
@@ -154,11 +164,16 @@ fn limited(policy: &str, headers: Vec<(String, String)>) -> HttpResponse {
 }
 
 /// A request waiting in a rep's line: its class, and for the first write of a log (the call's
-/// create) when the log was made, so its wait can be measured.
+/// create) when the log was made, so its wait can be measured and its task completed after.
 #[derive(Debug, Clone, Copy)]
 struct Waiting {
     class: Class,
     log_made_at: Option<i64>,
+}
+
+/// Index of the call's create in a log's steps: its first write (else its first step).
+fn create_index(log: &[Class]) -> usize {
+    log.iter().position(|c| *c == Class::Write).unwrap_or(0)
 }
 
 struct Rep {
@@ -167,6 +182,8 @@ struct Rep {
     pending: VecDeque<Waiting>,
     /// When each log not yet covered by a duplicate check was made.
     unchecked: Vec<i64>,
+    /// When each call whose task completion is held back was logged (oldest first).
+    held: Vec<i64>,
     /// A request is in flight or a retry is scheduled.
     busy: bool,
     /// When the budget first held back the request at the head of the line.
@@ -181,6 +198,8 @@ enum Event {
     Check,
     Queue,
     Hourly,
+    /// A held completion's hold ends.
+    CompleteHeld,
     /// Try the head of the rep's pending requests.
     Try,
     /// The answer to the request in flight arrives.
@@ -213,6 +232,11 @@ struct Outcome {
     /// Exempt reads refused by the rep's own budget (a pause): the log goes on without its
     /// baseline, as the outbox does.
     exempt_skipped: u64,
+    /// Task completion requests put in line, and the tasks they completed.
+    completion_requests: u64,
+    tasks_completed: u64,
+    /// For each task: from its call's log in HubSpot to its completion joining the line (ms).
+    completion_holds: Vec<i64>,
 }
 
 impl Outcome {
@@ -243,6 +267,10 @@ impl Outcome {
                 "duplicate_check_searches": per_log(self.checks * self.check_searches),
             },
             "exempt_reads_skipped": self.exempt_skipped,
+            "tasks_per_completion_write": if self.completion_requests == 0 { 0.0 } else {
+                (self.tasks_completed as f64 / self.completion_requests as f64 * 100.0).round() / 100.0 },
+            "completion_held_ms": { "p50": percentile(&self.completion_holds, 0.5), "p95": percentile(&self.completion_holds, 0.95),
+                "max": percentile(&self.completion_holds, 1.0) },
         })
     }
 }
@@ -271,6 +299,7 @@ fn simulate(pace: &Pace, reps: usize, minutes: i64, seed: u64, paced: bool) -> O
             budget: RateBudget::new().with_salt(rng.next()),
             pending: VecDeque::new(),
             unchecked: Vec::new(),
+            held: Vec::new(),
             busy: false,
             held_since: None,
         })
@@ -314,8 +343,9 @@ fn simulate(pace: &Pace, reps: usize, minutes: i64, seed: u64, paced: bool) -> O
             }
             Event::Log => {
                 out.logs += 1;
+                let create = create_index(&pace.log);
                 for (i, &class) in pace.log.iter().enumerate() {
-                    rep.pending.push_back(Waiting { class, log_made_at: (i == 0).then_some(now) });
+                    rep.pending.push_back(Waiting { class, log_made_at: (i == create).then_some(now) });
                 }
                 rep.unchecked.push(now);
                 push(&mut events, now + CHECK_AFTER_MS, r, Event::Check);
@@ -337,6 +367,11 @@ fn simulate(pace: &Pace, reps: usize, minutes: i64, seed: u64, paced: bool) -> O
             Event::Hourly => {
                 enqueue(rep, &pace.hourly);
                 push(&mut events, now + 3_600_000, r, Event::Hourly);
+            }
+            Event::CompleteHeld => {
+                if rep.held.first().is_some_and(|&oldest| oldest + COMPLETION_HOLD_MS <= now) {
+                    complete_held(rep, pace, now, &mut out);
+                }
             }
             Event::Try => {
                 rep.busy = false;
@@ -365,6 +400,18 @@ fn simulate(pace: &Pace, reps: usize, minutes: i64, seed: u64, paced: bool) -> O
                     out.accepted[class_index as usize] += 1;
                     if let Some(made) = log_made_at {
                         out.log_waits.push(now - made);
+                        // HubSpot holds the call: its task is completed as the outbox does (held
+                        // only while the window is busy and no other completion waits).
+                        let usage = rep.budget.usage(now);
+                        let wait =
+                            if rep.held.is_empty() { completion_wait(now, now, usage.used, usage.max) } else { None };
+                        rep.held.push(now);
+                        match wait {
+                            Some(until) if pace.hold && paced => {
+                                push(&mut events, until, r, Event::CompleteHeld);
+                            }
+                            _ => complete_held(rep, pace, now, &mut out),
+                        }
                     }
                 }
                 rep.busy = false;
@@ -442,6 +489,18 @@ fn simulate(pace: &Pace, reps: usize, minutes: i64, seed: u64, paced: bool) -> O
         }
     }
     out
+}
+
+/// Puts one completion request in line for every held task of the rep (one batch update).
+fn complete_held(rep: &mut Rep, pace: &Pace, now: i64, out: &mut Outcome) {
+    if rep.held.is_empty() || pace.complete.is_empty() {
+        rep.held.clear();
+        return;
+    }
+    out.completion_requests += 1;
+    out.tasks_completed += rep.held.len() as u64;
+    out.completion_holds.extend(rep.held.drain(..).map(|logged| now - logged));
+    rep.pending.extend(pace.complete.iter().map(|&class| Waiting { class, log_made_at: None }));
 }
 
 /// Which 429s a clean run may not have.
@@ -552,7 +611,9 @@ fn main() {
     let pace = Pace {
         open: classes(&arg("--open", "r")),
         dial: classes(&arg("--dial", "")),
-        log: classes(&arg("--log", "e,w,w")),
+        log: classes(&arg("--log", "e,w")),
+        complete: classes(&arg("--complete", "w")),
+        hold: !args.iter().any(|a| a == "--no-hold"),
         check: classes(&arg("--check", "e")),
         queue: classes(&arg("--queue", "s,e,r")),
         hourly: classes(&arg("--hourly", "r")),
@@ -603,6 +664,7 @@ fn main() {
             "pace": {
                 "open": names(&pace.open), "dial": names(&pace.dial), "log": names(&pace.log), "check": names(&pace.check),
                 "queue": names(&pace.queue), "hourly": names(&pace.hourly),
+                "complete": names(&pace.complete), "completions_held_while_busy": pace.hold,
                 "open_every_s": pace.open_every_ms / 1000, "log_every_s": pace.log_every_ms / 1000,
                 "queue_every_s": pace.queue_every_ms / 1000, "latency_ms": pace.latency_ms,
                 "call_s": pace.call_ms / 1000,
@@ -634,11 +696,13 @@ fn main() {
         return;
     }
     println!(
-        "Pace per rep: every {} s open {} + dial {} + log {} + check {}; extra opens every {} s; queue {} every {} s; hourly {}",
+        "Pace per rep: every {} s open {} + dial {} + log {} + complete {} ({}) + check {}; extra opens every {} s; queue {} every {} s; hourly {}",
         pace.log_every_ms / 1000,
         names(&pace.open),
         names(&pace.dial),
         names(&pace.log),
+        names(&pace.complete),
+        if pace.hold { "held and batched while busy" } else { "each at once" },
         names(&pace.check),
         pace.open_every_ms / 1000,
         names(&pace.queue),

@@ -107,11 +107,14 @@ function kindOf(entry) {
 
 /** HubSpot API requests (rate-limited ones by class, exempt and OAuth apart) and UI page loads. */
 function tally(entries) {
-  const t = { read: 0, search: 0, write: 0, exempt: 0, oauth: 0, page: 0, classes: [], paths: [] };
+  const t = { read: 0, search: 0, write: 0, exempt: 0, oauth: 0, page: 0, classes: [], steps: [], paths: [] };
   for (const e of entries) {
     const kind = kindOf(e);
     t[kind] += 1;
-    if (kind === 'read' || kind === 'search' || kind === 'write' || kind === 'exempt') t.classes.push(kind);
+    if (kind === 'read' || kind === 'search' || kind === 'write' || kind === 'exempt') {
+      t.classes.push(kind);
+      t.steps.push([kind, e.path]);
+    }
     if (kind !== 'page') t.paths.push(`${e.method} ${e.path}${e.status >= 400 ? ` (${e.status})` : ''}`);
   }
   t.limited = t.read + t.search + t.write;
@@ -636,10 +639,16 @@ try {
   const outcomesRead = (result.requests.dial.paths || []).filter((p) => /dispositions/.test(p)).length;
   const dialPerCall = result.requests.dial.classes.slice(outcomesRead);
   const queue100 = queueRuns.find((q) => q.n === 100) || queueRuns[0];
+  // The measured log, split: the call's create (and its baseline read) and the task's completion,
+  // which the simulation holds and batches while the portal is busy, as the outbox does.
+  const logSteps = result.requests.log_call.steps;
+  const isCompletion = ([, p]) => /\/tasks\//.test(p);
+  const logOnly = logSteps.filter((s) => !isCompletion(s)).map(([c]) => c[0]).join(',');
+  const completion = logSteps.filter(isCompletion).map(([c]) => c[0]).join(',');
   const args = [
     'run', '--quiet', '--release', '--example', 'team_scale', '--', '--json',
     '--open', classes(result.requests.open_contact), '--dial', dialPerCall.map((c) => c[0]).join(','),
-    '--log', classes(result.requests.log_call), '--queue', classes(queue100), '--hourly', outcomesRead ? 'r' : '',
+    '--log', logOnly, '--complete', completion, '--queue', classes(queue100), '--hourly', outcomesRead ? 'r' : '',
     // The issue's load: a call a minute per rep, the contact opened before each, its duplicate
     // check 30 s after the log, the queue reloaded every 10 minutes.
     '--check', checkMeasured, '--open-every', '0', '--log-every', '60', '--queue-every', '600', '--call-secs', '30',
@@ -648,7 +657,7 @@ try {
   const beforeArgs = [
     'run', '--quiet', '--release', '--example', 'team_scale', '--', '--json',
     '--open', wasClasses(result.requests.open_contact), '--dial', dialPerCall.map((c) => (c === 'exempt' ? 'r' : c[0])).join(','),
-    '--log', wasClasses(result.requests.log_call), '--queue', wasClasses(queue100), '--hourly', outcomesRead ? 'r' : '',
+    '--log', wasClasses(result.requests.log_call), '--complete', '', '--no-hold', '--queue', wasClasses(queue100), '--hourly', outcomesRead ? 'r' : '',
     '--check', 's', '--open-every', '0', '--log-every', '60', '--queue-every', '600', '--call-secs', '30',
   ];
   try {
@@ -739,6 +748,8 @@ if (team) {
   const perCall = team.clean_team.per_logged_call;
   row('team', 'requests per logged call (simulated)', `${(perCall.read + perCall.search + perCall.write).toFixed(2)} limited`,
     `${perCall.read} read, ${perCall.write} write, ${perCall.search} search (${perCall.duplicate_check_searches} in duplicate checks); +${perCall.exempt} exempt`);
+  row('team', 'tasks per completion write (busy portal)', team.clean_team.tasks_per_completion_write,
+    `completions held while the window is ≥ half used, batched with the rep's next log: held p50 ${(team.clean_team.completion_held_ms.p50 / 1000).toFixed(0)} s, p95 ${(team.clean_team.completion_held_ms.p95 / 1000).toFixed(0)} s, max ${(team.clean_team.completion_held_ms.max / 1000).toFixed(0)} s`);
   const was = result.team_before_baselines;
   if (was) {
     const p = was.clean_team.per_logged_call;

@@ -52,6 +52,13 @@ impl<'a, H: Http, C: Clock, T: TokenSource> Client<'a, H, C, T> {
         self.budget.borrow().clone()
     }
 
+    /// HubSpot's window as the budget reads it now: (used, max), portal-wide from the last rate
+    /// headers when there are some.
+    pub fn window_usage(&self) -> (u32, u32) {
+        let usage = self.budget.borrow().usage(self.clock.now_ms());
+        (usage.used, usage.max)
+    }
+
     /// The pause in force now, if any: until when, and HubSpot's policy name.
     pub fn paused(&self) -> Option<(i64, String)> {
         self.budget.borrow().paused(self.clock.now_ms()).map(|(t, p)| (t, p.to_string()))

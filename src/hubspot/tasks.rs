@@ -135,6 +135,35 @@ mod tests {
     }
 
     #[test]
+    fn a_batch_completion_names_at_most_100_tasks_and_reads_a_207_partial() {
+        let ids: Vec<TaskId> = (0..105).map(|n| TaskId::new((70_000 + n).to_string())).collect();
+        let req = complete_tasks(&ids);
+        assert_eq!(req.method, Method::Post);
+        assert_eq!(req.url, "https://api.hubapi.com/crm/objects/2026-03/tasks/batch/update");
+        let body = body_of(&req);
+        let inputs = body["inputs"].as_array().expect("inputs");
+        assert_eq!(inputs.len(), BATCH_UPDATE_MAX, "§12: at most 100 inputs");
+        assert_eq!(inputs[0], json!({"id": "70000", "properties": {"hs_task_status": "COMPLETED"}}));
+
+        let answer = |status: u16, body: &str| HttpResponse { status, headers: vec![], body: body.to_string() };
+        let partial = answer(
+            207,
+            r#"{"status":"COMPLETE","results":[{"id":"70003","properties":{"hs_task_status":"COMPLETED"}}],
+               "numErrors":2,"errors":[{"status":"error","category":"OBJECT_NOT_FOUND","context":{"ids":["70009"]}},
+               {"status":"error","category":"VALIDATION_ERROR","context":{"ids":["70004"]}}]}"#,
+        );
+        let read = parse_batch_completed(&partial).expect("a 207 is an answer");
+        assert_eq!(read.completed, vec![TaskId::new("70003")]);
+        assert_eq!(read.gone, vec![TaskId::new("70009")], "only a not-found error means the task is gone");
+        assert!(parse_batch_completed(&answer(200, "{}")).is_err(), "no results list");
+        assert!(parse_batch_completed(&answer(200, "<html>")).is_err());
+        assert!(matches!(
+            parse_batch_completed(&answer(429, r#"{"status":"error","policyName":"TEN_SECONDLY_ROLLING"}"#)),
+            Err(ApiError::RateLimited { .. })
+        ));
+    }
+
+    #[test]
     fn search_pages_on_and_clamps_limit() {
         let req = search_open_call_tasks(&OwnerId::new("1"), 0, 5_000, Some("400"));
         let body = body_of(&req);
@@ -171,6 +200,41 @@ mod tests {
         };
         assert_eq!(parse_completed(&resp).unwrap(), TaskId::new("77"));
     }
+}
+
+/// Most inputs one object batch update takes (§12).
+pub const BATCH_UPDATE_MAX: usize = 100;
+
+/// `POST /crm/objects/2026-03/tasks/batch/update`, every task `hs_task_status = COMPLETED`
+/// (§5, §12): one write for several completions. At most `BATCH_UPDATE_MAX` ids are sent; the
+/// caller groups at most that many.
+pub fn complete_tasks(ids: &[TaskId]) -> HttpRequest {
+    let inputs: Vec<Value> = ids
+        .iter()
+        .take(BATCH_UPDATE_MAX)
+        .map(|id| json!({ "id": id.as_str(), "properties": { "hs_task_status": "COMPLETED" } }))
+        .collect();
+    HttpRequest::new(Method::Post, version::objects_url("tasks", "/batch/update")).json(&json!({ "inputs": inputs }))
+}
+
+/// What a batch completion did: the tasks HubSpot answered for (completed), and those it named
+/// as not found (deleted meanwhile). A task in neither is not known to be completed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BatchCompleted {
+    pub completed: Vec<TaskId>,
+    pub gone: Vec<TaskId>,
+}
+
+/// Reads the answer to `complete_tasks`: 200, or 207 with `errors[]` (§12).
+pub fn parse_batch_completed(resp: &HttpResponse) -> Result<BatchCompleted, ApiError> {
+    let body = json_body(resp)?;
+    let completed = results(&body, "task batch update")?.iter().filter_map(Task::from_object).map(|t| t.id).collect();
+    let gone = super::model::batch_errors(&body)
+        .into_iter()
+        .filter(|e| e.category.as_deref() == Some("OBJECT_NOT_FOUND"))
+        .flat_map(|e| e.ids.into_iter().map(TaskId::new))
+        .collect();
+    Ok(BatchCompleted { completed, gone })
 }
 
 #[cfg(test)]

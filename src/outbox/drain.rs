@@ -98,6 +98,9 @@ pub struct DrainReport {
     pub store_error: Option<StoreError>,
     /// Create requests attempted, each persisted as `Sending` first.
     pub creates_attempted: u32,
+    /// Calls in HubSpot whose task completion waits to ride with others (the portal is busy);
+    /// their duplicate check is scheduled, and they settle within `COMPLETION_HOLD_MS`.
+    pub completing: Vec<EntryId>,
 }
 
 enum Flow {
@@ -236,6 +239,7 @@ where
                     Ok(resp) => match calls::parse_created_call(&resp) {
                         Ok(call_id) => {
                             e.state = State::Logged { call_id };
+                            e.logged_at_ms = Some(now);
                             e.failures = 0;
                             save(store, &mut e, now).await?;
                         }
@@ -291,6 +295,7 @@ where
                 match answer.and_then(|resp| calls::parse_call_search(&resp, &external_id)) {
                     Ok(Some(call_id)) => {
                         e.state = State::Logged { call_id };
+                        e.logged_at_ms = Some(now);
                         e.failures = 0;
                         e.hold = None;
                         save(store, &mut e, now).await?;
@@ -323,6 +328,34 @@ where
                 let Some(task) = e.task.clone() else {
                     return settle(store, e, call_id, TaskResult::NoTask, now, report).await;
                 };
+                let riders = waiting_completions(store, &e).await?;
+                let (used, max) = client.window_usage();
+                let logged_at = *e.logged_at_ms.get_or_insert(now);
+                let wait =
+                    if riders.is_empty() { super::timing::completion_wait(logged_at, now, used, max) } else { None };
+                if let Some(until_ms) = wait {
+                    // The portal is busy and no other completion waits: this one waits for the
+                    // rep's next to ride with it. The duplicate check does not wait with it (it
+                    // is due 30 s after the log).
+                    if !e.check_scheduled {
+                        schedule_check(store, &e, &call_id, now).await?;
+                        e.check_scheduled = true;
+                    }
+                    e.next_attempt_at_ms = until_ms;
+                    e.hold = None;
+                    save(store, &mut e, now).await?;
+                    report.completing.push(e.id());
+                    return Ok(Flow::Next);
+                }
+                if !riders.is_empty() {
+                    match complete_together(store, client, clock, &e, &task, &riders, report).await? {
+                        Together::Done => return Ok(Flow::Next),
+                        Together::Retry(err) => return retry_later(store, &mut e, &err, clock.now_ms()).await,
+                        // Refused as a batch, or this task left unanswered: it goes alone below,
+                        // where HubSpot's answer for it alone decides.
+                        Together::Alone => {}
+                    }
+                }
                 // A PATCH to COMPLETED is idempotent: repeating it after a lost answer is safe.
                 match client.send(tasks::complete_task(&task), Class::Write).await {
                     // Any 2xx completed it, whatever its body says.
@@ -452,9 +485,8 @@ async fn settle<S: Store>(
     // duplicate unchecked, and a second "Log call" still finds the call logged. If either
     // write fails the entry stays `Logged`: the next drain repeats the (idempotent) task
     // completion, writes the same check again and removes it; it is settled only once.
-    if let Some(account) = &e.account {
-        let baseline = e.baseline.as_ref().filter(|b| b.calls().is_some()).map(|b| (e.contact(), b));
-        super::verify::schedule(store, account, id.as_str(), &call_id, baseline, now).await?;
+    if !e.check_scheduled {
+        schedule_check(store, &e, &call_id, now).await?;
     }
     remove(store, &id).await?;
     report.settled.push(Settled {
@@ -468,6 +500,95 @@ async fn settle<S: Store>(
         settled_at_ms: now,
     });
     Ok(Flow::Next)
+}
+
+/// Writes the duplicate check of a call HubSpot holds (with the entry's baseline when it has one).
+async fn schedule_check<S: Store>(store: &S, e: &Entry, call_id: &CallId, now: i64) -> Result<(), StoreError> {
+    let Some(account) = &e.account else { return Ok(()) };
+    let baseline = e.baseline.as_ref().filter(|b| b.calls().is_some()).map(|b| (e.contact(), b));
+    super::verify::schedule(store, account, e.id().as_str(), call_id, baseline, now).await
+}
+
+/// The other logged calls of `e`'s account whose task completion waits (held back while the
+/// portal is busy), oldest first, as many as fit one batch update with `e`'s.
+async fn waiting_completions<S: Store>(store: &S, e: &Entry) -> Result<Vec<Entry>, StoreError> {
+    let (entries, _) = load_all(store).await?;
+    Ok(entries
+        .into_iter()
+        .filter(|o| o.id() != e.id() && o.account.is_some() && o.account == e.account)
+        .filter(|o| matches!(o.state, State::Logged { .. }) && o.task.is_some() && o.hold.is_none())
+        .take(tasks::BATCH_UPDATE_MAX - 1)
+        .collect())
+}
+
+/// What became of `e`'s completion in a batch with others.
+enum Together {
+    /// Settled (completed, or the task is gone), with every rider HubSpot answered for.
+    Done,
+    /// Not sent, or the answer is lost: `e` tries again later (riders keep their own time).
+    Retry(ApiError),
+    /// HubSpot refused the batch, or named `e`'s task neither done nor gone: `e` goes alone.
+    Alone,
+}
+
+/// One `tasks/batch/update` for `e`'s task and the riders' (issue 12): each rider HubSpot
+/// answered for settles (read again first: the rep or the privacy feature may have changed it);
+/// a rider it did not answer for keeps waiting for its own turn.
+async fn complete_together<S, H, C, T>(
+    store: &S,
+    client: &Client<'_, H, C, T>,
+    clock: &C,
+    e: &Entry,
+    task: &TaskId,
+    riders: &[Entry],
+    report: &mut DrainReport,
+) -> Result<Together, StoreError>
+where
+    S: Store,
+    H: Http,
+    C: Clock,
+    T: TokenSource,
+{
+    let mut ids = vec![task.clone()];
+    ids.extend(riders.iter().filter_map(|r| r.task.clone()));
+    let done = match client.send(tasks::complete_tasks(&ids), Class::Write).await {
+        Ok(resp) => match tasks::parse_batch_completed(&resp) {
+            Ok(done) => done,
+            // A 2xx we cannot read: updating to COMPLETED again is harmless.
+            Err(err) => return Ok(Together::Retry(err)),
+        },
+        Err(
+            ApiError::Validation { .. }
+            | ApiError::MissingScopes { .. }
+            | ApiError::Forbidden { .. }
+            | ApiError::Rejected { .. }
+            | ApiError::NotFound { .. },
+        ) => return Ok(Together::Alone),
+        Err(err) => return Ok(Together::Retry(err)),
+    };
+    let result_of = |t: &TaskId| {
+        if done.completed.contains(t) {
+            Some(TaskResult::Completed)
+        } else if done.gone.contains(t) {
+            Some(TaskResult::AlreadyGone)
+        } else {
+            None
+        }
+    };
+    for rider in riders {
+        let Some(t) = rider.task.as_ref() else { continue };
+        let Some(result) = result_of(t) else { continue };
+        let Some(Ok(now_stored)) = load(store, &rider.id()).await? else { continue };
+        if let (State::Logged { call_id }, Some(same)) = (now_stored.state.clone(), now_stored.task.as_ref()) {
+            if same == t && now_stored.account == e.account {
+                settle(store, now_stored, call_id, result, clock.now_ms(), report).await?;
+            }
+        }
+    }
+    let Some(result) = result_of(task) else { return Ok(Together::Alone) };
+    let State::Logged { call_id } = e.state.clone() else { return Ok(Together::Alone) };
+    settle(store, e.clone(), call_id, result, clock.now_ms(), report).await?;
+    Ok(Together::Done)
 }
 
 /// After a stop, every other active entry due before `until_ms` waits with the same hold, so

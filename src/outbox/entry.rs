@@ -203,6 +203,15 @@ pub struct Entry {
     /// `None`: not read yet, or an entry written before baselines (its check searches).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<super::baseline::Baseline>,
+    /// When HubSpot was known to hold the call (`Logged`): a task completion held back while
+    /// the portal is busy waits from here (`timing::completion_wait`). `None` before, and for
+    /// an entry written before completions could wait (it completes at once).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logged_at_ms: Option<i64>,
+    /// The duplicate check was written when the completion was held back, so settling does
+    /// not write it again (a finished check is never restarted).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub check_scheduled: bool,
 }
 
 impl Entry {
@@ -352,6 +361,8 @@ pub async fn enqueue<S: Store, C: Clock>(store: &S, clock: &C, new: NewEntry) ->
         state: State::Waiting,
         hold: None,
         baseline: None,
+        logged_at_ms: None,
+        check_scheduled: false,
     };
     save(store, &mut entry, now).await?;
     Ok(id)

@@ -34,6 +34,26 @@ pub const DRAIN_SLEEP_BUDGET_MS: i64 = 20_000;
 /// reached in practice.
 pub const MAX_PASSES: u32 = 20;
 
+/// While HubSpot's 110 / 10 s window (shared by every rep of the portal) is at least this full,
+/// a logged call's task completion waits for the rep's next one to ride with it in one batch
+/// update, sent right after that call's create, so a busy portal spends 1.5 writes per call
+/// instead of 2 (issue 12: team scale). A completion with another already waiting never waits.
+pub const BUSY_PERCENT: u32 = 50;
+
+/// ... and waits at most this long after its call was logged: a rep calling every minute logs
+/// the next call by then, and the two go in one write. The call is in HubSpot already and
+/// Spotdial's queue has moved on; only HubSpot's task status waits.
+pub const COMPLETION_HOLD_MS: i64 = 90_000;
+
+/// When the task completion of a call logged at `logged_at_ms` should go: `None` now (the
+/// window is quiet, or the completion has waited its hold), else the time its hold ends.
+/// `used` and `max` are the window as the rate budget reads it (`RateBudget::usage`).
+pub fn completion_wait(logged_at_ms: i64, now_ms: i64, used: u32, max: u32) -> Option<i64> {
+    let busy = u64::from(used) * 100 >= u64::from(max) * u64::from(BUSY_PERCENT);
+    let until = logged_at_ms.saturating_add(COMPLETION_HOLD_MS);
+    (busy && now_ms < until).then_some(until)
+}
+
 // The first lookup happens inside the drain that lost the answer; the confirming one at least
 // SETTLE_MS after it; and a drain's in-place sleeping stays inside a worker's idle lifetime.
 const _: () = assert!(SETTLE_MS <= INLINE_WAIT_MAX_MS);
@@ -58,5 +78,20 @@ mod tests {
         let waits: Vec<i64> = (0..10).map(backoff_ms).collect();
         assert_eq!(waits, [0, 30_000, 60_000, 120_000, 240_000, 480_000, 900_000, 900_000, 900_000, 900_000]);
         assert_eq!(backoff_ms(u32::MAX), BACKOFF_CAP_MS);
+    }
+
+    #[test]
+    fn a_completion_waits_only_while_the_window_is_busy_and_never_past_its_hold() {
+        let logged = 1_000_000;
+        // Quiet (under half of 110 used): at once, however young.
+        assert_eq!(completion_wait(logged, logged, 54, 110), None);
+        assert_eq!(completion_wait(logged, logged, 0, 110), None);
+        // Busy: until the hold ends, then at once.
+        assert_eq!(completion_wait(logged, logged, 55, 110), Some(logged + COMPLETION_HOLD_MS));
+        assert_eq!(completion_wait(logged, logged + 30_000, 110, 110), Some(logged + COMPLETION_HOLD_MS));
+        assert_eq!(completion_wait(logged, logged + COMPLETION_HOLD_MS, 110, 110), None);
+        assert_eq!(completion_wait(logged, logged + 10 * COMPLETION_HOLD_MS, 110, 110), None);
+        // No window known yet (max 0 is never sent by HubSpot): busy by the arithmetic, still bounded.
+        assert_eq!(completion_wait(i64::MAX, i64::MAX, 0, 0), None);
     }
 }

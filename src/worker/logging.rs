@@ -107,6 +107,9 @@ impl<H: Http, S: Store, C: Clock, B: Browser> Logging<H, S, C, B> {
         let id = EntryId::new(active.external_id.clone());
         let (state, message) = if report.settled.iter().any(|s| s.id == id) {
             ("logged", "Call logged".to_string())
+        } else if report.completing.contains(&id) {
+            // In HubSpot; only its task's status waits (at most 90 s) to go with others.
+            ("logged", "Call logged. HubSpot is busy: its task is marked complete there within 2 minutes.".to_string())
         } else if report.failed.contains(&id) {
             (
                 "failed",

@@ -4,6 +4,7 @@
 //! Layer: core tests (native only). The assertions count the calls the portal ended up with.
 
 mod account;
+mod completions;
 mod duplicates;
 mod entry;
 mod scenarios;
@@ -27,6 +28,7 @@ pub const T0: i64 = 1_790_604_300_000;
 pub const CALLS: &str = "https://api.hubapi.com/crm/objects/2026-03/calls";
 pub const SEARCH: &str = "https://api.hubapi.com/crm/objects/2026-03/calls/search";
 pub const TASKS: &str = "https://api.hubapi.com/crm/objects/2026-03/tasks/";
+pub const TASKS_BATCH_UPDATE: &str = "https://api.hubapi.com/crm/objects/2026-03/tasks/batch/update";
 pub const CONTACT_CALLS: &str = "https://api.hubapi.com/crm/associations/2026-03/contacts/calls/batch/read";
 pub const CALLS_BATCH: &str = "https://api.hubapi.com/crm/objects/2026-03/calls/batch/read";
 /// Associations HubSpot returns per contact before paging on (undocumented; the sandbox's too).
@@ -75,6 +77,13 @@ pub struct Portal {
     pub batch_read_faults: RefCell<VecDeque<Fault>>,
     /// Calls archived (moved out of `calls`, as HubSpot's recycle bin keeps them out of reads).
     pub archived: RefCell<Vec<PortalCall>>,
+    /// When set, every answer but a search's carries the 110 / 10 s window's headers with this
+    /// many requests left (the portal's other reps spend the rest).
+    pub remaining: std::cell::Cell<Option<u32>>,
+    /// Faults of the next task batch updates (`Status`).
+    pub batch_update_faults: RefCell<VecDeque<Fault>>,
+    /// Task ids each batch update named, in order.
+    pub batch_updates: RefCell<Vec<Vec<String>>>,
 }
 
 impl Portal {
@@ -194,6 +203,33 @@ impl Portal {
                     )),
                 }
             }
+            (Method::Post, TASKS_BATCH_UPDATE) => {
+                // §12: ≤ 100 inputs; a deleted task is named in a 207's OBJECT_NOT_FOUND error.
+                let inputs = body["inputs"].as_array().cloned().unwrap_or_default();
+                assert!(!inputs.is_empty() && inputs.len() <= 100, "§12: 1 to 100 inputs");
+                let ids: Vec<String> =
+                    inputs.iter().map(|i| i["id"].as_str().unwrap_or_default().to_string()).collect();
+                for input in &inputs {
+                    assert_eq!(input["properties"], json!({"hs_task_status": "COMPLETED"}));
+                }
+                self.batch_updates.borrow_mut().push(ids.clone());
+                if let Some(Fault::Status(status, body)) = self.batch_update_faults.borrow_mut().pop_front() {
+                    return Ok(response(status, &body));
+                }
+                let (gone, done): (Vec<String>, Vec<String>) =
+                    ids.into_iter().partition(|id| self.deleted_tasks.borrow().contains(id));
+                self.completed_tasks.borrow_mut().extend(done.iter().cloned());
+                let results: Vec<Value> =
+                    done.iter().map(|id| json!({"id": id, "properties": {"hs_task_status": "COMPLETED"}})).collect();
+                let mut answer = json!({"status": "COMPLETE", "results": results});
+                if gone.is_empty() {
+                    return Ok(response(200, &answer.to_string()));
+                }
+                answer["numErrors"] = json!(1);
+                answer["errors"] =
+                    json!([{"status": "error", "category": "OBJECT_NOT_FOUND", "context": {"ids": gone}}]);
+                Ok(response(207, &answer.to_string()))
+            }
             (Method::Patch, url) if url.starts_with(TASKS) => {
                 let id = url[TASKS.len()..].to_string();
                 assert_eq!(body, json!({"properties": {"hs_task_status": "COMPLETED"}}));
@@ -211,6 +247,16 @@ impl Portal {
             }
             _ => panic!("unexpected request {} {}", req.method.as_str(), req.url),
         }
+    }
+
+    /// The window's headers on every answer but a search's (§13), when `remaining` is set.
+    fn with_rate_headers(&self, req: &HttpRequest, mut resp: crate::ports::HttpResponse) -> crate::ports::HttpResponse {
+        if let (Some(left), false) = (self.remaining.get(), req.url.ends_with("/search")) {
+            resp.headers.push(("X-HubSpot-RateLimit-Max".into(), "110".into()));
+            resp.headers.push(("X-HubSpot-RateLimit-Interval-Milliseconds".into(), "10000".into()));
+            resp.headers.push(("X-HubSpot-RateLimit-Remaining".into(), left.to_string()));
+        }
+        resp
     }
 
     /// Calls in the portal carrying `external_id`.
@@ -248,12 +294,15 @@ impl Harness {
             association_faults: RefCell::default(),
             batch_read_faults: RefCell::default(),
             archived: RefCell::default(),
+            remaining: std::cell::Cell::new(None),
+            batch_update_faults: RefCell::default(),
+            batch_updates: RefCell::default(),
         });
         let answering = portal.clone();
         Harness {
             clock,
             portal,
-            http: FakeHttp::responding(move |req| answering.answer(req)),
+            http: FakeHttp::responding(move |req| answering.answer(req).map(|r| answering.with_rate_headers(req, r))),
             store: FakeStore::default(),
             tokens: FakeTokens::new(),
             guard: DrainGuard::new(),
