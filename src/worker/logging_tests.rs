@@ -142,3 +142,32 @@ fn during_a_reconnect_a_call_waits_for_the_account_instead_of_being_called_anoth
     let creates = world.http.count_where(|r| r.method == Method::Post && r.url.ends_with("/crm/objects/2026-03/calls"));
     assert_eq!(creates, 0);
 }
+
+#[test]
+fn on_a_busy_portal_the_call_is_logged_and_its_task_completion_shown_as_waiting() {
+    crate::worker::tests::BUSY.with(|b| b.set(true));
+    let world = signed_in_world();
+    let dial = dial(&world);
+    let call = dial["call"].as_str().expect("a call id").to_string();
+    let logged = ask(
+        &world,
+        Request::LogCall {
+            call,
+            outcome: None,
+            notes: String::new(),
+            complete_task: Some(crate::ids::TaskId::new("70002")),
+        },
+        &content_script(),
+    );
+    crate::worker::tests::BUSY.with(|b| b.set(false));
+    assert_eq!(logged["state"], "logged", "the call is in HubSpot: {logged}");
+    assert!(logged["message"].as_str().is_some_and(|m| m.contains("within 2 minutes")), "{logged}");
+    let creates = world.http.count_where(|r| r.method == Method::Post && r.url.ends_with("/crm/objects/2026-03/calls"));
+    let completes =
+        world.http.count_where(|r| r.url.contains("/tasks/70002") || r.url.ends_with("/tasks/batch/update"));
+    assert_eq!((creates, completes), (1, 0), "the completion waits for the rep's next log");
+    let outbox = ask(&world, Request::Outbox, &crate::worker::tests::popup());
+    let entry = &outbox["entries"][0];
+    assert_eq!(entry["status"], "completing_task", "{outbox}");
+    assert!(entry["label"].as_str().is_some_and(|l| l.starts_with("logged, completing the task at ")), "{outbox}");
+}

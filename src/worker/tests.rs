@@ -71,6 +71,11 @@ fn task(id: &str) -> serde_json::Value {
         "hs_task_status": status, "hs_timestamp": due, "hs_task_priority": "HIGH", "hubspot_owner_id": owner}})
 }
 
+thread_local! {
+    /// This test's portal is busy: every answer says 100 of the window's 110 requests are used.
+    pub(super) static BUSY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// HubSpot as far as a queue, a card, a dial and a log need it.
 fn hubspot(req: &HttpRequest) -> Result<crate::ports::HttpResponse, crate::ports::TransportError> {
     let path = req.url.trim_start_matches("https://api.hubapi.com");
@@ -123,6 +128,12 @@ fn hubspot(req: &HttpRequest) -> Result<crate::ports::HttpResponse, crate::ports
         }
         _ => response(404, r#"{"status":"error","message":"not in this fake","category":"OBJECT_NOT_FOUND"}"#),
     };
+    let mut answer = answer;
+    if BUSY.with(std::cell::Cell::get) {
+        answer.headers.push(("X-HubSpot-RateLimit-Max".into(), "110".into()));
+        answer.headers.push(("X-HubSpot-RateLimit-Interval-Milliseconds".into(), "10000".into()));
+        answer.headers.push(("X-HubSpot-RateLimit-Remaining".into(), "10".into()));
+    }
     Ok(answer)
 }
 
