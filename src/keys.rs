@@ -166,7 +166,7 @@ pub const OUTBOX: StorageKey = kept_on_sign_out(with_contact_data(prefix(
     "external id",
     Area::Local,
     "an unsent call log: contact id and name, number, notes, outcome",
-    "until HubSpot has it (kept through sign-out)",
+    "until HubSpot has it and its task is completed (kept through sign-out); on a busy portal a completion waits up to 90 s to go with the rep's next one",
 )));
 /// A logged call waiting to be checked once more (`outbox::verify`).
 pub const VERIFY: StorageKey = kept_on_sign_out(with_contact_data(prefix(
