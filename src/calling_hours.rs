@@ -25,7 +25,8 @@ pub fn iana_zone(hubspot: &str) -> Option<String> {
     let mut upper = true;
     for ch in path.chars() {
         if upper {
-            out.extend(ch.to_uppercase());
+            // ASCII only (checked above): no Unicode case table in the wasm.
+            out.push(ch.to_ascii_uppercase());
         } else {
             out.push(ch);
         }

@@ -7,6 +7,7 @@ pub mod calling_hours;
 pub mod calls;
 pub mod contact_cache;
 pub mod failure;
+pub mod fold;
 pub mod hubspot;
 pub mod ids;
 pub mod keys;
@@ -18,6 +19,7 @@ pub mod ports;
 pub mod privacy;
 pub mod secret;
 pub mod settings;
+pub mod sorting;
 pub mod worker;
 
 #[cfg(test)]

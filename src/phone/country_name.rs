@@ -96,7 +96,7 @@ pub fn region_of_country(text: &str) -> Option<&'static str> {
     NAMES
         .iter()
         .find(|(_, name, aliases)| {
-            name.chars().map(fold_case).eq(key.chars()) || aliases.split('|').any(|alias| alias == key)
+            name.chars().map(crate::fold::fold_case).eq(key.chars()) || aliases.split('|').any(|alias| alias == key)
         })
         .map(|(region, _, _)| *region)
 }
@@ -113,30 +113,12 @@ fn key_of(text: &str) -> String {
         if !key.is_empty() {
             key.push(' ');
         }
-        key.extend(word.chars().filter(|c| *c != '.').map(fold_case));
+        key.extend(word.chars().filter(|c| *c != '.').map(crate::fold::fold_case));
     }
     match key.strip_prefix("the ") {
         Some(rest) => rest.to_string(),
         None => key,
     }
-}
-
-/// Lower case for the scripts in the table: ASCII, Latin-1, Latin Extended-A, Greek, Cyrillic.
-/// `char::to_lowercase` would do, but links Unicode's whole case table (~11 KB of wasm).
-fn fold_case(c: char) -> char {
-    let code = c as u32;
-    let lower = match code {
-        0x41..=0x5A | 0xC0..=0xD6 | 0xD8..=0xDE | 0x391..=0x3A1 | 0x3A3..=0x3AB | 0x410..=0x42F => code + 0x20,
-        0x386 => 0x3AC,
-        0x388..=0x38A => code + 0x25,
-        0x400..=0x40F => code + 0x50,
-        // Latin Extended-A pairs capitals on even code points (Č 0x10C, č 0x10D) up to 0x137,
-        // then on odd ones up to 0x148, even again up to 0x177, odd from 0x179.
-        0x100..=0x137 | 0x14A..=0x177 if code % 2 == 0 => code + 1,
-        0x139..=0x148 | 0x179..=0x17E if code % 2 == 1 => code + 1,
-        _ => code,
-    };
-    char::from_u32(lower).unwrap_or(c)
 }
 
 #[cfg(test)]
@@ -189,15 +171,6 @@ mod tests {
                 assert_eq!(key_of(alias), *alias, "{name}: alias {alias:?} is not normalized");
                 assert_eq!(region_of_country(alias), Some(*region), "{name}: {alias} is shadowed");
             }
-        }
-    }
-
-    #[test]
-    fn folds_case_like_unicode_for_the_scripts_in_the_table() {
-        let sample = "ABCZ ÀÉÑÖØÞ ĀČĎĚĹŁŃŇŠŽ ΆΈΉΊΑΛΩΫ ЁЂЏАБЯ ÷×ß日本 한국";
-        for c in sample.chars() {
-            let unicode: String = c.to_lowercase().collect();
-            assert_eq!(fold_case(c).to_string(), unicode, "{c}");
         }
     }
 

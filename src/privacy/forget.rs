@@ -253,10 +253,7 @@ pub async fn find_contacts<S: Store>(store: &S, query: &str) -> Result<Vec<Found
         }
     }
     let mut found: Vec<FoundContact> = seen.into_iter().filter(|c| matches_query(c, query)).collect();
-    found.sort_by(|a, b| {
-        let name = |c: &FoundContact| c.name.as_deref().map(str::to_lowercase);
-        name(a).cmp(&name(b)).then_with(|| a.id.cmp(&b.id))
-    });
+    crate::sorting::sort_by_key(&mut found, |c| (c.name.as_deref().map(crate::fold::fold), c.id.clone()));
     found.truncate(FIND_LIMIT);
     Ok(found)
 }
@@ -311,8 +308,8 @@ fn merge(seen: &mut Vec<FoundContact>, card: FoundContact) {
 }
 
 fn matches_query(card: &FoundContact, query: &str) -> bool {
-    let needle = query.to_lowercase();
-    let hit = |field: &Option<String>| field.as_deref().is_some_and(|f| f.to_lowercase().contains(&needle));
+    let needle = crate::fold::fold(query);
+    let hit = |field: &Option<String>| field.as_deref().is_some_and(|f| crate::fold::fold(f).contains(&needle));
     if hit(&card.name) || hit(&card.company) {
         return true;
     }
