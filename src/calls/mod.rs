@@ -162,7 +162,7 @@ fn id_of(item: &Value) -> Option<&str> {
 pub async fn all<S: Store>(store: &S) -> Result<Vec<CallEntry>, StoreError> {
     let mut calls: Vec<CallEntry> =
         raw(store).await?.into_iter().filter_map(|v| serde_json::from_value(v).ok()).collect();
-    calls.sort_by_key(|c| c.started_at_ms);
+    crate::sorting::sort_by_key(&mut calls, |c| c.started_at_ms);
     Ok(calls)
 }
 

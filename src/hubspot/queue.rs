@@ -129,7 +129,7 @@ pub async fn load_task_queue<H: Http, C: Clock, T: TokenSource>(
             QueueItem { task: Some(task), contact, overdue }
         })
         .collect();
-    items.sort_by_cached_key(queue_key);
+    crate::sorting::sort_by_key(&mut items, queue_key);
     Ok(Queue { items, truncated })
 }
 

@@ -291,7 +291,7 @@ pub fn migrate(stored: &Value) -> Result<Entry, String> {
 pub async fn load_all<S: Store>(store: &S) -> Result<(Vec<Entry>, Vec<Unreadable>), StoreError> {
     let mut keys: Vec<String> = store.keys(Area::Local).await?;
     keys.retain(|k| k.starts_with(KEY_PREFIX));
-    keys.sort();
+    crate::sorting::sort_by(&mut keys, |a, b| a.cmp(b));
     let mut entries = Vec::with_capacity(keys.len());
     let mut unreadable = Vec::new();
     for key in keys {
@@ -302,7 +302,9 @@ pub async fn load_all<S: Store>(store: &S) -> Result<(Vec<Entry>, Vec<Unreadable
             Err(reason) => unreadable.push(Unreadable { key, reason }),
         }
     }
-    entries.sort_by(|a, b| (a.created_at_ms, &a.log.external_id).cmp(&(b.created_at_ms, &b.log.external_id)));
+    crate::sorting::sort_by(&mut entries, |a, b| {
+        (a.created_at_ms, &a.log.external_id).cmp(&(b.created_at_ms, &b.log.external_id))
+    });
     Ok((entries, unreadable))
 }
 

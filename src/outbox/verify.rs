@@ -141,7 +141,7 @@ async fn load_all<S: Store>(store: &S) -> Result<Vec<Check>, StoreError> {
             }
         }
     }
-    out.sort_by_key(|c| c.next_at_ms);
+    crate::sorting::sort_by_key(&mut out, |c| c.next_at_ms);
     Ok(out)
 }
 

@@ -79,7 +79,9 @@ pub async fn list<S: Store>(store: &S) -> Result<Vec<HistoryEntry>, StoreError> 
             out.push(entry);
         }
     }
-    out.sort_by(|a, b| b.started_at_ms.cmp(&a.started_at_ms).then_with(|| a.external_id.cmp(&b.external_id)));
+    crate::sorting::sort_by(&mut out, |a, b| {
+        b.started_at_ms.cmp(&a.started_at_ms).then_with(|| a.external_id.cmp(&b.external_id))
+    });
     Ok(out)
 }
 
