@@ -154,7 +154,7 @@ const EXTENSION_MARKERS: &[&str] = &[";ext=", "extension", "ext", "x", "#", ",",
 fn extension_in(tail: &str) -> Option<Result<String, PhoneError>> {
     let marker = EXTENSION_MARKERS.iter().find(|m| tail.get(..m.len()).is_some_and(|t| t.eq_ignore_ascii_case(m)))?;
     let rest = tail.get(marker.len()..)?.trim_start_matches(|c: char| c.is_whitespace() || ".:=#-,".contains(c));
-    if rest.chars().any(char::is_alphabetic) {
+    if rest.chars().any(is_letter) {
         return None;
     }
     let mut extension = String::new();
@@ -165,6 +165,15 @@ fn extension_in(tail: &str) -> Option<Result<String, PhoneError>> {
         }
     }
     Some(if extension.is_empty() { Err(PhoneError::InvalidExtension) } else { Ok(extension) })
+}
+
+/// A letter, for telling words from an extension: ASCII letters, and any other character above
+/// ASCII that is neither a digit `digit_of` reads nor a space nor a formatting mark. Not
+/// `char::is_alphabetic`, which links Unicode's letter table into the wasm (issue 12: size).
+/// They differ on symbols and other scripts' digits above ASCII (`ext ✓`): refused either way,
+/// now as "not a number" where it was "invalid extension".
+fn is_letter(c: char) -> bool {
+    c.is_ascii_alphabetic() || (!c.is_ascii() && digit_of(c).is_none() && !is_formatting(c))
 }
 
 /// ASCII digit of a decimal digit in the scripts reps paste from: ASCII, full-width (CJK
