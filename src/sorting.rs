@@ -8,6 +8,7 @@ use std::cmp::Ordering;
 
 /// Sorts `items` by `order`, keeping equal elements in the order they came.
 pub fn sort_by<T>(items: &mut Vec<T>, order: impl Fn(&T, &T) -> Ordering) {
+    // cannot panic: `sorted_positions` passes only positions below `items.len()`.
     let positions = sorted_positions(items.len(), &|a, b| order(&items[a], &items[b]));
     arrange(items, positions);
 }
@@ -15,6 +16,7 @@ pub fn sort_by<T>(items: &mut Vec<T>, order: impl Fn(&T, &T) -> Ordering) {
 /// Sorts `items` by the key each one has, computed once per element.
 pub fn sort_by_key<T, K: Ord>(items: &mut Vec<T>, key: impl Fn(&T) -> K) {
     let keys: Vec<K> = items.iter().map(key).collect();
+    // cannot panic: `sorted_positions` passes only positions below `keys.len()`.
     let positions = sorted_positions(keys.len(), &|a, b| keys[a].cmp(&keys[b]));
     arrange(items, positions);
 }
