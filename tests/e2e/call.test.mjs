@@ -82,6 +82,34 @@ describe('call and log', () => {
     await page.close();
   });
 
+  test('on a busy portal a task completion waits for the next log: two tasks in one write, each call once', async () => {
+    const popup = await env.browser.context.newPage();
+    await popup.goto(env.browser.extensionUrl('popup/popup.html'));
+    await popup.getByRole('list', { name: 'Call tasks' }).waitFor();
+    await popup.close();
+    // The portal's other reps hold 60 of the window's 110 requests: more than half is used.
+    await env.stack.control('POST', 'config', { otherRepsUsage: 60 });
+    const since = (await env.stack.control('GET', 'requests')).json.at(-1)?.seq ?? 0;
+    const status = async (id) => (await env.stack.control('GET', `tasks/${id}`)).json.properties.hs_task_status;
+    const first = await callAndLog('202', '+1 212-555-0147');
+    assert.match(first.status, /^Call logged\. HubSpot is busy/);
+    assert.equal((await callsTo('202')).length, 1, 'the call is in HubSpot');
+    assert.notEqual(await status('70003'), 'COMPLETED', 'its task waits for the next log');
+    // The rep's next call: right after its create, one batch update completes both tasks.
+    const second = await callAndLog('204', '030 901820');
+    assert.equal(second.status, 'Call logged');
+    assert.deepEqual([await status('70003'), await status('70005')], ['COMPLETED', 'COMPLETED']);
+    const log = (await env.stack.control('GET', `requests?since=${since}`)).json;
+    const to = (method, re) => log.filter((r) => r.method === method && re.test(r.path));
+    assert.equal(to('POST', /^\/crm\/objects\/2026-03\/tasks\/batch\/update$/).length, 1, 'one write for two tasks');
+    assert.equal(to('PATCH', /^\/crm\/objects\/2026-03\/tasks\//).length, 0);
+    assert.equal(to('POST', /^\/crm\/objects\/2026-03\/calls$/).length, 2, 'one create per call');
+    assert.equal((await callsTo('204')).length, 1);
+    await until('the outbox to empty', sent, { timeout: 30000 });
+    await first.page.close();
+    await second.page.close();
+  });
+
   /** The request log from `since` on, by what the duplicate check uses. */
   const checkRequests = async (since) => {
     const log = (await env.stack.control('GET', `requests?since=${since}`)).json;

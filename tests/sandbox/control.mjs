@@ -20,6 +20,7 @@ const CONFIG_CHECKS = {
   searchLagMs: (v) => Number.isFinite(v) && v >= 0,
   rateLimitMax: (v) => Number.isInteger(v) && v >= 1,
   rateLimitIntervalMs: (v) => Number.isInteger(v) && v >= 1,
+  otherRepsUsage: (v) => Number.isInteger(v) && v >= 0,
   searchRateLimitPerSecond: (v) => Number.isInteger(v) && v >= 1,
   associationPageSize: (v) => Number.isInteger(v) && v >= 1,
   authCodeTtlSeconds: (v) => Number.isFinite(v) && v >= 0,

@@ -17,22 +17,25 @@ function prune(w, now, interval) {
   while (w.length && w[0] <= now - interval) w.shift();
 }
 
+// The portal's window: this browser's requests in `w`, and `others` held by the portal's other
+// reps (config `otherRepsUsage`), all counted against the one maximum.
 function standardWindow(state, portalId, now) {
   const max = state.config.rateLimitMax;
   const interval = state.config.rateLimitIntervalMs;
+  const others = state.config.otherRepsUsage || 0;
   const w = windowOf(state, `std:${portalId}`);
   prune(w, now, interval);
   const headers = {
     'x-hubspot-ratelimit-interval-milliseconds': String(interval),
     'x-hubspot-ratelimit-max': String(max),
   };
-  return { max, w, headers };
+  return { max, w, others, headers };
 }
 
 // An exempt request (§7): the window's headers as they stand, nothing taken from it.
 export function peekStandard(state, portalId, now) {
-  const { max, w, headers } = standardWindow(state, portalId, now);
-  headers['x-hubspot-ratelimit-remaining'] = String(Math.max(0, max - w.length));
+  const { max, w, others, headers } = standardWindow(state, portalId, now);
+  headers['x-hubspot-ratelimit-remaining'] = String(Math.max(0, max - others - w.length));
   return headers;
 }
 
@@ -44,15 +47,15 @@ export function isTenSecondlyExempt(method, path) {
 
 // Returns {blocked: answer|null, headers}. A refused request does not use up budget.
 export function takeStandard(state, portalId, now) {
-  const { max, w, headers } = standardWindow(state, portalId, now);
-  if (w.length >= max) {
+  const { max, w, others, headers } = standardWindow(state, portalId, now);
+  if (others + w.length >= max) {
     headers['x-hubspot-ratelimit-remaining'] = '0';
     const blocked = rateLimited('TEN_SECONDLY_ROLLING');
     blocked.headers = { ...headers };
     return { blocked, headers };
   }
   w.push(now);
-  headers['x-hubspot-ratelimit-remaining'] = String(max - w.length);
+  headers['x-hubspot-ratelimit-remaining'] = String(max - others - w.length);
   return { blocked: null, headers };
 }
 

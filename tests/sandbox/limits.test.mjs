@@ -42,6 +42,21 @@ test('standard calls carry rate headers and hit 429 TEN_SECONDLY_ROLLING past th
   await t.control('POST', 'config', { rateLimitMax: 110, rateLimitIntervalMs: 10000 });
 });
 
+test('the portal\'s other reps spend the same window (otherRepsUsage): fewer remain, and the window fills sooner', async () => {
+  await t.control('POST', 'reset', { keepTokens: true });
+  await t.control('POST', 'config', { rateLimitMax: 10, otherRepsUsage: 7 });
+  const seen = [];
+  for (let i = 0; i < 4; i++) {
+    const r = await t.api('GET', '/crm/objects/2026-03/contacts/201', { token: tok });
+    seen.push(r.status === 200 ? r.headers['x-hubspot-ratelimit-remaining'] : r.status);
+  }
+  assert.deepEqual(seen, ['2', '1', '0', 429]);
+  const exempt = await t.api('POST', '/crm/associations/2026-03/contacts/calls/batch/read', { token: tok, body: { inputs: [{ id: '201' }] } });
+  assert.equal(exempt.headers['x-hubspot-ratelimit-remaining'], '0', 'an exempt read reports the shared window');
+  assert.equal((await t.control('POST', 'config', { otherRepsUsage: -1 })).status, 400);
+  await t.control('POST', 'reset', { keepTokens: true });
+});
+
 test('search: no rate headers, 5 per second per portal, then 429 SECONDLY; not counted in the 10 s budget', async () => {
   await t.control('POST', 'config', { rateLimitMax: 2, rateLimitIntervalMs: 900 });
   await new Promise((res) => setTimeout(res, 1000));

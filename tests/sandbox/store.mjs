@@ -10,6 +10,9 @@ export const DEFAULT_CONFIG = {
   searchLagMs: 1500,
   rateLimitMax: 110,
   rateLimitIntervalMs: 10_000,
+  // Requests the portal's other reps hold in the standard window at every moment (§13: the
+  // window is per portal, shared by every rep); 0 is a portal with this browser alone.
+  otherRepsUsage: 0,
   searchRateLimitPerSecond: 5,
   // Associations per record in one association batch read before `paging` (§7: the docs fix
   // no size; 500 is what HubSpot's v4 record association reads allow per page).
