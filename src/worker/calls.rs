@@ -179,13 +179,7 @@ impl<H: Http, S: Store, C: Clock, B: Browser> Dialer<H, S, C, B> {
         let resp = self.hub.api(tasks::batch_read_tasks(ids), Class::Read).await.ok()?;
         let task = tasks::open_call_task_of(tasks::parse_task_batch(&resp).ok()?, &owner)?;
         let now = self.hub.ports.clock.now_ms();
-        Some(TaskView {
-            overdue: task.due_ms.is_some_and(|d| d < now),
-            id: task.id,
-            subject: task.subject.unwrap_or_else(|| "Call".to_string()),
-            due_ms: task.due_ms,
-            priority: task.priority,
-        })
+        Some(super::queue::task_view(&task, task.due_ms.is_some_and(|d| d < now)))
     }
 
     /// The call in progress on the contact if it is this account's; a refusal naming the

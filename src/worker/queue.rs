@@ -59,14 +59,19 @@ pub fn card_facts(
     CachedContact { contact: contact_view(contact, phones), fields, fetched_at_ms: now_ms, tasks }
 }
 
+/// A task as the queue and a card show it ("Call" when it has no subject).
+pub(super) fn task_view(task: &crate::hubspot::Task, overdue: bool) -> TaskView {
+    TaskView {
+        id: task.id.clone(),
+        subject: task.subject.clone().unwrap_or_else(|| "Call".to_string()),
+        due_ms: task.due_ms,
+        priority: task.priority,
+        overdue,
+    }
+}
+
 fn entry(item: &QueueItem, hublet: Hublet, portal: &crate::ids::PortalId, phones: &[PropertyName]) -> QueueEntry {
-    let task = item.task.as_ref().map(|t| TaskView {
-        id: t.id.clone(),
-        subject: t.subject.clone().unwrap_or_else(|| "Call".to_string()),
-        due_ms: t.due_ms,
-        priority: t.priority,
-        overdue: item.overdue,
-    });
+    let task = item.task.as_ref().map(|t| task_view(t, item.overdue));
     let (contact, problem) = match &item.contact {
         QueueContact::Found(c) => (Some(contact_view(c, phones)), None),
         QueueContact::NoContact => (None, Some("This task has no contact to call.".to_string())),
