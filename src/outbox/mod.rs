@@ -19,7 +19,9 @@ pub use entry::{
     enqueue, external_id_from_random, migrate, Entry, EntryId, Hold, NewEntry, State, Unreadable, KEY_PREFIX, SCHEMA,
 };
 pub use timing::{backoff_ms, CONFIRM_AFTER_MS, SETTLE_MS};
-pub use view::{count_unsent, delete_held, entries_for_contact, list, next_wake_at_ms, EntryView, Status};
+pub use view::{
+    count_unsent, delete_held, entries_for_contact, list, next_wake_at_ms, tasks_being_completed, EntryView, Status,
+};
 
 #[cfg(test)]
 mod tests;

@@ -3,7 +3,7 @@
 //! drain alarm should fire next, and deleting a log held for another account. Layer: core (pure; storage through the `Store` port).
 
 use super::entry::{load_all, Entry, EntryId, Hold, State};
-use crate::ids::{Account, ContactId};
+use crate::ids::{Account, ContactId, TaskId};
 pub use crate::message::views::{OutboxEntryView as EntryView, OutboxStatus as Status};
 use crate::ports::{Store, StoreError};
 
@@ -127,6 +127,15 @@ pub fn view(e: &Entry, now_ms: i64, utc_offset_minutes: i32) -> EntryView {
 pub async fn count_unsent<S: Store>(store: &S) -> Result<usize, StoreError> {
     let (entries, unreadable) = load_all(store).await?;
     Ok(entries.iter().filter(|e| e.is_unsent()).count() + unreadable.len())
+}
+
+/// The tasks of `account`'s calls in the outbox that the drain is still working on: the rep
+/// logged a call for each (its completion may wait while the portal is busy), so the queue
+/// leaves them out even when HubSpot still lists them open. A failed completion is not among
+/// them: its task stays open in HubSpot, and in the queue.
+pub async fn tasks_being_completed<S: Store>(store: &S, account: Option<&Account>) -> Result<Vec<TaskId>, StoreError> {
+    let (entries, _) = load_all(store).await?;
+    Ok(entries.into_iter().filter(|e| e.belongs_to(account) && e.is_active()).filter_map(|e| e.task).collect())
 }
 
 /// Every entry of one contact, whatever its state, oldest first.

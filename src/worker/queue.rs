@@ -182,9 +182,19 @@ impl<H: Http, S: Store, C: Clock, B: Browser> Queue<H, S, C, B> {
             }
             Err(e) => return Err(e.failure()),
         };
+        // A task whose call is logged (its completion may be waiting to go with the next one, or
+        // HubSpot's search may not show it completed yet) is done for the rep.
+        let account = self.hub.account().await;
+        let done =
+            crate::outbox::tasks_being_completed(self.hub.ports.store, account.as_ref()).await.unwrap_or_default();
         let view = QueueView {
             source,
-            items: queue.items.iter().map(|i| entry(i, profile.hublet, &profile.portal, &phones)).collect(),
+            items: queue
+                .items
+                .iter()
+                .filter(|i| !i.task.as_ref().is_some_and(|t| done.contains(&t.id)))
+                .map(|i| entry(i, profile.hublet, &profile.portal, &phones))
+                .collect(),
             truncated: queue.truncated,
             fetched_at_ms: now,
         };

@@ -27,3 +27,27 @@ fn choosing_a_list_keeps_the_other_settings_and_loads_that_list() {
     assert_eq!(refused["error"]["code"], "bad_setting", "{refused}");
     assert_eq!(world.store.value(Area::Local, "settings:v1"), Some(json!({"dialScheme": "skype"})));
 }
+
+#[test]
+fn a_task_whose_call_is_logged_leaves_the_queue_while_hubspot_still_lists_it_open() {
+    crate::worker::tests::BUSY.with(|b| b.set(true));
+    let world = signed_in_world();
+    let queue = ask(&world, Request::Queue { refresh: true }, &popup());
+    assert_eq!(queue["queue"]["items"][0]["task"]["id"], "70002", "{queue}");
+    // Logged on a busy portal: the completion of 70002 waits for the rep's next log.
+    let dial = crate::worker::tests::dial(&world);
+    let log = Request::LogCall {
+        call: dial["call"].as_str().expect("a call").to_string(),
+        outcome: None,
+        notes: String::new(),
+        complete_task: Some(crate::ids::TaskId::new("70002")),
+    };
+    let logged = ask(&world, log, &crate::worker::tests::content_script());
+    crate::worker::tests::BUSY.with(|b| b.set(false));
+    assert!(logged["message"].as_str().is_some_and(|m| m.contains("HubSpot is busy")), "{logged}");
+    // HubSpot's search (the fake's) still lists 70002 open; the queue does not.
+    let again = ask(&world, Request::Queue { refresh: true }, &popup());
+    assert_eq!(again["queue"]["items"], json!([]), "{again}");
+    let searches = world.http.count_where(|r| r.url.ends_with("/tasks/search"));
+    assert_eq!(searches, 2, "the second queue was read from HubSpot, not the cache");
+}
