@@ -224,17 +224,38 @@ function create(ctx, type) {
   return { status: 201, body: present(ctx, type, rec, [...type.defaults, ...Object.keys(v.values)]) };
 }
 
-function batchRead(ctx, type) {
-  const denied = ctx.requireAnyScope(scopeFor(type, false));
-  if (denied) return denied;
+// What every object batch endpoint checks first (§12): the scope, a JSON body, and an `inputs`
+// array of at most 100. Returns {body} or {error}.
+function batchBody(ctx, type, writing) {
+  const denied = ctx.requireAnyScope(scopeFor(type, writing));
+  if (denied) return { error: denied };
   const parsed = ctx.json();
-  if (parsed.error) return parsed.error;
+  if (parsed.error) return { error: parsed.error };
   const body = parsed.value;
-  if (!body || !Array.isArray(body.inputs)) return validation('inputs is required and must be an array');
+  if (!body || !Array.isArray(body.inputs)) return { error: validation('inputs is required and must be an array') };
   if (body.inputs.length > 100) {
-    return validation(`Batch input limit exceeded: got ${body.inputs.length} inputs, the limit is 100.`, {
-      errors: [{ message: 'size must be between 0 and 100', in: 'inputs', code: 'INVALID_INPUT_SIZE' }] });
+    return { error: validation(`Batch input limit exceeded: got ${body.inputs.length} inputs, the limit is 100.`, {
+      errors: [{ message: 'size must be between 0 and 100', in: 'inputs', code: 'INVALID_INPUT_SIZE' }] }) };
   }
+  return { body };
+}
+
+// A batch answer (§12): 200, or 207 naming in one OBJECT_NOT_FOUND error the ids that were not found.
+function batchAnswer(type, verb, results, missing, startedAt) {
+  const out = { status: 'COMPLETE', results, startedAt, completedAt: iso(Date.now()) };
+  if (!missing.length) return { status: 200, body: out };
+  out.numErrors = 1;
+  out.errors = [{
+    status: 'error', category: 'OBJECT_NOT_FOUND',
+    message: `Could not ${verb} some ${type.label} objects, they may be deleted or not exist. Check that ids are valid.`,
+    context: { ids: missing }, errors: [], links: {},
+  }];
+  return { status: 207, body: out };
+}
+
+function batchRead(ctx, type) {
+  const { body, error } = batchBody(ctx, type, false);
+  if (error) return error;
   if (body.properties !== undefined && (!Array.isArray(body.properties) || body.properties.some((p) => typeof p !== 'string'))) {
     return validation('properties must be an array of strings');
   }
@@ -259,15 +280,7 @@ function batchRead(ctx, type) {
   }
   // HubSpot doesn't promise input order; we answer in id order so a client can't rely on it.
   const results = [...found.values()].sort((x, y) => Number(x.id) - Number(y.id)).map((r) => present(ctx, type, r, wanted));
-  const out = { status: 'COMPLETE', results, startedAt, completedAt: iso(Date.now()) };
-  if (!missing.length) return { status: 200, body: out };
-  out.numErrors = 1;
-  out.errors = [{
-    status: 'error', category: 'OBJECT_NOT_FOUND',
-    message: `Could not get some ${type.label} objects, they may be deleted or not exist. Check that ids are valid.`,
-    context: { ids: missing }, errors: [], links: {},
-  }];
-  return { status: 207, body: out };
+  return batchAnswer(type, 'get', results, missing, startedAt);
 }
 
 // POST /crm/objects/{ver}/{type}/batch/update (§12): at most 100 inputs of {id, properties}.
@@ -275,16 +288,8 @@ function batchRead(ctx, type) {
 // is written (as one PATCH would); ids that do not exist (or are archived) are left out and
 // named in a 207's OBJECT_NOT_FOUND error while the others are updated.
 function batchUpdate(ctx, type) {
-  const denied = ctx.requireAnyScope(scopeFor(type, true));
-  if (denied) return denied;
-  const parsed = ctx.json();
-  if (parsed.error) return parsed.error;
-  const body = parsed.value;
-  if (!body || !Array.isArray(body.inputs)) return validation('inputs is required and must be an array');
-  if (body.inputs.length > 100) {
-    return validation(`Batch input limit exceeded: got ${body.inputs.length} inputs, the limit is 100.`, {
-      errors: [{ message: 'size must be between 0 and 100', in: 'inputs', code: 'INVALID_INPUT_SIZE' }] });
-  }
+  const { body, error } = batchBody(ctx, type, true);
+  if (error) return error;
   const updates = [];
   for (const input of body.inputs) {
     if (!input || (typeof input.id !== 'string' && typeof input.id !== 'number')) return validation('each input needs an id');
@@ -308,15 +313,7 @@ function batchUpdate(ctx, type) {
     results.push(present(ctx, type, rec, [...type.defaults, ...Object.keys(values)]));
   }
   results.sort((x, y) => Number(x.id) - Number(y.id));
-  const out = { status: 'COMPLETE', results, startedAt, completedAt: iso(Date.now()) };
-  if (!missing.length) return { status: 200, body: out };
-  out.numErrors = 1;
-  out.errors = [{
-    status: 'error', category: 'OBJECT_NOT_FOUND',
-    message: `Could not update some ${type.label} objects, they may be deleted or not exist. Check that ids are valid.`,
-    context: { ids: missing }, errors: [], links: {},
-  }];
-  return { status: 207, body: out };
+  return batchAnswer(type, 'update', results, missing, startedAt);
 }
 
 export function safeDecode(s) {

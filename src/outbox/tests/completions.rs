@@ -23,6 +23,19 @@ fn batch_updates(h: &Harness) -> Vec<Vec<String>> {
     h.portal.batch_updates.borrow().clone()
 }
 
+/// On a busy portal: call 1 (task 70001) is logged and its completion held; `meanwhile` runs
+/// `after_ms` later; then call 2 (task 70002) is logged and drained. Returns both ids and that
+/// drain's report.
+fn held_then_next(h: &Harness, after_ms: i64, meanwhile: impl FnOnce(&Harness)) -> (EntryId, EntryId, DrainReport) {
+    let first = h.enqueue(1, Some("70001"));
+    assert_eq!(h.drain().completing, vec![first.clone()]);
+    h.clock.advance(after_ms);
+    meanwhile(h);
+    let second = h.enqueue(2, Some("70002"));
+    let report = h.drain();
+    (first, second, report)
+}
+
 fn check_scheduled(h: &Harness, id: &EntryId) -> bool {
     h.store.value(Area::Local, &["verify:v1:", id.as_str()].concat()).is_some()
 }
@@ -103,12 +116,8 @@ fn the_duplicate_check_runs_30_s_after_the_log_while_the_completion_waits_and_on
 #[test]
 fn a_task_deleted_meanwhile_settles_as_gone_and_the_others_complete() {
     let h = busy();
-    let first = h.enqueue(1, Some("70001"));
-    h.drain();
-    h.clock.advance(30_000);
-    h.portal.deleted_tasks.borrow_mut().push("70001".into());
-    let second = h.enqueue(2, Some("70002"));
-    let report = h.drain();
+    let (first, second, report) =
+        held_then_next(&h, 30_000, |h| h.portal.deleted_tasks.borrow_mut().push("70001".into()));
     assert_eq!(batch_updates(&h).len(), 1);
     let result = |id: &EntryId| report.settled.iter().find(|s| &s.id == id).map(|s| s.task_result);
     assert_eq!(result(&first), Some(TaskResult::AlreadyGone));
@@ -119,12 +128,9 @@ fn a_task_deleted_meanwhile_settles_as_gone_and_the_others_complete() {
 #[test]
 fn a_refused_batch_falls_back_to_the_task_alone_and_the_rider_keeps_its_own_time() {
     let h = busy();
-    let first = h.enqueue(1, Some("70001"));
-    h.drain();
-    h.clock.advance(30_000);
-    h.portal.batch_update_faults.borrow_mut().push_back(Fault::Status(400, VALIDATION.into()));
-    let second = h.enqueue(2, Some("70002"));
-    let report = h.drain();
+    let (first, second, report) = held_then_next(&h, 30_000, |h| {
+        h.portal.batch_update_faults.borrow_mut().push_back(Fault::Status(400, VALIDATION.into()))
+    });
     assert_eq!(report.settled.iter().map(|s| s.id.clone()).collect::<Vec<_>>(), vec![second]);
     assert_eq!(h.task_patches(), 1, "the second went alone");
     let rider = h.entry(&first).expect("the rider waits");
@@ -139,12 +145,9 @@ fn a_refused_batch_falls_back_to_the_task_alone_and_the_rider_keeps_its_own_time
 #[test]
 fn a_rate_limited_batch_pauses_and_completes_every_task_once_afterwards() {
     let h = busy();
-    let first = h.enqueue(1, Some("70001"));
-    h.drain();
-    h.clock.advance(45_000);
-    h.portal.batch_update_faults.borrow_mut().push_back(Fault::Status(429, RATE_LIMITED.into()));
-    let second = h.enqueue(2, Some("70002"));
-    let report = h.drain();
+    let (first, second, report) = held_then_next(&h, 45_000, |h| {
+        h.portal.batch_update_faults.borrow_mut().push_back(Fault::Status(429, RATE_LIMITED.into()))
+    });
     assert!(report.settled.is_empty());
     assert!(report.stopped.is_some(), "a 429 pauses the outbox");
     assert!(h.entry(&first).is_some() && h.entry(&second).is_some());
