@@ -743,8 +743,12 @@ for (const q of requests.queue || []) {
 if (team) {
   const big = team.planned_queue.find((p) => p.tasks === 10000);
   if (big) row('requests', 'queue of 10,000 tasks, 10,000 contacts (planned)', big.total, `naive ${big.naive}`);
-  row('team', 'standard requests per rep per minute', team.requests_per_rep_per_minute,
-    `a call every ${team.pace.log_every_s} s (contact opened before it, checked 30 s after), queue every ${team.pace.queue_every_s} s`);
+  // What the 110 / 10 s window carries per call as simulated (completions batched while busy),
+  // and the team that would fill it on average.
+  const simulated = team.clean_team.per_logged_call.read + team.clean_team.per_logged_call.write;
+  const perMinute = simulated * 60 / team.pace.log_every_s;
+  row('team', 'standard requests per rep per minute', `${team.requests_per_rep_per_minute} → ${perMinute.toFixed(2)}`,
+    `one completion per call → as simulated (completions batched while the portal is busy); a call every ${team.pace.log_every_s} s (contact opened before it, checked 30 s after), queue every ${team.pace.queue_every_s} s`);
   const perCall = team.clean_team.per_logged_call;
   row('team', 'requests per logged call (simulated)', `${(perCall.read + perCall.search + perCall.write).toFixed(2)} limited`,
     `${perCall.read} read, ${perCall.write} write, ${perCall.search} search (${perCall.duplicate_check_searches} in duplicate checks); +${perCall.exempt} exempt`);
@@ -765,7 +769,7 @@ if (team) {
       `${t.logs} logs, ${t.logs_accepted} in HubSpot by the end; wait p50 ${(t.log_wait_ms.p50 / 1000).toFixed(1)} s, p95 ${(t.log_wait_ms.p95 / 1000).toFixed(1)} s; ${t.standard_429} + ${t.search_429} 429s`);
   }
   row('team', 'reps per portal, zero 429s (RateBudget)', team.paced.reps_with_zero_429,
-    `simulated ${team.minutes} min x ${team.seeds} seeds; 110/10 s would allow ${team.arithmetic_ceiling_reps} on average`);
+    `simulated ${team.minutes} min x ${team.seeds} seeds; 110/10 s would allow ${team.arithmetic_ceiling_reps} on average with one completion per call, ${Math.floor(team.portal_requests_per_minute / perMinute)} as simulated`);
   row('team', 'reps per portal, zero 429s (no pacing)', team.unpaced_reps_with_zero_429, '');
   if (team.paced.first_failure) {
     row('team', 'first 429s at', `${team.paced.first_failure.reps} reps`,
