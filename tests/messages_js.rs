@@ -110,7 +110,7 @@ fn every_request_variant_has_a_builder() {
 fn the_builders_fill_every_field() {
     let built = builders();
     let find = |kind: &str| built.iter().find(|b| b["full"]["kind"] == kind).cloned().expect(kind);
-    let log = serde_json::from_value::<Request>(find("log_call")["full"].clone()).expect("log_call parses");
+    let log = parse_request(find("log_call")["full"].clone()).expect("log_call parses");
     assert_eq!(
         log,
         Request::LogCall {

@@ -15,8 +15,11 @@ use views::{
     PauseView, QueueView, SettingsView, StatusView,
 };
 
-/// Every request the worker answers. Tagged by `kind` on the wire.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Every request the worker answers. Tagged by `kind` on the wire; read by `parse_request`, by
+/// hand: serde's derive for an internally tagged enum buffers every message first (issue 12:
+/// wasm size). The derive stays in tests, where `request_snapshots` checks the two agree.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Request {
     /// Liveness: the worker answers with its version.
@@ -143,13 +146,113 @@ pub enum Response {
     },
 }
 
-/// Parses a JSON message into a request, with a clear reason when it is not one.
+/// Every `kind` a request may have, in `Request`'s order.
+pub const REQUEST_KINDS: [&str; 22] = [
+    "ping",
+    "card",
+    "status",
+    "sign_in",
+    "sign_out",
+    "queue",
+    "lists",
+    "set_queue_list",
+    "dial",
+    "log_call",
+    "call_draft",
+    "discard_call",
+    "calls",
+    "forget_contact",
+    "outbox",
+    "retry_log",
+    "delete_log",
+    "settings",
+    "save_settings",
+    "inventory",
+    "find_contacts",
+    "history",
+];
+
+/// Parses a JSON message into a request, with a clear reason when it is not one. Accepts what
+/// serde's derive for `Request` accepts (`parse_request_agrees_with_serdes_derive`; but not its
+/// array form, `["ping"]`): fields other
+/// than the kind's are ignored; an optional field absent or null is `None`; `notes` and
+/// `refresh` may be absent (empty, false) but not null; a field of another type is refused.
 pub fn parse_request(value: serde_json::Value) -> Result<Request, String> {
-    serde_json::from_value(value).map_err(|e| {
-        let mut reason = String::from("Not a Spotdial request: ");
-        reason.push_str(&e.to_string());
-        reason
-    })
+    use serde_json::Value;
+    let refuse = |why: String| ["Not a Spotdial request: ", &why].concat();
+    let Value::Object(mut fields) = value else { return Err(refuse("invalid type: expected a JSON object".into())) };
+    let kind = match fields.remove("kind") {
+        Some(Value::String(kind)) => kind,
+        Some(_) => return Err(refuse("invalid type for `kind`: expected a string".into())),
+        None => return Err(refuse("missing field `kind`".into())),
+    };
+    // A string field: absent or null is `None`, anything but a string is refused.
+    let text = |fields: &mut serde_json::Map<String, Value>, name: &str| -> Result<Option<String>, String> {
+        match fields.remove(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(_) => Err(refuse(["invalid type for `", name, "`: expected a string"].concat())),
+        }
+    };
+    let required =
+        |name: &str, value: Option<String>| value.ok_or_else(|| refuse(["missing field `", name, "`"].concat()));
+    // `notes`: may be absent (empty), not null.
+    let notes = |fields: &mut serde_json::Map<String, Value>| match fields.remove("notes") {
+        None => Ok(String::new()),
+        Some(Value::String(s)) => Ok(s),
+        Some(_) => Err(refuse("invalid type for `notes`: expected a string".into())),
+    };
+    let request = match kind.as_str() {
+        "ping" => Request::Ping,
+        "card" => Request::Card { url: required("url", text(&mut fields, "url")?)? },
+        "status" => Request::Status,
+        "sign_in" => Request::SignIn,
+        "sign_out" => Request::SignOut,
+        "queue" => Request::Queue {
+            refresh: match fields.remove("refresh") {
+                None => false,
+                Some(Value::Bool(b)) => b,
+                Some(_) => return Err(refuse("invalid type for `refresh`: expected a boolean".into())),
+            },
+        },
+        "lists" => Request::Lists,
+        "set_queue_list" => Request::SetQueueList { list: text(&mut fields, "list")?.map(crate::ids::ListId::new) },
+        "dial" => Request::Dial {
+            contact: ContactId::new(required("contact", text(&mut fields, "contact")?)?),
+            number: required("number", text(&mut fields, "number")?)?,
+        },
+        "log_call" => Request::LogCall {
+            call: required("call", text(&mut fields, "call")?)?,
+            outcome: text(&mut fields, "outcome")?,
+            notes: notes(&mut fields)?,
+            complete_task: text(&mut fields, "complete_task")?.map(crate::ids::TaskId::new),
+        },
+        "call_draft" => Request::CallDraft {
+            call: required("call", text(&mut fields, "call")?)?,
+            outcome: text(&mut fields, "outcome")?,
+            notes: notes(&mut fields)?,
+        },
+        "discard_call" => Request::DiscardCall { call: required("call", text(&mut fields, "call")?)? },
+        "calls" => Request::Calls,
+        "forget_contact" => {
+            Request::ForgetContact { contact: ContactId::new(required("contact", text(&mut fields, "contact")?)?) }
+        }
+        "outbox" => Request::Outbox,
+        "retry_log" => Request::RetryLog { id: required("id", text(&mut fields, "id")?)? },
+        "delete_log" => Request::DeleteLog { id: required("id", text(&mut fields, "id")?)? },
+        "settings" => Request::Settings,
+        "save_settings" => Request::SaveSettings {
+            values: fields.remove("values").ok_or_else(|| refuse("missing field `values`".into()))?,
+        },
+        "inventory" => Request::Inventory,
+        "find_contacts" => Request::FindContacts { query: required("query", text(&mut fields, "query")?)? },
+        "history" => Request::History,
+        other => {
+            let expected: Vec<String> = REQUEST_KINDS.iter().map(|k| ["`", k, "`"].concat()).collect();
+            return Err(refuse(["unknown variant `", other, "`, expected one of ", &expected.join(", ")].concat()));
+        }
+    };
+    Ok(request)
 }
 
 /// Who sent a message, as Chrome's `MessageSender` describes it, already parsed.
@@ -399,17 +502,80 @@ mod tests {
         for (request, wire) in cases {
             assert_eq!(serde_json::to_value(&request).unwrap(), wire);
             covered.push(wire["kind"].as_str().unwrap().to_string());
-            assert_eq!(serde_json::from_value::<Request>(wire).unwrap(), request);
+            assert_eq!(serde_json::from_value::<Request>(wire.clone()).unwrap(), request);
+            assert_eq!(parse_request(wire).unwrap(), request);
         }
-        // Exhaustive by construction: serde names every variant it parses when it meets an
-        // unknown one, so a variant added without a case above fails here.
+        // Exhaustive by construction: serde's derive (kept in tests) names every variant when it
+        // meets an unknown one, so a variant added without a case above, or without its kind in
+        // REQUEST_KINDS (and so in `parse_request`), fails here.
         let refused = serde_json::from_value::<Request>(json!({"kind": "no_such_kind"})).unwrap_err().to_string();
         let every: Vec<String> = refused.split('`').skip(3).step_by(2).map(str::to_string).collect();
         assert!(every.len() > 20, "serde listed the variants: {refused}");
+        assert_eq!(every, REQUEST_KINDS, "REQUEST_KINDS is Request's variants, in order");
+        let ours = parse_request(json!({"kind": "no_such_kind"})).unwrap_err();
+        assert_eq!(ours.split('`').skip(3).step_by(2).collect::<Vec<_>>(), REQUEST_KINDS, "{ours}");
         covered.sort();
         let mut every_sorted = every.clone();
         every_sorted.sort();
         assert_eq!(covered, every_sorted, "one snapshot per Request variant");
+    }
+
+    /// `parse_request` accepts exactly what serde's derive accepts, and reads it the same: every
+    /// kind (and an unknown one) with every field name absent or set to each kind of JSON value.
+    #[test]
+    fn parse_request_agrees_with_serdes_derive() {
+        let names = [
+            "url",
+            "refresh",
+            "list",
+            "contact",
+            "number",
+            "call",
+            "outcome",
+            "notes",
+            "complete_task",
+            "id",
+            "values",
+            "query",
+        ];
+        let values = [json!(null), json!("7"), json!(""), json!(7), json!(true), json!({"a": 1}), json!(["7"])];
+        let mut kinds: Vec<serde_json::Value> = REQUEST_KINDS.iter().map(|k| json!(k)).collect();
+        kinds.extend([json!("nope"), json!(7), json!(null)]);
+        let mut compared = 0;
+        for kind in &kinds {
+            // Each kind with every field a string "7" (most variants' complete form), then each
+            // field alone removed or replaced by each value.
+            let mut full = serde_json::Map::new();
+            full.insert("kind".into(), kind.clone());
+            for name in names {
+                full.insert(name.into(), json!("7"));
+            }
+            full.insert("refresh".into(), json!(true));
+            let mut cases = vec![serde_json::Value::Object(full.clone()), json!({"kind": kind})];
+            for name in names {
+                let mut without = full.clone();
+                without.remove(name);
+                cases.push(serde_json::Value::Object(without));
+                for value in &values {
+                    let mut with = full.clone();
+                    with.insert(name.into(), value.clone());
+                    cases.push(serde_json::Value::Object(with));
+                }
+            }
+            for case in cases {
+                let derived = serde_json::from_value::<Request>(case.clone()).ok();
+                assert_eq!(parse_request(case.clone()).ok(), derived, "{case}");
+                compared += 1;
+            }
+        }
+        for odd in [json!(null), json!("ping"), json!(7), json!({})] {
+            assert!(parse_request(odd.clone()).is_err() && serde_json::from_value::<Request>(odd).is_err());
+        }
+        // The one difference, on purpose: serde's derive also reads an internally tagged enum
+        // from an array (`["ping"]`, the tag first); no Spotdial page sends that, and it is refused.
+        assert!(serde_json::from_value::<Request>(json!(["ping"])).is_ok());
+        assert!(parse_request(json!(["ping"])).is_err());
+        assert!(compared > 2_000, "{compared}");
     }
 
     /// The `kind` of every `Response` variant, by a `match` with no `_` arm: a new variant does
