@@ -49,9 +49,11 @@ pub fn refresh_margin_ms(lifetime_ms: i64) -> i64 {
     MAX_REFRESH_MARGIN_MS.min(lifetime_ms / 4)
 }
 
-/// Where sign-in stands, as the popup shows it. Holds no token.
+/// Where sign-in stands, as the popup shows it. Holds no token. Stored with a `kind` tag; read
+/// through `AuthStateFields`, a plain struct, as the outbox's `State` is (serde's tagged-enum
+/// reader buffers every value first: issue 12, wasm size).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case", try_from = "AuthStateFields")]
 pub enum AuthState {
     SignedOut,
     SignedIn {
@@ -63,6 +65,39 @@ pub enum AuthState {
         reason: String,
         missing_scopes: Vec<String>,
     },
+}
+
+/// `AuthState` as stored, every field optional.
+#[derive(Deserialize)]
+struct AuthStateFields {
+    kind: String,
+    #[serde(default)]
+    hub_id: Option<PortalId>,
+    #[serde(default)]
+    user_id: Option<UserId>,
+    #[serde(default)]
+    reason: Option<String>,
+    #[serde(default)]
+    missing_scopes: Option<Vec<String>>,
+}
+
+impl TryFrom<AuthStateFields> for AuthState {
+    type Error = String;
+
+    fn try_from(f: AuthStateFields) -> Result<Self, Self::Error> {
+        let missing = |field: &str| ["a sign-in state of kind ", &f.kind, " without ", field].concat();
+        Ok(match f.kind.as_str() {
+            "signed_out" => AuthState::SignedOut,
+            "signed_in" => {
+                AuthState::SignedIn { hub_id: f.hub_id.ok_or_else(|| missing("hub_id"))?, user_id: f.user_id }
+            }
+            "needs_reconnect" => AuthState::NeedsReconnect {
+                reason: f.reason.clone().ok_or_else(|| missing("reason"))?,
+                missing_scopes: f.missing_scopes.clone().ok_or_else(|| missing("missing_scopes"))?,
+            },
+            other => return Err(["an unknown sign-in state: ", other].concat()),
+        })
+    }
 }
 
 /// Why a sign-in (or an introspection) did not succeed. Holds no secret.
@@ -626,6 +661,44 @@ impl<'a, H: Http + 'a, S: Store + 'a, C: Clock + 'a> TokenSource for TokenKeeper
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn every_sign_in_state_reads_back_as_written_and_a_half_one_is_refused() {
+        use super::AuthState;
+        use crate::ids::{PortalId, UserId};
+        let states = [
+            AuthState::SignedOut,
+            AuthState::SignedIn { hub_id: PortalId::new("62515"), user_id: Some(UserId::new("1001")) },
+            AuthState::SignedIn { hub_id: PortalId::new("62515"), user_id: None },
+            AuthState::NeedsReconnect {
+                reason: "Refused.".into(),
+                missing_scopes: vec!["crm.objects.calls.write".into()],
+            },
+            AuthState::NeedsReconnect { reason: "Refused.".into(), missing_scopes: vec![] },
+        ];
+        for state in states {
+            let written = serde_json::to_value(&state).unwrap();
+            assert_eq!(serde_json::from_value::<AuthState>(written.clone()).unwrap(), state, "{written}");
+        }
+        // As an earlier build stored it.
+        assert_eq!(
+            serde_json::from_value::<AuthState>(
+                serde_json::json!({"kind": "signed_in", "hub_id": "62515", "user_id": "1001"})
+            )
+            .unwrap(),
+            AuthState::SignedIn { hub_id: PortalId::new("62515"), user_id: Some(UserId::new("1001")) }
+        );
+        for half in [
+            serde_json::json!({"kind": "signed_in"}),
+            serde_json::json!({"kind": "needs_reconnect", "reason": "x"}),
+            serde_json::json!({"kind": "needs_reconnect", "missing_scopes": []}),
+            serde_json::json!({"kind": "signed_up"}),
+            serde_json::json!({"hub_id": "1"}),
+            serde_json::json!({"kind": "signed_in", "hub_id": 7}),
+        ] {
+            assert!(serde_json::from_value::<AuthState>(half.clone()).is_err(), "{half}");
+        }
+    }
+
     use super::*;
     use crate::auth::grant::Grant;
     use crate::ports::{HttpResponse, TransportError};
