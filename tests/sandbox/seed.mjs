@@ -6,6 +6,8 @@
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 const DAY = 24 * HOUR;
+// "Later today" in the seed: offsets below this are kept within the current day (buildSeed).
+const SOON = 6 * HOUR;
 
 export const CLIENT = { clientId: 'spotdial-sandbox-client', clientSecret: 'sandbox-client-secret', appId: 4100001 };
 
@@ -163,9 +165,16 @@ export function buildSeed(name, now) {
     companies[portal] = [...byName.values()];
   }
 
+  // Tasks due within hours are due today, whenever the tests run: the queue lists tasks due by
+  // the end of the rep's day, and at 23:30 a task due "in 30 min" would be tomorrow's and leave
+  // it. Near midnight those offsets shrink into what is left of the day, in the same order.
+  // (Local time: the sandbox runs on the browser's machine.)
+  const endOfToday = new Date(now).setHours(23, 59, 59, 0);
+  const room = endOfToday - now;
+  const today = (due) => (due > 0 && due < SOON && room < SOON ? Math.max(1000, Math.floor((due * room) / SOON)) : due);
   let taskId = 70001;
   const mkTasks = (rows, portal) => rows.map(([key, subject, due, priority, status, ci, type, owner]) => ({
-    id: String(taskId++), key, hs_task_subject: subject, hs_timestamp: now + due, hs_task_priority: priority,
+    id: String(taskId++), key, hs_task_subject: subject, hs_timestamp: now + today(due), hs_task_priority: priority,
     hs_task_status: status, hs_task_type: type, hubspot_owner_id: String(owner),
     hs_task_body: `<p>${subject}</p>`, contactId: contacts[portal][ci].id,
     ...(status === 'COMPLETED' ? { hs_task_completion_date: now - HOUR } : {}),
