@@ -549,8 +549,14 @@ where
     C: Clock,
     T: TokenSource,
 {
+    // Two calls on one task (dialed again while its completion waited) name it once: HubSpot
+    // refuses a batch with an id twice.
     let mut ids = vec![task.clone()];
-    ids.extend(riders.iter().filter_map(|r| r.task.clone()));
+    for t in riders.iter().filter_map(|r| r.task.as_ref()) {
+        if !ids.contains(t) {
+            ids.push(t.clone());
+        }
+    }
     let done = match client.send(tasks::complete_tasks(&ids), Class::Write).await {
         Ok(resp) => match tasks::parse_batch_completed(&resp) {
             Ok(done) => done,

@@ -200,3 +200,18 @@ fn a_completion_never_rides_with_another_accounts() {
     assert!(!h.portal.completed_tasks.borrow().contains(&"70009".to_string()));
     assert!(matches!(h.entry(&theirs).map(|e| e.state), Some(State::Logged { .. })), "kept for its own account");
 }
+
+#[test]
+fn two_calls_on_one_task_name_it_once_and_both_settle() {
+    let h = busy();
+    let first = h.enqueue(1, Some("70001"));
+    assert_eq!(h.drain().completing, vec![first.clone()]);
+    h.clock.advance(20_000);
+    // The rep dialed the same task again while its completion waited.
+    let second = h.enqueue(2, Some("70001"));
+    let report = h.drain();
+    assert_eq!(batch_updates(&h), vec![vec!["70001".to_string()]], "named once");
+    assert_eq!(report.settled.len(), 2);
+    assert!(h.entry(&first).is_none() && h.entry(&second).is_none());
+    assert_eq!(h.task_patches(), 0);
+}
