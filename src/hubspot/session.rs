@@ -52,11 +52,10 @@ impl<'a, H: Http, C: Clock, T: TokenSource> Client<'a, H, C, T> {
         self.budget.borrow().clone()
     }
 
-    /// HubSpot's window as the budget reads it now: (used, max), portal-wide from the last rate
-    /// headers when there are some.
-    pub fn window_usage(&self) -> (u32, u32) {
-        let usage = self.budget.borrow().usage(self.clock.now_ms());
-        (usage.used, usage.max)
+    /// HubSpot's window as the budget reads it now (portal-wide from the last rate headers
+    /// when there are some): for the popup's health line and the outbox's busy test.
+    pub fn usage(&self) -> crate::message::views::Usage {
+        self.budget.borrow().usage(self.clock.now_ms())
     }
 
     /// The pause in force now, if any: until when, and HubSpot's policy name.

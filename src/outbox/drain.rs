@@ -329,10 +329,12 @@ where
                     return settle(store, e, call_id, TaskResult::NoTask, now, report).await;
                 };
                 let riders = waiting_completions(store, &e).await?;
-                let (used, max) = client.window_usage();
+                let usage = client.usage();
                 let logged_at = *e.logged_at_ms.get_or_insert(now);
-                let wait =
-                    if riders.is_empty() { super::timing::completion_wait(logged_at, now, used, max) } else { None };
+                let wait = match riders.is_empty() {
+                    true => super::timing::completion_wait(logged_at, now, usage.used, usage.max),
+                    false => None,
+                };
                 if let Some(until_ms) = wait {
                     // The portal is busy and no other completion waits: this one waits for the
                     // rep's next to ride with it. The duplicate check does not wait with it (it

@@ -46,14 +46,13 @@ impl<H: Http, S: Store, C: Clock, B: Browser> Account<H, S, C, B> {
     }
 
     async fn health(&self, profile: Option<&Profile>) -> HealthView {
-        let now = self.hub.ports.clock.now_ms();
         HealthView {
             user_email: profile.and_then(|p| p.user_email.clone()),
             owner_name: profile.and_then(|p| p.owner_name.clone()),
             portal: profile.map(|p| p.portal.0.clone()),
             hub_domain: profile.and_then(|p| p.hub_domain.clone()),
             token_renewed_at_ms: self.hub.keeper.renewed_at_ms().await.ok().flatten(),
-            budget: self.hub.client.budget().usage(now),
+            budget: self.hub.client.usage(),
             paused_until_ms: self.hub.pause().map(|p| p.until_ms),
         }
     }
