@@ -145,7 +145,7 @@ mod tests {
         assert_eq!(inputs.len(), BATCH_UPDATE_MAX, "§12: at most 100 inputs");
         assert_eq!(inputs[0], json!({"id": "70000", "properties": {"hs_task_status": "COMPLETED"}}));
 
-        let answer = |status: u16, body: &str| HttpResponse { status, headers: vec![], body: body.to_string() };
+        let answer = crate::testing::response;
         let partial = answer(
             207,
             r#"{"status":"COMPLETE","results":[{"id":"70003","properties":{"hs_task_status":"COMPLETED"}}],

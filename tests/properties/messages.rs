@@ -9,45 +9,23 @@ use serde_json::Value;
 use spotdial::ids::{ContactId, ListId, TaskId};
 use spotdial::message::{
     allowed, answer_local, bind_to_sender, origin_of, parse_request, sender_page, validate, Origin, Request, Sender,
+    REQUEST_KINDS,
 };
 use spotdial::page::{classify, Page};
 
 const OWN_ID: &str = "efojpjlggojnffmcakjellngbeeghopm";
 
-/// Every `kind` the worker answers, and a few it does not.
-const KINDS: &[&str] = &[
-    "ping",
-    "card",
-    "status",
-    "sign_in",
-    "sign_out",
-    "queue",
-    "lists",
-    "set_queue_list",
-    "dial",
-    "log_call",
-    "call_draft",
-    "discard_call",
-    "calls",
-    "forget_contact",
-    "outbox",
-    "retry_log",
-    "delete_log",
-    "settings",
-    "save_settings",
-    "inventory",
-    "find_contacts",
-    "history",
-    "Ping",
-    "",
-    "dial ",
-    "__proto__",
-];
+/// Kinds the worker does not answer, beside every one it does (`REQUEST_KINDS`).
+const ODD_KINDS: [&str; 4] = ["Ping", "", "dial ", "__proto__"];
 
 /// A message shaped like a request: a known `kind` and the fields requests carry, each of
 /// any type. Most are refused; the point is that refusing never panics.
 fn request_json() -> impl Strategy<Value = Value> {
-    (prop::sample::select(KINDS.to_vec()), super::object_with(&["url", "contact", "number", "call", "list"]), json())
+    (
+        prop::sample::select([&REQUEST_KINDS[..], &ODD_KINDS[..]].concat()),
+        super::object_with(&["url", "contact", "number", "call", "list"]),
+        json(),
+    )
         .prop_map(|(kind, fields, extra)| {
             let mut value = fields;
             if let Value::Object(map) = &mut value {

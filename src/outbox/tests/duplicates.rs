@@ -183,18 +183,24 @@ fn an_entry_whose_create_may_have_left_gets_no_baseline() {
     assert_eq!(h.association_reads(), 0, "a call read now could be our own and hide a duplicate");
 }
 
-#[test]
-fn while_our_call_is_not_on_the_contact_yet_the_check_looks_again_without_a_search() {
-    let h = Harness::new();
+/// The check of call `call` ("spotdial-a"), logged at T0 on contact 501, which had no calls before.
+fn schedule_on_a_contact_without_calls(h: &Harness, call: &str) {
+    let baseline = Baseline::taken(&[]);
     block_on(verify::schedule(
         &h.store,
         &h.account,
         "spotdial-a",
-        &CallId::new("9009"),
-        Some((&ContactId::new("501"), &Baseline::taken(&[]))),
+        &CallId::new(call),
+        Some((&ContactId::new("501"), &baseline)),
         T0,
     ))
     .unwrap();
+}
+
+#[test]
+fn while_our_call_is_not_on_the_contact_yet_the_check_looks_again_without_a_search() {
+    let h = Harness::new();
+    schedule_on_a_contact_without_calls(&h, "9009");
     h.clock.advance(CONFIRM_AFTER_MS);
     let report = h.verify();
     assert_eq!(report, VerifyReport::default());
@@ -205,15 +211,7 @@ fn while_our_call_is_not_on_the_contact_yet_the_check_looks_again_without_a_sear
 #[test]
 fn a_check_with_a_baseline_runs_only_under_its_own_account() {
     let h = Harness::new();
-    block_on(verify::schedule(
-        &h.store,
-        &h.account,
-        "spotdial-a",
-        &CallId::new("9001"),
-        Some((&ContactId::new("501"), &Baseline::taken(&[]))),
-        T0,
-    ))
-    .unwrap();
+    schedule_on_a_contact_without_calls(&h, "9001");
     h.clock.advance(CONFIRM_AFTER_MS);
     let other =
         crate::ids::Account { portal: crate::ids::PortalId::new("26500001"), user: crate::ids::UserId::new("1003") };
