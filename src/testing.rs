@@ -82,6 +82,11 @@ impl FakeHttp {
         }
     }
 
+    /// From now on `responder` answers what the script does not.
+    pub fn respond(&self, responder: impl FnMut(&HttpRequest) -> Answer + 'static) {
+        *self.responder.borrow_mut() = Box::new(responder);
+    }
+
     pub fn count(&self) -> usize {
         self.sent.borrow().len()
     }

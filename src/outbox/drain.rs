@@ -92,6 +92,9 @@ pub struct DrainReport {
     pub failed: Vec<EntryId>,
     /// Why draining stopped early: every further request would have been refused.
     pub stopped: Option<Hold>,
+    /// HubSpot's answer that stopped it, for the worker to act on as on any request's (a
+    /// rate limit's pause persisted, a refused token marked "needs reconnect").
+    pub stopped_by: Option<ApiError>,
     /// Stored values under outbox keys that could not be read; kept in place.
     pub unreadable: Vec<Unreadable>,
     /// A storage failure ended the drain (nothing is sent that was not persisted first).
@@ -109,6 +112,7 @@ enum Flow {
     Stop {
         hold: Hold,
         until_ms: i64,
+        cause: ApiError,
     },
 }
 
@@ -170,11 +174,12 @@ where
         for id in due {
             match step(&id, store, client, clock, &mut report).await {
                 Ok(Flow::Next) => {}
-                Ok(Flow::Stop { hold, until_ms }) => {
+                Ok(Flow::Stop { hold, until_ms, cause }) => {
                     if let Err(error) = hold_others(store, &id, &hold, until_ms, clock.now_ms(), account).await {
                         report.store_error = Some(error);
                     }
                     report.stopped = Some(hold);
+                    report.stopped_by = Some(cause);
                     return report;
                 }
                 Err(error) => {
@@ -250,11 +255,11 @@ where
                             return Ok(Flow::Next);
                         }
                     },
-                    Err(ApiError::Transport { may_have_reached: true, .. }) => {
+                    Err(cause @ ApiError::Transport { may_have_reached: true, .. }) => {
                         become_uncertain(&mut e, now);
                         save(store, &mut e, now).await?;
                         // The network is failing: the other entries would fare no better.
-                        return Ok(Flow::Stop { hold: Hold::Offline, until_ms: now + BACKOFF_BASE_MS });
+                        return Ok(Flow::Stop { hold: Hold::Offline, until_ms: now + BACKOFF_BASE_MS, cause });
                     }
                     Err(ApiError::Unavailable { .. } | ApiError::Malformed { .. }) => {
                         // A 5xx may come after HubSpot stored the call.
@@ -267,7 +272,7 @@ where
                         e.state = State::Waiting;
                         if let Some((hold, until_ms)) = halt(&err, now, &mut e) {
                             save(store, &mut e, now).await?;
-                            return Ok(Flow::Stop { hold, until_ms });
+                            return Ok(Flow::Stop { hold, until_ms, cause: err });
                         }
                         fail(&mut e, &err, None);
                         report.failed.push(e.id());
@@ -458,7 +463,7 @@ fn halt(err: &ApiError, now: i64, e: &mut Entry) -> Option<(Hold, i64)> {
 async fn retry_later<S: Store>(store: &S, e: &mut Entry, err: &ApiError, now: i64) -> Result<Flow, StoreError> {
     if let Some((hold, until_ms)) = halt(err, now, e) {
         save(store, e, now).await?;
-        return Ok(Flow::Stop { hold, until_ms });
+        return Ok(Flow::Stop { hold, until_ms, cause: err.clone() });
     }
     e.failures = e.failures.saturating_add(1);
     e.next_attempt_at_ms = now + backoff_ms(e.failures);

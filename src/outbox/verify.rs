@@ -70,8 +70,15 @@ pub struct VerifyReport {
     pub archived: Vec<CallId>,
     /// Checks finished (removed).
     pub done: usize,
-    /// A rate limit, sign-in trouble or the network stopped the run.
-    pub stopped: bool,
+    /// What stopped the run (a rate limit, sign-in trouble or the network), for the worker
+    /// to act on as on any request's answer.
+    pub stopped: Option<ApiError>,
+}
+
+impl VerifyReport {
+    fn stop(&mut self, err: &ApiError) {
+        self.stopped = Some(err.clone());
+    }
 }
 
 fn key(external_id: &str) -> String {
@@ -191,7 +198,7 @@ where
     let mut by_search = by_search;
     if !by_associations.is_empty() {
         let fallback = run_by_associations(store, client, by_associations, now, &mut report).await?;
-        if report.stopped {
+        if report.stopped.is_some() {
             return Ok(report);
         }
         by_search.extend(fallback);
@@ -239,7 +246,9 @@ where
                 save(store, &check).await?;
             }
             // A 429 on this exempt class holds back only it: the searches may go on.
-            report.stopped = matches!(err, ApiError::Auth { .. } | ApiError::Transport { .. });
+            if matches!(err, ApiError::Auth { .. } | ApiError::Unauthorized { .. } | ApiError::Transport { .. }) {
+                report.stop(&err);
+            }
             return Ok(Vec::new());
         }
     };
@@ -377,7 +386,7 @@ where
             postpone(&mut check, &err, now);
             save(store, &check).await?;
             if stops_the_run(&err) {
-                report.stopped = true;
+                report.stop(&err);
                 return Ok(true);
             }
             return Ok(false);
@@ -412,7 +421,9 @@ async fn look_failed<S: Store>(
             save(store, &check).await?;
         }
     }
-    report.stopped = stops_the_run(err);
+    if stops_the_run(err) {
+        report.stop(err);
+    }
     Ok(())
 }
 
@@ -428,9 +439,16 @@ fn refused_for_good(err: &ApiError) -> bool {
     )
 }
 
-/// A rate limit, sign-in trouble or the network: later requests would fail the same way.
+/// A rate limit, sign-in trouble (a token refused even after a refresh included) or the
+/// network: later requests would fail the same way.
 fn stops_the_run(err: &ApiError) -> bool {
-    matches!(err, ApiError::RateLimited { .. } | ApiError::Auth { .. } | ApiError::Transport { .. })
+    matches!(
+        err,
+        ApiError::RateLimited { .. }
+            | ApiError::Auth { .. }
+            | ApiError::Unauthorized { .. }
+            | ApiError::Transport { .. }
+    )
 }
 
 /// The next look after a failure: HubSpot's window for a rate limit, else the backoff.
@@ -644,7 +662,20 @@ mod tests {
         let http = FakeHttp::scripted(vec![Ok(response(429, limited))]);
         clock.advance(CONFIRM_AFTER_MS);
         let report = run(&http, &store, &clock);
-        assert!(report.stopped);
+        assert!(report.stopped.is_some());
+        let next = block_on(next_due_at_ms(&store, Some(&account_a()))).unwrap().expect("kept");
+        assert!(next > clock.now_ms());
+    }
+
+    #[test]
+    fn a_token_refused_after_its_refresh_keeps_the_check_and_stops_the_run() {
+        let (store, clock) = scheduled();
+        let refused = r#"{"status":"error","message":"Authentication credentials not found.","category":"INVALID_AUTHENTICATION"}"#;
+        let http = FakeHttp::responding(move |_| Ok(response(401, refused)));
+        clock.advance(CONFIRM_AFTER_MS);
+        let report = run(&http, &store, &clock);
+        assert!(matches!(report.stopped, Some(ApiError::Unauthorized { .. })), "{report:?}");
+        assert_eq!(http.count(), 2, "one request and its one retry after the refresh, then nothing");
         let next = block_on(next_due_at_ms(&store, Some(&account_a()))).unwrap().expect("kept");
         assert!(next > clock.now_ms());
     }

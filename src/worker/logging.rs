@@ -8,7 +8,6 @@ use super::hub::Hub;
 use super::queue::Queue;
 use super::{error, ALARM_OUTBOX};
 use crate::calls::{self, MAX_NOTES_CHARS};
-use crate::hubspot::ApiError;
 use crate::ids::{ContactId, TaskId};
 use crate::message::Response;
 use crate::outbox::EntryId;
@@ -165,20 +164,21 @@ impl<H: Http, S: Store, C: Clock, B: Browser> Logging<H, S, C, B> {
                 let _ = crate::privacy::history::record(self.hub.ports.store, &entry).await;
             }
         }
-        self.hub
-            .after_api::<()>(&match &report.stopped {
-                Some(crate::outbox::Hold::RateLimited { until_ms, policy }) => {
-                    Err(ApiError::RateLimited { policy: policy.clone(), retry_at_ms: *until_ms })
-                }
-                _ => Ok(()),
-            })
-            .await;
+        // What stopped the drain is acted on as any request's answer: a rate limit's pause is
+        // persisted and shown, a token HubSpot refused even after a refresh asks the rep to
+        // reconnect (DESIGN §2), so the held logs are not left waiting behind a "signed in".
+        if let Some(cause) = &report.stopped_by {
+            self.hub.after_api::<()>(&Err(cause.clone())).await;
+        }
         if report.stopped.is_none() {
             // A check that could not run stays due and runs at the next drain (its alarm is
-            // armed below from what is still due).
-            let _ =
+            // armed below from what is still due); what stopped the run is acted on as above.
+            let checked =
                 crate::outbox::verify::run_due(self.hub.ports.store, &self.hub.client, self.hub.ports.clock, account)
                     .await;
+            if let Ok(crate::outbox::verify::VerifyReport { stopped: Some(cause), .. }) = &checked {
+                self.hub.after_api::<()>(&Err(cause.clone())).await;
+            }
         }
         let now = self.hub.ports.clock.now_ms();
         let outbox_due = crate::outbox::next_wake_at_ms(self.hub.ports.store, now, account).await.ok().flatten();

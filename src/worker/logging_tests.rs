@@ -171,3 +171,39 @@ fn on_a_busy_portal_the_call_is_logged_and_its_task_completion_shown_as_waiting(
     assert_eq!(entry["status"], "completing_task", "{outbox}");
     assert!(entry["label"].as_str().is_some_and(|l| l.starts_with("logged, completing the task at ")), "{outbox}");
 }
+
+#[test]
+fn a_log_refused_even_with_a_fresh_token_asks_the_rep_to_reconnect_and_is_kept() {
+    let world = signed_in_world();
+    let call = dial(&world)["call"].as_str().expect("a call id").to_string();
+    // HubSpot refuses the create with 401, the broker's refresh works, and HubSpot refuses the
+    // new token too (DESIGN §2: one refresh and one retry, then "needs reconnect").
+    world.http.respond(|req| {
+        if req.method == Method::Post && req.url.ends_with("/crm/objects/2026-03/calls") {
+            return Ok(crate::testing::response(
+                401,
+                r#"{"status":"error","message":"Authentication credentials not found.","category":"INVALID_AUTHENTICATION"}"#,
+            ));
+        }
+        if req.url == "https://broker.example/v1/token" {
+            return Ok(crate::testing::response(
+                200,
+                r#"{"access_token":"tok-2","refresh_token":"refresh-1","expires_in":1800,"hub_id":62515,"user_id":1001}"#,
+            ));
+        }
+        crate::worker::tests::hubspot(req)
+    });
+    let log = Request::LogCall { call, outcome: None, notes: "Kept".into(), complete_task: None };
+    let held = ask(&world, log, &content_script());
+    assert_ne!(held["state"], "logged", "{held}");
+    let creates = world.http.count_where(|r| r.method == Method::Post && r.url.ends_with("/crm/objects/2026-03/calls"));
+    let refreshes = world.http.count_where(|r| r.url.ends_with("/v1/token"));
+    assert_eq!((creates, refreshes), (2, 1), "one refresh, one retry: {held}");
+    // The rep is asked to reconnect: the popup says so, and the log waits for it, kept. (Held
+    // for reconnect while the popup said "signed in", it waited 15 minutes unasked.)
+    let status = ask(&world, Request::Status, &crate::worker::tests::popup());
+    assert_eq!(status["auth"], "needs_reconnect", "{status}");
+    let outbox = ask(&world, Request::Outbox, &crate::worker::tests::popup());
+    assert_eq!(outbox["entries"].as_array().map(Vec::len), Some(1), "{outbox}");
+    assert_eq!(outbox["entries"][0]["status"], "waiting_for_sign_in", "{outbox}");
+}

@@ -77,7 +77,7 @@ thread_local! {
 }
 
 /// HubSpot as far as a queue, a card, a dial and a log need it.
-fn hubspot(req: &HttpRequest) -> Result<crate::ports::HttpResponse, crate::ports::TransportError> {
+pub(super) fn hubspot(req: &HttpRequest) -> Result<crate::ports::HttpResponse, crate::ports::TransportError> {
     let path = req.url.trim_start_matches("https://api.hubapi.com");
     let answer = match (req.method, path.split('?').next().unwrap_or("")) {
         (Method::Get, "/crm/objects/2026-03/contacts/201") => response(

@@ -86,7 +86,7 @@ fn a_normal_log_is_checked_with_one_association_read_and_no_search() {
     let h = Harness::new();
     let id = h.enqueue(1, Some("77"));
     let report = log_and_check(&h);
-    assert_eq!((report.done, report.archived.len(), report.stopped), (1, 0, false));
+    assert_eq!((report.done, report.archived.len(), report.stopped), (1, 0, None));
     assert_eq!(h.association_reads(), 2, "the baseline, then the check");
     assert_eq!((h.searches(), calls_batch_reads(&h)), (0, 0), "no search, no standard read");
     assert_eq!(check_of(&h, &id), None, "the check is done");
