@@ -147,11 +147,20 @@ pub struct FakeTokens {
     pub refreshes: Cell<u32>,
     pub refresh_fails: bool,
     pub signed_out: bool,
+    /// The rep is asked to reconnect, and finishes reconnecting after this many more askers
+    /// were told so.
+    pub reconnected_after: Cell<u32>,
 }
 
 impl FakeTokens {
     pub fn new() -> Self {
-        FakeTokens { generation: Cell::new(1), refreshes: Cell::new(0), refresh_fails: false, signed_out: false }
+        FakeTokens {
+            generation: Cell::new(1),
+            refreshes: Cell::new(0),
+            refresh_fails: false,
+            signed_out: false,
+            reconnected_after: Cell::new(0),
+        }
     }
 
     fn current(&self) -> AccessToken {
@@ -169,6 +178,15 @@ impl TokenSource for FakeTokens {
     async fn access_token(&self) -> Result<AccessToken, AuthFailure> {
         if self.signed_out {
             return Err(AuthFailure::SignedOut);
+        }
+        // As the keeper: once HubSpot refused the refresh, it asks for a reconnect and has no
+        // token for anyone until the rep reconnects (the test clears `refresh_fails`).
+        if self.refresh_fails && self.refreshes.get() > 0 {
+            return Err(AuthFailure::NeedsReconnect { reason: "refresh token revoked".into() });
+        }
+        if self.reconnected_after.get() > 0 {
+            self.reconnected_after.set(self.reconnected_after.get() - 1);
+            return Err(AuthFailure::NeedsReconnect { reason: "reconnect under way".into() });
         }
         Ok(self.current())
     }

@@ -63,6 +63,11 @@ impl<'a, H: Http, C: Clock, T: TokenSource> Client<'a, H, C, T> {
         self.budget.borrow().paused(self.clock.now_ms()).map(|(t, p)| (t, p.to_string()))
     }
 
+    /// Whether the token keeper has a token to send now (it may refresh one first).
+    pub async fn has_token(&self) -> bool {
+        self.tokens.access_token().await.is_ok()
+    }
+
     pub fn request_counts(&self) -> RequestCounts {
         self.counts.get()
     }

@@ -175,6 +175,21 @@ where
             match step(&id, store, client, clock, &mut report).await {
                 Ok(Flow::Next) => {}
                 Ok(Flow::Stop { hold, until_ms, cause }) => {
+                    // The keeper had no token (signed out, reconnect asked). A sign-in that
+                    // finished since resumed nothing (nothing was held yet): holding now would
+                    // leave every log waiting behind a "signed in". Asked again, the keeper
+                    // answers with a token only after a sign-in, so this cannot loop.
+                    if matches!(
+                        cause,
+                        ApiError::Auth { failure: AuthFailure::SignedOut | AuthFailure::NeedsReconnect { .. } }
+                    ) && client.has_token().await
+                    {
+                        if let Err(error) = release(store, &id, clock.now_ms()).await {
+                            report.store_error = Some(error);
+                            return report;
+                        }
+                        continue;
+                    }
                     if let Err(error) = hold_others(store, &id, &hold, until_ms, clock.now_ms(), account).await {
                         report.store_error = Some(error);
                     }
@@ -429,6 +444,14 @@ where
         }
     }
     Ok(())
+}
+
+/// Makes an entry held for sign-in due now again (the sign-in happened meanwhile).
+async fn release<S: Store>(store: &S, id: &EntryId, now: i64) -> Result<(), StoreError> {
+    let Some(Ok(mut e)) = load(store, id).await? else { return Ok(()) };
+    e.hold = None;
+    e.next_attempt_at_ms = e.next_attempt_at_ms.min(now);
+    save(store, &mut e, now).await
 }
 
 fn become_uncertain(e: &mut Entry, now: i64) {

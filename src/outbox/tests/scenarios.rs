@@ -257,6 +257,29 @@ fn signed_out_keeps_the_log_waiting_for_sign_in_then_sends_it_once() {
 }
 
 #[test]
+fn a_reconnect_that_finishes_while_a_log_is_refused_for_it_sends_the_log_instead_of_holding_it() {
+    let h = Harness::new();
+    // The drain asks for a token while the rep is reconnecting: for the baseline read (which
+    // a log never waits for), then for the first create; the reconnect finishes before the
+    // drain would hold the logs (its resume found nothing held).
+    h.tokens.reconnected_after.set(2);
+    let first = h.enqueue(1, None);
+    let second = h.enqueue(2, None);
+    let report = h.drain();
+    assert_eq!(h.association_reads(), 0, "the first refusal went to the baseline read");
+    assert_eq!((report.creates_attempted, h.creates()), (3, 2), "the second to a create, tried again");
+    assert_eq!((report.stopped.clone(), report.settled.len()), (None, 2), "{report:?}");
+    assert_eq!((h.portal.calls_with(first.as_str()), h.portal.calls_with(second.as_str())), (1, 1));
+    // Still reconnecting when asked again: held for it, as before.
+    h.tokens.reconnected_after.set(100);
+    let third = h.enqueue(3, None);
+    let report = h.drain();
+    assert_eq!(report.stopped, Some(Hold::NeedsReconnect));
+    assert_eq!(label(&h, &third).0, Status::WaitingForSignIn);
+    assert_eq!(h.creates(), 2);
+}
+
+#[test]
 fn a_refused_token_refresh_waits_for_reconnect_and_nothing_is_doubled() {
     let mut h = Harness::new();
     h.tokens.refresh_fails = true;
