@@ -1,6 +1,7 @@
 // End-to-end: tokens that never lapse — refresh ahead of expiry on an alarm, one refresh for
-// many concurrent callers, a refused refresh that asks the rep to reconnect (and keeps call
-// logs), missing scopes named, and no token ever reaching a page. Layer: tests (e2e).
+// many concurrent callers, a refused refresh (or a token HubSpot refuses even fresh) that asks
+// the rep to reconnect (and keeps call logs), missing scopes named, and no token ever reaching
+// a page. Layer: tests (e2e).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useBrowser } from '../harness/session.mjs';
@@ -91,6 +92,42 @@ describe('tokens', () => {
     assert.deepEqual(await outboxKeys(), []);
     const calls = (await env.stack.control('GET', 'calls')).json.filter((c) => !c.archived && c.associations.some((a) => a.to.id === '202'));
     assert.equal(calls.length, 1);
+    await popup.close();
+    await record.close();
+  });
+
+  test('HubSpot refusing even a freshly refreshed token asks the rep to reconnect; the kept log goes once after', async () => {
+    // DESIGN §2: a 401 gets one refresh and one retry, then "needs reconnect". Here the create
+    // is refused before and after the refresh (the refresh itself works).
+    const refused = { status: 'error', message: 'Authentication credentials not found. This API supports OAuth 2.0 authentication.',
+      correlationId: '00000000-0000-4000-8000-000000000401', category: 'INVALID_AUTHENTICATION' };
+    const callsOn202 = async () => (await env.stack.control('GET', 'calls')).json
+      .filter((c) => !c.archived && c.associations.some((a) => a.to.id === '202')).length;
+    const callsBefore = await callsOn202();
+    const refreshesBefore = await tokenRequests();
+    const record = await env.browser.context.newPage();
+    await record.goto(DEMO.contactUrl('202'));
+    await click(record, 'button', 'Call +1 212-555-0147');
+    await choose(record, 'Outcome', 'No answer');
+    await env.stack.control('POST', 'faults', { method: 'POST', path: '^/crm/objects/2026-03/calls$', status: 401, body: refused, times: 2 });
+    await press(record, 'button', 'Log call');
+    await findText(record, 'status', /Call saved/);
+    const refusedCreates = (await log()).filter((r) => r.method === 'POST' && r.path === '/crm/objects/2026-03/calls' && r.status === 401);
+    assert.equal(refusedCreates.length, 2, 'the create and its one retry');
+    assert.equal(await tokenRequests() - refreshesBefore, 1, 'one refresh between them');
+    const outboxKeys = async () => (await env.browser.worker()).evaluate(async () =>
+      Object.keys(await chrome.storage.local.get(null)).filter((k) => k.startsWith('outbox:')));
+    assert.equal((await outboxKeys()).length, 1, 'the log is kept');
+
+    // The popup asks to reconnect (before the fix it said "signed in" while the log waited
+    // 15 minutes for a reconnect nobody was asked for).
+    const popup = await openExtensionPage(env.browser, 'popup/popup.html');
+    await findText(popup, 'alert', /lost its connection to HubSpot/);
+    await signIn(env.browser, { popup, button: 'Reconnect to HubSpot' });
+    const deadline = Date.now() + 30000;
+    while ((await outboxKeys()).length && Date.now() < deadline) await sleep(250);
+    assert.deepEqual(await outboxKeys(), []);
+    assert.equal(await callsOn202() - callsBefore, 1, 'in HubSpot once');
     await popup.close();
     await record.close();
   });
