@@ -33,6 +33,11 @@ impl Baseline {
         Baseline(ids.join(" "))
     }
 
+    /// As stored in an outbox entry (`stored::read_entry`).
+    pub(super) fn from_stored(text: String) -> Baseline {
+        Baseline(text)
+    }
+
     pub fn unavailable() -> Baseline {
         Baseline(UNAVAILABLE.into())
     }

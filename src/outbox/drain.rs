@@ -69,7 +69,7 @@ pub enum TaskResult {
 
 /// An entry that left the outbox: its call is in HubSpot and its task handled. The caller
 /// writes it to the rep's call history.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Settled {
     pub id: EntryId,
     /// The account the call was logged under (its verify check and history entry keep it).
@@ -83,7 +83,7 @@ pub struct Settled {
 }
 
 /// What one drain did.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct DrainReport {
     /// Another drain was running; this one did nothing (that one makes another pass).
     pub already_draining: bool,

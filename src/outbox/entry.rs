@@ -71,11 +71,11 @@ pub struct NewEntry {
 }
 
 /// Where an entry stands with HubSpot. Serialized with a `kind` tag.
-/// Written with serde's internally tagged derive; read through `StateFields`, a plain struct,
-/// because the derive's reader buffers every value first (11.7 KB of wasm for this type,
-/// issue 12). Both read and write the same JSON (`every_state_and_hold_reads_back_as_written`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", try_from = "StateFields")]
+/// Written with serde's internally tagged derive, read by `stored::read_entry` (serde's reader,
+/// which buffers every value first, stays in tests as the reference it must agree with).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum State {
     /// Not sent yet, or HubSpot certainly does not hold it (refused, or settled as absent).
     Waiting,
@@ -94,10 +94,11 @@ pub enum State {
     Failed { code: String, reason: String, retry: bool, call_id: Option<CallId> },
 }
 
-/// Why an unsent entry waits beyond its own schedule. Serialized with a `kind` tag; read
-/// through `HoldFields` as `State` is.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", try_from = "HoldFields")]
+/// Why an unsent entry waits beyond its own schedule. Serialized with a `kind` tag; read as
+/// `State` is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Hold {
     /// Nobody is signed in.
     SignedOut,
@@ -109,76 +110,10 @@ pub enum Hold {
     Offline,
 }
 
-/// A stored `State`, every field optional: `TryFrom` asks each kind for its own.
-#[derive(Deserialize)]
-struct StateFields {
-    kind: String,
-    #[serde(default)]
-    sent_at_ms: Option<i64>,
-    #[serde(default)]
-    since_ms: Option<i64>,
-    #[serde(default)]
-    first_miss_ms: Option<i64>,
-    #[serde(default)]
-    call_id: Option<CallId>,
-    #[serde(default)]
-    code: Option<String>,
-    #[serde(default)]
-    reason: Option<String>,
-    #[serde(default)]
-    retry: Option<bool>,
-}
-
-impl TryFrom<StateFields> for State {
-    type Error = String;
-
-    fn try_from(f: StateFields) -> Result<Self, Self::Error> {
-        let missing = |field: &str| format!("an outbox state of kind {:?} without {field}", f.kind);
-        Ok(match f.kind.as_str() {
-            "waiting" => State::Waiting,
-            "sending" => State::Sending { sent_at_ms: f.sent_at_ms.ok_or_else(|| missing("sent_at_ms"))? },
-            "uncertain" => State::Uncertain {
-                since_ms: f.since_ms.ok_or_else(|| missing("since_ms"))?,
-                first_miss_ms: f.first_miss_ms,
-            },
-            "logged" => State::Logged { call_id: f.call_id.clone().ok_or_else(|| missing("call_id"))? },
-            "failed" => State::Failed {
-                code: f.code.clone().ok_or_else(|| missing("code"))?,
-                reason: f.reason.clone().ok_or_else(|| missing("reason"))?,
-                retry: f.retry.ok_or_else(|| missing("retry"))?,
-                call_id: f.call_id.clone(),
-            },
-            other => return Err(format!("an outbox state of unknown kind {other:?}")),
-        })
-    }
-}
-
-/// A stored `Hold`, every field optional.
-#[derive(Deserialize)]
-struct HoldFields {
-    kind: String,
-    #[serde(default)]
-    until_ms: Option<i64>,
-    #[serde(default)]
-    policy: Option<String>,
-}
-
-impl TryFrom<HoldFields> for Hold {
-    type Error = String;
-
-    fn try_from(f: HoldFields) -> Result<Self, Self::Error> {
-        Ok(match (f.kind.as_str(), f.until_ms, f.policy) {
-            ("signed_out", ..) => Hold::SignedOut,
-            ("needs_reconnect", ..) => Hold::NeedsReconnect,
-            ("rate_limited", Some(until_ms), Some(policy)) => Hold::RateLimited { until_ms, policy },
-            ("offline", ..) => Hold::Offline,
-            (kind, ..) => return Err(format!("not an outbox hold: {kind:?} (rate_limited needs until_ms and policy)")),
-        })
-    }
-}
-
-/// One stored entry (the JSON value under its key).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One stored entry (the JSON value under its key). Written by serde's derive, read by
+/// `stored::read_entry` (serde's reader stays in tests, as the reference it must agree with).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 pub struct Entry {
     pub schema: u32,
     /// The portal and user the call was made under; `None` for an entry written before
@@ -275,7 +210,7 @@ pub struct Unreadable {
 pub fn migrate(stored: &Value) -> Result<Entry, String> {
     match stored.get("schema").and_then(Value::as_u64) {
         // Schema 1 had no `account`: it reads as `None`, and is written back as schema 2.
-        Some(n @ 1..=2) => serde_json::from_value::<Entry>(stored.clone())
+        Some(n @ 1..=2) => super::stored::read_entry(stored)
             .map(|entry| Entry { schema: SCHEMA, account: if n == 1 { None } else { entry.account.clone() }, ..entry })
             .map_err(|e| ["not a readable outbox entry: ", &e.to_string()].concat()),
         Some(n) if n > SCHEMA as u64 => {

@@ -9,6 +9,7 @@ pub mod baseline;
 pub mod control;
 pub mod drain;
 pub mod entry;
+mod stored;
 pub mod timing;
 pub mod verify;
 pub mod view;

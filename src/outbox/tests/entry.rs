@@ -193,3 +193,156 @@ fn every_state_and_hold_reads_back_as_written() {
         assert!(serde_json::from_value::<Hold>(half.clone()).is_err(), "{half}");
     }
 }
+
+/// The hand-written reader (`stored::read_entry`) against serde's derive, kept in tests as the
+/// reference: over every stored shape Spotdial writes, with each field (of the entry, its log,
+/// account, state and hold) taken out or replaced by each kind of JSON value, both read the
+/// same entry or both refuse. The derive's array form of a struct is not generated: Spotdial
+/// never writes one, and the reader refuses it on purpose.
+#[test]
+fn the_reader_agrees_with_serdes_derive() {
+    use crate::outbox::stored::read_entry;
+    let full = json!({
+        "schema": 2, "account": {"portal": "62515", "user": "1001"},
+        "log": {"external_id": "spotdial-1", "contact": "501", "owner": "41629779", "started_at_ms": T0,
+                "duration_ms": 95_000, "title": "Call with Ana", "notes": "n", "to_number": "+13855550111",
+                "from_number": "+13855550100", "outcome": "f240", "status": "NO_ANSWER"},
+        "task": "77", "contact_name": "Ana", "created_at_ms": T0, "updated_at_ms": T0 + 1, "attempts": 2,
+        "failures": 1, "last_sent_at_ms": T0, "next_attempt_at_ms": T0 + 30_000,
+        "state": {"kind": "failed", "code": "c", "reason": "r", "retry": true, "call_id": "9001"},
+        "hold": {"kind": "rate_limited", "until_ms": T0, "policy": "DAILY"},
+        "baseline": "9001 9002", "logged_at_ms": T0, "check_scheduled": true
+    });
+    let minimal = json!({
+        "schema": 1, "log": {"external_id": "spotdial-2", "contact": "502", "started_at_ms": 0, "duration_ms": 0,
+                             "status": "COMPLETED"},
+        "contact_name": "", "created_at_ms": -1, "updated_at_ms": 0, "attempts": 0, "failures": 0,
+        "next_attempt_at_ms": 0, "state": {"kind": "waiting"}
+    });
+    let mut bases = vec![full.clone(), minimal];
+    let states = [
+        json!({"kind": "waiting"}),
+        json!({"kind": "sending", "sent_at_ms": 5}),
+        json!({"kind": "uncertain", "since_ms": 5, "first_miss_ms": 9}),
+        json!({"kind": "uncertain", "since_ms": 5, "first_miss_ms": null}),
+        json!({"kind": "logged", "call_id": "9001"}),
+        json!({"kind": "failed", "code": "c", "reason": "r", "retry": false, "call_id": null}),
+    ];
+    let holds = [json!({"kind": "signed_out"}), json!({"kind": "needs_reconnect"}), json!({"kind": "offline"})];
+    let statuses = ["COMPLETED", "NO_ANSWER", "BUSY", "FAILED", "CANCELED"];
+    for state in states {
+        bases.push(with(&full, "state", Some(state)));
+    }
+    for hold in holds {
+        bases.push(with(&full, "hold", Some(hold)));
+    }
+    for status in statuses {
+        bases.push(with(&full, "log.status", Some(json!(status))));
+    }
+    let replacements = [
+        None,
+        Some(json!(null)),
+        Some(json!(true)),
+        Some(json!(false)),
+        Some(json!(0)),
+        Some(json!(1)),
+        Some(json!(-1)),
+        Some(json!(1.5)),
+        Some(json!(2.0)),
+        Some(json!(4_294_967_296_u64)),
+        Some(json!(9_223_372_036_854_775_808_u64)),
+        Some(json!(u64::MAX)),
+        Some(json!(i64::MIN)),
+        Some(json!("x")),
+        Some(json!("")),
+        Some(json!("COMPLETED")),
+        Some(json!("9001")),
+        Some(json!([])),
+        Some(json!(["9001"])),
+        Some(json!({})),
+        Some(json!({"kind": "waiting"})),
+        Some(json!({"kind": "offline"})),
+    ];
+    let mut compared = 0;
+    for base in &bases {
+        let mut paths: Vec<String> = Vec::new();
+        for (prefix, object) in [
+            ("", Some(base)),
+            ("log.", base.get("log")),
+            ("account.", base.get("account")),
+            ("state.", base.get("state")),
+            ("hold.", base.get("hold")),
+        ] {
+            let Some(Value::Object(fields)) = object else { continue };
+            paths.extend(fields.keys().map(|k| [prefix, k].concat()));
+            paths.push([prefix, "unknown"].concat());
+        }
+        // Fields a kind leaves out, and the optional ones the minimal entry leaves out.
+        for extra in [
+            "state.sent_at_ms",
+            "state.since_ms",
+            "state.call_id",
+            "state.retry",
+            "hold.until_ms",
+            "hold.policy",
+            "account",
+            "hold",
+            "baseline",
+            "check_scheduled",
+            "log.owner",
+        ] {
+            paths.push(extra.to_string());
+        }
+        for path in &paths {
+            for replacement in &replacements {
+                let value = with(base, path, replacement.clone());
+                let ours = read_entry(&value);
+                let serdes = serde_json::from_value::<Entry>(value.clone());
+                match (&ours, &serdes) {
+                    (Ok(a), Ok(b)) => assert_eq!(a, b, "{value}"),
+                    (Err(_), Err(_)) => {}
+                    _ => panic!(
+                        "they disagree on {path} = {replacement:?}:\n{value}\nours: {ours:?}\nserde's: {serdes:?}"
+                    ),
+                }
+                compared += 1;
+            }
+        }
+    }
+    assert!(compared > 5_000, "{compared}");
+    // Not an object at all, or the array form: refused, with a reason.
+    for refused in [json!(null), json!("x"), json!([2]), json!(7)] {
+        assert!(read_entry(&refused).is_err(), "{refused}");
+    }
+}
+
+/// `value` with the field at `path` ("log.status") set, or removed when `replacement` is `None`;
+/// a path into an object `value` lacks (a minimal entry's hold) creates it.
+fn with(value: &Value, path: &str, replacement: Option<Value>) -> Value {
+    let mut value = value.clone();
+    let (parent, field) = match path.split_once('.') {
+        Some((parent, field)) => (Some(parent), field),
+        None => (None, path),
+    };
+    let target = match parent {
+        None => &mut value,
+        Some(parent) => {
+            let slot = &mut value[parent];
+            if !slot.is_object() {
+                *slot = json!({});
+            }
+            slot
+        }
+    };
+    if let Some(object) = target.as_object_mut() {
+        match replacement {
+            Some(v) => {
+                object.insert(field.to_string(), v);
+            }
+            None => {
+                object.remove(field);
+            }
+        }
+    }
+    value
+}
