@@ -1,13 +1,14 @@
-//! Reads a stored outbox entry's JSON into an `Entry`, by hand. Accepts what serde's derive
-//! for `Entry` accepts from a JSON object (`the_reader_agrees_with_serdes_derive` holds the
-//! two together over thousands of stored values): unknown fields are ignored, an optional
-//! field absent or null is `None`, a field of another type or out of range is refused. Not
-//! accepted: the derive's array form of a struct, which Spotdial never writes. Why by hand:
-//! the derive's readers for the entry and the eight types inside it were 22 KB of the shipped
-//! wasm (issue 12). Layer: core (pure).
+//! Reads the outbox's stored JSON by hand: an entry into an `Entry`, a duplicate check into a
+//! `verify::Check`. Accepts what serde's derive for those types accepts from a JSON object
+//! (`the_readers_agree_with_serdes_derive` holds them together over thousands of stored
+//! values): unknown fields are ignored, an optional field absent or null is `None`, a field of
+//! another type or out of range is refused. Not accepted: the derive's array form of a struct,
+//! which Spotdial never writes. Why by hand: the derive's readers for the entry and the eight
+//! types inside it were 22 KB of the shipped wasm (issue 12). Layer: core (pure).
 
 use super::baseline::Baseline;
 use super::entry::{Entry, Hold, State};
+use super::verify::Check;
 use crate::hubspot::{CallLog, CallStatus};
 use crate::ids::{Account, CallId, ContactId, OwnerId, PortalId, TaskId, UserId};
 use serde_json::{Map, Value};
@@ -16,15 +17,15 @@ use serde_json::{Map, Value};
 pub fn read_entry(value: &Value) -> Result<Entry, String> {
     let f = Fields::of("the entry", value)?;
     Ok(Entry {
-        schema: f.need("schema", f.uint32("schema")?)?,
+        schema: f.need("schema", f.small("schema")?)?,
         account: f.present("account").map(account).transpose()?,
         log: call_log(f.need("log", f.present("log"))?)?,
         task: f.text("task")?.map(TaskId::new),
         contact_name: f.need("contact_name", f.text("contact_name")?)?,
         created_at_ms: f.need("created_at_ms", f.int("created_at_ms")?)?,
         updated_at_ms: f.need("updated_at_ms", f.int("updated_at_ms")?)?,
-        attempts: f.need("attempts", f.uint32("attempts")?)?,
-        failures: f.need("failures", f.uint32("failures")?)?,
+        attempts: f.need("attempts", f.small("attempts")?)?,
+        failures: f.need("failures", f.small("failures")?)?,
         last_sent_at_ms: f.int("last_sent_at_ms")?,
         next_attempt_at_ms: f.need("next_attempt_at_ms", f.int("next_attempt_at_ms")?)?,
         state: state(f.need("state", f.present("state"))?)?,
@@ -37,6 +38,22 @@ pub fn read_entry(value: &Value) -> Result<Entry, String> {
             Some(Value::Bool(b)) => *b,
             Some(_) => return Err(f.wrong("check_scheduled", "true or false")),
         },
+    })
+}
+
+/// The duplicate check a stored value holds, or why it holds none.
+pub fn read_check(value: &Value) -> Result<Check, String> {
+    let f = Fields::of("the duplicate check", value)?;
+    Ok(Check {
+        account: f.present("account").map(account).transpose()?,
+        external_id: f.need("external_id", f.text("external_id")?)?,
+        call_id: CallId::new(f.need("call_id", f.text("call_id")?)?),
+        since_ms: f.need("since_ms", f.int("since_ms")?)?,
+        checks: f.need("checks", f.small("checks")?)?,
+        next_at_ms: f.need("next_at_ms", f.int("next_at_ms")?)?,
+        failures: f.need("failures", f.small("failures")?)?,
+        contact: f.text("contact")?.map(ContactId::new),
+        baseline: f.text("baseline")?.map(Baseline::from_stored),
     })
 }
 
@@ -173,10 +190,11 @@ impl<'a> Fields<'a> {
         }
     }
 
-    fn uint32(&self, name: &str) -> Result<Option<u32>, String> {
+    /// A whole number from 0 that fits `T` (`u8`, `u32`).
+    fn small<T: TryFrom<u64>>(&self, name: &str) -> Result<Option<T>, String> {
         match self.uint(name)? {
             None => Ok(None),
-            Some(n) => u32::try_from(n).map(Some).map_err(|_| self.wrong(name, "a whole number below 2^32")),
+            Some(n) => T::try_from(n).map(Some).map_err(|_| self.wrong(name, "a small enough whole number")),
         }
     }
 }

@@ -194,14 +194,15 @@ fn every_state_and_hold_reads_back_as_written() {
     }
 }
 
-/// The hand-written reader (`stored::read_entry`) against serde's derive, kept in tests as the
-/// reference: over every stored shape Spotdial writes, with each field (of the entry, its log,
-/// account, state and hold) taken out or replaced by each kind of JSON value, both read the
-/// same entry or both refuse. The derive's array form of a struct is not generated: Spotdial
-/// never writes one, and the reader refuses it on purpose.
+/// The hand-written readers (`stored::read_entry`, `stored::read_check`) against serde's derive,
+/// kept in tests as the reference: over every stored shape Spotdial writes, with each field
+/// (of the entry, its log, account, state and hold; of the check and its account) taken out or
+/// replaced by each kind of JSON value, both read the same value or both refuse. The derive's
+/// array form of a struct is not generated: Spotdial never writes one, and the readers refuse
+/// it on purpose.
 #[test]
-fn the_reader_agrees_with_serdes_derive() {
-    use crate::outbox::stored::read_entry;
+fn the_readers_agree_with_serdes_derive() {
+    use crate::outbox::stored::{read_check, read_entry};
     let full = json!({
         "schema": 2, "account": {"portal": "62515", "user": "1001"},
         "log": {"external_id": "spotdial-1", "contact": "501", "owner": "41629779", "started_at_ms": T0,
@@ -219,7 +220,7 @@ fn the_reader_agrees_with_serdes_derive() {
         "contact_name": "", "created_at_ms": -1, "updated_at_ms": 0, "attempts": 0, "failures": 0,
         "next_attempt_at_ms": 0, "state": {"kind": "waiting"}
     });
-    let mut bases = vec![full.clone(), minimal];
+    let mut entries = vec![full.clone(), minimal];
     let states = [
         json!({"kind": "waiting"}),
         json!({"kind": "sending", "sent_at_ms": 5}),
@@ -228,17 +229,52 @@ fn the_reader_agrees_with_serdes_derive() {
         json!({"kind": "logged", "call_id": "9001"}),
         json!({"kind": "failed", "code": "c", "reason": "r", "retry": false, "call_id": null}),
     ];
-    let holds = [json!({"kind": "signed_out"}), json!({"kind": "needs_reconnect"}), json!({"kind": "offline"})];
-    let statuses = ["COMPLETED", "NO_ANSWER", "BUSY", "FAILED", "CANCELED"];
     for state in states {
-        bases.push(with(&full, "state", Some(state)));
+        entries.push(with(&full, "state", Some(state)));
     }
-    for hold in holds {
-        bases.push(with(&full, "hold", Some(hold)));
+    for hold in [json!({"kind": "signed_out"}), json!({"kind": "needs_reconnect"}), json!({"kind": "offline"})] {
+        entries.push(with(&full, "hold", Some(hold)));
     }
-    for status in statuses {
-        bases.push(with(&full, "log.status", Some(json!(status))));
+    for status in ["COMPLETED", "NO_ANSWER", "BUSY", "FAILED", "CANCELED"] {
+        entries.push(with(&full, "log.status", Some(json!(status))));
     }
+    let extras = [
+        "state.sent_at_ms",
+        "state.since_ms",
+        "state.call_id",
+        "state.retry",
+        "hold.until_ms",
+        "hold.policy",
+        "account",
+        "hold",
+        "baseline",
+        "check_scheduled",
+        "log.owner",
+    ];
+    let compared = agree(&entries, read_entry, &["log", "account", "state", "hold"], &extras);
+    assert!(compared > 5_000, "{compared}");
+
+    let check = json!({"account": {"portal": "62515", "user": "1001"}, "external_id": "spotdial-1", "call_id": "9001",
+        "since_ms": T0, "checks": 1, "next_at_ms": T0 + 30_000, "failures": 0, "contact": "501", "baseline": "9001"});
+    let old_check = json!({"external_id": "spotdial-2", "call_id": "9002", "since_ms": 0, "checks": 255,
+        "next_at_ms": -5, "failures": 4_294_967_295_u32});
+    let compared = agree(&[check, old_check], read_check, &["account"], &["account", "contact", "baseline"]);
+    assert!(compared > 300, "{compared}");
+    // Not an object at all, or the array form: refused, with a reason.
+    for refused in [json!(null), json!("x"), json!([2]), json!(7)] {
+        assert!(read_entry(&refused).is_err() && read_check(&refused).is_err(), "{refused}");
+    }
+}
+
+/// Compares `read` with serde's derive on every base, with each field (at the top and in the
+/// `nested` objects, plus `extras`) removed or replaced by each kind of JSON value. Returns how
+/// many values were compared.
+fn agree<T: PartialEq + std::fmt::Debug + serde::de::DeserializeOwned>(
+    bases: &[Value],
+    read: fn(&Value) -> Result<T, String>,
+    nested: &[&str],
+    extras: &[&str],
+) -> usize {
     let replacements = [
         None,
         Some(json!(null)),
@@ -247,6 +283,8 @@ fn the_reader_agrees_with_serdes_derive() {
         Some(json!(0)),
         Some(json!(1)),
         Some(json!(-1)),
+        Some(json!(255)),
+        Some(json!(256)),
         Some(json!(1.5)),
         Some(json!(2.0)),
         Some(json!(4_294_967_296_u64)),
@@ -264,40 +302,20 @@ fn the_reader_agrees_with_serdes_derive() {
         Some(json!({"kind": "offline"})),
     ];
     let mut compared = 0;
-    for base in &bases {
-        let mut paths: Vec<String> = Vec::new();
-        for (prefix, object) in [
-            ("", Some(base)),
-            ("log.", base.get("log")),
-            ("account.", base.get("account")),
-            ("state.", base.get("state")),
-            ("hold.", base.get("hold")),
-        ] {
+    for base in bases {
+        let mut paths: Vec<String> = extras.iter().map(|p| p.to_string()).collect();
+        let prefixes = std::iter::once(("".to_string(), Some(base)))
+            .chain(nested.iter().map(|n| ([n, "."].concat(), base.get(n))));
+        for (prefix, object) in prefixes {
             let Some(Value::Object(fields)) = object else { continue };
-            paths.extend(fields.keys().map(|k| [prefix, k].concat()));
-            paths.push([prefix, "unknown"].concat());
-        }
-        // Fields a kind leaves out, and the optional ones the minimal entry leaves out.
-        for extra in [
-            "state.sent_at_ms",
-            "state.since_ms",
-            "state.call_id",
-            "state.retry",
-            "hold.until_ms",
-            "hold.policy",
-            "account",
-            "hold",
-            "baseline",
-            "check_scheduled",
-            "log.owner",
-        ] {
-            paths.push(extra.to_string());
+            paths.extend(fields.keys().map(|k| [prefix.as_str(), k].concat()));
+            paths.push([prefix.as_str(), "unknown"].concat());
         }
         for path in &paths {
             for replacement in &replacements {
                 let value = with(base, path, replacement.clone());
-                let ours = read_entry(&value);
-                let serdes = serde_json::from_value::<Entry>(value.clone());
+                let ours = read(&value);
+                let serdes = serde_json::from_value::<T>(value.clone());
                 match (&ours, &serdes) {
                     (Ok(a), Ok(b)) => assert_eq!(a, b, "{value}"),
                     (Err(_), Err(_)) => {}
@@ -309,11 +327,7 @@ fn the_reader_agrees_with_serdes_derive() {
             }
         }
     }
-    assert!(compared > 5_000, "{compared}");
-    // Not an object at all, or the array form: refused, with a reason.
-    for refused in [json!(null), json!("x"), json!([2]), json!(7)] {
-        assert!(read_entry(&refused).is_err(), "{refused}");
-    }
+    compared
 }
 
 /// `value` with the field at `path` ("log.status") set, or removed when `replacement` is `None`;
