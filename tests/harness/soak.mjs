@@ -397,6 +397,27 @@ export async function runSoak({ logs, lanes = 4, cardEvery = 6, chaosRate = 0.1,
     // A revoked grant (the `token-revoked` fault) makes Spotdial ask the rep to reconnect, in
     // the popup; the rep does, as tokens.test.mjs does once. Calls made meanwhile wait, kept.
     let reconnects = 0;
+    // The promise behind both fixes of CI's seed 3135040666: a log is never left held for a
+    // sign-in while Spotdial says it is signed in (nobody would be asked to sign in, and the log
+    // would wait out the 15-minute recheck). The watcher sees each status; a log held for
+    // sign-in and unchanged for STRANDED_MS of "signed in" fails the soak, naming it.
+    const STRANDED_MS = 10000;
+    const stranded = new Map(); // outbox key -> { since, updated }
+    const strandedCheck = async (page, auth) => {
+      if (auth !== 'signed_in') { stranded.clear(); return; }
+      const held = await page.evaluate(async () => Object.entries(await chrome.storage.local.get(null))
+        .filter(([k, v]) => k.startsWith('outbox:') && ['needs_reconnect', 'signed_out'].includes(v?.hold?.kind))
+        .map(([k, v]) => [k, v.updated_at_ms, v.hold.kind]));
+      const now = Date.now();
+      for (const key of [...stranded.keys()]) if (!held.some(([k]) => k === key)) stranded.delete(key);
+      for (const [key, updated, kind] of held) {
+        const seen = stranded.get(key);
+        if (!seen || seen.updated !== updated) stranded.set(key, { since: now, updated });
+        else if (now - seen.since > STRANDED_MS) {
+          failure = failure || new Error(`${key} has been held for "${kind}" for ${Math.round((now - seen.since) / 1000)} s while Spotdial says it is signed in`);
+        }
+      }
+    };
     const watcher = (async () => {
       let page = null;
       let on = null;
@@ -415,6 +436,7 @@ export async function runSoak({ logs, lanes = 4, cardEvery = 6, chaosRate = 0.1,
             say(`auth state ${lastAuth} -> ${status?.auth} after ${Math.round((Date.now() - started) / 1000)} s`);
             lastAuth = status?.auth;
           }
+          await strandedCheck(page, status?.auth);
           if (status?.auth !== 'needs_reconnect') continue;
           const popup = await on.context.newPage();
           await popup.goto(on.extensionUrl('popup/popup.html'));
@@ -453,7 +475,10 @@ export async function runSoak({ logs, lanes = 4, cardEvery = 6, chaosRate = 0.1,
     const pending = () => control.evaluate(async () => Object.keys(await chrome.storage.local.get(null))
       .filter((k) => k.startsWith('outbox:') || k.startsWith('verify:')));
     try {
-      await until('the outbox and its duplicate checks to empty', async () => (await pending()).length === 0, { timeout: settleTimeout, every: 500 });
+      await until('the outbox and its duplicate checks to empty', async () => {
+        if (failure) throw failure; // the watcher found a log stranded behind "signed in"
+        return (await pending()).length === 0;
+      }, { timeout: settleTimeout, every: 500 });
       watch.active = false;
       await watcher;
     } catch (error) {
