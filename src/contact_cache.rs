@@ -5,13 +5,16 @@
 
 use crate::ids::{ContactId, TaskId};
 use crate::message::views::ContactView;
-use serde::{Deserialize, Serialize};
+#[cfg(test)]
+use serde::Deserialize;
+use serde::Serialize;
 
 /// How long a contact's cached card facts answer without asking HubSpot again.
 pub const CONTACT_CACHE_MS: i64 = 600_000;
 
 /// A contact as cached for cards: the dialing facts and mapped fields only (DESIGN §3).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 pub struct CachedContact {
     pub contact: ContactView,
     /// Admin-mapped fields (not phone numbers), `(property, value)`.
@@ -25,6 +28,18 @@ pub struct CachedContact {
     pub tasks: Option<Vec<TaskId>>,
 }
 
+/// The cached card facts a stored value holds (serde's derive is the reference in tests).
+pub fn read(value: &serde_json::Value) -> Result<CachedContact, String> {
+    use crate::message::read::{contact_view, text_pair};
+    let f = crate::json_read::Fields::of("a cached contact", value)?;
+    Ok(CachedContact {
+        contact: contact_view(f.need("contact", f.present("contact"))?)?,
+        fields: f.need("fields", f.list("fields", text_pair)?)?,
+        fetched_at_ms: f.need("fetched_at_ms", f.int("fetched_at_ms")?)?,
+        tasks: f.list("tasks", |v| v.as_str().map(TaskId::new).ok_or_else(|| "not a task id".to_string()))?,
+    })
+}
+
 /// The session-storage key of `contact`'s cached card facts.
 pub fn key(contact: &ContactId) -> String {
     [crate::keys::CONTACT_CARD.key, contact.as_str()].concat()
@@ -35,5 +50,21 @@ impl CachedContact {
     /// back makes them stale, not fresh for ever).
     pub fn is_fresh(&self, now_ms: i64) -> bool {
         (0..CONTACT_CACHE_MS).contains(&(now_ms - self.fetched_at_ms))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// `read` against serde's derive (the reference): every field removed or replaced by each
+    /// kind of JSON value, both read the same value or both refuse (`testing::agree`).
+    #[test]
+    fn read_agrees_with_serdes_derive() {
+        use crate::testing::with;
+        let cached = serde_json::json!({
+            "contact": {"id": "201", "name": "Ana", "company": null, "title": "CEO", "numbers": [["phone", "+1 415"]],
+                        "time_zone": null, "country": "DE"},
+            "fields": [["industry", "Retail"]], "fetched_at_ms": 5, "tasks": ["70002", "70009"]});
+        let bases = [cached.clone(), with(&cached, "tasks", None), with(&cached, "tasks", Some(serde_json::json!([])))];
+        assert!(crate::testing::agree(&bases, super::read, &["contact"], &[]) > 500);
     }
 }

@@ -52,6 +52,17 @@ pub struct Account {
     pub user: UserId,
 }
 
+impl Account {
+    /// The account a stored value names (`json_read`; serde's derive is the reference in tests).
+    pub fn read(value: &serde_json::Value) -> Result<Account, String> {
+        let f = crate::json_read::Fields::of("the account", value)?;
+        Ok(Account {
+            portal: PortalId::new(f.need("portal", f.text("portal")?)?),
+            user: UserId::new(f.need("user", f.text("user")?)?),
+        })
+    }
+}
+
 /// True for a non-empty string of ASCII digits of a sane length.
 pub fn is_digits(text: &str) -> bool {
     !text.is_empty() && text.len() <= 20 && text.bytes().all(|b| b.is_ascii_digit())

@@ -10,6 +10,7 @@ pub mod failure;
 pub mod fold;
 pub mod hubspot;
 pub mod ids;
+pub mod json_read;
 pub mod keys;
 pub mod message;
 pub mod outbox;

@@ -7,7 +7,7 @@ use crate::ports::{
     Area, AuthFailure, Clock, Http, HttpRequest, HttpResponse, Store, StoreError, TokenSource, TransportError,
 };
 use crate::secret::AccessToken;
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::future::Future;
@@ -298,4 +298,99 @@ pub fn popup_sender(extension_id: &str) -> crate::message::Sender {
         frame_id: None,
         tab_url: None,
     }
+}
+
+/// Compares `read` with serde's derive on every base, with each field (at the top and in the
+/// `nested` objects, plus `extras`) removed or replaced by each kind of JSON value. Returns how
+/// many values were compared.
+pub fn agree<T: PartialEq + std::fmt::Debug + serde::de::DeserializeOwned>(
+    bases: &[Value],
+    read: impl Fn(&Value) -> Result<T, String>,
+    nested: &[&str],
+    extras: &[&str],
+) -> usize {
+    let replacements = [
+        None,
+        Some(json!(null)),
+        Some(json!(true)),
+        Some(json!(false)),
+        Some(json!(0)),
+        Some(json!(1)),
+        Some(json!(-1)),
+        Some(json!(255)),
+        Some(json!(256)),
+        Some(json!(1.5)),
+        Some(json!(2.0)),
+        Some(json!(4_294_967_296_u64)),
+        Some(json!(9_223_372_036_854_775_808_u64)),
+        Some(json!(u64::MAX)),
+        Some(json!(i64::MIN)),
+        Some(json!("x")),
+        Some(json!("")),
+        Some(json!("COMPLETED")),
+        Some(json!("9001")),
+        Some(json!([])),
+        Some(json!(["9001"])),
+        Some(json!({})),
+        Some(json!({"kind": "waiting"})),
+        Some(json!({"kind": "offline"})),
+    ];
+    let mut compared = 0;
+    for base in bases {
+        let mut paths: Vec<String> = extras.iter().map(|p| p.to_string()).collect();
+        let prefixes = std::iter::once(("".to_string(), Some(base)))
+            .chain(nested.iter().map(|n| ([n, "."].concat(), base.get(n))));
+        for (prefix, object) in prefixes {
+            let Some(Value::Object(fields)) = object else { continue };
+            paths.extend(fields.keys().map(|k| [prefix.as_str(), k].concat()));
+            paths.push([prefix.as_str(), "unknown"].concat());
+        }
+        for path in &paths {
+            for replacement in &replacements {
+                let value = with(base, path, replacement.clone());
+                let ours = read(&value);
+                let serdes = serde_json::from_value::<T>(value.clone());
+                match (&ours, &serdes) {
+                    (Ok(a), Ok(b)) => assert_eq!(a, b, "{value}"),
+                    (Err(_), Err(_)) => {}
+                    _ => panic!(
+                        "they disagree on {path} = {replacement:?}:\n{value}\nours: {ours:?}\nserde's: {serdes:?}"
+                    ),
+                }
+                compared += 1;
+            }
+        }
+    }
+    compared
+}
+
+/// `value` with the field at `path` ("log.status") set, or removed when `replacement` is `None`;
+/// a path into an object `value` lacks (a minimal entry's hold) creates it.
+pub fn with(value: &Value, path: &str, replacement: Option<Value>) -> Value {
+    let mut value = value.clone();
+    let (parent, field) = match path.split_once('.') {
+        Some((parent, field)) => (Some(parent), field),
+        None => (None, path),
+    };
+    let target = match parent {
+        None => &mut value,
+        Some(parent) => {
+            let slot = &mut value[parent];
+            if !slot.is_object() {
+                *slot = json!({});
+            }
+            slot
+        }
+    };
+    if let Some(object) = target.as_object_mut() {
+        match replacement {
+            Some(v) => {
+                object.insert(field.to_string(), v);
+            }
+            None => {
+                object.remove(field);
+            }
+        }
+    }
+    value
 }

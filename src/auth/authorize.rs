@@ -15,7 +15,8 @@ pub const PENDING_LIFETIME_MS: i64 = 10 * 60 * 1000;
 /// A sign-in that was started and waits for its redirect. Stored in `chrome.storage.session`
 /// so that it survives the service worker being stopped while the consent window is open.
 /// Its `Debug` hides both the state and the verifier.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 pub struct PendingSignIn {
     pub state: String,
     pub verifier: CodeVerifier,
@@ -35,6 +36,17 @@ impl fmt::Debug for PendingSignIn {
 }
 
 impl PendingSignIn {
+    /// The pending sign-in a stored value holds (serde's derive reads it in tests, the reference).
+    pub fn read(value: &serde_json::Value) -> Result<Self, String> {
+        let f = crate::json_read::Fields::of("the pending sign-in", value)?;
+        Ok(PendingSignIn {
+            state: f.need("state", f.text("state")?)?,
+            verifier: CodeVerifier::new(f.need("verifier", f.text("verifier")?)?),
+            redirect_uri: f.need("redirect_uri", f.text("redirect_uri")?)?,
+            started_at_ms: f.need("started_at_ms", f.int("started_at_ms")?)?,
+        })
+    }
+
     pub fn is_expired(&self, now_ms: i64) -> bool {
         now_ms.saturating_sub(self.started_at_ms) > PENDING_LIFETIME_MS
     }

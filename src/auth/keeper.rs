@@ -10,11 +10,13 @@ use super::grant::{
     refresh_request, revoke_request, transport_error, Introspection, TokenError,
 };
 use crate::ids::{PortalId, UserId};
+use crate::json_read::Fields;
 use crate::ports::{Area, AuthFailure, Clock, Http, Store, StoreError, TokenSource};
 use crate::secret::{AccessToken, AuthCode, RefreshToken};
 use futures_util::future::{LocalBoxFuture, Shared};
 use futures_util::FutureExt;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::rc::Rc;
@@ -49,11 +51,11 @@ pub fn refresh_margin_ms(lifetime_ms: i64) -> i64 {
     MAX_REFRESH_MARGIN_MS.min(lifetime_ms / 4)
 }
 
-/// Where sign-in stands, as the popup shows it. Holds no token. Stored with a `kind` tag; read
-/// through `AuthStateFields`, a plain struct, as the outbox's `State` is (serde's tagged-enum
-/// reader buffers every value first: issue 12, wasm size).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", try_from = "AuthStateFields")]
+/// Where sign-in stands, as the popup shows it. Holds no token. Stored with a `kind` tag;
+/// read by `AuthState::read` (serde's reader stays in tests, as the reference).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum AuthState {
     SignedOut,
     SignedIn {
@@ -67,33 +69,20 @@ pub enum AuthState {
     },
 }
 
-/// `AuthState` as stored, every field optional.
-#[derive(Deserialize)]
-struct AuthStateFields {
-    kind: String,
-    #[serde(default)]
-    hub_id: Option<PortalId>,
-    #[serde(default)]
-    user_id: Option<UserId>,
-    #[serde(default)]
-    reason: Option<String>,
-    #[serde(default)]
-    missing_scopes: Option<Vec<String>>,
-}
-
-impl TryFrom<AuthStateFields> for AuthState {
-    type Error = String;
-
-    fn try_from(f: AuthStateFields) -> Result<Self, Self::Error> {
-        let missing = |field: &str| ["a sign-in state of kind ", &f.kind, " without ", field].concat();
-        Ok(match f.kind.as_str() {
+impl AuthState {
+    /// The state a stored value holds; each kind reads its own fields.
+    pub fn read(value: &Value) -> Result<AuthState, String> {
+        let f = Fields::of("the sign-in state", value)?;
+        let kind = f.need("kind", f.text("kind")?)?;
+        Ok(match kind.as_str() {
             "signed_out" => AuthState::SignedOut,
-            "signed_in" => {
-                AuthState::SignedIn { hub_id: f.hub_id.ok_or_else(|| missing("hub_id"))?, user_id: f.user_id }
-            }
+            "signed_in" => AuthState::SignedIn {
+                hub_id: PortalId::new(f.need("hub_id", f.text("hub_id")?)?),
+                user_id: f.text("user_id")?.map(UserId::new),
+            },
             "needs_reconnect" => AuthState::NeedsReconnect {
-                reason: f.reason.clone().ok_or_else(|| missing("reason"))?,
-                missing_scopes: f.missing_scopes.clone().ok_or_else(|| missing("missing_scopes"))?,
+                reason: f.need("reason", f.text("reason")?)?,
+                missing_scopes: f.need("missing_scopes", f.texts("missing_scopes")?)?,
             },
             other => return Err(["an unknown sign-in state: ", other].concat()),
         })
@@ -158,7 +147,8 @@ impl fmt::Display for ConnectError {
     }
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
+#[cfg_attr(test, derive(Deserialize, Debug, PartialEq))]
 struct StoredAccess {
     token: AccessToken,
     expires_at_ms: i64,
@@ -166,24 +156,47 @@ struct StoredAccess {
 }
 
 impl StoredAccess {
+    fn read(value: &Value) -> Result<Self, String> {
+        let f = Fields::of("the stored access token", value)?;
+        Ok(StoredAccess {
+            token: AccessToken::new(f.need("token", f.text("token")?)?),
+            expires_at_ms: f.need("expires_at_ms", f.int("expires_at_ms")?)?,
+            lifetime_ms: f.need("lifetime_ms", f.int("lifetime_ms")?)?,
+        })
+    }
+
     fn refresh_at_ms(&self) -> i64 {
         self.expires_at_ms - refresh_margin_ms(self.lifetime_ms)
     }
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
+#[cfg_attr(test, derive(Deserialize, Debug, PartialEq))]
 struct StoredRefresh {
     token: RefreshToken,
 }
 
+impl StoredRefresh {
+    fn read(value: &Value) -> Result<Self, String> {
+        let f = Fields::of("the stored refresh token", value)?;
+        Ok(StoredRefresh { token: RefreshToken::new(f.need("token", f.text("token")?)?) })
+    }
+}
+
 /// The app and the token service of a sign-in (`broker_url: None` in direct mode).
-#[derive(Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 struct Issuer {
     client_id: String,
     broker_url: Option<String>,
 }
 
 impl Issuer {
+    fn read(value: &Value) -> Result<Self, String> {
+        let f = Fields::of("the stored issuer", value)?;
+        Ok(Issuer { client_id: f.need("client_id", f.text("client_id")?)?, broker_url: f.text("broker_url")? })
+    }
+
     fn of(config: &AuthConfig) -> Self {
         let broker_url = match &config.mode {
             super::config::TokenMode::Broker { url } => Some(url.clone()),
@@ -193,9 +206,17 @@ impl Issuer {
     }
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
+#[cfg_attr(test, derive(Deserialize, Debug, PartialEq))]
 struct StoredRetry {
     not_before_ms: i64,
+}
+
+impl StoredRetry {
+    fn read(value: &Value) -> Result<Self, String> {
+        let f = Fields::of("the stored retry time", value)?;
+        Ok(StoredRetry { not_before_ms: f.need("not_before_ms", f.int("not_before_ms")?)? })
+    }
 }
 
 fn storage_failure(error: StoreError) -> AuthFailure {
@@ -250,22 +271,22 @@ impl<'a, H: Http, S: Store, C: Clock> Ports<'a, H, S, C> {
     async fn state(&self) -> Result<AuthState, StoreError> {
         let value = self.store.get(Area::Local, STATE_KEY).await?;
         // An unreadable state (a newer version, corruption) counts as signed out.
-        Ok(value.and_then(|v| serde_json::from_value(v).ok()).unwrap_or(AuthState::SignedOut))
+        Ok(value.and_then(|v| AuthState::read(&v).ok()).unwrap_or(AuthState::SignedOut))
     }
 
     async fn access(&self) -> Result<Option<StoredAccess>, StoreError> {
         let value = self.store.get(Area::Session, ACCESS_KEY).await?;
-        Ok(value.and_then(|v| serde_json::from_value(v).ok()))
+        Ok(value.and_then(|v| StoredAccess::read(&v).ok()))
     }
 
     async fn retry_not_before(&self) -> Result<Option<i64>, StoreError> {
         let value = self.store.get(Area::Session, RETRY_KEY).await?;
-        Ok(value.and_then(|v| serde_json::from_value::<StoredRetry>(v).ok()).map(|r| r.not_before_ms))
+        Ok(value.and_then(|v| StoredRetry::read(&v).ok()).map(|r| r.not_before_ms))
     }
 
     async fn refresh_token(&self) -> Result<Option<RefreshToken>, StoreError> {
         let value = self.store.get(Area::Local, REFRESH_KEY).await?;
-        Ok(value.and_then(|v| serde_json::from_value::<StoredRefresh>(v).ok()).map(|r| r.token))
+        Ok(value.and_then(|v| StoredRefresh::read(&v).ok()).map(|r| r.token))
     }
 
     async fn put<T: Serialize>(&self, area: Area, key: &str, value: &T) -> Result<(), StoreError> {
@@ -450,7 +471,7 @@ impl<'a, H: Http + 'a, S: Store + 'a, C: Clock + 'a> TokenKeeper<'a, H, S, C> {
     /// The stored pending sign-in, if any (an expired one is still returned; `finish` says so).
     pub async fn pending(&self) -> Result<Option<PendingSignIn>, StoreError> {
         let value = self.ports.store.get(Area::Session, PENDING_KEY).await?;
-        Ok(value.and_then(|v| serde_json::from_value(v).ok()))
+        Ok(value.and_then(|v| PendingSignIn::read(&v).ok()))
     }
 
     /// Exchanges `code` and stores the tokens. Scopes HubSpot did not grant are not accepted:
@@ -527,7 +548,7 @@ impl<'a, H: Http + 'a, S: Store + 'a, C: Clock + 'a> TokenKeeper<'a, H, S, C> {
     pub async fn drop_foreign_tokens(&self) -> Result<bool, StoreError> {
         let current = Issuer::of(self.ports.config);
         let stored: Option<Issuer> =
-            self.ports.store.get(Area::Local, ISSUER_KEY).await?.and_then(|v| serde_json::from_value(v).ok());
+            self.ports.store.get(Area::Local, ISSUER_KEY).await?.and_then(|v| Issuer::read(&v).ok());
         let refresh = self.ports.refresh_token().await?;
         match stored {
             Some(stored) if stored == current => Ok(false),
@@ -661,6 +682,34 @@ impl<'a, H: Http + 'a, S: Store + 'a, C: Clock + 'a> TokenSource for TokenKeeper
 
 #[cfg(test)]
 mod tests {
+    /// The hand-written readers of the keeper's stored values against serde's derive (the
+    /// reference, kept in tests): each field removed or replaced by each kind of JSON value,
+    /// both read the same value or both refuse (`testing::agree`).
+    #[test]
+    fn the_stored_values_read_as_serdes_derive_reads_them() {
+        use super::{AuthState, Issuer, PendingSignIn, StoredAccess, StoredRefresh, StoredRetry};
+        use crate::testing::agree;
+        use serde_json::json;
+        let states = [
+            json!({"kind": "signed_out"}),
+            json!({"kind": "signed_in", "hub_id": "62515", "user_id": "1001"}),
+            json!({"kind": "signed_in", "hub_id": "62515"}),
+            json!({"kind": "needs_reconnect", "reason": "r", "missing_scopes": ["crm.lists.read", "oauth"]}),
+            json!({"kind": "needs_reconnect", "reason": "r", "missing_scopes": []}),
+        ];
+        let extras = ["hub_id", "user_id", "reason", "missing_scopes"];
+        assert!(agree(&states, AuthState::read, &[], &extras) > 500);
+        agree(&[json!({"token": "t", "expires_at_ms": 5, "lifetime_ms": 1_800_000})], StoredAccess::read, &[], &[]);
+        agree(&[json!({"token": "r"})], StoredRefresh::read, &[], &[]);
+        agree(&[json!({"not_before_ms": 5})], StoredRetry::read, &[], &[]);
+        let issuers =
+            [json!({"client_id": "c", "broker_url": "https://b"}), json!({"client_id": "c", "broker_url": null})];
+        agree(&issuers, Issuer::read, &[], &["broker_url"]);
+        let pending =
+            json!({"state": "s", "verifier": "v", "redirect_uri": "https://x.chromiumapp.org/", "started_at_ms": 5});
+        agree(&[pending], PendingSignIn::read, &[], &[]);
+    }
+
     #[test]
     fn every_sign_in_state_reads_back_as_written_and_a_half_one_is_refused() {
         use super::AuthState;

@@ -6,7 +6,9 @@
 use crate::ids::{Account, ContactId};
 use crate::message::views::TaskView;
 use crate::ports::{Area, Store, StoreError};
-use serde::{Deserialize, Serialize};
+#[cfg(test)]
+use serde::Deserialize;
+use serde::Serialize;
 use serde_json::Value;
 
 mod log;
@@ -26,8 +28,10 @@ pub const MAX_NOTES_CHARS: usize = 10_000;
 /// An outcome is a HubSpot disposition GUID; anything longer is not one.
 const MAX_OUTCOME_CHARS: usize = 64;
 
-/// One call between "Call …" and "Log call" (or "Discard").
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One call between "Call …" and "Log call" (or "Discard"). Written by serde's derive, read
+/// by `CallEntry::read` (serde's reader stays in tests, as the reference).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 pub struct CallEntry {
     /// The client-made id, also the log's `hs_call_external_id`.
     pub external_id: String,
@@ -53,6 +57,32 @@ pub struct CallEntry {
     pub outcome: Option<String>,
     #[serde(default)]
     pub notes: String,
+}
+
+impl CallEntry {
+    /// The call a stored value holds. Fields with a default may be absent, not null (as
+    /// serde's derive reads them).
+    pub fn read(value: &serde_json::Value) -> Result<CallEntry, String> {
+        let f = crate::json_read::Fields::of("a call in progress", value)?;
+        let defaulted = |name: &str| match f.map.get(name) {
+            None => Ok(String::new()),
+            Some(serde_json::Value::String(s)) => Ok(s.clone()),
+            Some(_) => Err(["a call in progress: `", name, "` is not a string"].concat()),
+        };
+        Ok(CallEntry {
+            external_id: f.need("external_id", f.text("external_id")?)?,
+            contact: ContactId::new(f.need("contact", f.text("contact")?)?),
+            contact_name: f.need("contact_name", f.text("contact_name")?)?,
+            to_e164: f.need("to_e164", f.text("to_e164")?)?,
+            number: defaulted("number")?,
+            uri: defaulted("uri")?,
+            started_at_ms: f.need("started_at_ms", f.int("started_at_ms")?)?,
+            account: f.object("account", Account::read)?,
+            task: f.object("task", crate::message::read::task_view)?,
+            outcome: f.text("outcome")?,
+            notes: defaulted("notes")?,
+        })
+    }
 }
 
 /// Why a draft was not saved.
@@ -160,8 +190,7 @@ fn id_of(item: &Value) -> Option<&str> {
 
 /// Every readable call in progress, oldest first.
 pub async fn all<S: Store>(store: &S) -> Result<Vec<CallEntry>, StoreError> {
-    let mut calls: Vec<CallEntry> =
-        raw(store).await?.into_iter().filter_map(|v| serde_json::from_value(v).ok()).collect();
+    let mut calls: Vec<CallEntry> = raw(store).await?.iter().filter_map(|v| CallEntry::read(v).ok()).collect();
     crate::sorting::sort_by_key(&mut calls, |c| c.started_at_ms);
     Ok(calls)
 }
@@ -225,7 +254,7 @@ pub async fn remove_contact<S: Store>(store: &S, contact: &ContactId) -> Result<
     let mut items = raw(store).await?;
     let before = items.len();
     let mut unreadable = 0;
-    items.retain(|v| match serde_json::from_value::<CallEntry>(v.clone()) {
+    items.retain(|v| match CallEntry::read(v) {
         Ok(call) => &call.contact != contact,
         Err(_) => {
             unreadable += 1;
@@ -247,7 +276,7 @@ pub async fn migrate_legacy<S: Store>(store: &S) -> Result<usize, StoreError> {
     let mut moved = 0;
     for key in legacy {
         if let Some(value) = store.get(Area::Session, &key).await? {
-            if let Ok(mut entry) = serde_json::from_value::<CallEntry>(value) {
+            if let Ok(mut entry) = CallEntry::read(&value) {
                 entry.account = None;
                 if get(store, &entry.external_id).await?.is_none() {
                     put(store, &entry).await?;

@@ -191,3 +191,19 @@ fn contact_removal_keeps_and_counts_an_entry_it_cannot_read() {
     let left = store.value(Area::Local, KEY).unwrap();
     assert_eq!(left["calls"].as_array().map(Vec::len), Some(1), "the unreadable entry is kept: {left}");
 }
+
+/// `CallEntry::read` against serde's derive (the reference): every field, the account's and
+/// the task's removed or replaced by each kind of JSON value, both read the same call or both
+/// refuse (`testing::agree`). `number`, `uri` and `notes` may be absent (empty), not null.
+#[test]
+fn a_stored_call_reads_as_serdes_derive_reads_it() {
+    use crate::testing::{agree, with};
+    let call = json!({"external_id": "spotdial-1", "contact": "201", "contact_name": "Ana", "to_e164": "+14155550132",
+        "number": "(415) 555-0132", "uri": "tel:+14155550132", "started_at_ms": T0,
+        "account": {"portal": "62515", "user": "1001"},
+        "task": {"id": "70002", "subject": "Call", "due_ms": null, "priority": "low", "overdue": true},
+        "outcome": "f240", "notes": "hi"});
+    let old = json!({"external_id": "spotdial-2", "contact": "202", "contact_name": "Ben", "to_e164": "+1", "started_at_ms": 0});
+    let bases = [call.clone(), old, with(&call, "task", None)];
+    assert!(agree(&bases, CallEntry::read, &["account", "task"], &[]) > 800);
+}

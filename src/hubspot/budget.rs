@@ -69,7 +69,8 @@ pub const MAX_SEARCH_PAUSE_MS: u64 = 30_000;
 /// back one burst window, doubling per repeat up to this.
 pub const MAX_EXEMPT_PAUSE_MS: u64 = 120_000;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 #[serde(default)]
 pub struct RateBudget {
     max: u32,
@@ -100,11 +101,74 @@ pub struct RateBudget {
     draws: u64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 struct Seen {
     remaining: u32,
     at_ms: i64,
     sent_since: u32,
+}
+
+impl RateBudget {
+    /// The budget as persisted after a 429: a field absent is the default's, a field of
+    /// another type (null included, but for `seen`) is refused, as serde's derive (the
+    /// reference in tests) reads it.
+    pub fn read(value: &serde_json::Value) -> Result<RateBudget, String> {
+        use serde_json::Value;
+        let d = RateBudget::default();
+        let f = crate::json_read::Fields::of("the rate budget", value)?;
+        let int = |name: &str, default: i64| match f.map.get(name) {
+            None => Ok(default),
+            Some(v) => v.as_i64().ok_or_else(|| f.wrong(name, "a whole number")),
+        };
+        let count = |name: &str, default: u64| match f.map.get(name) {
+            None => Ok(default),
+            Some(v) => v.as_u64().ok_or_else(|| f.wrong(name, "a whole number from 0")),
+        };
+        let small = |name: &str, default: u32| {
+            count(name, u64::from(default))
+                .and_then(|n| u32::try_from(n).map_err(|_| f.wrong(name, "a whole number below 2^32")))
+        };
+        let times = |name: &str| match f.map.get(name) {
+            None => Ok(VecDeque::new()),
+            Some(Value::Array(items)) => {
+                items.iter().map(|v| v.as_i64().ok_or_else(|| f.wrong(name, "a list of whole numbers"))).collect()
+            }
+            Some(_) => Err(f.wrong(name, "a list")),
+        };
+        let seen = match f.present("seen") {
+            None => None,
+            Some(v) => {
+                let s = crate::json_read::Fields::of("the rate budget's last reading", v)?;
+                let small = |name: &str| s.need(name, s.small::<u32>(name)?);
+                Some(Seen {
+                    remaining: small("remaining")?,
+                    at_ms: s.need("at_ms", s.int("at_ms")?)?,
+                    sent_since: small("sent_since")?,
+                })
+            }
+        };
+        Ok(RateBudget {
+            max: small("max", d.max)?,
+            interval_ms: count("interval_ms", d.interval_ms)?,
+            seen,
+            sent: times("sent")?,
+            searches: times("searches")?,
+            paused_until_ms: int("paused_until_ms", d.paused_until_ms)?,
+            pause_policy: match f.map.get("pause_policy") {
+                None => d.pause_policy,
+                Some(Value::String(p)) => p.clone(),
+                Some(_) => return Err(f.wrong("pause_policy", "a string")),
+            },
+            strikes: small("strikes", d.strikes)?,
+            search_paused_until_ms: int("search_paused_until_ms", d.search_paused_until_ms)?,
+            search_strikes: small("search_strikes", d.search_strikes)?,
+            exempt_paused_until_ms: int("exempt_paused_until_ms", d.exempt_paused_until_ms)?,
+            exempt_strikes: small("exempt_strikes", d.exempt_strikes)?,
+            salt: d.salt,
+            draws: count("draws", d.draws)?,
+        })
+    }
 }
 
 impl Default for RateBudget {
@@ -363,6 +427,19 @@ fn wait(ms: i64) -> Admission {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `RateBudget::read` against serde's derive (the reference): a persisted budget (and an
+    /// empty one, all defaults) with each field, the last reading's too, removed or replaced
+    /// by each kind of JSON value: both read the same budget or both refuse (`testing::agree`).
+    #[test]
+    fn a_persisted_budget_reads_as_serdes_derive_reads_it() {
+        let stored = serde_json::json!({"max": 110, "interval_ms": 10000,
+            "seen": {"remaining": 40, "at_ms": 5, "sent_since": 2}, "sent": [1, 2, 3], "searches": [4],
+            "paused_until_ms": 9, "pause_policy": "DAILY", "strikes": 1, "search_paused_until_ms": 0,
+            "search_strikes": 0, "exempt_paused_until_ms": 0, "exempt_strikes": 2, "draws": 7, "salt": 3});
+        let bases = [stored, serde_json::json!({})];
+        assert!(crate::testing::agree(&bases, RateBudget::read, &["seen"], &["seen"]) > 400);
+    }
 
     fn headers(max: u32, remaining: u32) -> HttpResponse {
         HttpResponse {

@@ -42,7 +42,8 @@ pub enum OutcomeSource {
     Defaults,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 pub struct Outcomes {
     pub outcomes: Vec<CallOutcome>,
     pub source: OutcomeSource,

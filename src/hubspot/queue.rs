@@ -30,7 +30,8 @@ pub enum QueueContact {
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 pub struct QueueItem {
     /// `None` for a list queue.
     pub task: Option<Task>,
@@ -39,7 +40,8 @@ pub struct QueueItem {
     pub overdue: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 pub struct Queue {
     pub items: Vec<QueueItem>,
     /// More matched than one search can reach (§11: 10,000) or a list queue's cap.

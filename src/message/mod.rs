@@ -4,6 +4,7 @@
 //! only `ids`, `page` and `failure`, so no worker or domain edit can change the JSON unseen
 //! (`tests/architecture.rs` checks it).
 
+pub mod read;
 pub mod views;
 
 pub use crate::failure::Failure;

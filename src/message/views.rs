@@ -67,7 +67,8 @@ pub struct LoggedView {
 }
 
 /// Who is signed in, learned once after sign-in. No token, no contact data.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 pub struct Profile {
     pub portal: PortalId,
     /// The portal's domain as HubSpot names it (introspection's `hub_domain`).
@@ -90,7 +91,8 @@ impl Profile {
 }
 
 /// Where sign-in stands, as the popup shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 #[serde(tag = "auth", rename_all = "snake_case")]
 pub enum AuthView {
     SignedOut,
@@ -106,7 +108,8 @@ pub struct PauseView {
 }
 
 /// What the popup shows: sign-in, a rate-limit pause, unsent call logs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 pub struct StatusView {
     #[serde(flatten)]
     pub auth: AuthView,
@@ -171,7 +174,8 @@ pub struct CallListItem {
 }
 
 /// A contact as the popup and the card need it: the dialing facts only.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 pub struct ContactView {
     pub id: ContactId,
     pub name: String,
@@ -183,7 +187,8 @@ pub struct ContactView {
     pub country: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 pub struct TaskView {
     pub id: TaskId,
     pub subject: String,
@@ -193,7 +198,8 @@ pub struct TaskView {
 }
 
 /// One line of the queue.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 pub struct QueueEntry {
     pub task: Option<TaskView>,
     pub contact: Option<ContactView>,
@@ -203,39 +209,18 @@ pub struct QueueEntry {
 }
 
 /// Where the queue comes from. Written `{"kind": "tasks", "due_by_ms": …}` or
-/// `{"kind": "list", "list": …}`; read through `QueueSourceFields`, a plain struct, because
-/// serde's derive for an internally tagged enum buffers the whole value first (5.9 KB of wasm
-/// for this one type, issue 12).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", try_from = "QueueSourceFields")]
+/// `{"kind": "list", "list": …}`; read by `read::queue_source` (serde's tagged derive, which
+/// buffers the whole value first, reads it in tests only, as the reference).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum QueueSource {
     Tasks { due_by_ms: i64 },
     List { list: ListId },
 }
 
-/// `QueueSource` as stored and sent, every field optional.
-#[derive(Deserialize)]
-struct QueueSourceFields {
-    kind: String,
-    #[serde(default)]
-    due_by_ms: Option<i64>,
-    #[serde(default)]
-    list: Option<ListId>,
-}
-
-impl TryFrom<QueueSourceFields> for QueueSource {
-    type Error = &'static str;
-
-    fn try_from(fields: QueueSourceFields) -> Result<Self, Self::Error> {
-        match (fields.kind.as_str(), fields.due_by_ms, fields.list) {
-            ("tasks", Some(due_by_ms), _) => Ok(QueueSource::Tasks { due_by_ms }),
-            ("list", _, Some(list)) => Ok(QueueSource::List { list }),
-            _ => Err("not a queue source: a kind of \"tasks\" with due_by_ms, or \"list\" with list"),
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 pub struct QueueView {
     pub source: QueueSource,
     pub items: Vec<QueueEntry>,
@@ -244,7 +229,8 @@ pub struct QueueView {
 }
 
 /// `hs_task_priority` (§5). Orders HIGH first, unset last.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 #[serde(rename_all = "snake_case")]
 pub enum Priority {
     High,
@@ -277,7 +263,8 @@ pub struct ListSummary {
 }
 
 /// A call outcome: `id` is the GUID that goes into `hs_call_disposition` (§6).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 pub struct CallOutcome {
     pub id: String,
     pub label: String,
@@ -369,7 +356,8 @@ pub struct FoundContact {
 }
 
 /// One call the rep logged.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 pub struct HistoryEntry {
     /// The HubSpot account and user the call was logged under (`None`: recorded before
     /// Spotdial kept it).

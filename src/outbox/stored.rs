@@ -10,15 +10,16 @@ use super::baseline::Baseline;
 use super::entry::{Entry, Hold, State};
 use super::verify::Check;
 use crate::hubspot::{CallLog, CallStatus};
-use crate::ids::{Account, CallId, ContactId, OwnerId, PortalId, TaskId, UserId};
-use serde_json::{Map, Value};
+use crate::ids::{Account, CallId, ContactId, OwnerId, TaskId};
+use crate::json_read::Fields;
+use serde_json::Value;
 
 /// The entry a stored value holds, or why it holds none.
 pub fn read_entry(value: &Value) -> Result<Entry, String> {
     let f = Fields::of("the entry", value)?;
     Ok(Entry {
         schema: f.need("schema", f.small("schema")?)?,
-        account: f.present("account").map(account).transpose()?,
+        account: f.object("account", Account::read)?,
         log: call_log(f.need("log", f.present("log"))?)?,
         task: f.text("task")?.map(TaskId::new),
         contact_name: f.need("contact_name", f.text("contact_name")?)?,
@@ -45,7 +46,7 @@ pub fn read_entry(value: &Value) -> Result<Entry, String> {
 pub fn read_check(value: &Value) -> Result<Check, String> {
     let f = Fields::of("the duplicate check", value)?;
     Ok(Check {
-        account: f.present("account").map(account).transpose()?,
+        account: f.object("account", Account::read)?,
         external_id: f.need("external_id", f.text("external_id")?)?,
         call_id: CallId::new(f.need("call_id", f.text("call_id")?)?),
         since_ms: f.need("since_ms", f.int("since_ms")?)?,
@@ -54,14 +55,6 @@ pub fn read_check(value: &Value) -> Result<Check, String> {
         failures: f.need("failures", f.small("failures")?)?,
         contact: f.text("contact")?.map(ContactId::new),
         baseline: f.text("baseline")?.map(Baseline::from_stored),
-    })
-}
-
-fn account(value: &Value) -> Result<Account, String> {
-    let f = Fields::of("the entry's account", value)?;
-    Ok(Account {
-        portal: PortalId::new(f.need("portal", f.text("portal")?)?),
-        user: UserId::new(f.need("user", f.text("user")?)?),
     })
 }
 
@@ -125,76 +118,4 @@ fn hold(value: &Value) -> Result<Hold, String> {
         "offline" => Hold::Offline,
         _ => return Err(["not an outbox hold: \"", &kind, "\""].concat()),
     })
-}
-
-/// One JSON object's fields, read by name. Each reader answers `None` for a field absent or
-/// null, and an error naming the field for one of another type.
-struct Fields<'a> {
-    what: &'static str,
-    map: &'a Map<String, Value>,
-}
-
-impl<'a> Fields<'a> {
-    fn of(what: &'static str, value: &'a Value) -> Result<Self, String> {
-        match value {
-            Value::Object(map) => Ok(Fields { what, map }),
-            _ => Err([what, " is not a JSON object"].concat()),
-        }
-    }
-
-    fn present(&self, name: &str) -> Option<&'a Value> {
-        self.map.get(name).filter(|v| !v.is_null())
-    }
-
-    fn wrong(&self, name: &str, expected: &str) -> String {
-        [self.what, ": `", name, "` is not ", expected].concat()
-    }
-
-    fn missing(&self, name: &str) -> String {
-        [self.what, " has no `", name, "`"].concat()
-    }
-
-    fn need<T>(&self, name: &str, value: Option<T>) -> Result<T, String> {
-        value.ok_or_else(|| self.missing(name))
-    }
-
-    fn text(&self, name: &str) -> Result<Option<String>, String> {
-        match self.present(name) {
-            None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(_) => Err(self.wrong(name, "a string")),
-        }
-    }
-
-    fn flag(&self, name: &str) -> Result<Option<bool>, String> {
-        match self.present(name) {
-            None => Ok(None),
-            Some(Value::Bool(b)) => Ok(Some(*b)),
-            Some(_) => Err(self.wrong(name, "true or false")),
-        }
-    }
-
-    /// A whole number that fits an `i64` (a float, even `1.0`, is refused).
-    fn int(&self, name: &str) -> Result<Option<i64>, String> {
-        match self.present(name) {
-            None => Ok(None),
-            Some(v) => v.as_i64().map(Some).ok_or_else(|| self.wrong(name, "a whole number")),
-        }
-    }
-
-    /// A whole number from 0 that fits a `u64`.
-    fn uint(&self, name: &str) -> Result<Option<u64>, String> {
-        match self.present(name) {
-            None => Ok(None),
-            Some(v) => v.as_u64().map(Some).ok_or_else(|| self.wrong(name, "a whole number from 0")),
-        }
-    }
-
-    /// A whole number from 0 that fits `T` (`u8`, `u32`).
-    fn small<T: TryFrom<u64>>(&self, name: &str) -> Result<Option<T>, String> {
-        match self.uint(name)? {
-            None => Ok(None),
-            Some(n) => T::try_from(n).map(Some).map_err(|_| self.wrong(name, "a small enough whole number")),
-        }
-    }
 }

@@ -5,11 +5,10 @@
 
 use super::history::{self, forget_mark_key};
 use crate::calls::{self, CallEntry};
-use crate::contact_cache::CachedContact;
 use crate::ids::ContactId;
 use crate::keys::{self, StorageKey};
+use crate::message::views::ContactView;
 pub use crate::message::views::FoundContact;
-use crate::message::views::{ContactView, QueueView};
 use crate::outbox::{self, EntryId};
 use crate::ports::{Area, Store, StoreError};
 use serde::Serialize;
@@ -152,12 +151,12 @@ async fn forget_in<S: Store>(
 ) -> Result<bool, StoreError> {
     if *spec == keys::CONTACT_CARD {
         // A card cache that does not read as `CachedContact` goes too: it is only a cache.
-        let card = serde_json::from_value::<CachedContact>(value);
+        let card = crate::contact_cache::read(&value);
         return Ok(keys::CONTACT_CARD.with(contact.as_str()).as_deref() == Some(key)
             || card.map_or(true, |card| &card.contact.id == contact));
     }
     if *spec == keys::QUEUE {
-        let Ok(mut queue) = serde_json::from_value::<QueueView>(value) else {
+        let Ok(mut queue) = crate::message::read::queue_view(&value) else {
             // Unreadable: dropped whole (it is only a cache, fetched again when opened).
             report.queue_dropped = true;
             return Ok(true);
@@ -228,12 +227,9 @@ pub async fn find_contacts<S: Store>(store: &S, query: &str) -> Result<Vec<Found
             };
             let Some(value) = store.get(area, &key).await? else { continue };
             let cards: Vec<FoundContact> = if *spec == keys::CONTACT_CARD {
-                serde_json::from_value::<CachedContact>(value)
-                    .map(|c| FoundContact::of_view(&c.contact))
-                    .into_iter()
-                    .collect()
+                crate::contact_cache::read(&value).map(|c| FoundContact::of_view(&c.contact)).into_iter().collect()
             } else if *spec == keys::QUEUE {
-                let queue = serde_json::from_value::<QueueView>(value).map(|q| q.items).unwrap_or_default();
+                let queue = crate::message::read::queue_view(&value).map(|q| q.items).unwrap_or_default();
                 queue.iter().filter_map(|entry| entry.contact.as_ref()).map(FoundContact::of_view).collect()
             } else if *spec == keys::HISTORY {
                 history::parse(&value).map(FoundContact::of_history).into_iter().collect()

@@ -91,7 +91,7 @@ pub async fn for_contact<S: Store>(store: &S, contact: &ContactId) -> Result<Vec
 }
 
 pub(crate) fn parse(value: &serde_json::Value) -> Option<HistoryEntry> {
-    serde_json::from_value(value.clone()).ok()
+    crate::message::read::history_entry(value).ok()
 }
 
 #[cfg(test)]

@@ -21,17 +21,31 @@ use crate::page::{classify, contact_url, Page};
 use crate::phone::normalize;
 use crate::ports::{Area, Browser, Clock, Http, Store};
 use crate::settings::Settings;
-use serde::{Deserialize, Serialize};
+#[cfg(test)]
+use serde::Deserialize;
+use serde::Serialize;
 use std::cell::Cell;
 
 /// Session cache of the portal's call outcomes.
 pub const OUTCOMES_KEY: &str = crate::keys::OUTCOMES.key;
 pub const OUTCOMES_CACHE_MS: i64 = 3_600_000;
 /// The portal's call outcomes as cached in session storage.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 struct CachedOutcomes {
     fetched_at_ms: i64,
     outcomes: Vec<CallOutcome>,
+}
+
+impl CachedOutcomes {
+    /// As stored (serde's derive is the reference in tests).
+    fn read(value: &serde_json::Value) -> Result<Self, String> {
+        let f = crate::json_read::Fields::of("the cached outcomes", value)?;
+        Ok(CachedOutcomes {
+            fetched_at_ms: f.need("fetched_at_ms", f.int("fetched_at_ms")?)?,
+            outcomes: f.need("outcomes", f.list("outcomes", crate::message::read::call_outcome)?)?,
+        })
+    }
 }
 
 /// The label of an outcome GUID among `cached`, else among HubSpot's defaults.
@@ -152,7 +166,7 @@ impl<H: Http, S: Store, C: Clock, B: Browser> Dialer<H, S, C, B> {
         let now = self.hub.ports.clock.now_ms();
         let key = crate::contact_cache::key(id);
         if let Ok(Some(value)) = self.hub.ports.store.get(Area::Session, &key).await {
-            if let Ok(cached) = serde_json::from_value::<CachedContact>(value) {
+            if let Ok(cached) = crate::contact_cache::read(&value) {
                 if cached.is_fresh(now) && (!need_tasks || cached.tasks.is_some()) {
                     return Ok(cached);
                 }
@@ -190,7 +204,7 @@ impl<H: Http, S: Store, C: Clock, B: Browser> Dialer<H, S, C, B> {
 
     async fn stored_outcomes(&self) -> Option<CachedOutcomes> {
         let value = self.hub.ports.store.get(Area::Session, OUTCOMES_KEY).await.ok()??;
-        serde_json::from_value(value).ok()
+        CachedOutcomes::read(&value).ok()
     }
 
     /// The label of an outcome GUID, for the call history, without a request: the portal's

@@ -28,3 +28,11 @@ fn a_card_is_only_for_the_record_the_senders_tab_shows() {
     let sent = world.http.sent.borrow().clone();
     assert!(sent.iter().all(|r| !r.url.contains("/contacts/999")), "contact 999 was never read");
 }
+
+/// The cached outcomes' reader against serde's derive (the reference, `testing::agree`).
+#[test]
+fn cached_outcomes_read_as_serdes_derive_reads_them() {
+    let cached = serde_json::json!({"fetched_at_ms": 5, "outcomes": [{"id": "f240", "label": "Connected"}]});
+    let bases = [cached.clone(), crate::testing::with(&cached, "outcomes", Some(serde_json::json!([])))];
+    assert!(crate::testing::agree(&bases, super::CachedOutcomes::read, &[], &[]) > 50);
+}

@@ -42,7 +42,7 @@ impl<H: Http, S: Store, C: Clock, B: Browser> Hub<H, S, C, B> {
     /// The signed-in rep's profile, `None` when signed out or unreadable.
     pub async fn profile(&self) -> Option<Profile> {
         let value = self.ports.store.get(Area::Local, PROFILE_KEY).await.ok()??;
-        serde_json::from_value(value).ok()
+        crate::message::read::profile(&value).ok()
     }
 
     /// The account (portal and user) signed in now.

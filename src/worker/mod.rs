@@ -84,7 +84,7 @@ impl<H: Http, S: Store, C: Clock, B: Browser> App<H, S, C, B> {
     /// so they are leaked once: a worker is stopped after ~30 s idle, freeing everything.
     pub async fn build(ports: Ports<H, S, C, B>, config: AuthConfig) -> &'static Self {
         let budget: RateBudget = match ports.store.get(Area::Local, BUDGET_KEY).await {
-            Ok(Some(value)) => serde_json::from_value(value).unwrap_or_default(),
+            Ok(Some(value)) => RateBudget::read(&value).unwrap_or_default(),
             _ => RateBudget::default(),
         };
         // Each browser jitters its waits differently, so the reps of a portal that meet a

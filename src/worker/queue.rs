@@ -232,7 +232,7 @@ impl<H: Http, S: Store, C: Clock, B: Browser> Queue<H, S, C, B> {
 
     pub(super) async fn cached_queue(&self) -> Option<QueueView> {
         let value = self.hub.ports.store.get(Area::Session, QUEUE_CACHE_KEY).await.ok()??;
-        serde_json::from_value(value).ok()
+        crate::message::read::queue_view(&value).ok()
     }
 
     /// Contact lists the rep may use as a queue.

@@ -230,13 +230,13 @@ fn the_readers_agree_with_serdes_derive() {
         json!({"kind": "failed", "code": "c", "reason": "r", "retry": false, "call_id": null}),
     ];
     for state in states {
-        entries.push(with(&full, "state", Some(state)));
+        entries.push(crate::testing::with(&full, "state", Some(state)));
     }
     for hold in [json!({"kind": "signed_out"}), json!({"kind": "needs_reconnect"}), json!({"kind": "offline"})] {
-        entries.push(with(&full, "hold", Some(hold)));
+        entries.push(crate::testing::with(&full, "hold", Some(hold)));
     }
     for status in ["COMPLETED", "NO_ANSWER", "BUSY", "FAILED", "CANCELED"] {
-        entries.push(with(&full, "log.status", Some(json!(status))));
+        entries.push(crate::testing::with(&full, "log.status", Some(json!(status))));
     }
     let extras = [
         "state.sent_at_ms",
@@ -251,112 +251,18 @@ fn the_readers_agree_with_serdes_derive() {
         "check_scheduled",
         "log.owner",
     ];
-    let compared = agree(&entries, read_entry, &["log", "account", "state", "hold"], &extras);
+    let compared = crate::testing::agree(&entries, read_entry, &["log", "account", "state", "hold"], &extras);
     assert!(compared > 5_000, "{compared}");
 
     let check = json!({"account": {"portal": "62515", "user": "1001"}, "external_id": "spotdial-1", "call_id": "9001",
         "since_ms": T0, "checks": 1, "next_at_ms": T0 + 30_000, "failures": 0, "contact": "501", "baseline": "9001"});
     let old_check = json!({"external_id": "spotdial-2", "call_id": "9002", "since_ms": 0, "checks": 255,
         "next_at_ms": -5, "failures": 4_294_967_295_u32});
-    let compared = agree(&[check, old_check], read_check, &["account"], &["account", "contact", "baseline"]);
+    let compared =
+        crate::testing::agree(&[check, old_check], read_check, &["account"], &["account", "contact", "baseline"]);
     assert!(compared > 300, "{compared}");
     // Not an object at all, or the array form: refused, with a reason.
     for refused in [json!(null), json!("x"), json!([2]), json!(7)] {
         assert!(read_entry(&refused).is_err() && read_check(&refused).is_err(), "{refused}");
     }
-}
-
-/// Compares `read` with serde's derive on every base, with each field (at the top and in the
-/// `nested` objects, plus `extras`) removed or replaced by each kind of JSON value. Returns how
-/// many values were compared.
-fn agree<T: PartialEq + std::fmt::Debug + serde::de::DeserializeOwned>(
-    bases: &[Value],
-    read: fn(&Value) -> Result<T, String>,
-    nested: &[&str],
-    extras: &[&str],
-) -> usize {
-    let replacements = [
-        None,
-        Some(json!(null)),
-        Some(json!(true)),
-        Some(json!(false)),
-        Some(json!(0)),
-        Some(json!(1)),
-        Some(json!(-1)),
-        Some(json!(255)),
-        Some(json!(256)),
-        Some(json!(1.5)),
-        Some(json!(2.0)),
-        Some(json!(4_294_967_296_u64)),
-        Some(json!(9_223_372_036_854_775_808_u64)),
-        Some(json!(u64::MAX)),
-        Some(json!(i64::MIN)),
-        Some(json!("x")),
-        Some(json!("")),
-        Some(json!("COMPLETED")),
-        Some(json!("9001")),
-        Some(json!([])),
-        Some(json!(["9001"])),
-        Some(json!({})),
-        Some(json!({"kind": "waiting"})),
-        Some(json!({"kind": "offline"})),
-    ];
-    let mut compared = 0;
-    for base in bases {
-        let mut paths: Vec<String> = extras.iter().map(|p| p.to_string()).collect();
-        let prefixes = std::iter::once(("".to_string(), Some(base)))
-            .chain(nested.iter().map(|n| ([n, "."].concat(), base.get(n))));
-        for (prefix, object) in prefixes {
-            let Some(Value::Object(fields)) = object else { continue };
-            paths.extend(fields.keys().map(|k| [prefix.as_str(), k].concat()));
-            paths.push([prefix.as_str(), "unknown"].concat());
-        }
-        for path in &paths {
-            for replacement in &replacements {
-                let value = with(base, path, replacement.clone());
-                let ours = read(&value);
-                let serdes = serde_json::from_value::<T>(value.clone());
-                match (&ours, &serdes) {
-                    (Ok(a), Ok(b)) => assert_eq!(a, b, "{value}"),
-                    (Err(_), Err(_)) => {}
-                    _ => panic!(
-                        "they disagree on {path} = {replacement:?}:\n{value}\nours: {ours:?}\nserde's: {serdes:?}"
-                    ),
-                }
-                compared += 1;
-            }
-        }
-    }
-    compared
-}
-
-/// `value` with the field at `path` ("log.status") set, or removed when `replacement` is `None`;
-/// a path into an object `value` lacks (a minimal entry's hold) creates it.
-fn with(value: &Value, path: &str, replacement: Option<Value>) -> Value {
-    let mut value = value.clone();
-    let (parent, field) = match path.split_once('.') {
-        Some((parent, field)) => (Some(parent), field),
-        None => (None, path),
-    };
-    let target = match parent {
-        None => &mut value,
-        Some(parent) => {
-            let slot = &mut value[parent];
-            if !slot.is_object() {
-                *slot = json!({});
-            }
-            slot
-        }
-    };
-    if let Some(object) = target.as_object_mut() {
-        match replacement {
-            Some(v) => {
-                object.insert(field.to_string(), v);
-            }
-            None => {
-                object.remove(field);
-            }
-        }
-    }
-    value
 }
