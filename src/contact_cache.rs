@@ -35,7 +35,7 @@ pub fn read(value: &serde_json::Value) -> Result<CachedContact, String> {
     Ok(CachedContact {
         contact: contact_view(f.need("contact", f.present("contact"))?)?,
         fields: f.need("fields", f.list("fields", text_pair)?)?,
-        fetched_at_ms: f.need("fetched_at_ms", f.int("fetched_at_ms")?)?,
+        fetched_at_ms: f.must("fetched_at_ms", crate::json_read::Fields::int)?,
         tasks: f.list("tasks", |v| v.as_str().map(TaskId::new).ok_or_else(|| "not a task id".to_string()))?,
     })
 }

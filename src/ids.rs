@@ -57,8 +57,8 @@ impl Account {
     pub fn read(value: &serde_json::Value) -> Result<Account, String> {
         let f = crate::json_read::Fields::of("the account", value)?;
         Ok(Account {
-            portal: PortalId::new(f.need("portal", f.text("portal")?)?),
-            user: UserId::new(f.need("user", f.text("user")?)?),
+            portal: PortalId::new(f.must("portal", crate::json_read::Fields::text)?),
+            user: UserId::new(f.must("user", crate::json_read::Fields::text)?),
         })
     }
 }

@@ -38,6 +38,11 @@ impl<'a> Fields<'a> {
         value.ok_or_else(|| self.missing(name))
     }
 
+    /// A required field, read by one of the readers below: `f.must("id", Fields::text)`.
+    pub fn must<T>(&self, name: &str, read: impl Fn(&Self, &str) -> Result<Option<T>, String>) -> Result<T, String> {
+        self.need(name, read(self, name)?)
+    }
+
     pub fn text(&self, name: &str) -> Result<Option<String>, String> {
         match self.present(name) {
             None => Ok(None),
@@ -76,6 +81,16 @@ impl<'a> Fields<'a> {
             None => Ok(None),
             Some(n) => T::try_from(n).map(Some).map_err(|_| self.wrong(name, "a small enough whole number")),
         }
+    }
+
+    /// A required string that must be one of `choices`' names: its value.
+    pub fn one_of<T: Copy>(&self, name: &str, choices: &[(&str, T)]) -> Result<T, String> {
+        let text = self.need(name, self.text(name)?)?;
+        choices
+            .iter()
+            .find(|(n, _)| *n == text)
+            .map(|(_, v)| *v)
+            .ok_or_else(|| [self.what, ": `", name, "` is not a known value: ", &text].concat())
     }
 
     /// A list of strings.

@@ -40,10 +40,10 @@ impl PendingSignIn {
     pub fn read(value: &serde_json::Value) -> Result<Self, String> {
         let f = crate::json_read::Fields::of("the pending sign-in", value)?;
         Ok(PendingSignIn {
-            state: f.need("state", f.text("state")?)?,
-            verifier: CodeVerifier::new(f.need("verifier", f.text("verifier")?)?),
-            redirect_uri: f.need("redirect_uri", f.text("redirect_uri")?)?,
-            started_at_ms: f.need("started_at_ms", f.int("started_at_ms")?)?,
+            state: f.must("state", crate::json_read::Fields::text)?,
+            verifier: CodeVerifier::new(f.must("verifier", crate::json_read::Fields::text)?),
+            redirect_uri: f.must("redirect_uri", crate::json_read::Fields::text)?,
+            started_at_ms: f.must("started_at_ms", crate::json_read::Fields::int)?,
         })
     }
 

@@ -73,16 +73,16 @@ impl AuthState {
     /// The state a stored value holds; each kind reads its own fields.
     pub fn read(value: &Value) -> Result<AuthState, String> {
         let f = Fields::of("the sign-in state", value)?;
-        let kind = f.need("kind", f.text("kind")?)?;
+        let kind = f.must("kind", Fields::text)?;
         Ok(match kind.as_str() {
             "signed_out" => AuthState::SignedOut,
             "signed_in" => AuthState::SignedIn {
-                hub_id: PortalId::new(f.need("hub_id", f.text("hub_id")?)?),
+                hub_id: PortalId::new(f.must("hub_id", Fields::text)?),
                 user_id: f.text("user_id")?.map(UserId::new),
             },
             "needs_reconnect" => AuthState::NeedsReconnect {
-                reason: f.need("reason", f.text("reason")?)?,
-                missing_scopes: f.need("missing_scopes", f.texts("missing_scopes")?)?,
+                reason: f.must("reason", Fields::text)?,
+                missing_scopes: f.must("missing_scopes", Fields::texts)?,
             },
             other => return Err(["an unknown sign-in state: ", other].concat()),
         })
@@ -159,9 +159,9 @@ impl StoredAccess {
     fn read(value: &Value) -> Result<Self, String> {
         let f = Fields::of("the stored access token", value)?;
         Ok(StoredAccess {
-            token: AccessToken::new(f.need("token", f.text("token")?)?),
-            expires_at_ms: f.need("expires_at_ms", f.int("expires_at_ms")?)?,
-            lifetime_ms: f.need("lifetime_ms", f.int("lifetime_ms")?)?,
+            token: AccessToken::new(f.must("token", Fields::text)?),
+            expires_at_ms: f.must("expires_at_ms", Fields::int)?,
+            lifetime_ms: f.must("lifetime_ms", Fields::int)?,
         })
     }
 
@@ -179,7 +179,7 @@ struct StoredRefresh {
 impl StoredRefresh {
     fn read(value: &Value) -> Result<Self, String> {
         let f = Fields::of("the stored refresh token", value)?;
-        Ok(StoredRefresh { token: RefreshToken::new(f.need("token", f.text("token")?)?) })
+        Ok(StoredRefresh { token: RefreshToken::new(f.must("token", Fields::text)?) })
     }
 }
 
@@ -194,7 +194,7 @@ struct Issuer {
 impl Issuer {
     fn read(value: &Value) -> Result<Self, String> {
         let f = Fields::of("the stored issuer", value)?;
-        Ok(Issuer { client_id: f.need("client_id", f.text("client_id")?)?, broker_url: f.text("broker_url")? })
+        Ok(Issuer { client_id: f.must("client_id", Fields::text)?, broker_url: f.text("broker_url")? })
     }
 
     fn of(config: &AuthConfig) -> Self {
@@ -215,7 +215,7 @@ struct StoredRetry {
 impl StoredRetry {
     fn read(value: &Value) -> Result<Self, String> {
         let f = Fields::of("the stored retry time", value)?;
-        Ok(StoredRetry { not_before_ms: f.need("not_before_ms", f.int("not_before_ms")?)? })
+        Ok(StoredRetry { not_before_ms: f.must("not_before_ms", Fields::int)? })
     }
 }
 

@@ -70,13 +70,13 @@ impl CallEntry {
             Some(_) => Err(["a call in progress: `", name, "` is not a string"].concat()),
         };
         Ok(CallEntry {
-            external_id: f.need("external_id", f.text("external_id")?)?,
-            contact: ContactId::new(f.need("contact", f.text("contact")?)?),
-            contact_name: f.need("contact_name", f.text("contact_name")?)?,
-            to_e164: f.need("to_e164", f.text("to_e164")?)?,
+            external_id: f.must("external_id", crate::json_read::Fields::text)?,
+            contact: ContactId::new(f.must("contact", crate::json_read::Fields::text)?),
+            contact_name: f.must("contact_name", crate::json_read::Fields::text)?,
+            to_e164: f.must("to_e164", crate::json_read::Fields::text)?,
             number: defaulted("number")?,
             uri: defaulted("uri")?,
-            started_at_ms: f.need("started_at_ms", f.int("started_at_ms")?)?,
+            started_at_ms: f.must("started_at_ms", crate::json_read::Fields::int)?,
             account: f.object("account", Account::read)?,
             task: f.object("task", crate::message::read::task_view)?,
             outcome: f.text("outcome")?,

@@ -143,7 +143,7 @@ impl RateBudget {
                 let small = |name: &str| s.need(name, s.small::<u32>(name)?);
                 Some(Seen {
                     remaining: small("remaining")?,
-                    at_ms: s.need("at_ms", s.int("at_ms")?)?,
+                    at_ms: s.must("at_ms", crate::json_read::Fields::int)?,
                     sent_since: small("sent_since")?,
                 })
             }

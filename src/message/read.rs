@@ -16,17 +16,17 @@ pub fn queue_view(value: &Value) -> Result<QueueView, String> {
     Ok(QueueView {
         source: queue_source(f.need("source", f.present("source"))?)?,
         items: f.need("items", f.list("items", queue_entry)?)?,
-        truncated: f.need("truncated", f.flag("truncated")?)?,
-        fetched_at_ms: f.need("fetched_at_ms", f.int("fetched_at_ms")?)?,
+        truncated: f.must("truncated", Fields::flag)?,
+        fetched_at_ms: f.must("fetched_at_ms", Fields::int)?,
     })
 }
 
 pub fn queue_source(value: &Value) -> Result<QueueSource, String> {
     let f = Fields::of("the queue source", value)?;
-    let kind = f.need("kind", f.text("kind")?)?;
+    let kind = f.must("kind", Fields::text)?;
     match kind.as_str() {
-        "tasks" => Ok(QueueSource::Tasks { due_by_ms: f.need("due_by_ms", f.int("due_by_ms")?)? }),
-        "list" => Ok(QueueSource::List { list: ListId::new(f.need("list", f.text("list")?)?) }),
+        "tasks" => Ok(QueueSource::Tasks { due_by_ms: f.must("due_by_ms", Fields::int)? }),
+        "list" => Ok(QueueSource::List { list: ListId::new(f.must("list", Fields::text)?) }),
         _ => Err("not a queue source: a kind of \"tasks\" with due_by_ms, or \"list\" with list".into()),
     }
 }
@@ -44,26 +44,22 @@ fn queue_entry(value: &Value) -> Result<QueueEntry, String> {
 pub fn task_view(value: &Value) -> Result<TaskView, String> {
     let f = Fields::of("a task", value)?;
     Ok(TaskView {
-        id: TaskId::new(f.need("id", f.text("id")?)?),
-        subject: f.need("subject", f.text("subject")?)?,
+        id: TaskId::new(f.must("id", Fields::text)?),
+        subject: f.must("subject", Fields::text)?,
         due_ms: f.int("due_ms")?,
-        priority: match f.text("priority")?.as_deref() {
-            Some("high") => Priority::High,
-            Some("medium") => Priority::Medium,
-            Some("low") => Priority::Low,
-            Some("none") => Priority::None,
-            Some(other) => return Err(["a task of unknown priority ", other].concat()),
-            None => return Err(f.missing("priority")),
-        },
-        overdue: f.need("overdue", f.flag("overdue")?)?,
+        priority: f.one_of(
+            "priority",
+            &[("high", Priority::High), ("medium", Priority::Medium), ("low", Priority::Low), ("none", Priority::None)],
+        )?,
+        overdue: f.must("overdue", Fields::flag)?,
     })
 }
 
 pub fn contact_view(value: &Value) -> Result<ContactView, String> {
     let f = Fields::of("a contact", value)?;
     Ok(ContactView {
-        id: ContactId::new(f.need("id", f.text("id")?)?),
-        name: f.need("name", f.text("name")?)?,
+        id: ContactId::new(f.must("id", Fields::text)?),
+        name: f.must("name", Fields::text)?,
         company: f.text("company")?,
         title: f.text("title")?,
         numbers: f.need("numbers", f.list("numbers", text_pair)?)?,
@@ -83,15 +79,10 @@ pub fn text_pair(value: &Value) -> Result<(String, String), String> {
 pub fn profile(value: &Value) -> Result<Profile, String> {
     let f = Fields::of("the profile", value)?;
     Ok(Profile {
-        portal: PortalId::new(f.need("portal", f.text("portal")?)?),
+        portal: PortalId::new(f.must("portal", Fields::text)?),
         hub_domain: f.text("hub_domain")?,
-        ui_domain: f.need("ui_domain", f.text("ui_domain")?)?,
-        hublet: match f.text("hublet")?.as_deref() {
-            Some("na1") => Hublet::Na1,
-            Some("eu1") => Hublet::Eu1,
-            Some(other) => return Err(["a profile of unknown hublet ", other].concat()),
-            None => return Err(f.missing("hublet")),
-        },
+        ui_domain: f.must("ui_domain", Fields::text)?,
+        hublet: f.one_of("hublet", &[("na1", Hublet::Na1), ("eu1", Hublet::Eu1)])?,
         user_id: f.text("user_id")?.map(UserId::new),
         user_email: f.text("user_email")?,
         owner: f.text("owner")?.map(OwnerId::new),
@@ -103,12 +94,12 @@ pub fn history_entry(value: &Value) -> Result<HistoryEntry, String> {
     let f = Fields::of("a history entry", value)?;
     Ok(HistoryEntry {
         account: f.object("account", Account::read)?,
-        external_id: f.need("external_id", f.text("external_id")?)?,
-        contact: ContactId::new(f.need("contact", f.text("contact")?)?),
+        external_id: f.must("external_id", Fields::text)?,
+        contact: ContactId::new(f.must("contact", Fields::text)?),
         contact_name: f.text("contact_name")?,
-        number: f.need("number", f.text("number")?)?,
-        started_at_ms: f.need("started_at_ms", f.int("started_at_ms")?)?,
-        duration_ms: f.need("duration_ms", f.uint("duration_ms")?)?,
+        number: f.must("number", Fields::text)?,
+        started_at_ms: f.must("started_at_ms", Fields::int)?,
+        duration_ms: f.must("duration_ms", Fields::uint)?,
         outcome_label: f.text("outcome_label")?,
         call_id: f.text("call_id")?.map(CallId::new),
     })
@@ -116,7 +107,7 @@ pub fn history_entry(value: &Value) -> Result<HistoryEntry, String> {
 
 pub fn call_outcome(value: &Value) -> Result<CallOutcome, String> {
     let f = Fields::of("an outcome", value)?;
-    Ok(CallOutcome { id: f.need("id", f.text("id")?)?, label: f.need("label", f.text("label")?)? })
+    Ok(CallOutcome { id: f.must("id", Fields::text)?, label: f.must("label", Fields::text)? })
 }
 
 #[cfg(test)]

@@ -18,17 +18,17 @@ use serde_json::Value;
 pub fn read_entry(value: &Value) -> Result<Entry, String> {
     let f = Fields::of("the entry", value)?;
     Ok(Entry {
-        schema: f.need("schema", f.small("schema")?)?,
+        schema: f.must("schema", Fields::small)?,
         account: f.object("account", Account::read)?,
         log: call_log(f.need("log", f.present("log"))?)?,
         task: f.text("task")?.map(TaskId::new),
-        contact_name: f.need("contact_name", f.text("contact_name")?)?,
-        created_at_ms: f.need("created_at_ms", f.int("created_at_ms")?)?,
-        updated_at_ms: f.need("updated_at_ms", f.int("updated_at_ms")?)?,
-        attempts: f.need("attempts", f.small("attempts")?)?,
-        failures: f.need("failures", f.small("failures")?)?,
+        contact_name: f.must("contact_name", Fields::text)?,
+        created_at_ms: f.must("created_at_ms", Fields::int)?,
+        updated_at_ms: f.must("updated_at_ms", Fields::int)?,
+        attempts: f.must("attempts", Fields::small)?,
+        failures: f.must("failures", Fields::small)?,
         last_sent_at_ms: f.int("last_sent_at_ms")?,
-        next_attempt_at_ms: f.need("next_attempt_at_ms", f.int("next_attempt_at_ms")?)?,
+        next_attempt_at_ms: f.must("next_attempt_at_ms", Fields::int)?,
         state: state(f.need("state", f.present("state"))?)?,
         hold: f.present("hold").map(hold).transpose()?,
         baseline: f.text("baseline")?.map(Baseline::from_stored),
@@ -47,12 +47,12 @@ pub fn read_check(value: &Value) -> Result<Check, String> {
     let f = Fields::of("the duplicate check", value)?;
     Ok(Check {
         account: f.object("account", Account::read)?,
-        external_id: f.need("external_id", f.text("external_id")?)?,
-        call_id: CallId::new(f.need("call_id", f.text("call_id")?)?),
-        since_ms: f.need("since_ms", f.int("since_ms")?)?,
-        checks: f.need("checks", f.small("checks")?)?,
-        next_at_ms: f.need("next_at_ms", f.int("next_at_ms")?)?,
-        failures: f.need("failures", f.small("failures")?)?,
+        external_id: f.must("external_id", Fields::text)?,
+        call_id: CallId::new(f.must("call_id", Fields::text)?),
+        since_ms: f.must("since_ms", Fields::int)?,
+        checks: f.must("checks", Fields::small)?,
+        next_at_ms: f.must("next_at_ms", Fields::int)?,
+        failures: f.must("failures", Fields::small)?,
         contact: f.text("contact")?.map(ContactId::new),
         baseline: f.text("baseline")?.map(Baseline::from_stored),
     })
@@ -61,44 +61,44 @@ pub fn read_check(value: &Value) -> Result<Check, String> {
 fn call_log(value: &Value) -> Result<CallLog, String> {
     let f = Fields::of("the entry's log", value)?;
     Ok(CallLog {
-        external_id: f.need("external_id", f.text("external_id")?)?,
-        contact: ContactId::new(f.need("contact", f.text("contact")?)?),
+        external_id: f.must("external_id", Fields::text)?,
+        contact: ContactId::new(f.must("contact", Fields::text)?),
         owner: f.text("owner")?.map(OwnerId::new),
-        started_at_ms: f.need("started_at_ms", f.int("started_at_ms")?)?,
-        duration_ms: f.need("duration_ms", f.uint("duration_ms")?)?,
+        started_at_ms: f.must("started_at_ms", Fields::int)?,
+        duration_ms: f.must("duration_ms", Fields::uint)?,
         title: f.text("title")?,
         notes: f.text("notes")?,
         to_number: f.text("to_number")?,
         from_number: f.text("from_number")?,
         outcome: f.text("outcome")?,
-        status: match f.text("status")?.as_deref() {
-            Some("COMPLETED") => CallStatus::Completed,
-            Some("NO_ANSWER") => CallStatus::NoAnswer,
-            Some("BUSY") => CallStatus::Busy,
-            Some("FAILED") => CallStatus::Failed,
-            Some("CANCELED") => CallStatus::Canceled,
-            Some(other) => return Err(["the entry's log has an unknown status ", other].concat()),
-            None => return Err(f.missing("status")),
-        },
+        status: f.one_of(
+            "status",
+            &[
+                ("COMPLETED", CallStatus::Completed),
+                ("NO_ANSWER", CallStatus::NoAnswer),
+                ("BUSY", CallStatus::Busy),
+                ("FAILED", CallStatus::Failed),
+                ("CANCELED", CallStatus::Canceled),
+            ],
+        )?,
     })
 }
 
 fn state(value: &Value) -> Result<State, String> {
     let f = Fields::of("the entry's state", value)?;
-    let kind = f.need("kind", f.text("kind")?)?;
+    let kind = f.must("kind", Fields::text)?;
     // Each kind reads its own fields; another kind's are ignored, as unknown fields are.
     Ok(match kind.as_str() {
         "waiting" => State::Waiting,
-        "sending" => State::Sending { sent_at_ms: f.need("sent_at_ms", f.int("sent_at_ms")?)? },
-        "uncertain" => State::Uncertain {
-            since_ms: f.need("since_ms", f.int("since_ms")?)?,
-            first_miss_ms: f.int("first_miss_ms")?,
-        },
-        "logged" => State::Logged { call_id: CallId::new(f.need("call_id", f.text("call_id")?)?) },
+        "sending" => State::Sending { sent_at_ms: f.must("sent_at_ms", Fields::int)? },
+        "uncertain" => {
+            State::Uncertain { since_ms: f.must("since_ms", Fields::int)?, first_miss_ms: f.int("first_miss_ms")? }
+        }
+        "logged" => State::Logged { call_id: CallId::new(f.must("call_id", Fields::text)?) },
         "failed" => State::Failed {
-            code: f.need("code", f.text("code")?)?,
-            reason: f.need("reason", f.text("reason")?)?,
-            retry: f.need("retry", f.flag("retry")?)?,
+            code: f.must("code", Fields::text)?,
+            reason: f.must("reason", Fields::text)?,
+            retry: f.must("retry", Fields::flag)?,
             call_id: f.text("call_id")?.map(CallId::new),
         },
         _ => return Err(["an outbox state of unknown kind \"", &kind, "\""].concat()),
@@ -107,14 +107,13 @@ fn state(value: &Value) -> Result<State, String> {
 
 fn hold(value: &Value) -> Result<Hold, String> {
     let f = Fields::of("the entry's hold", value)?;
-    let kind = f.need("kind", f.text("kind")?)?;
+    let kind = f.must("kind", Fields::text)?;
     Ok(match kind.as_str() {
         "signed_out" => Hold::SignedOut,
         "needs_reconnect" => Hold::NeedsReconnect,
-        "rate_limited" => Hold::RateLimited {
-            until_ms: f.need("until_ms", f.int("until_ms")?)?,
-            policy: f.need("policy", f.text("policy")?)?,
-        },
+        "rate_limited" => {
+            Hold::RateLimited { until_ms: f.must("until_ms", Fields::int)?, policy: f.must("policy", Fields::text)? }
+        }
         "offline" => Hold::Offline,
         _ => return Err(["not an outbox hold: \"", &kind, "\""].concat()),
     })

@@ -42,7 +42,7 @@ impl CachedOutcomes {
     fn read(value: &serde_json::Value) -> Result<Self, String> {
         let f = crate::json_read::Fields::of("the cached outcomes", value)?;
         Ok(CachedOutcomes {
-            fetched_at_ms: f.need("fetched_at_ms", f.int("fetched_at_ms")?)?,
+            fetched_at_ms: f.must("fetched_at_ms", crate::json_read::Fields::int)?,
             outcomes: f.need("outcomes", f.list("outcomes", crate::message::read::call_outcome)?)?,
         })
     }
