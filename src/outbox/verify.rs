@@ -248,7 +248,7 @@ where
                 save(store, &check).await?;
             }
             // A 429 on this exempt class holds back only it: the searches may go on.
-            if matches!(err, ApiError::Auth { .. } | ApiError::Unauthorized { .. } | ApiError::Transport { .. }) {
+            if stops_the_run(&err) && !matches!(err, ApiError::RateLimited { .. }) {
                 report.stop(&err);
             }
             return Ok(Vec::new());

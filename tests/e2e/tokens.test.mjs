@@ -11,6 +11,7 @@ import { signIn } from '../harness/flows.mjs';
 import { DEMO } from '../harness/seeded.mjs';
 import { press } from '../harness/flows-call.mjs';
 import { isolatedWorlds } from '../harness/isolated.mjs';
+import { until } from '../harness/wait.mjs';
 
 const TOKEN_PATH = '/oauth/2026-03/token';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -20,6 +21,13 @@ describe('tokens', () => {
 
   const log = async () => (await env.stack.control('GET', 'requests')).json;
   const tokenRequests = async () => (await log()).filter((r) => r.path === TOKEN_PATH).length;
+  const outboxKeys = async () => (await env.browser.worker()).evaluate(async () =>
+    Object.keys(await chrome.storage.local.get(null)).filter((k) => k.startsWith('outbox:')));
+  const callsOn202 = async () => (await env.stack.control('GET', 'calls')).json
+    .filter((c) => !c.archived && c.associations.some((a) => a.to.id === '202')).length;
+  // After a reconnect the kept log goes to HubSpot: the outbox empties.
+  const outboxEmpties = () => until('the kept log to leave the outbox', async () => (await outboxKeys()).length === 0,
+    { timeout: 30000, every: 250 });
 
   test('with a 20-second token lifetime, a minute of use stays signed in; refreshes match the lifetimes', async () => {
     await env.stack.control('POST', 'config', { accessTokenTtlSeconds: 20 });
@@ -78,8 +86,6 @@ describe('tokens', () => {
     await env.stack.control('POST', 'revoke-all', { userId: 1001, accessTokens: true });
     await press(record, 'button', 'Log call'); // a DOM click: the card may move or the tab drop mouse input after a dial
     await findText(record, 'status', /Call saved/);
-    const outboxKeys = async () => (await env.browser.worker()).evaluate(async () =>
-      Object.keys(await chrome.storage.local.get(null)).filter((k) => k.startsWith('outbox:')));
     assert.equal((await outboxKeys()).length, 1, 'the log is kept');
 
     const popup = await openExtensionPage(env.browser, 'popup/popup.html');
@@ -87,11 +93,8 @@ describe('tokens', () => {
     assert.match(alert.text, /sign in again|reconnect|refused|revoked|invalid/i);
     await signIn(env.browser, { popup, button: 'Reconnect to HubSpot' });
     // After reconnecting, the kept log goes to HubSpot, once.
-    const deadline = Date.now() + 30000;
-    while ((await outboxKeys()).length && Date.now() < deadline) await sleep(250);
-    assert.deepEqual(await outboxKeys(), []);
-    const calls = (await env.stack.control('GET', 'calls')).json.filter((c) => !c.archived && c.associations.some((a) => a.to.id === '202'));
-    assert.equal(calls.length, 1);
+    await outboxEmpties();
+    assert.equal(await callsOn202(), 1);
     await popup.close();
     await record.close();
   });
@@ -101,8 +104,6 @@ describe('tokens', () => {
     // is refused before and after the refresh (the refresh itself works).
     const refused = { status: 'error', message: 'Authentication credentials not found. This API supports OAuth 2.0 authentication.',
       correlationId: '00000000-0000-4000-8000-000000000401', category: 'INVALID_AUTHENTICATION' };
-    const callsOn202 = async () => (await env.stack.control('GET', 'calls')).json
-      .filter((c) => !c.archived && c.associations.some((a) => a.to.id === '202')).length;
     const callsBefore = await callsOn202();
     const refreshesBefore = await tokenRequests();
     const record = await env.browser.context.newPage();
@@ -115,8 +116,6 @@ describe('tokens', () => {
     const refusedCreates = (await log()).filter((r) => r.method === 'POST' && r.path === '/crm/objects/2026-03/calls' && r.status === 401);
     assert.equal(refusedCreates.length, 2, 'the create and its one retry');
     assert.equal(await tokenRequests() - refreshesBefore, 1, 'one refresh between them');
-    const outboxKeys = async () => (await env.browser.worker()).evaluate(async () =>
-      Object.keys(await chrome.storage.local.get(null)).filter((k) => k.startsWith('outbox:')));
     assert.equal((await outboxKeys()).length, 1, 'the log is kept');
 
     // The popup asks to reconnect (before the fix it said "signed in" while the log waited
@@ -124,9 +123,7 @@ describe('tokens', () => {
     const popup = await openExtensionPage(env.browser, 'popup/popup.html');
     await findText(popup, 'alert', /lost its connection to HubSpot/);
     await signIn(env.browser, { popup, button: 'Reconnect to HubSpot' });
-    const deadline = Date.now() + 30000;
-    while ((await outboxKeys()).length && Date.now() < deadline) await sleep(250);
-    assert.deepEqual(await outboxKeys(), []);
+    await outboxEmpties();
     assert.equal(await callsOn202() - callsBefore, 1, 'in HubSpot once');
     await popup.close();
     await record.close();
