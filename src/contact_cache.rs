@@ -28,6 +28,17 @@ pub struct CachedContact {
     pub tasks: Option<Vec<TaskId>>,
 }
 
+impl crate::json_write::ToJson for CachedContact {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json_write::Obj::new()
+            .put("contact", &self.contact)
+            .put("fields", &self.fields)
+            .put("fetched_at_ms", &self.fetched_at_ms)
+            .put("tasks", &self.tasks)
+            .done()
+    }
+}
+
 /// The cached card facts a stored value holds (serde's derive is the reference in tests).
 pub fn read(value: &serde_json::Value) -> Result<CachedContact, String> {
     use crate::message::read::{contact_view, text_pair};

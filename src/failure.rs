@@ -13,8 +13,29 @@ pub struct Failure {
     pub retryable: bool,
 }
 
+impl crate::json_write::ToJson for Failure {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json_write::Obj::new()
+            .put("code", &self.code)
+            .put("message", &self.message)
+            .put("retryable", &self.retryable)
+            .done()
+    }
+}
+
 impl Failure {
     pub fn new(code: &str, message: impl Into<String>, retryable: bool) -> Self {
         Self { code: code.to_string(), message: message.into(), retryable }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failure_is_written_as_serde_writes_it() {
+        let failures = [Failure::new("storage", "Could not save.", true), Failure::new("", "", false)];
+        assert_eq!(crate::testing::agree_write(&failures), 2);
     }
 }

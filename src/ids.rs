@@ -2,6 +2,7 @@
 //! Layer: core (pure). HubSpot sends every id as a string in JSON, so each newtype wraps the
 //! string form; `is_numeric` is there for the places where HubSpot guarantees digits.
 
+use crate::json_write::{Obj, ToJson};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -21,6 +22,10 @@ macro_rules! id_newtype {
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(&self.0) }
+        }
+
+        impl crate::json_write::ToJson for $name {
+            fn to_json(&self) -> serde_json::Value { self.0.to_json() }
         }
     )*};
 }
@@ -63,6 +68,12 @@ impl Account {
     }
 }
 
+impl ToJson for Account {
+    fn to_json(&self) -> serde_json::Value {
+        Obj::new().put("portal", &self.portal).put("user", &self.user).done()
+    }
+}
+
 /// True for a non-empty string of ASCII digits of a sane length.
 pub fn is_digits(text: &str) -> bool {
     !text.is_empty() && text.len() <= 20 && text.bytes().all(|b| b.is_ascii_digit())
@@ -78,4 +89,16 @@ pub fn valid_external_id(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= MAX_EXTERNAL_ID_LEN
         && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_and_accounts_are_written_as_serde_writes_them() {
+        let accounts = [Account { portal: PortalId::new("1"), user: UserId::new("") }];
+        assert_eq!(crate::testing::agree_write(&accounts), 1);
+        assert_eq!(crate::testing::agree_write(&[ContactId::new("9"), ContactId::new("\"")]), 2);
+    }
 }

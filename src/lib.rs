@@ -11,6 +11,7 @@ pub mod fold;
 pub mod hubspot;
 pub mod ids;
 pub mod json_read;
+pub mod json_write;
 pub mod keys;
 pub mod message;
 pub mod outbox;

@@ -4,7 +4,9 @@
 //! and `/contacts/{portal}/contact/{id}` (legacy), on `app.hubspot.com` and `app-eu1.hubspot.com`.
 
 use crate::ids::{is_digits, ContactId, PortalId};
+use crate::json_write::{Obj, ToJson};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 /// The HubSpot data centre a UI host belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,6 +61,32 @@ pub enum Page {
     OtherRecord { hublet: Hublet, portal: PortalId, object_type: String, record: String },
     /// Anything else, HubSpot or not.
     NotARecord,
+}
+
+impl ToJson for Hublet {
+    fn to_json(&self) -> Value {
+        Value::from(match self {
+            Hublet::Na1 => "na1",
+            Hublet::Eu1 => "eu1",
+        })
+    }
+}
+
+impl ToJson for Page {
+    fn to_json(&self) -> Value {
+        match self {
+            Page::Contact { hublet, portal, contact } => {
+                Obj::tagged("kind", "contact").put("hublet", hublet).put("portal", portal).put("contact", contact)
+            }
+            Page::OtherRecord { hublet, portal, object_type, record } => Obj::tagged("kind", "other_record")
+                .put("hublet", hublet)
+                .put("portal", portal)
+                .put("object_type", object_type)
+                .put("record", record),
+            Page::NotARecord => Obj::tagged("kind", "not_a_record"),
+        }
+        .done()
+    }
 }
 
 /// HubSpot's object type id for contacts.
@@ -144,6 +172,18 @@ pub fn contact_url(hublet: Hublet, portal: &PortalId, contact: &ContactId) -> St
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_page_is_written_as_serde_writes_it() {
+        let pages = [
+            contact(Hublet::Na1, "1", "2"),
+            contact(Hublet::Eu1, "3", "4"),
+            other("5", "0-2", "6"),
+            Page::NotARecord,
+            classify("https://app-eu1.hubspot.com/contacts/7/record/0-3/8"),
+        ];
+        assert_eq!(crate::testing::agree_write(&pages), 5);
+    }
 
     fn contact(hublet: Hublet, portal: &str, id: &str) -> Page {
         Page::Contact { hublet, portal: PortalId::new(portal), contact: ContactId::new(id) }

@@ -301,9 +301,12 @@ pub fn popup_sender(extension_id: &str) -> crate::message::Sender {
 }
 
 /// Compares `read` with serde's derive on every base, with each field (at the top and in the
-/// `nested` objects, plus `extras`) removed or replaced by each kind of JSON value. Returns how
-/// many values were compared.
-pub fn agree<T: PartialEq + std::fmt::Debug + serde::de::DeserializeOwned>(
+/// `nested` objects, plus `extras`) removed or replaced by each kind of JSON value; every value
+/// read is also written back by hand (`ToJson`) and by serde's derive, which must agree.
+/// Returns how many values were compared.
+pub fn agree<
+    T: PartialEq + std::fmt::Debug + serde::de::DeserializeOwned + serde::Serialize + crate::json_write::ToJson,
+>(
     bases: &[Value],
     read: impl Fn(&Value) -> Result<T, String>,
     nested: &[&str],
@@ -351,7 +354,10 @@ pub fn agree<T: PartialEq + std::fmt::Debug + serde::de::DeserializeOwned>(
                 let ours = read(&value);
                 let serdes = serde_json::from_value::<T>(value.clone());
                 match (&ours, &serdes) {
-                    (Ok(a), Ok(b)) => assert_eq!(a, b, "{value}"),
+                    (Ok(a), Ok(b)) => {
+                        assert_eq!(a, b, "{value}");
+                        agree_write(std::slice::from_ref(a));
+                    }
                     (Err(_), Err(_)) => {}
                     _ => panic!(
                         "they disagree on {path} = {replacement:?}:\n{value}\nours: {ours:?}\nserde's: {serdes:?}"
@@ -393,4 +399,15 @@ pub fn with(value: &Value, path: &str, replacement: Option<Value>) -> Value {
         }
     }
     value
+}
+
+/// Each sample written by hand (`json_write::ToJson`) exactly as serde's derive writes it: the
+/// derive is the reference every writer is held to. Answers how many were compared, so a test
+/// can say it compared something.
+pub fn agree_write<T: serde::Serialize + crate::json_write::ToJson + std::fmt::Debug>(samples: &[T]) -> usize {
+    for sample in samples {
+        let derived = serde_json::to_value(sample).expect("serde writes every sample");
+        assert_eq!(sample.to_json(), derived, "written by hand unlike serde's derive: {sample:?}");
+    }
+    samples.len()
 }

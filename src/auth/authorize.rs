@@ -24,6 +24,17 @@ pub struct PendingSignIn {
     pub started_at_ms: i64,
 }
 
+impl crate::json_write::ToJson for PendingSignIn {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json_write::Obj::new()
+            .put("state", &self.state)
+            .put("verifier", self.verifier.expose())
+            .put("redirect_uri", &self.redirect_uri)
+            .put("started_at_ms", &self.started_at_ms)
+            .done()
+    }
+}
+
 impl fmt::Debug for PendingSignIn {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PendingSignIn")

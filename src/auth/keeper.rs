@@ -11,6 +11,7 @@ use super::grant::{
 };
 use crate::ids::{PortalId, UserId};
 use crate::json_read::Fields;
+use crate::json_write::{Obj, ToJson};
 use crate::ports::{Area, AuthFailure, Clock, Http, Store, StoreError, TokenSource};
 use crate::secret::{AccessToken, AuthCode, RefreshToken};
 use futures_util::future::{LocalBoxFuture, Shared};
@@ -86,6 +87,21 @@ impl AuthState {
             },
             other => return Err(["an unknown sign-in state: ", other].concat()),
         })
+    }
+}
+
+impl ToJson for AuthState {
+    fn to_json(&self) -> Value {
+        match self {
+            AuthState::SignedOut => Obj::tagged("kind", "signed_out"),
+            AuthState::SignedIn { hub_id, user_id } => {
+                Obj::tagged("kind", "signed_in").put("hub_id", hub_id).put("user_id", user_id)
+            }
+            AuthState::NeedsReconnect { reason, missing_scopes } => {
+                Obj::tagged("kind", "needs_reconnect").put("reason", reason).put("missing_scopes", missing_scopes)
+            }
+        }
+        .done()
     }
 }
 
@@ -170,6 +186,16 @@ impl StoredAccess {
     }
 }
 
+impl ToJson for StoredAccess {
+    fn to_json(&self) -> Value {
+        Obj::new()
+            .put("token", self.token.expose())
+            .put("expires_at_ms", &self.expires_at_ms)
+            .put("lifetime_ms", &self.lifetime_ms)
+            .done()
+    }
+}
+
 #[derive(Serialize)]
 #[cfg_attr(test, derive(Deserialize, Debug, PartialEq))]
 struct StoredRefresh {
@@ -180,6 +206,12 @@ impl StoredRefresh {
     fn read(value: &Value) -> Result<Self, String> {
         let f = Fields::of("the stored refresh token", value)?;
         Ok(StoredRefresh { token: RefreshToken::new(f.must("token", Fields::text)?) })
+    }
+}
+
+impl ToJson for StoredRefresh {
+    fn to_json(&self) -> Value {
+        Obj::new().put("token", self.token.expose()).done()
     }
 }
 
@@ -206,6 +238,12 @@ impl Issuer {
     }
 }
 
+impl ToJson for Issuer {
+    fn to_json(&self) -> Value {
+        Obj::new().put("client_id", &self.client_id).put("broker_url", &self.broker_url).done()
+    }
+}
+
 #[derive(Serialize)]
 #[cfg_attr(test, derive(Deserialize, Debug, PartialEq))]
 struct StoredRetry {
@@ -216,6 +254,12 @@ impl StoredRetry {
     fn read(value: &Value) -> Result<Self, String> {
         let f = Fields::of("the stored retry time", value)?;
         Ok(StoredRetry { not_before_ms: f.must("not_before_ms", Fields::int)? })
+    }
+}
+
+impl ToJson for StoredRetry {
+    fn to_json(&self) -> Value {
+        Obj::new().put("not_before_ms", &self.not_before_ms).done()
     }
 }
 
@@ -289,9 +333,8 @@ impl<'a, H: Http, S: Store, C: Clock> Ports<'a, H, S, C> {
         Ok(value.and_then(|v| StoredRefresh::read(&v).ok()).map(|r| r.token))
     }
 
-    async fn put<T: Serialize>(&self, area: Area, key: &str, value: &T) -> Result<(), StoreError> {
-        let json = serde_json::to_value(value).map_err(|e| StoreError(e.to_string()))?;
-        self.store.set(area, key, json).await
+    async fn put<T: ToJson>(&self, area: Area, key: &str, value: &T) -> Result<(), StoreError> {
+        self.store.set(area, key, value.to_json()).await
     }
 
     async fn store_access(&self, token: &AccessToken, expires_at_ms: i64, lifetime_ms: i64) -> Result<(), StoreError> {

@@ -4,6 +4,7 @@
 //! call with one read and the entry survives reloads, closed tabs, sign-out and browser restarts.
 
 use crate::ids::{Account, ContactId};
+use crate::json_write::{Obj, ToJson};
 use crate::message::views::TaskView;
 use crate::ports::{Area, Store, StoreError};
 #[cfg(test)]
@@ -28,8 +29,8 @@ pub const MAX_NOTES_CHARS: usize = 10_000;
 /// An outcome is a HubSpot disposition GUID; anything longer is not one.
 const MAX_OUTCOME_CHARS: usize = 64;
 
-/// One call between "Call …" and "Log call" (or "Discard"). Written by serde's derive, read
-/// by `CallEntry::read` (serde's reader stays in tests, as the reference).
+/// One call between "Call …" and "Log call" (or "Discard"). Written by `to_json`, read by
+/// `CallEntry::read` (serde's derives stay in tests, as the reference).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(test, derive(Deserialize))]
 pub struct CallEntry {
@@ -57,6 +58,24 @@ pub struct CallEntry {
     pub outcome: Option<String>,
     #[serde(default)]
     pub notes: String,
+}
+
+impl ToJson for CallEntry {
+    fn to_json(&self) -> Value {
+        Obj::new()
+            .put("external_id", &self.external_id)
+            .put("contact", &self.contact)
+            .put("contact_name", &self.contact_name)
+            .put("to_e164", &self.to_e164)
+            .put("number", &self.number)
+            .put("uri", &self.uri)
+            .put("started_at_ms", &self.started_at_ms)
+            .put("account", &self.account)
+            .put("task", &self.task)
+            .put("outcome", &self.outcome)
+            .put("notes", &self.notes)
+            .done()
+    }
 }
 
 impl CallEntry {
@@ -207,7 +226,7 @@ pub async fn on_contact<S: Store>(store: &S, contact: &ContactId) -> Result<Opti
 
 /// Inserts the entry, or replaces the one with the same id.
 pub async fn put<S: Store>(store: &S, entry: &CallEntry) -> Result<(), StoreError> {
-    let value = serde_json::to_value(entry).map_err(|e| StoreError(e.to_string()))?;
+    let value = entry.to_json();
     let mut items = raw(store).await?;
     match items.iter_mut().find(|v| id_of(v) == Some(entry.external_id.as_str())) {
         Some(slot) => *slot = value,
@@ -218,7 +237,7 @@ pub async fn put<S: Store>(store: &S, entry: &CallEntry) -> Result<(), StoreErro
 
 /// Replaces the entry only if it is still there (a draft arriving after the log is dropped).
 pub async fn replace<S: Store>(store: &S, entry: &CallEntry) -> Result<bool, StoreError> {
-    let value = serde_json::to_value(entry).map_err(|e| StoreError(e.to_string()))?;
+    let value = entry.to_json();
     let mut items = raw(store).await?;
     let Some(slot) = items.iter_mut().find(|v| id_of(v) == Some(entry.external_id.as_str())) else {
         return Ok(false);

@@ -8,10 +8,12 @@
 //! Association batch reads are exempt from the burst window (§7): their own class, never
 //! counted against it, and a 429 on one holds back that class only.
 
+use crate::json_write::{Obj, ToJson};
 /// The usage figures are shown as they are: defined with the wire contract.
 pub use crate::message::views::Usage;
 use crate::ports::HttpResponse;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use std::collections::VecDeque;
 
 /// What a request is, for the budget: reads may not touch the reserve, writes may.
@@ -107,6 +109,38 @@ struct Seen {
     remaining: u32,
     at_ms: i64,
     sent_since: u32,
+}
+
+impl ToJson for Seen {
+    fn to_json(&self) -> Value {
+        Obj::new()
+            .put("remaining", &self.remaining)
+            .put("at_ms", &self.at_ms)
+            .put("sent_since", &self.sent_since)
+            .done()
+    }
+}
+
+/// As persisted after a 429; the salt is this worker's own (`#[serde(skip)]`).
+impl ToJson for RateBudget {
+    fn to_json(&self) -> Value {
+        let times = |list: &VecDeque<i64>| Value::Array(list.iter().map(|t| Value::from(*t)).collect());
+        Obj::new()
+            .put("max", &self.max)
+            .put("interval_ms", &self.interval_ms)
+            .put("seen", &self.seen)
+            .set("sent", times(&self.sent))
+            .set("searches", times(&self.searches))
+            .put("paused_until_ms", &self.paused_until_ms)
+            .put("pause_policy", &self.pause_policy)
+            .put("strikes", &self.strikes)
+            .put("search_paused_until_ms", &self.search_paused_until_ms)
+            .put("search_strikes", &self.search_strikes)
+            .put("exempt_paused_until_ms", &self.exempt_paused_until_ms)
+            .put("exempt_strikes", &self.exempt_strikes)
+            .put("draws", &self.draws)
+            .done()
+    }
 }
 
 impl RateBudget {

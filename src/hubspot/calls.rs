@@ -6,6 +6,7 @@ use super::error::ApiError;
 use super::model::{json_body, next_after, object_id, prop, results};
 use super::version;
 use crate::ids::{CallId, ContactId, OwnerId};
+use crate::json_write::{Obj, ToJson};
 use crate::ports::{HttpRequest, HttpResponse, Method};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
@@ -55,6 +56,24 @@ pub struct CallLog {
     /// Outcome GUID for `hs_call_disposition`.
     pub outcome: Option<String>,
     pub status: CallStatus,
+}
+
+impl ToJson for CallLog {
+    fn to_json(&self) -> Value {
+        Obj::new()
+            .put("external_id", &self.external_id)
+            .put("contact", &self.contact)
+            .put("owner", &self.owner)
+            .put("started_at_ms", &self.started_at_ms)
+            .put("duration_ms", &self.duration_ms)
+            .put("title", &self.title)
+            .put("notes", &self.notes)
+            .put("to_number", &self.to_number)
+            .put("from_number", &self.from_number)
+            .put("outcome", &self.outcome)
+            .put("status", self.status.as_str())
+            .done()
+    }
 }
 
 /// `POST /crm/objects/2026-03/calls` with the properties of §6 and an inline association to

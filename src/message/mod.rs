@@ -9,8 +9,10 @@ pub mod views;
 
 pub use crate::failure::Failure;
 use crate::ids::{ContactId, PortalId};
+use crate::json_write::{Obj, ToJson};
 use crate::page::{classify, Hublet, Page};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use views::{
     CallListItem, CallView, CardView, FoundContact, HistoryEntry, KeyView, ListSummary, LoggedView, OutboxEntryView,
     PauseView, QueueView, SettingsView, StatusView,
@@ -145,6 +147,46 @@ pub enum Response {
     Error {
         error: Failure,
     },
+}
+
+/// Written by hand (`json_write`), as serde's derive writes it (`response_snapshots` and
+/// `every_view_is_written_as_serde_writes_it` hold them together).
+impl ToJson for Response {
+    fn to_json(&self) -> Value {
+        match self {
+            Response::Pong { version } => Obj::tagged("kind", "pong").put("version", version),
+            Response::Card { hublet, portal, contact, card, problem, paused, call, held_call } => {
+                Obj::tagged("kind", "card")
+                    .put("hublet", hublet)
+                    .put("portal", portal)
+                    .put("contact", contact)
+                    .put("card", card)
+                    .put("problem", problem)
+                    .put("paused", paused)
+                    .put("call", call)
+                    .put("held_call", held_call)
+            }
+            Response::Dialing(view) => Obj::tagged("kind", "dialing").merge(view.to_json()),
+            Response::DraftSaved { call } => Obj::tagged("kind", "draft_saved").put("call", call),
+            Response::Discarded { call } => Obj::tagged("kind", "discarded").put("call", call),
+            Response::Calls { calls } => Obj::tagged("kind", "calls").put("calls", calls),
+            Response::Logged(view) => Obj::tagged("kind", "logged").merge(view.to_json()),
+            Response::Forgotten { message } => Obj::tagged("kind", "forgotten").put("message", message),
+            Response::Outbox { entries } => Obj::tagged("kind", "outbox").put("entries", entries),
+            Response::Settings(view) => Obj::tagged("kind", "settings").merge(view.to_json()),
+            Response::Inventory { keys, retention_days } => {
+                Obj::tagged("kind", "inventory").put("keys", keys).put("retention_days", retention_days)
+            }
+            Response::Found { contacts } => Obj::tagged("kind", "found").put("contacts", contacts),
+            Response::History { calls } => Obj::tagged("kind", "history").put("calls", calls),
+            Response::NotARecord => Obj::tagged("kind", "not_a_record"),
+            Response::Status(view) => Obj::tagged("kind", "status").merge(view.to_json()),
+            Response::Queue { queue, paused } => Obj::tagged("kind", "queue").put("queue", queue).put("paused", paused),
+            Response::Lists { lists } => Obj::tagged("kind", "lists").put("lists", lists),
+            Response::Error { error } => Obj::tagged("kind", "error").put("error", error),
+        }
+        .done()
+    }
 }
 
 /// Every `kind` a request may have, in `Request`'s order.
@@ -942,6 +984,7 @@ mod tests {
         let mut covered = Vec::new();
         for (response, wire) in cases {
             assert_eq!(serde_json::to_value(&response).unwrap(), wire);
+            assert_eq!(response.to_json(), wire, "written by hand");
             assert_eq!(wire["kind"], response_kind(&response), "{response:?}");
             covered.push(response_kind(&response).to_string());
         }
@@ -951,6 +994,114 @@ mod tests {
         assert!(declared.len() >= 18, "the enum was read: {declared:?}");
         declared.sort();
         assert_eq!(covered, declared, "one snapshot per Response variant");
+    }
+
+    /// Every variant of the views' enums, and the fields `response_snapshots` leaves at one
+    /// value, written by hand as serde's derive writes them.
+    #[test]
+    fn every_view_is_written_as_serde_writes_it() {
+        use views::*;
+        let profile = Profile {
+            portal: PortalId::new("9"),
+            hub_domain: None,
+            ui_domain: "app-eu1.hubspot.com".into(),
+            hublet: Hublet::Eu1,
+            user_id: None,
+            user_email: None,
+            owner: Some(crate::ids::OwnerId::new("5")),
+            owner_name: Some("Ana".into()),
+        };
+        let auths = [
+            AuthView::SignedOut,
+            AuthView::SignedIn { profile: None },
+            AuthView::SignedIn { profile: Some(profile.clone()) },
+            AuthView::NeedsReconnect { reason: String::new(), missing_scopes: vec![] },
+        ];
+        let pause = PauseView { until_ms: -1, message: "\"<b>\"".into() };
+        let statuses: Vec<Response> = auths
+            .iter()
+            .map(|auth| {
+                Response::Status(StatusView {
+                    auth: auth.clone(),
+                    paused: Some(pause.clone()),
+                    unsent_logs: 7,
+                    health: None,
+                })
+            })
+            .collect();
+        assert_eq!(crate::testing::agree_write(&statuses), 4);
+        assert_eq!(crate::testing::agree_write(&auths), 4);
+        assert_eq!(crate::testing::agree_write(&[profile]), 1);
+        let outbox = [
+            OutboxStatus::Waiting,
+            OutboxStatus::Sending,
+            OutboxStatus::CheckingHubSpot,
+            OutboxStatus::Retrying,
+            OutboxStatus::CompletingTask,
+            OutboxStatus::Failed,
+            OutboxStatus::WaitingForSignIn,
+            OutboxStatus::OtherAccount,
+            OutboxStatus::RateLimited,
+            OutboxStatus::Offline,
+            OutboxStatus::Unreadable,
+        ];
+        assert_eq!(crate::testing::agree_write(&outbox), 11);
+        assert_eq!(crate::testing::agree_write(&[Priority::High, Priority::Medium, Priority::Low, Priority::None]), 4);
+        assert_eq!(crate::testing::agree_write(&[Source::Admin, Source::Rep, Source::Default]), 3);
+        assert_eq!(crate::testing::agree_write(&[StoreArea::Local, StoreArea::Session, StoreArea::Managed]), 3);
+        let sources =
+            [QueueSource::Tasks { due_by_ms: i64::MIN }, QueueSource::List { list: crate::ids::ListId::new("4") }];
+        assert_eq!(crate::testing::agree_write(&sources), 2);
+        let task = TaskView {
+            id: crate::ids::TaskId::new("1"),
+            subject: String::new(),
+            due_ms: None,
+            priority: Priority::None,
+            overdue: false,
+        };
+        let call = CallView {
+            call: "spotdial-2".into(),
+            uri: "sip:+1@pbx".into(),
+            number: "1".into(),
+            started_at_ms: 0,
+            outcomes: vec![],
+            task: Some(task),
+            outcome: None,
+            notes: String::new(),
+            stale: true,
+        };
+        let others = [
+            Response::Dialing(call.clone()),
+            Response::Queue {
+                queue: QueueView { source: sources[1].clone(), items: vec![], truncated: true, fetched_at_ms: 0 },
+                paused: Some(pause),
+            },
+            Response::Lists {
+                lists: vec![ListSummary {
+                    id: crate::ids::ListId::new("1"),
+                    name: String::new(),
+                    processing_type: None,
+                    size: Some(u64::MAX),
+                }],
+            },
+            Response::Logged(LoggedView {
+                state: "logged".into(),
+                message: String::new(),
+                record_url: Some("u".into()),
+                next: None,
+            }),
+        ];
+        assert_eq!(crate::testing::agree_write(&others), 4);
+        let health = HealthView {
+            user_email: None,
+            owner_name: Some("A".into()),
+            portal: None,
+            hub_domain: Some("h".into()),
+            token_renewed_at_ms: None,
+            budget: Usage { used: 0, max: 0, window_ms: u64::MAX },
+            paused_until_ms: Some(3),
+        };
+        assert_eq!(crate::testing::agree_write(&[health]), 1);
     }
 
     #[test]

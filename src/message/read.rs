@@ -1,7 +1,7 @@
 //! The views Spotdial also keeps in storage (the queue, the rep's profile, the call history,
-//! the contact cache's contact, the outcomes), read back by hand. serde's derive writes them
-//! (they are the wire too) and reads them in tests, as the reference these readers must agree
-//! with (`views_read_as_serdes_derive_reads_them`). Layer: core (pure).
+//! the contact cache's contact, the outcomes), read back by hand, as `json_write` writes them.
+//! serde's derives write and read them in tests, as the reference these readers and writers
+//! must agree with (`views_read_as_serdes_derive_reads_them`). Layer: core (pure).
 
 use super::views::{
     CallOutcome, ContactView, HistoryEntry, Priority, Profile, QueueEntry, QueueSource, QueueView, TaskView,

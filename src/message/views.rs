@@ -5,6 +5,7 @@
 //! the wire: the snapshot tests in `message` fail until the change is deliberate.
 
 use crate::ids::{Account, CallId, ContactId, ListId, OwnerId, PortalId, TaskId, UserId};
+use crate::json_write::{Obj, ToJson};
 use crate::page::Hublet;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -22,6 +23,18 @@ pub struct NumberView {
     pub problem: Option<String>,
 }
 
+impl ToJson for NumberView {
+    fn to_json(&self) -> Value {
+        Obj::new()
+            .put("label", &self.label)
+            .put("raw", &self.raw)
+            .put("dialable", &self.dialable)
+            .put("e164", &self.e164)
+            .put("problem", &self.problem)
+            .done()
+    }
+}
+
 /// The contact's local time, when HubSpot knows the time zone.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LocalTimeView {
@@ -31,10 +44,27 @@ pub struct LocalTimeView {
     pub warning: Option<String>,
 }
 
+impl ToJson for LocalTimeView {
+    fn to_json(&self) -> Value {
+        Obj::new()
+            .put("time", &self.time)
+            .put("zone", &self.zone)
+            .put("outside_hours", &self.outside_hours)
+            .put("warning", &self.warning)
+            .done()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldView {
     pub label: String,
     pub value: String,
+}
+
+impl ToJson for FieldView {
+    fn to_json(&self) -> Value {
+        Obj::new().put("label", &self.label).put("value", &self.value).done()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,12 +78,32 @@ pub struct CardView {
     pub record_url: String,
 }
 
+impl ToJson for CardView {
+    fn to_json(&self) -> Value {
+        Obj::new()
+            .put("name", &self.name)
+            .put("title", &self.title)
+            .put("company", &self.company)
+            .put("numbers", &self.numbers)
+            .put("fields", &self.fields)
+            .put("local_time", &self.local_time)
+            .put("record_url", &self.record_url)
+            .done()
+    }
+}
+
 /// The next task offered after a log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NextView {
     pub record_url: String,
     pub name: String,
     pub subject: Option<String>,
+}
+
+impl ToJson for NextView {
+    fn to_json(&self) -> Value {
+        Obj::new().put("record_url", &self.record_url).put("name", &self.name).put("subject", &self.subject).done()
+    }
 }
 
 /// The answer to "Log call".
@@ -64,6 +114,17 @@ pub struct LoggedView {
     pub message: String,
     pub record_url: Option<String>,
     pub next: Option<NextView>,
+}
+
+impl ToJson for LoggedView {
+    fn to_json(&self) -> Value {
+        Obj::new()
+            .put("state", &self.state)
+            .put("message", &self.message)
+            .put("record_url", &self.record_url)
+            .put("next", &self.next)
+            .done()
+    }
 }
 
 /// Who is signed in, learned once after sign-in. No token, no contact data.
@@ -83,6 +144,21 @@ pub struct Profile {
     pub owner_name: Option<String>,
 }
 
+impl ToJson for Profile {
+    fn to_json(&self) -> Value {
+        Obj::new()
+            .put("portal", &self.portal)
+            .put("hub_domain", &self.hub_domain)
+            .put("ui_domain", &self.ui_domain)
+            .put("hublet", &self.hublet)
+            .put("user_id", &self.user_id)
+            .put("user_email", &self.user_email)
+            .put("owner", &self.owner)
+            .put("owner_name", &self.owner_name)
+            .done()
+    }
+}
+
 impl Profile {
     /// The portal and user this rep is signed in as; `None` when HubSpot named no user.
     pub fn account(&self) -> Option<Account> {
@@ -100,11 +176,36 @@ pub enum AuthView {
     NeedsReconnect { reason: String, missing_scopes: Vec<String> },
 }
 
+impl AuthView {
+    /// Its fields, as `StatusView` carries them flattened.
+    fn fields(&self) -> Obj {
+        match self {
+            AuthView::SignedOut => Obj::tagged("auth", "signed_out"),
+            AuthView::SignedIn { profile } => Obj::tagged("auth", "signed_in").put("profile", profile),
+            AuthView::NeedsReconnect { reason, missing_scopes } => {
+                Obj::tagged("auth", "needs_reconnect").put("reason", reason).put("missing_scopes", missing_scopes)
+            }
+        }
+    }
+}
+
+impl ToJson for AuthView {
+    fn to_json(&self) -> Value {
+        self.fields().done()
+    }
+}
+
 /// HubSpot's rate limit was reached: syncing is paused until then.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PauseView {
     pub until_ms: i64,
     pub message: String,
+}
+
+impl ToJson for PauseView {
+    fn to_json(&self) -> Value {
+        Obj::new().put("until_ms", &self.until_ms).put("message", &self.message).done()
+    }
 }
 
 /// What the popup shows: sign-in, a rate-limit pause, unsent call logs.
@@ -118,6 +219,17 @@ pub struct StatusView {
     pub unsent_logs: usize,
     /// The account health line; `None` when signed out.
     pub health: Option<HealthView>,
+}
+
+impl ToJson for StatusView {
+    fn to_json(&self) -> Value {
+        self.auth
+            .fields()
+            .put("paused", &self.paused)
+            .put("unsent_logs", &self.unsent_logs)
+            .put("health", &self.health)
+            .done()
+    }
 }
 
 /// What the popup's one health line says: who, which portal, how fresh the token is, and how
@@ -135,6 +247,20 @@ pub struct HealthView {
     pub paused_until_ms: Option<i64>,
 }
 
+impl ToJson for HealthView {
+    fn to_json(&self) -> Value {
+        Obj::new()
+            .put("user_email", &self.user_email)
+            .put("owner_name", &self.owner_name)
+            .put("portal", &self.portal)
+            .put("hub_domain", &self.hub_domain)
+            .put("token_renewed_at_ms", &self.token_renewed_at_ms)
+            .put("budget", &self.budget)
+            .put("paused_until_ms", &self.paused_until_ms)
+            .done()
+    }
+}
+
 /// A call in progress as the card shows it: the answer to "Call …", and the card's `call`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CallView {
@@ -150,6 +276,22 @@ pub struct CallView {
     pub notes: String,
     /// Older than 12 h: the card asks to log or discard it.
     pub stale: bool,
+}
+
+impl ToJson for CallView {
+    fn to_json(&self) -> Value {
+        Obj::new()
+            .put("call", &self.call)
+            .put("uri", &self.uri)
+            .put("number", &self.number)
+            .put("started_at_ms", &self.started_at_ms)
+            .put("outcomes", &self.outcomes)
+            .put("task", &self.task)
+            .put("outcome", &self.outcome)
+            .put("notes", &self.notes)
+            .put("stale", &self.stale)
+            .done()
+    }
 }
 
 /// One line of the popup's "Calls not logged".
@@ -173,6 +315,26 @@ pub struct CallListItem {
     pub other_account: bool,
 }
 
+impl ToJson for CallListItem {
+    fn to_json(&self) -> Value {
+        Obj::new()
+            .put("call", &self.call)
+            .put("contact", &self.contact)
+            .put("contact_name", &self.contact_name)
+            .put("number", &self.number)
+            .put("started_at_ms", &self.started_at_ms)
+            .put("record_url", &self.record_url)
+            .put("stale", &self.stale)
+            .put("task", &self.task)
+            .put("outcome", &self.outcome)
+            .put("outcome_label", &self.outcome_label)
+            .put("notes", &self.notes)
+            .put("account", &self.account)
+            .put("other_account", &self.other_account)
+            .done()
+    }
+}
+
 /// A contact as the popup and the card need it: the dialing facts only.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(test, derive(Deserialize))]
@@ -187,6 +349,20 @@ pub struct ContactView {
     pub country: Option<String>,
 }
 
+impl ToJson for ContactView {
+    fn to_json(&self) -> Value {
+        Obj::new()
+            .put("id", &self.id)
+            .put("name", &self.name)
+            .put("company", &self.company)
+            .put("title", &self.title)
+            .put("numbers", &self.numbers)
+            .put("time_zone", &self.time_zone)
+            .put("country", &self.country)
+            .done()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(test, derive(Deserialize))]
 pub struct TaskView {
@@ -195,6 +371,18 @@ pub struct TaskView {
     pub due_ms: Option<i64>,
     pub priority: Priority,
     pub overdue: bool,
+}
+
+impl ToJson for TaskView {
+    fn to_json(&self) -> Value {
+        Obj::new()
+            .put("id", &self.id)
+            .put("subject", &self.subject)
+            .put("due_ms", &self.due_ms)
+            .put("priority", &self.priority)
+            .put("overdue", &self.overdue)
+            .done()
+    }
 }
 
 /// One line of the queue.
@@ -208,6 +396,17 @@ pub struct QueueEntry {
     pub record_url: Option<String>,
 }
 
+impl ToJson for QueueEntry {
+    fn to_json(&self) -> Value {
+        Obj::new()
+            .put("task", &self.task)
+            .put("contact", &self.contact)
+            .put("problem", &self.problem)
+            .put("record_url", &self.record_url)
+            .done()
+    }
+}
+
 /// Where the queue comes from. Written `{"kind": "tasks", "due_by_ms": …}` or
 /// `{"kind": "list", "list": …}`; read by `read::queue_source` (serde's tagged derive, which
 /// buffers the whole value first, reads it in tests only, as the reference).
@@ -219,6 +418,16 @@ pub enum QueueSource {
     List { list: ListId },
 }
 
+impl ToJson for QueueSource {
+    fn to_json(&self) -> Value {
+        match self {
+            QueueSource::Tasks { due_by_ms } => Obj::tagged("kind", "tasks").put("due_by_ms", due_by_ms),
+            QueueSource::List { list } => Obj::tagged("kind", "list").put("list", list),
+        }
+        .done()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(test, derive(Deserialize))]
 pub struct QueueView {
@@ -226,6 +435,17 @@ pub struct QueueView {
     pub items: Vec<QueueEntry>,
     pub truncated: bool,
     pub fetched_at_ms: i64,
+}
+
+impl ToJson for QueueView {
+    fn to_json(&self) -> Value {
+        Obj::new()
+            .put("source", &self.source)
+            .put("items", &self.items)
+            .put("truncated", &self.truncated)
+            .put("fetched_at_ms", &self.fetched_at_ms)
+            .done()
+    }
 }
 
 /// `hs_task_priority` (§5). Orders HIGH first, unset last.
@@ -237,6 +457,17 @@ pub enum Priority {
     Medium,
     Low,
     None,
+}
+
+impl ToJson for Priority {
+    fn to_json(&self) -> Value {
+        Value::from(match self {
+            Priority::High => "high",
+            Priority::Medium => "medium",
+            Priority::Low => "low",
+            Priority::None => "none",
+        })
+    }
 }
 
 impl Priority {
@@ -262,6 +493,17 @@ pub struct ListSummary {
     pub size: Option<u64>,
 }
 
+impl ToJson for ListSummary {
+    fn to_json(&self) -> Value {
+        Obj::new()
+            .put("id", &self.id)
+            .put("name", &self.name)
+            .put("processing_type", &self.processing_type)
+            .put("size", &self.size)
+            .done()
+    }
+}
+
 /// A call outcome: `id` is the GUID that goes into `hs_call_disposition` (§6).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(test, derive(Deserialize))]
@@ -270,12 +512,24 @@ pub struct CallOutcome {
     pub label: String,
 }
 
+impl ToJson for CallOutcome {
+    fn to_json(&self) -> Value {
+        Obj::new().put("id", &self.id).put("label", &self.label).done()
+    }
+}
+
 /// Requests in HubSpot's current rate window, for the popup's health line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Usage {
     pub used: u32,
     pub max: u32,
     pub window_ms: u64,
+}
+
+impl ToJson for Usage {
+    fn to_json(&self) -> Value {
+        Obj::new().put("used", &self.used).put("max", &self.max).put("window_ms", &self.window_ms).done()
+    }
 }
 
 /// Where a resolved value came from.
@@ -287,11 +541,27 @@ pub enum Source {
     Default,
 }
 
+impl ToJson for Source {
+    fn to_json(&self) -> Value {
+        Value::from(match self {
+            Source::Admin => "admin",
+            Source::Rep => "rep",
+            Source::Default => "default",
+        })
+    }
+}
+
 /// The serializable form of `Settings` for the options page.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SettingsView {
     pub settings: Vec<ShownSetting>,
     pub problems: Vec<String>,
+}
+
+impl ToJson for SettingsView {
+    fn to_json(&self) -> Value {
+        Obj::new().put("settings", &self.settings).put("problems", &self.problems).done()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -301,6 +571,17 @@ pub struct ShownSetting {
     pub source: Source,
     /// The rep may change it in the options page (a rep-level field no admin has set).
     pub rep_can_change: bool,
+}
+
+impl ToJson for ShownSetting {
+    fn to_json(&self) -> Value {
+        Obj::new()
+            .put("key", &self.key)
+            .put("value", &self.value)
+            .put("source", &self.source)
+            .put("rep_can_change", &self.rep_can_change)
+            .done()
+    }
 }
 
 /// What the popup shows for an entry, as a stable tag for styling.
@@ -320,6 +601,24 @@ pub enum OutboxStatus {
     Offline,
     /// The stored value could not be read; it is kept.
     Unreadable,
+}
+
+impl ToJson for OutboxStatus {
+    fn to_json(&self) -> Value {
+        Value::from(match self {
+            OutboxStatus::Waiting => "waiting",
+            OutboxStatus::Sending => "sending",
+            OutboxStatus::CheckingHubSpot => "checking_hub_spot",
+            OutboxStatus::Retrying => "retrying",
+            OutboxStatus::CompletingTask => "completing_task",
+            OutboxStatus::Failed => "failed",
+            OutboxStatus::WaitingForSignIn => "waiting_for_sign_in",
+            OutboxStatus::OtherAccount => "other_account",
+            OutboxStatus::RateLimited => "rate_limited",
+            OutboxStatus::Offline => "offline",
+            OutboxStatus::Unreadable => "unreadable",
+        })
+    }
 }
 
 /// One row of the popup's outbox list.
@@ -346,6 +645,23 @@ pub struct OutboxEntryView {
     pub other_account: bool,
 }
 
+impl ToJson for OutboxEntryView {
+    fn to_json(&self) -> Value {
+        Obj::new()
+            .put("id", &self.id)
+            .put("contact", &self.contact)
+            .put("contact_name", &self.contact_name)
+            .put("created_at_ms", &self.created_at_ms)
+            .put("status", &self.status)
+            .put("label", &self.label)
+            .put("at_ms", &self.at_ms)
+            .put("can_retry", &self.can_retry)
+            .put("account", &self.account)
+            .put("other_account", &self.other_account)
+            .done()
+    }
+}
+
 /// One prospect found by `find_contacts`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FoundContact {
@@ -353,6 +669,17 @@ pub struct FoundContact {
     pub name: Option<String>,
     pub company: Option<String>,
     pub numbers: Vec<String>,
+}
+
+impl ToJson for FoundContact {
+    fn to_json(&self) -> Value {
+        Obj::new()
+            .put("id", &self.id)
+            .put("name", &self.name)
+            .put("company", &self.company)
+            .put("numbers", &self.numbers)
+            .done()
+    }
 }
 
 /// One call the rep logged.
@@ -377,6 +704,22 @@ pub struct HistoryEntry {
     pub call_id: Option<CallId>,
 }
 
+impl ToJson for HistoryEntry {
+    fn to_json(&self) -> Value {
+        Obj::new()
+            .put("account", &self.account)
+            .put("external_id", &self.external_id)
+            .put("contact", &self.contact)
+            .put("contact_name", &self.contact_name)
+            .put("number", &self.number)
+            .put("started_at_ms", &self.started_at_ms)
+            .put("duration_ms", &self.duration_ms)
+            .put("outcome_label", &self.outcome_label)
+            .put("call_id", &self.call_id)
+            .done()
+    }
+}
+
 /// A storage area as the "Data" page names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -384,6 +727,16 @@ pub enum StoreArea {
     Local,
     Session,
     Managed,
+}
+
+impl ToJson for StoreArea {
+    fn to_json(&self) -> Value {
+        Value::from(match self {
+            StoreArea::Local => "local",
+            StoreArea::Session => "session",
+            StoreArea::Managed => "managed",
+        })
+    }
 }
 
 /// One kind of storage key on the "Data" page: `pattern` is the key itself, or a prefix
@@ -398,4 +751,17 @@ pub struct KeyView {
     pub contact_data: bool,
     /// Removed when the rep signs out.
     pub cleared_on_sign_out: bool,
+}
+
+impl ToJson for KeyView {
+    fn to_json(&self) -> Value {
+        Obj::new()
+            .put("pattern", &self.pattern)
+            .put("area", &self.area)
+            .put("holds", &self.holds)
+            .put("kept", &self.kept)
+            .put("contact_data", &self.contact_data)
+            .put("cleared_on_sign_out", &self.cleared_on_sign_out)
+            .done()
+    }
 }

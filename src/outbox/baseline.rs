@@ -26,6 +26,12 @@ pub struct Baseline(String);
 
 const UNAVAILABLE: &str = "unavailable";
 
+impl crate::json_write::ToJson for Baseline {
+    fn to_json(&self) -> serde_json::Value {
+        self.0.to_json()
+    }
+}
+
 impl Baseline {
     /// Every call on the contact before the first create.
     pub fn taken(calls: &[CallId]) -> Baseline {

@@ -5,6 +5,7 @@
 
 use crate::hubspot::CallLog;
 use crate::ids::{Account, CallId, ContactId, TaskId};
+use crate::json_write::{Obj, ToJson};
 use crate::ports::{Area, Clock, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -71,8 +72,9 @@ pub struct NewEntry {
 }
 
 /// Where an entry stands with HubSpot. Serialized with a `kind` tag.
-/// Written with serde's internally tagged derive, read by `stored::read_entry` (serde's reader,
-/// which buffers every value first, stays in tests as the reference it must agree with).
+/// Written by hand (`json_write`) as serde's internally tagged derive writes it, read by
+/// `stored::read_entry` (serde's derives, whose reader buffers every value first, stay in
+/// tests as the reference both must agree with).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(test, derive(Deserialize))]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -94,6 +96,25 @@ pub enum State {
     Failed { code: String, reason: String, retry: bool, call_id: Option<CallId> },
 }
 
+impl ToJson for State {
+    fn to_json(&self) -> Value {
+        match self {
+            State::Waiting => Obj::tagged("kind", "waiting"),
+            State::Sending { sent_at_ms } => Obj::tagged("kind", "sending").put("sent_at_ms", sent_at_ms),
+            State::Uncertain { since_ms, first_miss_ms } => {
+                Obj::tagged("kind", "uncertain").put("since_ms", since_ms).put("first_miss_ms", first_miss_ms)
+            }
+            State::Logged { call_id } => Obj::tagged("kind", "logged").put("call_id", call_id),
+            State::Failed { code, reason, retry, call_id } => Obj::tagged("kind", "failed")
+                .put("code", code)
+                .put("reason", reason)
+                .put("retry", retry)
+                .put("call_id", call_id),
+        }
+        .done()
+    }
+}
+
 /// Why an unsent entry waits beyond its own schedule. Serialized with a `kind` tag; read as
 /// `State` is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -110,8 +131,22 @@ pub enum Hold {
     Offline,
 }
 
-/// One stored entry (the JSON value under its key). Written by serde's derive, read by
-/// `stored::read_entry` (serde's reader stays in tests, as the reference it must agree with).
+impl ToJson for Hold {
+    fn to_json(&self) -> Value {
+        match self {
+            Hold::SignedOut => Obj::tagged("kind", "signed_out"),
+            Hold::NeedsReconnect => Obj::tagged("kind", "needs_reconnect"),
+            Hold::RateLimited { until_ms, policy } => {
+                Obj::tagged("kind", "rate_limited").put("until_ms", until_ms).put("policy", policy)
+            }
+            Hold::Offline => Obj::tagged("kind", "offline"),
+        }
+        .done()
+    }
+}
+
+/// One stored entry (the JSON value under its key). Written by `to_json`, read by
+/// `stored::read_entry` (serde's derives are the reference both must agree with in tests).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(test, derive(Deserialize))]
 pub struct Entry {
@@ -147,6 +182,29 @@ pub struct Entry {
     /// not write it again (a finished check is never restarted).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub check_scheduled: bool,
+}
+
+impl ToJson for Entry {
+    fn to_json(&self) -> Value {
+        Obj::new()
+            .put("schema", &self.schema)
+            .put("account", &self.account)
+            .put("log", &self.log)
+            .put("task", &self.task)
+            .put("contact_name", &self.contact_name)
+            .put("created_at_ms", &self.created_at_ms)
+            .put("updated_at_ms", &self.updated_at_ms)
+            .put("attempts", &self.attempts)
+            .put("failures", &self.failures)
+            .put("last_sent_at_ms", &self.last_sent_at_ms)
+            .put("next_attempt_at_ms", &self.next_attempt_at_ms)
+            .put("state", &self.state)
+            .put("hold", &self.hold)
+            .some("baseline", &self.baseline)
+            .some("logged_at_ms", &self.logged_at_ms)
+            .some("check_scheduled", &self.check_scheduled.then_some(true))
+            .done()
+    }
 }
 
 impl Entry {
@@ -260,8 +318,7 @@ fn read(key: &str, value: &Value) -> Result<Entry, String> {
 /// Writes `entry` under its key, stamping `updated_at_ms`.
 pub async fn save<S: Store>(store: &S, entry: &mut Entry, now_ms: i64) -> Result<(), StoreError> {
     entry.updated_at_ms = now_ms;
-    let value = serde_json::to_value(&*entry).map_err(|e| StoreError(e.to_string()))?;
-    store.set(Area::Local, &entry.id().key(), value).await
+    store.set(Area::Local, &entry.id().key(), entry.to_json()).await
 }
 
 pub async fn remove<S: Store>(store: &S, id: &EntryId) -> Result<(), StoreError> {

@@ -18,6 +18,7 @@ use crate::hubspot::associations::ASSOCIATION_BATCH_MAX;
 use crate::hubspot::contacts::BATCH_READ_MAX;
 use crate::hubspot::{calls, ApiError, Class, Client};
 use crate::ids::{Account, CallId, ContactId};
+use crate::json_write::{Obj, ToJson};
 use crate::ports::{Area, Clock, Http, Store, StoreError, TokenSource};
 use serde::Serialize;
 
@@ -27,8 +28,8 @@ pub const VERIFY_PREFIX: &str = crate::keys::VERIFY.key;
 /// Lookups while our own call is not searchable yet, before giving up on the check.
 pub const MAX_CHECKS: u8 = 6;
 
-/// One pending check. Written by serde's derive, read by `stored::read_check` (serde's reader
-/// stays in tests, as the reference it must agree with).
+/// One pending check. Written by `to_json`, read by `stored::read_check` (serde's derives are
+/// the reference both must agree with in tests).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
 pub struct Check {
@@ -51,6 +52,22 @@ pub struct Check {
     /// by an earlier version): the check searches.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<Baseline>,
+}
+
+impl ToJson for Check {
+    fn to_json(&self) -> serde_json::Value {
+        Obj::new()
+            .put("account", &self.account)
+            .put("external_id", &self.external_id)
+            .put("call_id", &self.call_id)
+            .put("since_ms", &self.since_ms)
+            .put("checks", &self.checks)
+            .put("next_at_ms", &self.next_at_ms)
+            .put("failures", &self.failures)
+            .some("contact", &self.contact)
+            .some("baseline", &self.baseline)
+            .done()
+    }
 }
 
 impl Check {
@@ -108,7 +125,7 @@ pub async fn schedule<S: Store>(
         contact: baseline.map(|(contact, _)| contact.clone()),
         baseline: baseline.map(|(_, b)| b.clone()),
     };
-    let value = serde_json::to_value(&check).map_err(|e| StoreError(e.to_string()))?;
+    let value = check.to_json();
     store.set(Area::Local, &key(external_id), value).await
 }
 
@@ -463,8 +480,7 @@ fn postpone(check: &mut Check, err: &ApiError, now: i64) {
 }
 
 async fn save<S: Store>(store: &S, check: &Check) -> Result<(), StoreError> {
-    let value = serde_json::to_value(check).map_err(|e| StoreError(e.to_string()))?;
-    store.set(Area::Local, &key(&check.external_id), value).await
+    store.set(Area::Local, &key(&check.external_id), check.to_json()).await
 }
 
 /// Every call carrying one of `ids`, as `(external id, call)`: one search, paged on when HubSpot

@@ -167,8 +167,7 @@ async fn forget_in<S: Store>(
         queue.items.retain(|entry| entry.contact.as_ref().map_or(true, |c| &c.id != contact));
         let removed = before - queue.items.len();
         if removed > 0 {
-            let value = serde_json::to_value(&queue).map_err(|e| StoreError(e.to_string()))?;
-            store.set(spec.area, key, value).await?;
+            store.set(spec.area, key, crate::json_write::ToJson::to_json(&queue)).await?;
             report.queue_items_removed += removed;
         }
         return Ok(false);

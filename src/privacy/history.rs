@@ -62,8 +62,7 @@ pub async fn record<S: Store>(store: &S, entry: &HistoryEntry) -> Result<Recorde
         store.remove(Area::Local, &mark).await?;
         return Ok(Recorded::SkippedForgotten);
     }
-    let value = serde_json::to_value(entry).map_err(|e| StoreError(e.to_string()))?;
-    store.set(Area::Local, &key, value).await?;
+    store.set(Area::Local, &key, crate::json_write::ToJson::to_json(entry)).await?;
     Ok(Recorded::Written)
 }
 

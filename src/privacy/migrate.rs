@@ -68,7 +68,7 @@ pub async fn migrate<S: Store>(store: &S) -> Result<MigrationReport, StoreError>
                     let external_id = key.get("history:".len()..).unwrap_or_default();
                     let new_key = [keys::HISTORY.key, external_id].concat();
                     let convert =
-                        |v: Value| history_from_v0(external_id, &v).and_then(|e| serde_json::to_value(e).ok());
+                        |v: Value| history_from_v0(external_id, &v).map(|e| crate::json_write::ToJson::to_json(&e));
                     if move_value(store, area, &key, &new_key, convert).await? {
                         report.moved.push((key, new_key));
                     } else {

@@ -163,6 +163,16 @@ pub enum AuthMode {
     Direct,
 }
 
+impl AuthMode {
+    /// As policy and the options page name it (serde's snake_case).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthMode::Broker => "broker",
+            AuthMode::Direct => "direct",
+        }
+    }
+}
+
 pub fn auth_mode(value: &Value) -> Result<AuthMode, PolicyError> {
     const WHAT: &str = "The auth mode must be \"broker\" or \"direct\"";
     match text(value, WHAT)?.to_ascii_lowercase().as_str() {

@@ -17,7 +17,7 @@ use crate::phone::DialScheme;
 use crate::ports::{Area, Store};
 use crate::secret::ClientSecret;
 use serde::Serialize;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 /// The rep's own settings (never admin policy).
 pub const SETTINGS_KEY: &str = crate::keys::SETTINGS.key;
@@ -144,7 +144,7 @@ impl Settings {
             ("brokerUrl", Value::from(self.broker_url.as_str())),
             ("clientId", Value::from(self.client_id.as_str())),
             ("portalId", self.portal_id.as_ref().map_or(Value::Null, |p| Value::from(p.as_str()))),
-            ("authMode", json!(self.auth_mode)),
+            ("authMode", Value::from(self.auth_mode.as_str())),
             ("clientSecret", if self.client_secret.is_some() { Value::from("set") } else { Value::Null }),
             ("dialScheme", Value::from(scheme)),
             ("dialTemplate", template),
@@ -449,6 +449,7 @@ pub fn snapshot_can_stand_in(snapshot: &Map<String, Value>) -> bool {
 #[cfg(test)]
 mod snapshot_tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn the_snapshot_never_holds_the_secret_and_direct_mode_waits_for_the_real_policy() {

@@ -6,6 +6,7 @@
 use super::fields::{self, PolicyError, SchemeName};
 use super::SETTINGS_KEY;
 use crate::ids::ListId;
+use crate::json_write::{Obj, ToJson};
 use crate::ports::{Area, Store};
 use serde::Serialize;
 use serde_json::Value;
@@ -30,6 +31,19 @@ pub struct RepSettings {
     pub client_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub portal_id: Option<String>,
+}
+
+impl ToJson for RepSettings {
+    fn to_json(&self) -> Value {
+        Obj::new()
+            .some("dialScheme", &self.dial_scheme.map(SchemeName::as_str))
+            .some("defaultCountry", &self.default_country)
+            .some("queueListId", &self.queue_list_id)
+            .some("brokerUrl", &self.broker_url)
+            .some("clientId", &self.client_id)
+            .some("portalId", &self.portal_id)
+            .done()
+    }
 }
 
 impl RepSettings {
@@ -67,7 +81,7 @@ impl RepSettings {
 
     /// The stored form (the same names as policy).
     pub fn to_value(&self) -> Value {
-        serde_json::to_value(self).unwrap_or(Value::Null)
+        self.to_json()
     }
 }
 

@@ -381,3 +381,20 @@ fn the_options_page_view_hides_the_secret_and_marks_locked_fields() {
     assert_eq!(field("retentionDays")["value"], 180);
     assert_eq!(view["settings"].as_array().unwrap().len(), POLICY_KEYS.len());
 }
+
+#[test]
+fn the_reps_settings_are_written_as_serde_writes_them() {
+    let all = RepSettings {
+        dial_scheme: Some(fields::SchemeName::Callto),
+        default_country: Some("DE"),
+        queue_list_id: Some(crate::ids::ListId::new("12")),
+        broker_url: Some("https://broker.example".into()),
+        client_id: Some("c".into()),
+        portal_id: Some("9".into()),
+    };
+    let schemes = [fields::SchemeName::Tel, fields::SchemeName::Sip, fields::SchemeName::Template];
+    let mut samples = vec![RepSettings::default(), all.clone()];
+    samples.extend(schemes.map(|s| RepSettings { dial_scheme: Some(s), ..RepSettings::default() }));
+    assert_eq!(crate::testing::agree_write(&samples), 5);
+    assert_eq!(all.to_value()["dialScheme"], json!("callto"));
+}

@@ -4,6 +4,7 @@
 
 use super::chrome;
 use super::platform::{from_js, to_js, BrowserClock, BrowserHttp, ChromeBrowser, ChromeStore};
+use crate::json_write::ToJson;
 use crate::message::{Failure, Response, Sender};
 use crate::worker::{parse_request, App, Ports};
 use std::cell::Cell;
@@ -97,13 +98,15 @@ fn app() -> Option<&'static WorkerApp> {
 pub async fn handle_message(message: JsValue, sender: JsValue) -> JsValue {
     if UNSUPPORTED.with(Cell::get) {
         let message = "This version of Chrome cannot keep Spotdial's HubSpot sign-in away from web pages. Update Chrome to use Spotdial.";
-        return to_js(&Response::Error { error: Failure::new("chrome_too_old", message, false) });
+        return to_js(&Response::Error { error: Failure::new("chrome_too_old", message, false) }.to_json());
     }
     let Some(app) = app() else {
-        return to_js(&Response::Error { error: Failure::new("starting", "Spotdial is still starting.", true) });
+        return to_js(
+            &Response::Error { error: Failure::new("starting", "Spotdial is still starting.", true) }.to_json(),
+        );
     };
     let raw = from_js(&message).and_then(parse_request);
-    to_js(&app.handle(raw, &read_sender(&sender)).await)
+    to_js(&app.handle(raw, &read_sender(&sender)).await.to_json())
 }
 
 /// Admin policy changed (`chrome.storage.onChanged` for `managed`): read it again and rebuild
@@ -125,7 +128,7 @@ pub async fn on_alarm(name: String) {
 /// Classifies a URL (used by tests and the popup).
 #[wasm_bindgen]
 pub fn classify_page(url: &str) -> JsValue {
-    to_js(&crate::page::classify(url))
+    to_js(&crate::page::classify(url).to_json())
 }
 
 /// Reads Chrome's `MessageSender` into the core's `Sender`.

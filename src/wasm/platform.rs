@@ -5,7 +5,6 @@ use super::chrome::{self, set_timeout};
 use crate::ports::{Area, Browser, Clock, Http, HttpRequest, HttpResponse, Method, Store, StoreError, TransportError};
 use gloo_net::http::RequestBuilder;
 use js_sys::{Array, Object, Promise};
-use serde::Serialize;
 use serde_json::{Map, Value};
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
@@ -123,11 +122,11 @@ fn store_error(e: JsValue) -> StoreError {
     StoreError(e.as_string().unwrap_or_else(|| js_sys::JSON::stringify(&e).map(String::from).unwrap_or_default()))
 }
 
-/// Converts a value to a plain JS value (objects as objects, keys sorted) through one JSON
-/// text and the engine's `JSON.parse`: one serde serializer per type for storage, messages and
-/// HubSpot bodies alike, instead of a serde-wasm-bindgen one on top (issue 12: size).
-pub fn to_js(value: &impl Serialize) -> JsValue {
-    serde_json::to_value(value).ok().and_then(|v| js_sys::JSON::parse(&v.to_string()).ok()).unwrap_or(JsValue::NULL)
+/// Converts a JSON value to a plain JS value (objects as objects, keys sorted) through one
+/// JSON text and the engine's `JSON.parse`: the core writes every value as JSON by hand
+/// (`json_write`), and nothing of serde's serializer but the text writer ships (issue 12: size).
+pub fn to_js(value: &Value) -> JsValue {
+    js_sys::JSON::parse(&value.to_string()).unwrap_or(JsValue::NULL)
 }
 
 /// Reads a JS value as JSON (`JSON.stringify`, then serde_json): functions and `undefined`

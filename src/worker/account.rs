@@ -8,6 +8,7 @@ use super::{error, ALARM_REFRESH};
 use crate::auth::{AuthState, ConnectError};
 use crate::hubspot::budget::Class;
 use crate::hubspot::{account, owners};
+use crate::json_write::ToJson;
 pub use crate::message::views::{AuthView, HealthView, PauseView, Profile, StatusView};
 use crate::message::Response;
 use crate::page::Hublet;
@@ -162,8 +163,11 @@ impl<H: Http, S: Store, C: Clock, B: Browser> Account<H, S, C, B> {
             owner: owner.map(|o| o.id),
             owner_name,
         };
-        let value = serde_json::to_value(&profile).map_err(|e| error("storage", e.to_string(), true))?;
-        hub.ports.store.set(Area::Local, PROFILE_KEY, value).await.map_err(|e| error("storage", e.0, true))?;
+        hub.ports
+            .store
+            .set(Area::Local, PROFILE_KEY, profile.to_json())
+            .await
+            .map_err(|e| error("storage", e.0, true))?;
         Ok(profile)
     }
 

@@ -37,6 +37,12 @@ struct CachedOutcomes {
     outcomes: Vec<CallOutcome>,
 }
 
+impl crate::json_write::ToJson for CachedOutcomes {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json_write::Obj::new().put("fetched_at_ms", &self.fetched_at_ms).put("outcomes", &self.outcomes).done()
+    }
+}
+
 impl CachedOutcomes {
     /// As stored (serde's derive is the reference in tests).
     fn read(value: &serde_json::Value) -> Result<Self, String> {

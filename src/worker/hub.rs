@@ -9,6 +9,7 @@ use crate::hubspot::budget::Class;
 use crate::hubspot::session::Client;
 use crate::hubspot::ApiError;
 use crate::ids::Account;
+use crate::json_write::ToJson;
 use crate::ports::{Area, Browser, Clock, Http, HttpRequest, HttpResponse, Store};
 
 /// The shared parts. Built once per worker (`App::build`) and leaked with it.
@@ -51,13 +52,10 @@ impl<H: Http, S: Store, C: Clock, B: Browser> Hub<H, S, C, B> {
     }
 
     /// Writes a cache entry (cards, the queue, call outcomes) to session storage. Only a cache:
-    /// a write that fails, or a value that does not serialize, is dropped, and the next reader
-    /// asks HubSpot again.
-    pub async fn cache(&self, key: &str, value: &impl serde::Serialize) {
-        if let Ok(value) = serde_json::to_value(value) {
-            // Only a cache: unsaved, the next reader asks HubSpot again.
-            let _ = self.ports.store.set(Area::Session, key, value).await;
-        }
+    /// a write that fails is dropped, and the next reader asks HubSpot again.
+    pub async fn cache(&self, key: &str, value: &impl ToJson) {
+        // Only a cache: unsaved, the next reader asks HubSpot again.
+        let _ = self.ports.store.set(Area::Session, key, value.to_json()).await;
     }
 
     /// Sends one HubSpot request through the shared client.
@@ -83,11 +81,9 @@ impl<H: Http, S: Store, C: Clock, B: Browser> Hub<H, S, C, B> {
             let _ = self.keeper.mark_needs_reconnect(&reason, scopes).await;
         }
         if matches!(result, Err(ApiError::RateLimited { .. })) {
-            if let Ok(value) = serde_json::to_value(self.client.budget()) {
-                // Unsaved, this worker still honours the pause in memory; only a restarted
-                // worker would try once more and be told to wait again.
-                let _ = self.ports.store.set(Area::Local, BUDGET_KEY, value).await;
-            }
+            // Unsaved, this worker still honours the pause in memory; only a restarted worker
+            // would try once more and be told to wait again.
+            let _ = self.ports.store.set(Area::Local, BUDGET_KEY, self.client.budget().to_json()).await;
             self.show_pause();
         }
     }
