@@ -113,7 +113,9 @@ impl Obj {
         }
     }
 
-    /// A field already written as JSON.
+    /// A field already written as JSON. Never inlined: every field of every writer calls it,
+    /// and one copy of the map insert is smaller than one per field (issue 12: size).
+    #[inline(never)]
     pub fn set(mut self, name: &str, value: Value) -> Self {
         self.0.insert(name.to_owned(), value);
         self

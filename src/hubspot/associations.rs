@@ -5,11 +5,11 @@
 //! from the ten-secondly limit (`Class::Exempt`).
 
 use super::error::ApiError;
-use super::model::{json_body, next_after, results, text};
+use super::model::{batch_read_body, json_body, next_after, results, text};
 use super::version;
 use crate::ids::{CallId, ContactId, TaskId};
 use crate::ports::{HttpRequest, HttpResponse, Method};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 /// Association batch reads take up to 1,000 ids (§12).
 pub const ASSOCIATION_BATCH_MAX: usize = 1_000;
@@ -39,8 +39,7 @@ pub fn batch_read_contact_calls(contacts: &[ContactId]) -> HttpRequest {
 }
 
 fn batch_read<'a>(pair: &str, ids: impl Iterator<Item = &'a str>) -> HttpRequest {
-    let inputs: Vec<Value> = ids.map(|id| json!({ "id": id })).collect();
-    HttpRequest::new(Method::Post, version::url("crm/associations", pair)).json(&json!({ "inputs": inputs }))
+    HttpRequest::new(Method::Post, version::url("crm/associations", pair)).json(&batch_read_body(None, ids))
 }
 
 /// Each asked contact's calls, in the order asked; `None` where the answer does not account

@@ -3,7 +3,7 @@
 //! (DESIGN §4). Layer: core (pure). The outbox owns retries; nothing here resends.
 
 use super::error::ApiError;
-use super::model::{json_body, next_after, object_id, prop, results};
+use super::model::{batch_read_body, filter, json_body, next_after, object_id, prop, results, search_body};
 use super::version;
 use crate::ids::{CallId, ContactId, OwnerId};
 use crate::json_write::{Obj, ToJson};
@@ -103,13 +103,12 @@ pub fn create_call(log: &CallLog) -> HttpRequest {
             put(k, v);
         }
     }
-    let body = json!({
-        "properties": p,
-        "associations": [{
-            "to": { "id": log.contact.as_str() },
-            "types": [{ "associationCategory": "HUBSPOT_DEFINED", "associationTypeId": CALL_TO_CONTACT }],
-        }],
-    });
+    let association = json!([{
+        "to": { "id": log.contact.as_str() },
+        "types": [{ "associationCategory": "HUBSPOT_DEFINED", "associationTypeId": CALL_TO_CONTACT }],
+    }]);
+    // Not `json!` around the map: its leaves go through serde's serializer (issue 12: size).
+    let body = Obj::new().set("properties", Value::Object(p)).set("associations", association).done();
     HttpRequest::new(Method::Post, version::objects_url("calls", "")).json(&body)
 }
 
@@ -168,16 +167,8 @@ pub const MAX_IDS_PER_SEARCH: usize = 50;
 /// page, the most HubSpot returns.
 pub fn search_calls_by_external_ids(ids: &[&str], after: Option<&str>) -> HttpRequest {
     let ids: Vec<&str> = ids.iter().take(MAX_IDS_PER_SEARCH).copied().collect();
-    let mut body = json!({
-        "filterGroups": [{ "filters": [
-            { "propertyName": "hs_call_external_id", "operator": "IN", "values": ids },
-        ]}],
-        "properties": ["hs_call_external_id"],
-        "limit": 200,
-    });
-    if let (Some(after), Some(fields)) = (after, body.as_object_mut()) {
-        fields.insert("after".into(), json!(after));
-    }
+    let filters = vec![filter("hs_call_external_id", "IN", Value::from(ids))];
+    let body = search_body(filters, &["hs_call_external_id"], 200, after).done();
     HttpRequest::new(Method::Post, version::objects_url("calls", "/search")).json(&body)
 }
 
@@ -207,9 +198,8 @@ pub fn parse_calls_by_external_id(resp: &HttpResponse) -> Result<CallsPage, ApiE
 pub fn batch_read_call_external_ids(ids: &[CallId]) -> HttpRequest {
     // A caller's bug, caught in tests (see `contacts::batch_read_contacts`).
     debug_assert!(ids.len() <= super::contacts::BATCH_READ_MAX, "call batch read takes at most 100 ids; chunk first");
-    let inputs: Vec<Value> = ids.iter().map(|id| json!({ "id": id.as_str() })).collect();
     HttpRequest::new(Method::Post, version::objects_url("calls", "/batch/read"))
-        .json(&json!({ "properties": ["hs_call_external_id"], "inputs": inputs }))
+        .json(&batch_read_body(Some(&["hs_call_external_id"]), ids.iter().map(CallId::as_str)))
 }
 
 /// `DELETE /crm/objects/2026-03/calls/{id}`: archives a call (it goes to HubSpot's recycle bin,

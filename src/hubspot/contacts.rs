@@ -3,12 +3,12 @@
 //! adds it. Callers chunk id lists: a builder given more than 100 ids is a bug and asserts.
 
 use super::error::ApiError;
-use super::model::{batch_errors, json_body, object_id, results, BatchError, Contact};
+use super::model::{batch_errors, batch_read_body, json_body, object_id, results, BatchError, Contact};
 use super::properties::{join, PropertyName};
 use super::version;
 use crate::ids::{ContactId, TaskId};
 use crate::ports::{path_segment, HttpRequest, HttpResponse, Method};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 /// Batch endpoints take at most 100 inputs (§12).
 pub const BATCH_READ_MAX: usize = 100;
@@ -48,10 +48,9 @@ pub fn batch_read_contacts(ids: &[ContactId], properties: &[PropertyName]) -> Ht
     // A caller's bug, caught in tests; shipped, HubSpot answers a longer batch with a 400 that
     // reaches the rep as an error, where an assert would abort the worker (issue 14).
     debug_assert!(ids.len() <= BATCH_READ_MAX, "contact batch read takes at most 100 ids; chunk first");
-    let inputs: Vec<Value> = ids.iter().map(|id| json!({ "id": id.as_str() })).collect();
     let props: Vec<&str> = properties.iter().map(PropertyName::as_str).collect();
     HttpRequest::new(Method::Post, version::objects_url("contacts", "/batch/read"))
-        .json(&json!({ "properties": props, "inputs": inputs }))
+        .json(&batch_read_body(Some(&props), ids.iter().map(ContactId::as_str)))
 }
 
 /// The contacts read, and the ones HubSpot reported missing (207 `errors[]`: deleted or
@@ -74,6 +73,7 @@ pub fn parse_contact_batch(resp: &HttpResponse) -> Result<ContactBatch, ApiError
 mod tests {
     use super::*;
     use crate::hubspot::properties::dialing_properties;
+    use serde_json::json;
 
     fn ok(status: u16, body: &str) -> HttpResponse {
         HttpResponse { status, headers: vec![], body: body.into() }

@@ -5,6 +5,7 @@
 
 use super::error::ApiError;
 use crate::ids::{ContactId, OwnerId, PortalId, TaskId, UserId};
+use crate::json_write::Obj;
 /// Shapes the extension shows as they are: defined with the wire contract.
 pub use crate::message::views::{CallOutcome, ListSummary, Priority};
 use crate::ports::HttpResponse;
@@ -174,6 +175,41 @@ pub struct BatchError {
     pub message: Option<String>,
     /// The input ids the error names (`context.ids`), when given.
     pub ids: Vec<String>,
+}
+
+// ---- shared writers -------------------------------------------------------------------------
+
+/// A batch read's body (§12): `{"inputs": [{"id": …}, …]}`, with `properties` when given. Built
+/// as values, not with `json!`, whose expression leaves go through serde's serializer (issue
+/// 12: size).
+pub fn batch_read_body<'a>(properties: Option<&[&str]>, ids: impl Iterator<Item = &'a str>) -> Value {
+    let inputs = ids.map(|id| Obj::new().set("id", Value::from(id)).done()).collect();
+    let body = Obj::new().set("inputs", Value::Array(inputs));
+    match properties {
+        Some(properties) => body.set("properties", Value::from(properties)),
+        None => body,
+    }
+    .done()
+}
+
+/// A CRM search's body (§11): one filter group of `filters`, the `properties` to return, and a
+/// page of `limit` from the cursor `after`. An `Obj`, so a caller can add its `sorts`.
+pub fn search_body(filters: Vec<Value>, properties: &[&str], limit: u32, after: Option<&str>) -> Obj {
+    let group = Obj::new().set("filters", Value::Array(filters)).done();
+    let body = Obj::new()
+        .set("filterGroups", Value::Array(vec![group]))
+        .set("properties", Value::from(properties))
+        .set("limit", Value::from(limit));
+    match after {
+        Some(after) => body.set("after", Value::from(after)),
+        None => body,
+    }
+}
+
+/// One search filter: `{"propertyName", "operator", "value"}` (`values` for `IN`, §11).
+pub fn filter(property: &str, operator: &str, value: Value) -> Value {
+    let key = if value.is_array() { "values" } else { "value" };
+    Obj::new().set("propertyName", Value::from(property)).set("operator", Value::from(operator)).set(key, value).done()
 }
 
 // ---- shared readers -------------------------------------------------------------------------

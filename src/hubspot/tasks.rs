@@ -4,7 +4,7 @@
 //! reaches at most 10,000 (paging beyond gives a 400), so the loader stops at the ceiling.
 
 use super::error::ApiError;
-use super::model::{json_body, next_after, results, Page, Task};
+use super::model::{batch_read_body, filter, json_body, next_after, results, search_body, Page, Task};
 use super::version;
 use crate::ids::{OwnerId, TaskId};
 use crate::ports::{path_segment, HttpRequest, HttpResponse, Method};
@@ -24,22 +24,16 @@ pub const TASK_PROPERTIES: [&str; 6] =
 /// (§5, §11). `limit` is clamped to 1..=200; `after` is the cursor from the previous page.
 /// `open_call_task_of` applies the same filters to tasks read by id.
 pub fn search_open_call_tasks(owner: &OwnerId, due_by_ms: i64, limit: u32, after: Option<&str>) -> HttpRequest {
-    let filters = json!([
-        { "propertyName": "hs_task_type", "operator": "EQ", "value": "CALL" },
-        { "propertyName": "hs_task_status", "operator": "NEQ", "value": "COMPLETED" },
-        { "propertyName": "hubspot_owner_id", "operator": "EQ", "value": owner.as_str() },
-        { "propertyName": "hs_timestamp", "operator": "LTE", "value": due_by_ms.to_string() },
-    ]);
-    let mut body = json!({
-        "filterGroups": [{ "filters": filters }],
-        // §11: one sort rule, object form (the spec's string form does not match the docs).
-        "sorts": [{ "propertyName": "hs_timestamp", "direction": "ASCENDING" }],
-        "properties": TASK_PROPERTIES,
-        "limit": limit.clamp(1, SEARCH_PAGE_MAX),
-    });
-    if let (Some(after), Some(map)) = (after, body.as_object_mut()) {
-        map.insert("after".into(), Value::String(after.to_string()));
-    }
+    let filters = vec![
+        filter("hs_task_type", "EQ", Value::from("CALL")),
+        filter("hs_task_status", "NEQ", Value::from("COMPLETED")),
+        filter("hubspot_owner_id", "EQ", Value::from(owner.as_str())),
+        filter("hs_timestamp", "LTE", Value::from(due_by_ms.to_string())),
+    ];
+    // §11: one sort rule, object form (the spec's string form does not match the docs).
+    let sorts = json!([{ "propertyName": "hs_timestamp", "direction": "ASCENDING" }]);
+    let body =
+        search_body(filters, &TASK_PROPERTIES, limit.clamp(1, SEARCH_PAGE_MAX), after).set("sorts", sorts).done();
     HttpRequest::new(Method::Post, version::objects_url("tasks", "/search")).json(&body)
 }
 
@@ -60,9 +54,8 @@ pub fn batch_read_tasks(ids: &[TaskId]) -> HttpRequest {
         }
         rest = newest;
     }
-    let inputs: Vec<Value> = rest.iter().map(|id| json!({ "id": id.as_str() })).collect();
     HttpRequest::new(Method::Post, version::objects_url("tasks", "/batch/read"))
-        .json(&json!({ "properties": TASK_PROPERTIES, "inputs": inputs }))
+        .json(&batch_read_body(Some(&TASK_PROPERTIES), rest.iter().map(|id| id.as_str())))
 }
 
 /// The tasks of a batch read (a 207 lists deleted ids in `errors[]`; the rest still count).
