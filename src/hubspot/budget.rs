@@ -71,6 +71,17 @@ pub const MAX_SEARCH_PAUSE_MS: u64 = 30_000;
 /// back one burst window, doubling per repeat up to this.
 pub const MAX_EXEMPT_PAUSE_MS: u64 = 120_000;
 
+/// While HubSpot's 110 / 10 s window, shared by every rep of the portal, is at least this full,
+/// the portal is busy: Spotdial spends fewer requests on what can wait (a task completion rides
+/// with the rep's next one, `outbox::timing::completion_wait`; the queue is kept longer,
+/// `worker::queue`), leaving the window to call logs (issue 12: team scale).
+pub const BUSY_PERCENT: u32 = 50;
+
+/// Whether the window, as the budget reads it (`RateBudget::usage`), is busy (`BUSY_PERCENT`).
+pub fn is_busy(used: u32, max: u32) -> bool {
+    u64::from(used) * 100 >= u64::from(max) * u64::from(BUSY_PERCENT)
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(test, derive(Deserialize))]
 #[serde(default)]

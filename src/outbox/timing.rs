@@ -34,22 +34,20 @@ pub const DRAIN_SLEEP_BUDGET_MS: i64 = 20_000;
 /// reached in practice.
 pub const MAX_PASSES: u32 = 20;
 
-/// While HubSpot's 110 / 10 s window (shared by every rep of the portal) is at least this full,
-/// a logged call's task completion waits for the rep's next one to ride with it in one batch
-/// update, sent right after that call's create, so a busy portal spends 1.5 writes per call
-/// instead of 2 (issue 12: team scale). A completion with another already waiting never waits.
-pub const BUSY_PERCENT: u32 = 50;
-
-/// ... and waits at most this long after its call was logged: a rep calling every minute logs
-/// the next call by then, and the two go in one write. The call is in HubSpot already and
-/// Spotdial's queue has moved on; only HubSpot's task status waits.
+/// While HubSpot's window is busy (`budget::is_busy`), a logged call's task completion waits for
+/// the rep's next one to ride with it in one batch update, sent right after that call's create,
+/// so a busy portal spends 1.5 writes per call instead of 2 (issue 12: team scale). A
+/// completion with another already waiting never waits. It waits at most this long after its
+/// call was logged: a rep calling every minute logs the next call by then, and the two go in
+/// one write. The call is in HubSpot already and Spotdial's queue has moved on; only HubSpot's
+/// task status waits.
 pub const COMPLETION_HOLD_MS: i64 = 90_000;
 
 /// When the task completion of a call logged at `logged_at_ms` should go: `None` now (the
 /// window is quiet, or the completion has waited its hold), else the time its hold ends.
 /// `used` and `max` are the window as the rate budget reads it (`RateBudget::usage`).
 pub fn completion_wait(logged_at_ms: i64, now_ms: i64, used: u32, max: u32) -> Option<i64> {
-    let busy = u64::from(used) * 100 >= u64::from(max) * u64::from(BUSY_PERCENT);
+    let busy = crate::hubspot::budget::is_busy(used, max);
     let until = logged_at_ms.saturating_add(COMPLETION_HOLD_MS);
     (busy && now_ms < until).then_some(until)
 }
