@@ -148,7 +148,7 @@ pub const QUEUE: StorageKey = with_contact_data(fixed(
     "cache:v1:queue",
     Area::Session,
     "the call-task queue: task ids, subjects, due times, contact ids and their card fields",
-    "2 minutes, sign-out or browser close",
+    "2 minutes (10 while HubSpot is busy), sign-out or browser close",
 ));
 /// The portal's call outcomes (`worker::card`).
 pub const OUTCOMES: StorageKey =

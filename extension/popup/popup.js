@@ -61,6 +61,10 @@
       section.append(items.length
         ? el('ul', { 'aria-label': 'Call tasks', class: 'spotdial-queue' }, items)
         : el('p', {}, current ? 'This list has no contacts.' : 'No call tasks due. Nice work.'));
+      // A busy portal's queue is kept 10 minutes (the worker decides); the rep can always ask now.
+      const kept = queueAnswer.queue.busy_portal ? ' HubSpot is busy, so Spotdial asks it again every 10 minutes.' : '';
+      section.append(el('p', { class: 'spotdial-muted' }, `Updated ${timeFormat.format(new Date(queueAnswer.queue.fetched_at_ms))}.${kept} `,
+        el('button', { type: 'button', class: 'spotdial-secondary', onclick: () => act(spotdialMessage.queue(true), 'Loading the queue…') }, 'Refresh queue')));
     } else if (queueAnswer.error.code !== 'hubspot_rate_limited') { // the pause alert says it already
       section.append(el('p', { role: 'alert' }, queueAnswer.error.message));
     }

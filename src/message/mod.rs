@@ -954,6 +954,7 @@ mod tests {
                         }],
                         truncated: false,
                         fetched_at_ms: 6,
+                        busy_portal: false,
                     },
                     paused: None,
                 },
@@ -962,7 +963,7 @@ mod tests {
                                   "contact": {"id": "7", "name": "Ana", "company": null, "title": null,
                                               "numbers": [["phone", "(415) 555-0132"]], "time_zone": null, "country": "US"},
                                   "problem": null, "record_url": "u"}],
-                       "truncated": false, "fetched_at_ms": 6}, "paused": null}),
+                       "truncated": false, "fetched_at_ms": 6, "busy_portal": false}, "paused": null}),
             ),
             (
                 Response::Lists {
@@ -1073,7 +1074,13 @@ mod tests {
         let others = [
             Response::Dialing(call.clone()),
             Response::Queue {
-                queue: QueueView { source: sources[1].clone(), items: vec![], truncated: true, fetched_at_ms: 0 },
+                queue: QueueView {
+                    source: sources[1].clone(),
+                    items: vec![],
+                    truncated: true,
+                    fetched_at_ms: 0,
+                    busy_portal: true,
+                },
                 paused: Some(pause),
             },
             Response::Lists {

@@ -18,6 +18,13 @@ pub fn queue_view(value: &Value) -> Result<QueueView, String> {
         items: f.need("items", f.list("items", queue_entry)?)?,
         truncated: f.must("truncated", Fields::flag)?,
         fetched_at_ms: f.must("fetched_at_ms", Fields::int)?,
+        // Absent (a queue cached by an earlier version) is `false`, as serde's `default` reads
+        // it; null is refused as serde refuses it.
+        busy_portal: match f.map.get("busy_portal") {
+            None => false,
+            Some(Value::Bool(busy)) => *busy,
+            Some(_) => return Err(f.wrong("busy_portal", "true or false")),
+        },
     })
 }
 
@@ -143,6 +150,7 @@ mod tests {
                 "items",
                 Some(json!([{"task": null, "contact": null, "problem": "No contact", "record_url": null}])),
             ),
+            with(&queue, "busy_portal", Some(json!(true))),
         ];
         assert!(agree(&queues, queue_view, &["source"], &["source.due_by_ms", "source.list"]) > 300);
         let sources = [json!({"kind": "tasks", "due_by_ms": 9}), json!({"kind": "list", "list": "12"})];

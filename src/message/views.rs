@@ -435,6 +435,10 @@ pub struct QueueView {
     pub items: Vec<QueueEntry>,
     pub truncated: bool,
     pub fetched_at_ms: i64,
+    /// HubSpot's window was busy when this queue was loaded: it is kept longer before HubSpot
+    /// is asked again (`worker::queue`); absent in a queue cached before, and `false`.
+    #[serde(default)]
+    pub busy_portal: bool,
 }
 
 impl ToJson for QueueView {
@@ -444,6 +448,7 @@ impl ToJson for QueueView {
             .put("items", &self.items)
             .put("truncated", &self.truncated)
             .put("fetched_at_ms", &self.fetched_at_ms)
+            .put("busy_portal", &self.busy_portal)
             .done()
     }
 }

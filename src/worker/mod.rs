@@ -29,7 +29,9 @@ pub use crate::settings::SETTINGS_KEY;
 pub use account::{AuthView, HealthView, PauseView, Profile, StatusView, PROFILE_KEY};
 pub use calls::{CallListItem, CallView};
 pub use card::{CardView, LoggedView, NextView};
-pub use queue::{ContactView, QueueEntry, QueueSource, QueueView, TaskView, QUEUE_CACHE_KEY};
+pub use queue::{
+    ContactView, QueueEntry, QueueSource, QueueView, TaskView, QUEUE_CACHE_BUSY_MS, QUEUE_CACHE_KEY, QUEUE_CACHE_MS,
+};
 
 /// Alarm names (one prefix for everything Spotdial names in Chrome).
 pub const ALARM_REFRESH: &str = "spotdial:refresh";

@@ -25,6 +25,12 @@ use crate::settings::Settings;
 pub const QUEUE_CACHE_KEY: &str = crate::keys::QUEUE.key;
 /// How long a loaded queue is shown without asking HubSpot again.
 pub const QUEUE_CACHE_MS: i64 = 120_000;
+/// ... when HubSpot's window was busy as it loaded (`budget::is_busy`): as long as a card is
+/// kept (`CONTACT_CACHE_MS`). On a portal whose reps fill the window, each popup that reloads
+/// the queue spends a search (5 a second per portal, shared by every rep) and a read the call
+/// logs need; the rep's own logged tasks leave the kept queue at once, and "Refresh queue"
+/// asks HubSpot whenever the rep wants (issue 12: 300 reps with no 429).
+pub const QUEUE_CACHE_BUSY_MS: i64 = 600_000;
 /// How many of the queue's first contacts get their card cached from the queue's own read:
 /// more than a rep reaches while the card cache is fresh (`CONTACT_CACHE_MS`, 10 minutes, at
 /// a call every 20 s), few enough that a 1,000-task queue does not write 1,000 keys.
@@ -144,7 +150,8 @@ impl<H: Http, S: Store, C: Clock, B: Browser> Queue<H, S, C, B> {
                     (QueueSource::Tasks { .. }, QueueSource::Tasks { .. }) => true,
                     _ => false,
                 };
-                if same_source && now - cached.fetched_at_ms < QUEUE_CACHE_MS && now >= cached.fetched_at_ms {
+                let keep = if cached.busy_portal { QUEUE_CACHE_BUSY_MS } else { QUEUE_CACHE_MS };
+                if same_source && now - cached.fetched_at_ms < keep && now >= cached.fetched_at_ms {
                     return Ok(cached);
                 }
             }
@@ -197,6 +204,11 @@ impl<H: Http, S: Store, C: Clock, B: Browser> Queue<H, S, C, B> {
                 .collect(),
             truncated: queue.truncated,
             fetched_at_ms: now,
+            // Read right after the load's own requests brought HubSpot's rate headers.
+            busy_portal: {
+                let usage = self.hub.client.usage();
+                crate::hubspot::budget::is_busy(usage.used, usage.max)
+            },
         };
         self.hub.cache(QUEUE_CACHE_KEY, &view).await;
         self.cache_cards(&queue.items, &phones, &mapped, now).await;

@@ -51,3 +51,33 @@ fn a_task_whose_call_is_logged_leaves_the_queue_while_hubspot_still_lists_it_ope
     let searches = world.http.count_where(|r| r.url.ends_with("/tasks/search"));
     assert_eq!(searches, 2, "the second queue was read from HubSpot, not the cache");
 }
+
+/// On a busy portal the queue is kept as long as a card (10 minutes), on a quiet one 2 minutes;
+/// "Refresh queue" asks HubSpot either way. Each reload is one task search.
+#[test]
+fn a_queue_loaded_while_the_portal_is_busy_is_kept_ten_minutes_and_refresh_always_reloads() {
+    use super::{QUEUE_CACHE_BUSY_MS, QUEUE_CACHE_MS};
+    let searches = |world: &crate::worker::tests::World| world.http.count_where(|r| r.url.ends_with("/tasks/search"));
+    let minute = 60_000;
+    for busy in [true, false] {
+        crate::worker::tests::BUSY.with(|b| b.set(busy));
+        let world = signed_in_world();
+        let first = ask(&world, Request::Queue { refresh: false }, &popup());
+        assert_eq!(first["queue"]["busy_portal"], busy, "{first}");
+        assert_eq!(searches(&world), 1);
+        // Past the quiet portal's 2 minutes, well inside the busy portal's 10.
+        world.clock.advance(QUEUE_CACHE_MS + minute);
+        let later = ask(&world, Request::Queue { refresh: false }, &popup());
+        assert_eq!(later["queue"]["items"][0]["task"]["id"], "70002", "{later}");
+        assert_eq!(searches(&world), if busy { 1 } else { 2 }, "busy portal: {busy}");
+        // The rep's "Refresh queue" asks HubSpot however fresh the queue is.
+        ask(&world, Request::Queue { refresh: true }, &popup());
+        let after_refresh = if busy { 2 } else { 3 };
+        assert_eq!(searches(&world), after_refresh, "busy portal: {busy}");
+        // Past 10 minutes even a busy portal's queue is loaded again.
+        world.clock.advance(QUEUE_CACHE_BUSY_MS);
+        ask(&world, Request::Queue { refresh: false }, &popup());
+        assert_eq!(searches(&world), after_refresh + 1, "busy portal: {busy}");
+    }
+    crate::worker::tests::BUSY.with(|b| b.set(false));
+}

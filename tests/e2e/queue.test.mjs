@@ -73,6 +73,18 @@ describe('queue', () => {
     await popup.close();
   });
 
+  test('"Refresh queue" asks HubSpot again at once, however fresh the kept queue is', async () => {
+    const popup = await openExtensionPage(env.browser, 'popup/popup.html');
+    const before = await listedNames(popup);
+    const mid = await lastSeq();
+    await popup.getByRole('button', { name: 'Refresh queue' }).click();
+    assert.deepEqual(await listedNames(popup), before);
+    await popup.getByRole('button', { name: 'Refresh queue' }).waitFor();
+    const searches = (await apiRequestsSince(mid)).filter((r) => /\/tasks\/search$/.test(r.path));
+    assert.equal(searches.length, 1, 'one task search for the refresh');
+    await popup.close();
+  });
+
   test('a HubSpot list can be chosen as the queue', async () => {
     const popup = await openExtensionPage(env.browser, 'popup/popup.html');
     await popup.getByRole('list', { name: 'Call tasks' }).waitFor();
