@@ -13,16 +13,20 @@
 //! at once while the window is quiet, else held up to `COMPLETION_HOLD_MS` so that the rep's
 //! next completion rides with it in one batch update; `--no-hold` completes every call at once.
 //! Layer: tooling (run by tools/bench.mjs; `cargo run --release --example team_scale -- --help`).
+//! The popup's queue is kept as the worker keeps it (`worker::queue`): a popup opened within
+//! `QUEUE_CACHE_MS` of the last load, or `QUEUE_CACHE_BUSY_MS` when the portal was busy as it
+//! loaded, asks HubSpot nothing (`--no-queue-cache`: every popup reloads, as before).
 //! Also prints `planned_request_count` for queue sizes given with `--plan N:C,...`.
 
-use spotdial::hubspot::budget::{Admission, Class, RateBudget, DEFAULT_INTERVAL_MS, DEFAULT_MAX};
+use spotdial::hubspot::budget::{is_busy, Admission, Class, RateBudget, DEFAULT_INTERVAL_MS, DEFAULT_MAX};
 use spotdial::hubspot::{naive_request_count, planned_request_count};
 use spotdial::outbox::timing::{completion_wait, COMPLETION_HOLD_MS};
 use spotdial::ports::HttpResponse;
+use spotdial::worker::{QUEUE_CACHE_BUSY_MS, QUEUE_CACHE_MS};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
-const HELP: &str = "team_scale [--json] [--open r] [--dial ''] [--log e,w] [--complete w] [--no-hold] [--check e] [--queue s,e,r] [--hourly r]
+const HELP: &str = "team_scale [--json] [--open r] [--dial ''] [--log e,w] [--complete w] [--no-hold] [--check e] [--queue s,e,r] [--no-queue-cache] [--hourly r]
   [--open-every 0] [--log-every 60] [--queue-every 600] [--call-secs 30] [--latency-ms 150]
   [--minutes 60] [--seeds 3] [--max-reps 2000] [--larger 300,400] [--plan 10:10,100:36]
 Workflows are comma lists of request classes (r = read, s = search, w = write, e = exempt
@@ -32,7 +36,8 @@ dials (--dial) and logs the call --call-secs later (--log; its first write is th
 once HubSpot holds the call its task is completed (--complete), held while the portal is busy
 and batched as the outbox does (--no-hold: every completion at once); 30 s after a log its duplicate check
 (--check) runs, covering every log of the rep at least 5 s old. The queue reloads every
---queue-every seconds, the --hourly requests once an hour (cached outcomes), and extra contact
+--queue-every seconds (a popup opened: nothing when the kept queue is fresh, as the worker keeps
+it; --no-queue-cache: every time), the --hourly requests once an hour (cached outcomes), and extra contact
 opens every --open-every seconds (0: none). Intervals vary by +/-25% and start at random
 phases (deterministic per seed). --larger lists team sizes to report delays for.";
 
@@ -50,6 +55,8 @@ struct Pace {
     complete: Vec<Class>,
     /// Completions follow the outbox's hold-and-batch rule (else each goes at once).
     hold: bool,
+    /// A popup uses the kept queue while it is fresh (else every popup reloads it).
+    queue_cache: bool,
     check: Vec<Class>,
     queue: Vec<Class>,
     hourly: Vec<Class>,
@@ -169,6 +176,8 @@ fn limited(policy: &str, headers: Vec<(String, String)>) -> HttpResponse {
 struct Waiting {
     class: Class,
     log_made_at: Option<i64>,
+    /// The last request of a queue load: its answer is when the queue was loaded.
+    queue_loaded: bool,
 }
 
 /// Index of the call's create in a log's steps: its first write (else its first step).
@@ -188,6 +197,8 @@ struct Rep {
     busy: bool,
     /// When the budget first held back the request at the head of the line.
     held_since: Option<i64>,
+    /// When the kept queue was loaded, and whether the portal was busy then.
+    queue_loaded_at: Option<(i64, bool)>,
 }
 
 #[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -206,6 +217,7 @@ enum Event {
     Answer {
         class_index: u8,
         log_made_at: Option<i64>,
+        queue_loaded: bool,
         status: u16,
         remaining: Option<u32>,
         policy_secondly: bool,
@@ -302,6 +314,7 @@ fn simulate(pace: &Pace, reps: usize, minutes: i64, seed: u64, paced: bool) -> O
             held: Vec::new(),
             busy: false,
             held_since: None,
+            queue_loaded_at: None,
         })
         .collect();
     let mut events: BinaryHeap<Reverse<(i64, u64, usize, Event)>> = BinaryHeap::new();
@@ -327,7 +340,7 @@ fn simulate(pace: &Pace, reps: usize, minutes: i64, seed: u64, paced: bool) -> O
         }
         let rep = &mut team[r];
         let enqueue = |rep: &mut Rep, steps: &[Class]| {
-            rep.pending.extend(steps.iter().map(|&class| Waiting { class, log_made_at: None }))
+            rep.pending.extend(steps.iter().map(|&class| Waiting { class, log_made_at: None, queue_loaded: false }))
         };
         match event {
             Event::Open => {
@@ -345,7 +358,8 @@ fn simulate(pace: &Pace, reps: usize, minutes: i64, seed: u64, paced: bool) -> O
                 out.logs += 1;
                 let create = create_index(&pace.log);
                 for (i, &class) in pace.log.iter().enumerate() {
-                    rep.pending.push_back(Waiting { class, log_made_at: (i == create).then_some(now) });
+                    let log_made_at = (i == create).then_some(now);
+                    rep.pending.push_back(Waiting { class, log_made_at, queue_loaded: false });
                 }
                 rep.unchecked.push(now);
                 push(&mut events, now + CHECK_AFTER_MS, r, Event::Check);
@@ -361,7 +375,17 @@ fn simulate(pace: &Pace, reps: usize, minutes: i64, seed: u64, paced: bool) -> O
                 }
             }
             Event::Queue => {
-                enqueue(rep, &pace.queue);
+                let kept = rep
+                    .queue_loaded_at
+                    .is_some_and(|(at, busy)| now - at < if busy { QUEUE_CACHE_BUSY_MS } else { QUEUE_CACHE_MS });
+                if !(pace.queue_cache && kept) {
+                    let last = pace.queue.len().saturating_sub(1);
+                    rep.pending.extend(pace.queue.iter().enumerate().map(|(i, &class)| Waiting {
+                        class,
+                        log_made_at: None,
+                        queue_loaded: i == last,
+                    }));
+                }
                 push(&mut events, now + rng.jitter(pace.queue_every_ms), r, Event::Queue);
             }
             Event::Hourly => {
@@ -376,7 +400,7 @@ fn simulate(pace: &Pace, reps: usize, minutes: i64, seed: u64, paced: bool) -> O
             Event::Try => {
                 rep.busy = false;
             }
-            Event::Answer { class_index, log_made_at, status, remaining, policy_secondly } => {
+            Event::Answer { class_index, log_made_at, queue_loaded, status, remaining, policy_secondly } => {
                 let class = CLASSES[class_index as usize];
                 let mut headers = vec![];
                 if let Some(left) = remaining {
@@ -395,9 +419,14 @@ fn simulate(pace: &Pace, reps: usize, minutes: i64, seed: u64, paced: bool) -> O
                 rep.budget.observe(class, &HttpResponse { status, headers, body }, now);
                 if status == 429 {
                     // Sent again after the pause (the outbox retries a log; a read is asked again).
-                    rep.pending.push_front(Waiting { class, log_made_at });
+                    rep.pending.push_front(Waiting { class, log_made_at, queue_loaded });
                 } else {
                     out.accepted[class_index as usize] += 1;
+                    if queue_loaded {
+                        // As the worker does: busy or not, read right after the load's answers.
+                        let usage = rep.budget.usage(now);
+                        rep.queue_loaded_at = Some((now, is_busy(usage.used, usage.max)));
+                    }
                     if let Some(made) = log_made_at {
                         out.log_waits.push(now - made);
                         // HubSpot holds the call: its task is completed as the outbox does (held
@@ -422,8 +451,9 @@ fn simulate(pace: &Pace, reps: usize, minutes: i64, seed: u64, paced: bool) -> O
         if rep.busy {
             continue;
         }
-        let Some(&Waiting { class, log_made_at }) = rep.pending.front() else { continue };
-        let mut pick = (0, class, log_made_at);
+        let Some(&head) = rep.pending.front() else { continue };
+        let class = head.class;
+        let mut pick = (0, head);
         let mut admission = if paced { rep.budget.admit(class, now) } else { Admission::Go };
         if class == Class::Search && admission != Admission::Go {
             // A held search does not hold up the logs behind it: the worker drains logs
@@ -432,12 +462,12 @@ fn simulate(pace: &Pace, reps: usize, minutes: i64, seed: u64, paced: bool) -> O
                 let next = rep.pending[i];
                 let other = rep.budget.admit(next.class, now);
                 if other == Admission::Go {
-                    pick = (i, next.class, next.log_made_at);
+                    pick = (i, next);
                     admission = other;
                 }
             }
         }
-        let (index, class, log_made_at) = pick;
+        let (index, Waiting { class, log_made_at, queue_loaded }) = pick;
         if class == Class::Exempt && admission != Admission::Go {
             // Never waited for: the outbox sends the log without its baseline (and a check
             // whose read is refused looks again later), so nothing behind it is held up.
@@ -470,6 +500,7 @@ fn simulate(pace: &Pace, reps: usize, minutes: i64, seed: u64, paced: bool) -> O
                 let event = Event::Answer {
                     class_index: class_index(class),
                     log_made_at,
+                    queue_loaded,
                     status: answer.status,
                     remaining,
                     policy_secondly: answer.body.contains("SECONDLY\"") && !answer.body.contains("TEN_"),
@@ -500,7 +531,7 @@ fn complete_held(rep: &mut Rep, pace: &Pace, now: i64, out: &mut Outcome) {
     out.completion_requests += 1;
     out.tasks_completed += rep.held.len() as u64;
     out.completion_holds.extend(rep.held.drain(..).map(|logged| now - logged));
-    rep.pending.extend(pace.complete.iter().map(|&class| Waiting { class, log_made_at: None }));
+    rep.pending.extend(pace.complete.iter().map(|&class| Waiting { class, log_made_at: None, queue_loaded: false }));
 }
 
 /// Which 429s a clean run may not have.
@@ -614,6 +645,7 @@ fn main() {
         log: classes(&arg("--log", "e,w")),
         complete: classes(&arg("--complete", "w")),
         hold: !args.iter().any(|a| a == "--no-hold"),
+        queue_cache: !args.iter().any(|a| a == "--no-queue-cache"),
         check: classes(&arg("--check", "e")),
         queue: classes(&arg("--queue", "s,e,r")),
         hourly: classes(&arg("--hourly", "r")),
@@ -650,7 +682,8 @@ fn main() {
     let at = |trail: &[Outcome], reps: usize| trail.iter().rev().find(|o| o.reps == reps).cloned().unwrap_or_default();
     let best = at(&paced_trail, paced_reps);
     let best_standard = at(&standard_trail, standard_reps);
-    let first_bad = paced_trail.iter().find(|o| o.limited() > 0).cloned();
+    // The smallest team that saw a 429 (the scan passes larger ones first, in steps).
+    let first_bad = paced_trail.iter().filter(|o| o.limited() > 0).min_by_key(|o| o.reps).cloned();
     let per_minute = pace.standard_per_rep_per_minute();
     // What teams past the clean size see: 429s, how long logs wait, and none dropped.
     let beyond: Vec<Outcome> = larger.iter().map(|&reps| simulate(&pace, reps, minutes, 0, true)).collect();
@@ -666,7 +699,7 @@ fn main() {
                 "queue": names(&pace.queue), "hourly": names(&pace.hourly),
                 "complete": names(&pace.complete), "completions_held_while_busy": pace.hold,
                 "open_every_s": pace.open_every_ms / 1000, "log_every_s": pace.log_every_ms / 1000,
-                "queue_every_s": pace.queue_every_ms / 1000, "latency_ms": pace.latency_ms,
+                "queue_every_s": pace.queue_every_ms / 1000, "queue_cache": pace.queue_cache, "latency_ms": pace.latency_ms,
                 "call_s": pace.call_ms / 1000,
             },
             "clean_team": best.report(),
