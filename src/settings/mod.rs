@@ -435,7 +435,11 @@ pub const POLICY_SNAPSHOT_KEY: &str = crate::keys::POLICY.key;
 
 /// The copy of `policy` that may be kept in local storage: everything but the client secret.
 pub fn policy_snapshot(policy: &Map<String, Value>) -> Map<String, Value> {
-    policy.iter().filter(|(k, _)| k.as_str() != "clientSecret").map(|(k, v)| (k.clone(), v.clone())).collect()
+    // Cloned whole, then the secret removed: collecting into a map would compile a second copy
+    // of the standard library's sort into the wasm for its entries (issue 12: size).
+    let mut snapshot = policy.clone();
+    snapshot.remove("clientSecret");
+    snapshot
 }
 
 /// Whether a snapshot can stand in for the real policy while it loads: not in direct mode,
