@@ -541,7 +541,10 @@ try {
       const s = await seqNow();
       const prior = await dialButtonNames(page).catch(() => []);
       const { ms } = await timeToDialButton(page, () => page.goto(DEMO.contactUrl(id)), prior);
-      out.push({ contact: id, ms, fetched: fetchedContact(await since(s), id), worker_restarted: workers.starts() > startsBefore });
+      // The page's own part of the wait: its document parsed (DOMContentLoaded, the record's
+      // server markup in place; the content script runs after it), by the page's own clock.
+      const domReady = await page.evaluate(() => performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd).catch(() => null);
+      out.push({ contact: id, ms, dom_ready_ms: domReady, fetched: fetchedContact(await since(s), id), worker_restarted: workers.starts() > startsBefore });
       used.add(id);
     }
     return out;
@@ -551,6 +554,7 @@ try {
   const summary = (samples) => ({
     ...stats(samples.map((s) => s.ms)), missing: samples.filter((s) => s.ms === null).length,
     fetched_from_hubspot: samples.filter((s) => s.fetched).length, samples,
+    dom_ready: stats(samples.map((s) => s.dom_ready_ms)),
   });
   result.navigation = {
     poll_cost_ms: stats(pollCosts),
@@ -711,7 +715,8 @@ if (worker.cold_message) {
   }
 }
 const navRow = (label, s) => s && row('contact', label, `${ms(s.median)} / ${ms(s.p95)}`,
-  `n=${s.n}${s.missing ? `, ${s.missing} no button` : ''}, ${s.fetched_from_hubspot} fetched from HubSpot`);
+  `n=${s.n}${s.missing ? `, ${s.missing} no button` : ''}, ${s.fetched_from_hubspot} fetched from HubSpot`
+  + (s.dom_ready && s.dom_ready.n ? `; the page's own DOMContentLoaded at ${ms(s.dom_ready.median)} (median)` : ''));
 navRow('goto -> "Call" button, cold worker (median / p95)', navigation.cold_worker_goto);
 navRow('goto -> "Call" button, warm worker (median / p95)', navigation.warm_worker_goto);
 navRow('"Next record" (pushState) -> button (median / p95)', navigation.in_page_next_record);
