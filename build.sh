@@ -28,8 +28,8 @@ CRATE=spotdial
 # (every other stored value read by hand through src/json_read.rs: serde's Value reader left),
 # 2.2 KB (the readers' required fields through one `Fields::must`), 4.3 + 1.9 KB (every stored
 # value, every answer and every HubSpot body written by hand through src/json_write.rs: serde's
-# serializer left), 2.1 KB (no second copy of the standard sort), 0.8 KB (wasm-opt -Oz twice), 2.2 KB (base64url
-# by hand).
+# serializer left), 2.1 KB (no second copy of the standard sort), 0.8 KB (wasm-opt -Oz twice),
+# 2.2 KB (base64url by hand).
 WASM_GZIP_BUDGET=247000
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
