@@ -26,7 +26,7 @@ use spotdial::worker::{QUEUE_CACHE_BUSY_MS, QUEUE_CACHE_MS};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
-const HELP: &str = "team_scale [--json] [--open r] [--dial ''] [--log e,w] [--complete w] [--no-hold] [--check e] [--queue s,e,r] [--no-queue-cache] [--hourly r]
+const HELP: &str = "team_scale [--json] [--open r] [--dial ''] [--log e,w] [--complete w] [--no-hold] [--check e] [--queue s,e,r] [--no-queue-cache] [--popup r] [--hourly r]
   [--open-every 0] [--log-every 60] [--queue-every 600] [--call-secs 30] [--latency-ms 150]
   [--minutes 60] [--seeds 3] [--max-reps 2000] [--larger 300,400] [--plan 10:10,100:36]
 Workflows are comma lists of request classes (r = read, s = search, w = write, e = exempt
@@ -35,9 +35,10 @@ from the sandbox's request log. Every --log-every seconds each rep opens a conta
 dials (--dial) and logs the call --call-secs later (--log; its first write is the call's create);
 once HubSpot holds the call its task is completed (--complete), held while the portal is busy
 and batched as the outbox does (--no-hold: every completion at once); 30 s after a log its duplicate check
-(--check) runs, covering every log of the rep at least 5 s old. The queue reloads every
---queue-every seconds (a popup opened: nothing when the kept queue is fresh, as the worker keeps
-it; --no-queue-cache: every time), the --hourly requests once an hour (cached outcomes), and extra contact
+(--check) runs, covering every log of the rep at least 5 s old. Every --queue-every seconds the
+rep opens the popup: the lists it offers (--popup, every time) and the queue (nothing when the
+kept queue is fresh, as the worker keeps it; --no-queue-cache: every time);
+the --hourly requests once an hour (cached outcomes), and extra contact
 opens every --open-every seconds (0: none). Intervals vary by +/-25% and start at random
 phases (deterministic per seed). --larger lists team sizes to report delays for.";
 
@@ -59,6 +60,8 @@ struct Pace {
     queue_cache: bool,
     check: Vec<Class>,
     queue: Vec<Class>,
+    /// What every popup asks besides the queue (the contact lists).
+    popup: Vec<Class>,
     hourly: Vec<Class>,
     open_every_ms: i64,
     log_every_ms: i64,
@@ -97,6 +100,7 @@ impl Pace {
             + per(&self.complete, self.log_every_ms)
             + per(&self.check, self.log_every_ms)
             + per(&self.queue, self.queue_every_ms)
+            + per(&self.popup, self.queue_every_ms)
             + per(&self.hourly, 3_600_000)
     }
 }
@@ -177,7 +181,14 @@ struct Waiting {
     class: Class,
     log_made_at: Option<i64>,
     /// The last request of a queue load: its answer is when the queue was loaded.
-    queue_loaded: bool,
+    loads: Load,
+}
+
+/// What a request's answer completes, for the popup's kept queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Load {
+    Nothing,
+    Queue,
 }
 
 /// Index of the call's create in a log's steps: its first write (else its first step).
@@ -217,7 +228,7 @@ enum Event {
     Answer {
         class_index: u8,
         log_made_at: Option<i64>,
-        queue_loaded: bool,
+        loads: Load,
         status: u16,
         remaining: Option<u32>,
         policy_secondly: bool,
@@ -340,7 +351,7 @@ fn simulate(pace: &Pace, reps: usize, minutes: i64, seed: u64, paced: bool) -> O
         }
         let rep = &mut team[r];
         let enqueue = |rep: &mut Rep, steps: &[Class]| {
-            rep.pending.extend(steps.iter().map(|&class| Waiting { class, log_made_at: None, queue_loaded: false }))
+            rep.pending.extend(steps.iter().map(|&class| Waiting { class, log_made_at: None, loads: Load::Nothing }))
         };
         match event {
             Event::Open => {
@@ -359,7 +370,7 @@ fn simulate(pace: &Pace, reps: usize, minutes: i64, seed: u64, paced: bool) -> O
                 let create = create_index(&pace.log);
                 for (i, &class) in pace.log.iter().enumerate() {
                     let log_made_at = (i == create).then_some(now);
-                    rep.pending.push_back(Waiting { class, log_made_at, queue_loaded: false });
+                    rep.pending.push_back(Waiting { class, log_made_at, loads: Load::Nothing });
                 }
                 rep.unchecked.push(now);
                 push(&mut events, now + CHECK_AFTER_MS, r, Event::Check);
@@ -375,6 +386,8 @@ fn simulate(pace: &Pace, reps: usize, minutes: i64, seed: u64, paced: bool) -> O
                 }
             }
             Event::Queue => {
+                // The popup's lists: asked at every popup, as the worker does.
+                enqueue(rep, &pace.popup);
                 let kept = rep
                     .queue_loaded_at
                     .is_some_and(|(at, busy)| now - at < if busy { QUEUE_CACHE_BUSY_MS } else { QUEUE_CACHE_MS });
@@ -383,7 +396,7 @@ fn simulate(pace: &Pace, reps: usize, minutes: i64, seed: u64, paced: bool) -> O
                     rep.pending.extend(pace.queue.iter().enumerate().map(|(i, &class)| Waiting {
                         class,
                         log_made_at: None,
-                        queue_loaded: i == last,
+                        loads: if i == last { Load::Queue } else { Load::Nothing },
                     }));
                 }
                 push(&mut events, now + rng.jitter(pace.queue_every_ms), r, Event::Queue);
@@ -400,7 +413,7 @@ fn simulate(pace: &Pace, reps: usize, minutes: i64, seed: u64, paced: bool) -> O
             Event::Try => {
                 rep.busy = false;
             }
-            Event::Answer { class_index, log_made_at, queue_loaded, status, remaining, policy_secondly } => {
+            Event::Answer { class_index, log_made_at, loads, status, remaining, policy_secondly } => {
                 let class = CLASSES[class_index as usize];
                 let mut headers = vec![];
                 if let Some(left) = remaining {
@@ -419,13 +432,14 @@ fn simulate(pace: &Pace, reps: usize, minutes: i64, seed: u64, paced: bool) -> O
                 rep.budget.observe(class, &HttpResponse { status, headers, body }, now);
                 if status == 429 {
                     // Sent again after the pause (the outbox retries a log; a read is asked again).
-                    rep.pending.push_front(Waiting { class, log_made_at, queue_loaded });
+                    rep.pending.push_front(Waiting { class, log_made_at, loads });
                 } else {
                     out.accepted[class_index as usize] += 1;
-                    if queue_loaded {
-                        // As the worker does: busy or not, read right after the load's answers.
-                        let usage = rep.budget.usage(now);
-                        rep.queue_loaded_at = Some((now, is_busy(usage.used, usage.max)));
+                    // As the worker does: busy or not, read right after the load's answers.
+                    let usage = rep.budget.usage(now);
+                    let loaded = Some((now, is_busy(usage.used, usage.max)));
+                    if loads == Load::Queue {
+                        rep.queue_loaded_at = loaded;
                     }
                     if let Some(made) = log_made_at {
                         out.log_waits.push(now - made);
@@ -455,10 +469,13 @@ fn simulate(pace: &Pace, reps: usize, minutes: i64, seed: u64, paced: bool) -> O
         let class = head.class;
         let mut pick = (0, head);
         let mut admission = if paced { rep.budget.admit(class, now) } else { Admission::Go };
-        if class == Class::Search && admission != Admission::Go {
-            // A held search does not hold up the logs behind it: the worker drains logs
-            // first and runs the duplicate checks after (`Logging::drain`).
-            if let Some(i) = rep.pending.iter().position(|w| w.class != Class::Search) {
+        if paced && admission != Admission::Go {
+            // A held search does not hold up the logs behind it (the worker drains logs first
+            // and runs the duplicate checks after, `Logging::drain`), and the popup's queue
+            // search does not wait behind a held log or read: each flow asks the budget for
+            // itself. So the first request of the other kind that may go, goes.
+            let other_kind = |w: &Waiting| (w.class == Class::Search) != (class == Class::Search);
+            if let Some(i) = rep.pending.iter().position(other_kind) {
                 let next = rep.pending[i];
                 let other = rep.budget.admit(next.class, now);
                 if other == Admission::Go {
@@ -467,7 +484,7 @@ fn simulate(pace: &Pace, reps: usize, minutes: i64, seed: u64, paced: bool) -> O
                 }
             }
         }
-        let (index, Waiting { class, log_made_at, queue_loaded }) = pick;
+        let (index, Waiting { class, log_made_at, loads }) = pick;
         if class == Class::Exempt && admission != Admission::Go {
             // Never waited for: the outbox sends the log without its baseline (and a check
             // whose read is refused looks again later), so nothing behind it is held up.
@@ -500,7 +517,7 @@ fn simulate(pace: &Pace, reps: usize, minutes: i64, seed: u64, paced: bool) -> O
                 let event = Event::Answer {
                     class_index: class_index(class),
                     log_made_at,
-                    queue_loaded,
+                    loads,
                     status: answer.status,
                     remaining,
                     policy_secondly: answer.body.contains("SECONDLY\"") && !answer.body.contains("TEN_"),
@@ -531,7 +548,7 @@ fn complete_held(rep: &mut Rep, pace: &Pace, now: i64, out: &mut Outcome) {
     out.completion_requests += 1;
     out.tasks_completed += rep.held.len() as u64;
     out.completion_holds.extend(rep.held.drain(..).map(|logged| now - logged));
-    rep.pending.extend(pace.complete.iter().map(|&class| Waiting { class, log_made_at: None, queue_loaded: false }));
+    rep.pending.extend(pace.complete.iter().map(|&class| Waiting { class, log_made_at: None, loads: Load::Nothing }));
 }
 
 /// Which 429s a clean run may not have.
@@ -648,6 +665,7 @@ fn main() {
         queue_cache: !args.iter().any(|a| a == "--no-queue-cache"),
         check: classes(&arg("--check", "e")),
         queue: classes(&arg("--queue", "s,e,r")),
+        popup: classes(&arg("--popup", "")),
         hourly: classes(&arg("--hourly", "r")),
         open_every_ms: num("--open-every", 0).max(0) * 1_000,
         log_every_ms: num("--log-every", 60).max(1) * 1_000,
@@ -696,7 +714,7 @@ fn main() {
         let report = serde_json::json!({
             "pace": {
                 "open": names(&pace.open), "dial": names(&pace.dial), "log": names(&pace.log), "check": names(&pace.check),
-                "queue": names(&pace.queue), "hourly": names(&pace.hourly),
+                "queue": names(&pace.queue), "popup": names(&pace.popup), "hourly": names(&pace.hourly),
                 "complete": names(&pace.complete), "completions_held_while_busy": pace.hold,
                 "open_every_s": pace.open_every_ms / 1000, "log_every_s": pace.log_every_ms / 1000,
                 "queue_every_s": pace.queue_every_ms / 1000, "queue_cache": pace.queue_cache, "latency_ms": pace.latency_ms,

@@ -649,10 +649,12 @@ try {
   const isCompletion = ([, p]) => /\/tasks\//.test(p);
   const logOnly = logSteps.filter((s) => !isCompletion(s)).map(([c]) => c[0]).join(',');
   const completion = logSteps.filter(isCompletion).map(([c]) => c[0]).join(',');
+  // What every popup asks besides its queue: the lists its menu offers (a read, §9), as measured.
+  const popupLists = (result.requests.popup_after_sign_in.steps || []).filter(([, p]) => /\/lists\//.test(p)).map(([c]) => c[0]).join(',');
   const args = [
     'run', '--quiet', '--release', '--example', 'team_scale', '--', '--json',
     '--open', classes(result.requests.open_contact), '--dial', dialPerCall.map((c) => c[0]).join(','),
-    '--log', logOnly, '--complete', completion, '--queue', classes(queue100), '--hourly', outcomesRead ? 'r' : '',
+    '--log', logOnly, '--complete', completion, '--queue', classes(queue100), '--popup', popupLists, '--hourly', outcomesRead ? 'r' : '',
     // The issue's load: a call a minute per rep, the contact opened before each, its duplicate
     // check 30 s after the log, the popup opened every 10 minutes (its queue reloaded as the
     // worker keeps it: 2 minutes, 10 while the portal is busy).
@@ -662,7 +664,7 @@ try {
   const beforeArgs = [
     'run', '--quiet', '--release', '--example', 'team_scale', '--', '--json',
     '--open', wasClasses(result.requests.open_contact), '--dial', dialPerCall.map((c) => (c === 'exempt' ? 'r' : c[0])).join(','),
-    '--log', wasClasses(result.requests.log_call), '--complete', '', '--no-hold', '--no-queue-cache', '--queue', wasClasses(queue100), '--hourly', outcomesRead ? 'r' : '',
+    '--log', wasClasses(result.requests.log_call), '--complete', '', '--no-hold', '--no-queue-cache', '--queue', wasClasses(queue100), '--popup', popupLists, '--hourly', outcomesRead ? 'r' : '',
     '--check', 's', '--open-every', '0', '--log-every', '60', '--queue-every', '600', '--call-secs', '30',
   ];
   try {
@@ -754,7 +756,7 @@ if (team) {
   const simulated = team.clean_team.per_logged_call.read + team.clean_team.per_logged_call.write;
   const perMinute = simulated * 60 / team.pace.log_every_s;
   row('team', 'standard requests per rep per minute', `${team.requests_per_rep_per_minute} → ${perMinute.toFixed(2)}`,
-    `one completion per call → as simulated (completions batched while the portal is busy); a call every ${team.pace.log_every_s} s (contact opened before it, checked 30 s after), popup every ${team.pace.queue_every_s} s (queue kept ${team.pace.queue_cache ? '2 min, 10 while busy' : 'never'})`);
+    `one completion per call → as simulated (completions batched while the portal is busy); a call every ${team.pace.log_every_s} s (contact opened before it, checked 30 s after), popup every ${team.pace.queue_every_s} s (its lists: ${team.pace.popup || 'none'}; queue kept ${team.pace.queue_cache ? '2 min, 10 while busy' : 'never'})`);
   const perCall = team.clean_team.per_logged_call;
   row('team', 'requests per logged call (simulated)', `${(perCall.read + perCall.search + perCall.write).toFixed(2)} limited`,
     `${perCall.read} read, ${perCall.write} write, ${perCall.search} search (${perCall.duplicate_check_searches} in duplicate checks); +${perCall.exempt} exempt`);
