@@ -345,8 +345,12 @@ export async function runSoak({ logs, lanes = 4, cardEvery = 6, chaosRate = 0.1,
     async function stopWorkerMidLog() {
       const since = (await stack.control('GET', 'requests')).json.at(-1)?.seq ?? 0;
       await stack.control('POST', 'faults', { kind: 'worker-stopped', method: 'POST', path: CREATE, delayMs: 4000, times: 1 });
+      // The next create may wait out the outbox's own hold: after a lost answer and a lookup
+      // that timed out (20 s), every log is held "offline" for the backoff (30 s, then 60 s,
+      // 120 s), and a 429 pauses up to 5 minutes. Seed 3602296799 waited more than the 60 s
+      // this allowed before; the old and the current code alike.
       const inFlight = await until('a create held by the sandbox', async () => (await stack.control('GET', `requests?since=${since}`)).json
-        .find((e) => e.fault === 'worker-stopped' && e.status === 0 && !e.dropped), { timeout: 60000 });
+        .find((e) => e.fault === 'worker-stopped' && e.status === 0 && !e.dropped), { timeout: 330000 });
       const cdp = await run.browser.context.newCDPSession(lanesOpen[0].page);
       await cdp.send('ServiceWorker.enable');
       await cdp.send('ServiceWorker.stopAllWorkers');
