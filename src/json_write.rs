@@ -113,9 +113,7 @@ impl Obj {
         }
     }
 
-    /// A field already written as JSON. Never inlined: every field of every writer calls it,
-    /// and one copy of the map insert is smaller than one per field (issue 12: size).
-    #[inline(never)]
+    /// A field already written as JSON.
     pub fn set(mut self, name: &str, value: Value) -> Self {
         self.0.insert(name.to_owned(), value);
         self
