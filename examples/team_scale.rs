@@ -12,6 +12,9 @@
 //! task completion (`--complete`) follows the outbox's rule (`outbox::timing::completion_wait`):
 //! at once while the window is quiet, else held up to `COMPLETION_HOLD_MS` so that the rep's
 //! next completion rides with it in one batch update; `--no-hold` completes every call at once.
+//! The first completion of a busy spell goes at once for half the calls (the outbox's coin,
+//! drawn from the call's random id), so a team that turns busy together holds in two halves;
+//! `--no-spell` holds every one, as before that rule.
 //! Layer: tooling (run by tools/bench.mjs; `cargo run --release --example team_scale -- --help`).
 //! The popup's queue is kept as the worker keeps it (`worker::queue`): a popup opened within
 //! `QUEUE_CACHE_MS` of the last load, or `QUEUE_CACHE_BUSY_MS` when the portal was busy as it
@@ -26,7 +29,7 @@ use spotdial::worker::{QUEUE_CACHE_BUSY_MS, QUEUE_CACHE_MS};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
-const HELP: &str = "team_scale [--json] [--open r] [--dial ''] [--log e,w] [--complete w] [--no-hold] [--check e] [--queue s,e,r] [--no-queue-cache] [--popup r] [--hourly r]
+const HELP: &str = "team_scale [--json] [--open r] [--dial ''] [--log e,w] [--complete w] [--no-hold] [--no-spell] [--check e] [--queue s,e,r] [--no-queue-cache] [--popup r] [--hourly r]
   [--open-every 0] [--log-every 60] [--queue-every 600] [--call-secs 30] [--latency-ms 150]
   [--minutes 60] [--seeds 3] [--max-reps 2000] [--larger 300,400] [--plan 10:10,100:36]
 Workflows are comma lists of request classes (r = read, s = search, w = write, e = exempt
@@ -34,7 +37,8 @@ association batch read), as measured
 from the sandbox's request log. Every --log-every seconds each rep opens a contact (--open),
 dials (--dial) and logs the call --call-secs later (--log; its first write is the call's create);
 once HubSpot holds the call its task is completed (--complete), held while the portal is busy
-and batched as the outbox does (--no-hold: every completion at once); 30 s after a log its duplicate check
+and batched as the outbox does (--no-hold: every completion at once; --no-spell: no completion
+goes first at the start of a busy spell); 30 s after a log its duplicate check
 (--check) runs, covering every log of the rep at least 5 s old. Every --queue-every seconds the
 rep opens the popup: the lists it offers (--popup, every time) and the queue (nothing when the
 kept queue is fresh, as the worker keeps it; --no-queue-cache: every time);
@@ -56,6 +60,9 @@ struct Pace {
     complete: Vec<Class>,
     /// Completions follow the outbox's hold-and-batch rule (else each goes at once).
     hold: bool,
+    /// The first completion of a busy spell goes at once for half the calls (else every one
+    /// is held, as before this rule).
+    spell: bool,
     /// A popup uses the kept queue while it is fresh (else every popup reloads it).
     queue_cache: bool,
     check: Vec<Class>,
@@ -210,6 +217,8 @@ struct Rep {
     held_since: Option<i64>,
     /// When the kept queue was loaded, and whether the portal was busy then.
     queue_loaded_at: Option<(i64, bool)>,
+    /// Whether the window was busy at this rep's last completion (`keys::SPELL`).
+    spell_busy: bool,
 }
 
 #[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -326,6 +335,7 @@ fn simulate(pace: &Pace, reps: usize, minutes: i64, seed: u64, paced: bool) -> O
             busy: false,
             held_since: None,
             queue_loaded_at: None,
+            spell_busy: false,
         })
         .collect();
     let mut events: BinaryHeap<Reverse<(i64, u64, usize, Event)>> = BinaryHeap::new();
@@ -407,6 +417,9 @@ fn simulate(pace: &Pace, reps: usize, minutes: i64, seed: u64, paced: bool) -> O
             }
             Event::CompleteHeld => {
                 if rep.held.first().is_some_and(|&oldest| oldest + COMPLETION_HOLD_MS <= now) {
+                    // The drain reads the window again as it takes the held completion.
+                    let usage = rep.budget.usage(now);
+                    rep.spell_busy = is_busy(usage.used, usage.max);
                     complete_held(rep, pace, now, &mut out);
                 }
             }
@@ -444,10 +457,16 @@ fn simulate(pace: &Pace, reps: usize, minutes: i64, seed: u64, paced: bool) -> O
                     if let Some(made) = log_made_at {
                         out.log_waits.push(now - made);
                         // HubSpot holds the call: its task is completed as the outbox does (held
-                        // only while the window is busy and no other completion waits).
+                        // only while the window is busy and no other completion waits; the first
+                        // of a busy spell goes at once for the calls whose random id says so).
                         let usage = rep.budget.usage(now);
-                        let wait =
-                            if rep.held.is_empty() { completion_wait(now, now, usage.used, usage.max) } else { None };
+                        let was_busy = rep.spell_busy || !pace.spell;
+                        rep.spell_busy = is_busy(usage.used, usage.max);
+                        let goes_first = rng.next() & 1 == 1;
+                        let wait = match rep.held.is_empty() {
+                            true => completion_wait(now, now, usage.used, usage.max, was_busy, goes_first),
+                            false => None,
+                        };
                         rep.held.push(now);
                         match wait {
                             Some(until) if pace.hold && paced => {
@@ -662,6 +681,7 @@ fn main() {
         log: classes(&arg("--log", "e,w")),
         complete: classes(&arg("--complete", "w")),
         hold: !args.iter().any(|a| a == "--no-hold"),
+        spell: !args.iter().any(|a| a == "--no-spell"),
         queue_cache: !args.iter().any(|a| a == "--no-queue-cache"),
         check: classes(&arg("--check", "e")),
         queue: classes(&arg("--queue", "s,e,r")),
@@ -715,7 +735,7 @@ fn main() {
             "pace": {
                 "open": names(&pace.open), "dial": names(&pace.dial), "log": names(&pace.log), "check": names(&pace.check),
                 "queue": names(&pace.queue), "popup": names(&pace.popup), "hourly": names(&pace.hourly),
-                "complete": names(&pace.complete), "completions_held_while_busy": pace.hold,
+                "complete": names(&pace.complete), "completions_held_while_busy": pace.hold, "spell_splits_team": pace.spell,
                 "open_every_s": pace.open_every_ms / 1000, "log_every_s": pace.log_every_ms / 1000,
                 "queue_every_s": pace.queue_every_ms / 1000, "queue_cache": pace.queue_cache, "latency_ms": pace.latency_ms,
                 "call_s": pace.call_ms / 1000,

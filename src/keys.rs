@@ -135,6 +135,14 @@ pub const POLICY: StorageKey = kept_on_sign_out(fixed(
 /// The rate-budget pause (`worker`).
 pub const BUDGET: StorageKey =
     fixed("budget:v1", Area::Local, "the HubSpot rate-budget pause state (no HubSpot data)", "until sign-out");
+/// Whether HubSpot's window was busy at this browser's last task completion
+/// (`outbox::timing::completion_wait`: a busy spell's first completion may go at once).
+pub const SPELL: StorageKey = fixed(
+    "spell:v1",
+    Area::Session,
+    "whether HubSpot was busy at this browser's last task completion (true or false; no HubSpot data)",
+    "until sign-out or browser close",
+);
 /// One contact's card facts (`worker::card`, `CachedContact`).
 pub const CONTACT_CARD: StorageKey = with_contact_data(prefix(
     "cache:v1:contact:",
@@ -202,7 +210,7 @@ pub const LAYOUT_VERSION: StorageKey = kept_on_sign_out(fixed(
 
 /// Every key Spotdial writes, in the order the options page and the README list them. Nothing
 /// else from HubSpot is ever written (DESIGN §3).
-pub const ALL: [StorageKey; 19] = [
+pub const ALL: [StorageKey; 20] = [
     AUTH_ACCESS,
     AUTH_ISSUER,
     AUTH_PENDING,
@@ -213,6 +221,7 @@ pub const ALL: [StorageKey; 19] = [
     SETTINGS,
     POLICY,
     BUDGET,
+    SPELL,
     CONTACT_CARD,
     QUEUE,
     OUTCOMES,
@@ -266,6 +275,7 @@ mod tests {
             "settings:v1",
             "policy:v1",
             "budget:v1",
+            "spell:v1",
             "cache:v1:contact:901",
             "cache:v1:queue",
             "cache:v1:outcomes",

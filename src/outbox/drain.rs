@@ -6,13 +6,14 @@
 
 use super::entry::{load, load_all, remove, save, Entry, EntryId, Hold, State, Unreadable};
 use super::timing::{
-    backoff_ms, BACKOFF_BASE_MS, CONFIRM_AFTER_MS, DRAIN_SLEEP_BUDGET_MS, INLINE_WAIT_MAX_MS, MAX_PASSES, SETTLE_MS,
-    SIGN_IN_RECHECK_MS,
+    backoff_ms, completion_wait, goes_first, BACKOFF_BASE_MS, CONFIRM_AFTER_MS, DRAIN_SLEEP_BUDGET_MS,
+    INLINE_WAIT_MAX_MS, MAX_PASSES, SETTLE_MS, SIGN_IN_RECHECK_MS,
 };
 use crate::hubspot::associations::ASSOCIATION_BATCH_MAX;
+use crate::hubspot::budget::is_busy;
 use crate::hubspot::{calls, tasks, ApiError, CallLog, Class, Client};
 use crate::ids::{Account, CallId, ContactId, TaskId};
-use crate::ports::{AuthFailure, Clock, Http, Store, StoreError, TokenSource};
+use crate::ports::{Area, AuthFailure, Clock, Http, Store, StoreError, TokenSource};
 use serde::{Deserialize, Serialize};
 use std::cell::Cell;
 
@@ -351,8 +352,12 @@ where
                 let riders = waiting_completions(store, &e).await?;
                 let usage = client.usage();
                 let logged_at = *e.logged_at_ms.get_or_insert(now);
+                let was_busy = spell_was_busy(store).await;
+                note_spell(store, was_busy, is_busy(usage.used, usage.max)).await;
                 let wait = match riders.is_empty() {
-                    true => super::timing::completion_wait(logged_at, now, usage.used, usage.max),
+                    true => {
+                        completion_wait(logged_at, now, usage.used, usage.max, was_busy, goes_first(&e.log.external_id))
+                    }
                     false => None,
                 };
                 if let Some(until_ms) = wait {
@@ -549,6 +554,22 @@ async fn waiting_completions<S: Store>(store: &S, e: &Entry) -> Result<Vec<Entry
         .filter(|o| matches!(o.state, State::Logged { .. }) && o.task.is_some() && o.hold.is_none())
         .take(tasks::BATCH_UPDATE_MAX - 1)
         .collect())
+}
+
+/// Whether HubSpot's window was busy at this browser's previous task completion
+/// (`keys::SPELL`). Absent or unreadable reads as quiet: the next busy completion may then go
+/// alone, which costs one write and loses nothing.
+async fn spell_was_busy<S: Store>(store: &S) -> bool {
+    matches!(store.get(Area::Session, crate::keys::SPELL.key).await, Ok(Some(serde_json::Value::Bool(true))))
+}
+
+/// Records whether the window is busy at this completion, when that changed.
+async fn note_spell<S: Store>(store: &S, was_busy: bool, busy: bool) {
+    if was_busy != busy {
+        // Lost, the next completion reads the old value: at most one completion goes alone or
+        // waits its hold (never past it).
+        let _ = store.set(Area::Session, crate::keys::SPELL.key, serde_json::Value::Bool(busy)).await;
+    }
 }
 
 /// What became of `e`'s completion in a batch with others.

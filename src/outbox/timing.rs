@@ -44,12 +44,37 @@ pub const MAX_PASSES: u32 = 20;
 pub const COMPLETION_HOLD_MS: i64 = 90_000;
 
 /// When the task completion of a call logged at `logged_at_ms` should go: `None` now (the
-/// window is quiet, or the completion has waited its hold), else the time its hold ends.
-/// `used` and `max` are the window as the rate budget reads it (`RateBudget::usage`).
-pub fn completion_wait(logged_at_ms: i64, now_ms: i64, used: u32, max: u32) -> Option<i64> {
+/// window is quiet, the completion has waited its hold, or it goes first in a busy spell), else
+/// the time its hold ends. `used` and `max` are the window as the rate budget reads it
+/// (`RateBudget::usage`).
+///
+/// A busy spell starts for a whole team at once: reps who start calling together fill the
+/// window together. If each then held its next completion, the team would hold in one minute
+/// and release in the next, in step, and the window would swing between half full and nearly
+/// full every two minutes; `examples/team_scale` found every 429 of teams of 291 to 330 reps in
+/// those swings. So the first completion of a spell (`was_busy`: whether the window was busy at
+/// this browser's previous completion, `keys::SPELL`) goes at once when `goes_first` (drawn
+/// from the call's random external id, `goes_first`), and the next one waits: the team splits
+/// into two halves that hold in turn, and each rep still sends one write for two tasks.
+pub fn completion_wait(
+    logged_at_ms: i64,
+    now_ms: i64,
+    used: u32,
+    max: u32,
+    was_busy: bool,
+    goes_first: bool,
+) -> Option<i64> {
     let busy = crate::hubspot::budget::is_busy(used, max);
     let until = logged_at_ms.saturating_add(COMPLETION_HOLD_MS);
-    (busy && now_ms < until).then_some(until)
+    let first_of_spell = !was_busy && goes_first;
+    (busy && now_ms < until && !first_of_spell).then_some(until)
+}
+
+/// The coin of `completion_wait` for the call `external_id`: whether the code of its last
+/// character is odd. Spotdial's external ids end in random hex (`external_id_from_random`), so
+/// about half the calls go first; an id without characters never does.
+pub fn goes_first(external_id: &str) -> bool {
+    external_id.bytes().last().is_some_and(|b| b % 2 == 1)
 }
 
 // The first lookup happens inside the drain that lost the answer; the confirming one at least
@@ -81,15 +106,39 @@ mod tests {
     #[test]
     fn a_completion_waits_only_while_the_window_is_busy_and_never_past_its_hold() {
         let logged = 1_000_000;
-        // Quiet (under half of 110 used): at once, however young.
-        assert_eq!(completion_wait(logged, logged, 54, 110), None);
-        assert_eq!(completion_wait(logged, logged, 0, 110), None);
-        // Busy: until the hold ends, then at once.
-        assert_eq!(completion_wait(logged, logged, 55, 110), Some(logged + COMPLETION_HOLD_MS));
-        assert_eq!(completion_wait(logged, logged + 30_000, 110, 110), Some(logged + COMPLETION_HOLD_MS));
-        assert_eq!(completion_wait(logged, logged + COMPLETION_HOLD_MS, 110, 110), None);
-        assert_eq!(completion_wait(logged, logged + 10 * COMPLETION_HOLD_MS, 110, 110), None);
+        // Inside a busy spell (busy at the previous completion), whichever way the coin falls.
+        for goes_first in [false, true] {
+            let wait = |now, used, max| completion_wait(logged, now, used, max, true, goes_first);
+            // Quiet (under half of 110 used): at once, however young.
+            assert_eq!(wait(logged, 54, 110), None);
+            assert_eq!(wait(logged, 0, 110), None);
+            // Busy: until the hold ends, then at once.
+            assert_eq!(wait(logged, 55, 110), Some(logged + COMPLETION_HOLD_MS));
+            assert_eq!(wait(logged + 30_000, 110, 110), Some(logged + COMPLETION_HOLD_MS));
+            assert_eq!(wait(logged + COMPLETION_HOLD_MS, 110, 110), None);
+            assert_eq!(wait(logged + 10 * COMPLETION_HOLD_MS, 110, 110), None);
+        }
         // No window known yet (max 0 is never sent by HubSpot): busy by the arithmetic, still bounded.
-        assert_eq!(completion_wait(i64::MAX, i64::MAX, 0, 0), None);
+        assert_eq!(completion_wait(i64::MAX, i64::MAX, 0, 0, true, false), None);
+    }
+
+    #[test]
+    fn the_first_completion_of_a_busy_spell_goes_at_once_for_the_calls_that_go_first() {
+        let logged = 1_000_000;
+        // The window was quiet at the previous completion and is busy now: a spell starts.
+        assert_eq!(completion_wait(logged, logged, 100, 110, false, true), None);
+        assert_eq!(completion_wait(logged, logged, 100, 110, false, false), Some(logged + COMPLETION_HOLD_MS));
+        // Still quiet: at once either way.
+        assert_eq!(completion_wait(logged, logged, 10, 110, false, false), None);
+    }
+
+    #[test]
+    fn about_half_of_random_external_ids_go_first() {
+        // Every hex digit the random part can end in: exactly half go first.
+        let first = "0123456789abcdef".chars().filter(|d| goes_first(&format!("spotdial-00{d}"))).count();
+        assert_eq!(first, 8);
+        assert!(!goes_first(""));
+        // Its own coin per call: ids that differ in the last digit only may differ.
+        assert_ne!(goes_first("spotdial-0a"), goes_first("spotdial-0b"));
     }
 }

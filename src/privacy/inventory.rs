@@ -92,7 +92,7 @@ mod tests {
         assert_eq!(rows.len(), keys::ALL.len());
         assert_eq!((rows[3]["pattern"].as_str(), rows[3]["area"].as_str()), (Some("auth:v1:refresh"), Some("local")));
         assert_eq!(
-            rows[10],
+            rows[11],
             serde_json::json!({"pattern": "cache:v1:contact:<contact id>", "area": "session",
                 "holds": keys::CONTACT_CARD.holds, "kept": keys::CONTACT_CARD.kept, "contact_data": true, "cleared_on_sign_out": true})
         );

@@ -55,6 +55,8 @@ struct Hub {
     calls_down: Cell<bool>,
     /// The next contact read answers 429 once.
     rate_limit_once: Cell<bool>,
+    /// Other reps have used 90 of the portal's 110 requests (rate headers on every answer).
+    busy: Cell<bool>,
 }
 
 fn contact(id: &str) -> Value {
@@ -192,7 +194,15 @@ struct World {
 fn signed_in() -> World {
     let hub = Rc::new(Hub::default());
     let seen = Rc::clone(&hub);
-    let http: &'static FakeHttp = Box::leak(Box::new(FakeHttp::responding(move |req| answer(&seen, req))));
+    let http: &'static FakeHttp = Box::leak(Box::new(FakeHttp::responding(move |req| {
+        answer(&seen, req).map(|mut r| {
+            if seen.busy.get() {
+                r.headers.push(("X-HubSpot-RateLimit-Max".into(), "110".into()));
+                r.headers.push(("X-HubSpot-RateLimit-Remaining".into(), "20".into()));
+            }
+            r
+        })
+    })));
     let store: &'static FakeStore = Box::leak(Box::default());
     let clock: &'static FakeClock = Box::leak(Box::new(FakeClock::at(T0)));
     let browser: &'static Browser_ = Box::leak(Box::new(Browser_ { draws: Cell::new(0) }));
@@ -375,11 +385,20 @@ fn every_key_a_full_workflow_writes_is_in_the_registry() {
     world.clock.advance(60_000);
     world.hub.calls_down.set(true);
     let call = world.dial(BEN, "+44 20 7946 0958");
-    world.log(BEN, &call);
+    // With Ben's task: its completion, on a busy portal, records the spell.
+    let log = Request::LogCall {
+        call: call.clone(),
+        outcome: Some(CONNECTED.into()),
+        notes: "Asked for a quote".into(),
+        complete_task: Some(crate::ids::TaskId::new("70002")),
+    };
+    world.ask(log, &page(BEN));
     world.ask(Request::ForgetContact { contact: ContactId::new(BEN) }, &popup());
     world.hub.calls_down.set(false);
+    world.hub.busy.set(true);
     world.clock.advance(15 * 60_000);
     block_on(world.app.on_alarm(crate::worker::ALARM_OUTBOX));
+    world.hub.busy.set(false);
     let saved = world.ask(Request::SaveSettings { values: json!({"dialScheme": "callto"}) }, &popup());
     assert_eq!(saved["kind"], "settings", "{saved}");
     world.ask(Request::SetQueueList { list: None }, &popup());

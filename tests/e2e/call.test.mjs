@@ -89,6 +89,10 @@ describe('call and log', () => {
     await popup.close();
     // The portal's other reps hold 60 of the window's 110 requests: more than half is used.
     await env.stack.control('POST', 'config', { otherRepsUsage: 60 });
+    // And it was busy at this browser's previous completion too: a busy spell is under way. (At
+    // a spell's start about half the calls complete at once, by a coin drawn from their random
+    // id, `outbox::timing::completion_wait`; the Rust tests take both sides of that coin.)
+    await (await env.browser.worker()).evaluate(() => chrome.storage.session.set({ 'spell:v1': true }));
     const since = (await env.stack.control('GET', 'requests')).json.at(-1)?.seq ?? 0;
     const status = async (id) => (await env.stack.control('GET', `tasks/${id}`)).json.properties.hs_task_status;
     const first = await callAndLog('202', '+1 212-555-0147');

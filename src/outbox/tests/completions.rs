@@ -5,6 +5,7 @@
 //! Layer: core tests (native only), against the fake portal of `tests/mod.rs`.
 
 use super::*;
+use crate::keys::SPELL;
 use crate::outbox::drain::TaskResult;
 use crate::outbox::timing::{COMPLETION_HOLD_MS, CONFIRM_AFTER_MS};
 use crate::outbox::State;
@@ -12,11 +13,25 @@ use crate::outbox::State;
 const RATE_LIMITED: &str = r#"{"status":"error","message":"You have reached your limit.","errorType":"RATE_LIMIT","policyName":"TEN_SECONDLY_ROLLING"}"#;
 const VALIDATION: &str = r#"{"status":"error","message":"Invalid input JSON","category":"VALIDATION_ERROR"}"#;
 
-/// The other reps of the portal have used 90 of the window's 110 requests.
+/// The other reps of the portal have used 90 of the window's 110 requests, as they had at this
+/// browser's previous completion: a busy spell is under way.
 fn busy() -> Harness {
     let h = Harness::new();
     h.portal.remaining.set(Some(20));
+    h.store.put(Area::Session, SPELL.key, json!(true));
     h
+}
+
+/// The portal turned busy since this browser's previous completion (quiet then).
+fn busy_since_the_last_completion() -> Harness {
+    let h = Harness::new();
+    h.portal.remaining.set(Some(20));
+    h.store.put(Area::Session, SPELL.key, json!(false));
+    h
+}
+
+fn spell(h: &Harness) -> Option<Value> {
+    h.store.value(Area::Session, SPELL.key)
 }
 
 fn batch_updates(h: &Harness) -> Vec<Vec<String>> {
@@ -214,4 +229,57 @@ fn two_calls_on_one_task_name_it_once_and_both_settle() {
     assert_eq!(report.settled.len(), 2);
     assert!(h.entry(&first).is_none() && h.entry(&second).is_none());
     assert_eq!(h.task_patches(), 0);
+}
+
+#[test]
+fn a_busy_spell_splits_the_team_the_first_completion_goes_at_once_for_half_the_calls() {
+    // Call 1's id ends in an odd digit (it goes first), call 2's in an even one.
+    assert!(crate::outbox::timing::goes_first(&external_id(1)));
+    assert!(!crate::outbox::timing::goes_first(&external_id(2)));
+
+    // Goes first: completed at once, alone, though the portal is busy; the spell is recorded,
+    // so the next completion waits for the one after it.
+    let h = busy_since_the_last_completion();
+    let first = h.enqueue(1, Some("70001"));
+    let report = h.drain();
+    assert_eq!(report.settled.len(), 1);
+    assert!(report.completing.is_empty());
+    assert_eq!((h.task_patches(), batch_updates(&h).len()), (1, 0));
+    assert_eq!(spell(&h), Some(json!(true)));
+    h.clock.advance(60_000);
+    let next = h.enqueue(3, Some("70003"));
+    assert_eq!(h.drain().completing, vec![next.clone()], "inside the spell, every coin holds");
+    assert!(h.entry(&first).is_none());
+
+    // Does not go first: held from the start of the spell, as before.
+    let h = busy_since_the_last_completion();
+    let held = h.enqueue(2, Some("70002"));
+    assert_eq!(h.drain().completing, vec![held.clone()]);
+    assert_eq!(spell(&h), Some(json!(true)));
+}
+
+#[test]
+fn a_quiet_window_ends_the_spell_and_the_next_busy_one_starts_anew() {
+    let h = busy();
+    h.portal.remaining.set(Some(100));
+    h.enqueue(2, Some("70002"));
+    assert_eq!(h.drain().settled.len(), 1, "quiet: at once");
+    assert_eq!(spell(&h), Some(json!(false)));
+    // Busy again: call 1 goes first (a new spell), where inside a spell it would have waited.
+    h.portal.remaining.set(Some(20));
+    h.clock.advance(60_000);
+    h.enqueue(1, Some("70001"));
+    let report = h.drain();
+    assert_eq!((report.settled.len(), report.completing.len()), (1, 0));
+    assert_eq!(spell(&h), Some(json!(true)));
+}
+
+#[test]
+fn an_unreadable_spell_reads_as_quiet_and_is_written_anew() {
+    let h = busy();
+    h.store.put(Area::Session, SPELL.key, json!("not a flag"));
+    h.enqueue(1, Some("70001"));
+    let report = h.drain();
+    assert_eq!((report.settled.len(), report.completing.len()), (1, 0), "goes first: a spell starts");
+    assert_eq!(spell(&h), Some(json!(true)));
 }
