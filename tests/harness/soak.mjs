@@ -290,6 +290,10 @@ export async function runSoak({ logs, lanes = 4, cardEvery = 6, chaosRate = 0.1,
     let next = 0;
     const busy = new Set();
     let pauseLanes = null; // a promise the lanes wait on while the browser is away
+    // Set only while the browser is closed and relaunched. The reconnect watcher skips then, and
+    // only then: while a relaunch waits for the lanes to finish their calls, a lane may be
+    // waiting for a reconnect (seed 110781555 stalled on "finishing your HubSpot sign-in").
+    let browserAway = false;
     let failure = null;
 
     // The next call to make: undefined when none is left, null while its contact is busy (one
@@ -387,6 +391,7 @@ export async function runSoak({ logs, lanes = 4, cardEvery = 6, chaosRate = 0.1,
       await control.goto(run.browser.extensionUrl('manifest.json'));
       const waiting = await control.evaluate(async () => Object.keys(await chrome.storage.local.get(null)).filter((k) => k.startsWith('outbox:')).length);
       if (waiting === 0) throw new Error('the outbox was empty before the relaunch');
+      browserAway = true;
       for (const lane of lanesOpen) await lane.close();
       await run.browser.close({ keepProfile: true });
       await stack.control('DELETE', 'faults');
@@ -394,6 +399,7 @@ export async function runSoak({ logs, lanes = 4, cardEvery = 6, chaosRate = 0.1,
       driven['browser-relaunched'] += 1;
       evidence.push(`browser closed with ${waiting} logs in the outbox (calls ${held.join(', ')}) and relaunched on its profile`);
       await openLanes();
+      browserAway = false;
       pauseLanes = null;
       release();
     }
@@ -428,7 +434,7 @@ export async function runSoak({ logs, lanes = 4, cardEvery = 6, chaosRate = 0.1,
       let lastAuth = null;
       while (watch.active) {
         await sleep(500);
-        if (pauseLanes || failure) continue;
+        if (browserAway || failure) continue;
         try {
           if (on !== run.browser) {
             on = run.browser;
@@ -449,7 +455,7 @@ export async function runSoak({ logs, lanes = 4, cardEvery = 6, chaosRate = 0.1,
           reconnects += 1;
           evidence.push(`reconnected from the popup after "${status.reason}"`);
         } catch (error) {
-          if (on === run.browser && !pauseLanes) say(`reconnect watcher: ${error.message.split('\n')[0]}`);
+          if (on === run.browser && !browserAway) say(`reconnect watcher: ${error.message.split('\n')[0]}`);
           on = null; // the browser went away or the page broke: open a new one next time
         }
       }
