@@ -32,8 +32,9 @@ CRATE=spotdial
 # 2.2 KB (base64url by hand). Then +0.7 KB (a busy spell's first completion may go at once:
 # 290 -> 320 reps), down 2.0 KB (wasm-opt's merge-similar-functions, flatten and rereloop) and
 # 13.2 KB (a function with one caller inlined only when it is small) and 2.5 KB (functions in
-# name order).
-WASM_GZIP_BUDGET=230000
+# name order). Then +1.1 KB on purpose: a log held for a sign-in is released while a token is
+# in hand (soak seed 707864256 stranded one behind a "signed in").
+WASM_GZIP_BUDGET=231000
 # What wasm-opt runs, for the shipped wasm and for `./build.sh size` alike. -Oz twice: the second
 # pass finds what the first one's inlining exposed (-0.8 KB gzip for 5 s). Functions that differ
 # only in constants merged, and the control flow flattened and rebuilt first: -2.0 KB gzip for

@@ -107,6 +107,26 @@ pub struct DrainReport {
     pub completing: Vec<EntryId>,
 }
 
+impl DrainReport {
+    /// This report followed by `later`'s, a drain run again after it: what either settled,
+    /// failed or left completing, and what stopped the later one.
+    pub fn then(mut self, later: DrainReport) -> DrainReport {
+        self.completing.retain(|id| !later.settled.iter().any(|s| &s.id == id));
+        self.completing.extend(later.completing);
+        self.settled.extend(later.settled);
+        self.failed.extend(later.failed);
+        self.unreadable = later.unreadable;
+        self.creates_attempted += later.creates_attempted;
+        DrainReport {
+            already_draining: self.already_draining && later.already_draining,
+            stopped: later.stopped,
+            stopped_by: later.stopped_by,
+            store_error: later.store_error.or(self.store_error),
+            ..self
+        }
+    }
+}
+
 enum Flow {
     Next,
     /// Stop draining; hold every other active entry until `until_ms`.

@@ -10,7 +10,7 @@ use super::{error, ALARM_OUTBOX};
 use crate::calls::{self, MAX_NOTES_CHARS};
 use crate::ids::{ContactId, TaskId};
 use crate::message::Response;
-use crate::outbox::EntryId;
+use crate::outbox::{EntryId, Hold};
 use crate::page::contact_url;
 use crate::ports::{Area, Browser, Clock, Http, Store};
 
@@ -134,14 +134,15 @@ impl<H: Http, S: Store, C: Clock, B: Browser> Logging<H, S, C, B> {
         }
     }
 
-    /// Sends what the outbox holds (single-flight), records settled calls in the rep's call
-    /// history, and arms the alarm for the next due entry.
-    pub async fn drain(&self) -> crate::outbox::DrainReport {
-        // Only the signed-in account's logs are sent (DESIGN §4); the profile is written after
-        // HubSpot has named the portal and user of the tokens in store, and removed before
-        // tokens of another sign-in are stored.
-        let account = self.hub.account().await;
-        let account = account.as_ref();
+    /// One drain of the outbox: entries held for a sign-in are released first while a token is
+    /// in hand (such a hold is stale: a sign-in finished while a refused request was in flight,
+    /// or before the browser closed); settled calls go into the rep's history; what stopped the
+    /// drain is acted on.
+    async fn drain_round(&self, account: Option<&crate::ids::Account>) -> crate::outbox::DrainReport {
+        if self.hub.client.has_token().await {
+            // Unreleased, they wait for their recheck (15 minutes) or the next sign-in.
+            let _ = crate::outbox::release_sign_in_holds(self.hub.ports.store, self.hub.ports.clock.now_ms()).await;
+        }
         let report = crate::outbox::drain(
             self.hub.ports.drain_guard,
             self.hub.ports.store,
@@ -152,17 +153,15 @@ impl<H: Http, S: Store, C: Clock, B: Browser> Logging<H, S, C, B> {
         .await;
         // Each settled log's duplicate check was scheduled by the drain, before its entry left
         // the outbox; what is left here is the rep's own history line.
-        if !report.settled.is_empty() {
-            for settled in &report.settled {
-                let label = match &settled.log.outcome {
-                    Some(id) => self.dialer.outcome_label(id).await,
-                    None => None,
-                };
-                let entry = crate::privacy::history::from_settled(settled, label);
-                // The log is in HubSpot (settled); the history is only the rep's own list of
-                // recent calls, and a missing line loses no call.
-                let _ = crate::privacy::history::record(self.hub.ports.store, &entry).await;
-            }
+        for settled in &report.settled {
+            let label = match &settled.log.outcome {
+                Some(id) => self.dialer.outcome_label(id).await,
+                None => None,
+            };
+            let entry = crate::privacy::history::from_settled(settled, label);
+            // The log is in HubSpot (settled); the history is only the rep's own list of
+            // recent calls, and a missing line loses no call.
+            let _ = crate::privacy::history::record(self.hub.ports.store, &entry).await;
         }
         // What stopped the drain is acted on as any request's answer: a rate limit's pause is
         // persisted and shown, a token HubSpot refused even after a refresh asks the rep to
@@ -170,6 +169,25 @@ impl<H: Http, S: Store, C: Clock, B: Browser> Logging<H, S, C, B> {
         if let Some(cause) = &report.stopped_by {
             self.hub.after_api::<()>(&Err(cause.clone())).await;
         }
+        report
+    }
+
+    /// Sends what the outbox holds (single-flight), records settled calls in the rep's call
+    /// history, and arms the alarm for the next due entry.
+    pub async fn drain(&self) -> crate::outbox::DrainReport {
+        // Only the signed-in account's logs are sent (DESIGN §4); the profile is written after
+        // HubSpot has named the portal and user of the tokens in store, and removed before
+        // tokens of another sign-in are stored.
+        let account = self.hub.account().await;
+        let account = account.as_ref();
+        let first = self.drain_round(account).await;
+        // Stopped for a sign-in while a token is in hand again: a sign-in finished while this
+        // drain's refused request was in flight, after it had resumed the outbox. Once more, then
+        // (the round releases those holds); without a token the second round sends nothing.
+        let report = match first.stopped {
+            Some(Hold::SignedOut | Hold::NeedsReconnect) => first.then(self.drain_round(account).await),
+            _ => first,
+        };
         if report.stopped.is_none() {
             // A check that could not run stays due and runs at the next drain (its alarm is
             // armed below from what is still due); what stopped the run is acted on as above.

@@ -5,6 +5,7 @@
 
 use crate::message::Request;
 use crate::ports::{Area, Method};
+use crate::testing::block_on;
 use crate::worker::tests::{ask, content_script, dial, on_page, signed_in_world, RECORD};
 use serde_json::json;
 
@@ -206,4 +207,44 @@ fn a_log_refused_even_with_a_fresh_token_asks_the_rep_to_reconnect_and_is_kept()
     let outbox = ask(&world, Request::Outbox, &crate::worker::tests::popup());
     assert_eq!(outbox["entries"].as_array().map(Vec::len), Some(1), "{outbox}");
     assert_eq!(outbox["entries"][0]["status"], "waiting_for_sign_in", "{outbox}");
+}
+
+#[test]
+fn a_log_held_for_a_reconnect_goes_at_the_next_drain_once_a_token_is_in_hand() {
+    // Soak seed 707864256: a sign-in finished while a drain's refused request was in flight, so
+    // the drain held the log for a reconnect after the sign-in had resumed the outbox: the popup
+    // said "signed in" and the log waited for its 15-minute recheck, unasked.
+    let world = signed_in_world();
+    let call = dial(&world)["call"].as_str().expect("a call id").to_string();
+    let is_create =
+        |r: &crate::ports::HttpRequest| r.method == Method::Post && r.url.ends_with("/crm/objects/2026-03/calls");
+    world.http.respond(move |req| {
+        if is_create(req) {
+            return Ok(crate::testing::response(
+                401,
+                r#"{"status":"error","message":"Authentication credentials not found.","category":"INVALID_AUTHENTICATION"}"#,
+            ));
+        }
+        if req.url == "https://broker.example/v1/token" {
+            return Ok(crate::testing::response(
+                200,
+                r#"{"access_token":"tok-2","refresh_token":"refresh-1","expires_in":1800,"hub_id":62515,"user_id":1001}"#,
+            ));
+        }
+        crate::worker::tests::hubspot(req)
+    });
+    let log = Request::LogCall { call, outcome: None, notes: "Kept".into(), complete_task: None };
+    assert_ne!(ask(&world, log, &content_script())["state"], "logged");
+    let key = world.store.keys_in(Area::Local).into_iter().find(|k| k.starts_with("outbox:v1:")).expect("kept");
+    let held = world.store.value(Area::Local, &key).expect("kept");
+    assert_eq!(held["hold"]["kind"], "needs_reconnect", "{held}");
+    // The sign-in that raced it: new tokens in store, the outbox not resumed after the hold.
+    crate::worker::tests::sign_in(world.store);
+    world.http.respond(crate::worker::tests::hubspot);
+    let status = ask(&world, Request::Status, &crate::worker::tests::popup());
+    assert_eq!(status["auth"], "signed_in", "{status}");
+    let creates = world.http.count_where(is_create);
+    block_on(world.app.on_alarm(crate::worker::ALARM_OUTBOX));
+    assert_eq!(world.http.count_where(is_create), creates + 1, "sent at the next drain, not in 15 minutes");
+    assert!(world.store.value(Area::Local, &key).is_none(), "no log left held behind a \"signed in\"");
 }

@@ -5,7 +5,10 @@
 use super::*;
 use crate::ids::CallId;
 use crate::outbox::view::view;
-use crate::outbox::{count_unsent, entries_for_contact, list, resume_after_sign_in, retry_now, Hold, State, Status};
+use crate::outbox::{
+    count_unsent, entries_for_contact, list, release_sign_in_holds, resume_after_sign_in, retry_now, Hold, State,
+    Status,
+};
 
 /// A stored entry put into `state` with `hold`, next attempt at `next`.
 fn stored(h: &Harness, n: u8, state: State, hold: Option<Hold>, next: i64) -> EntryId {
@@ -111,6 +114,22 @@ fn resume_after_sign_in_releases_sign_in_and_offline_holds_only() {
         Some((T0, State::Logged { call_id: CallId::new("5") }))
     );
     assert_eq!(h.entry(&c).map(|e| e.next_attempt_at_ms), Some(far), "HubSpot's pause stands");
+}
+
+#[test]
+fn releasing_stale_sign_in_holds_leaves_a_lost_connection_its_backoff() {
+    let h = Harness::new();
+    let far = T0 + 900_000;
+    let a = stored(&h, 1, State::Waiting, Some(Hold::SignedOut), far);
+    let b = stored(&h, 2, State::Waiting, Some(Hold::NeedsReconnect), far);
+    let c = stored(&h, 3, State::Waiting, Some(Hold::Offline), far);
+    let d = stored(&h, 4, State::Waiting, Some(Hold::RateLimited { until_ms: far, policy: "DAILY".into() }), far);
+    assert_eq!(block_on(release_sign_in_holds(&h.store, T0)), Ok(2));
+    for id in [&a, &b] {
+        assert_eq!(h.entry(id).map(|e| (e.next_attempt_at_ms, e.hold)), Some((T0, None)));
+    }
+    assert_eq!(h.entry(&c).map(|e| (e.next_attempt_at_ms, e.hold)), Some((far, Some(Hold::Offline))));
+    assert_eq!(h.entry(&d).map(|e| e.next_attempt_at_ms), Some(far), "HubSpot's pause stands");
 }
 
 #[test]
