@@ -173,14 +173,15 @@ fn on_a_busy_portal_the_call_is_logged_and_its_task_completion_shown_as_waiting(
     assert!(entry["label"].as_str().is_some_and(|l| l.starts_with("logged, completing the task at ")), "{outbox}");
 }
 
-#[test]
-fn a_log_refused_even_with_a_fresh_token_asks_the_rep_to_reconnect_and_is_kept() {
-    let world = signed_in_world();
-    let call = dial(&world)["call"].as_str().expect("a call id").to_string();
-    // HubSpot refuses the create with 401, the broker's refresh works, and HubSpot refuses the
-    // new token too (DESIGN §2: one refresh and one retry, then "needs reconnect").
+fn is_create(req: &crate::ports::HttpRequest) -> bool {
+    req.method == Method::Post && req.url.ends_with("/crm/objects/2026-03/calls")
+}
+
+/// HubSpot refuses every create with 401, the broker's refresh works, and HubSpot refuses the
+/// new token too (DESIGN §2: one refresh and one retry, then "needs reconnect").
+fn refuse_creates_even_with_a_fresh_token(world: &crate::worker::tests::World) {
     world.http.respond(|req| {
-        if req.method == Method::Post && req.url.ends_with("/crm/objects/2026-03/calls") {
+        if is_create(req) {
             return Ok(crate::testing::response(
                 401,
                 r#"{"status":"error","message":"Authentication credentials not found.","category":"INVALID_AUTHENTICATION"}"#,
@@ -194,10 +195,17 @@ fn a_log_refused_even_with_a_fresh_token_asks_the_rep_to_reconnect_and_is_kept()
         }
         crate::worker::tests::hubspot(req)
     });
+}
+
+#[test]
+fn a_log_refused_even_with_a_fresh_token_asks_the_rep_to_reconnect_and_is_kept() {
+    let world = signed_in_world();
+    let call = dial(&world)["call"].as_str().expect("a call id").to_string();
+    refuse_creates_even_with_a_fresh_token(&world);
     let log = Request::LogCall { call, outcome: None, notes: "Kept".into(), complete_task: None };
     let held = ask(&world, log, &content_script());
     assert_ne!(held["state"], "logged", "{held}");
-    let creates = world.http.count_where(|r| r.method == Method::Post && r.url.ends_with("/crm/objects/2026-03/calls"));
+    let creates = world.http.count_where(is_create);
     let refreshes = world.http.count_where(|r| r.url.ends_with("/v1/token"));
     assert_eq!((creates, refreshes), (2, 1), "one refresh, one retry: {held}");
     // The rep is asked to reconnect: the popup says so, and the log waits for it, kept. (Held
@@ -216,23 +224,7 @@ fn a_log_held_for_a_reconnect_goes_at_the_next_drain_once_a_token_is_in_hand() {
     // said "signed in" and the log waited for its 15-minute recheck, unasked.
     let world = signed_in_world();
     let call = dial(&world)["call"].as_str().expect("a call id").to_string();
-    let is_create =
-        |r: &crate::ports::HttpRequest| r.method == Method::Post && r.url.ends_with("/crm/objects/2026-03/calls");
-    world.http.respond(move |req| {
-        if is_create(req) {
-            return Ok(crate::testing::response(
-                401,
-                r#"{"status":"error","message":"Authentication credentials not found.","category":"INVALID_AUTHENTICATION"}"#,
-            ));
-        }
-        if req.url == "https://broker.example/v1/token" {
-            return Ok(crate::testing::response(
-                200,
-                r#"{"access_token":"tok-2","refresh_token":"refresh-1","expires_in":1800,"hub_id":62515,"user_id":1001}"#,
-            ));
-        }
-        crate::worker::tests::hubspot(req)
-    });
+    refuse_creates_even_with_a_fresh_token(&world);
     let log = Request::LogCall { call, outcome: None, notes: "Kept".into(), complete_task: None };
     assert_ne!(ask(&world, log, &content_script())["state"], "logged");
     let key = world.store.keys_in(Area::Local).into_iter().find(|k| k.starts_with("outbox:v1:")).expect("kept");
