@@ -186,6 +186,9 @@ describe('unsent call logs', () => {
 
     await env.stack.control('DELETE', 'faults');
     await popup.getByRole('button', { name: 'Retry call log to Ana Alvarez' }).click();
+    // The click redraws the popup at once ("Sending the call log…"), so the list leaving proves
+    // nothing; the worker's answer comes after its drain, which writes the call's history line.
+    await popup.getByRole('status').filter({ hasText: 'Sending the call log…' }).waitFor({ state: 'detached', timeout: 30000 });
     await unsent.waitFor({ state: 'detached', timeout: 15000 });
     assert.equal((await callsTo(ANA.id)).length, 1, 'HubSpot has the call once');
     await popup.close();
