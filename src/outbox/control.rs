@@ -29,26 +29,15 @@ pub async fn retry_now<S: Store>(store: &S, now_ms: i64, id: &EntryId) -> Result
 /// After a sign-in: every entry held for sign-in, reconnect or a lost connection is due now.
 /// Entries paused by HubSpot's rate limit keep their pause. Returns how many were resumed.
 pub async fn resume_after_sign_in<S: Store>(store: &S, now_ms: i64) -> Result<usize, StoreError> {
-    release(store, now_ms, |hold| matches!(hold, Hold::SignedOut | Hold::NeedsReconnect | Hold::Offline)).await
-}
-
-/// While a token is in hand: every entry held for a sign-in or a reconnect is due now. Such a
-/// hold is stale (a sign-in finished while a drain that was refused was in flight, or before
-/// the browser closed); a lost connection keeps its backoff. Returns how many were released.
-pub async fn release_sign_in_holds<S: Store>(store: &S, now_ms: i64) -> Result<usize, StoreError> {
-    release(store, now_ms, |hold| matches!(hold, Hold::SignedOut | Hold::NeedsReconnect)).await
-}
-
-async fn release<S: Store>(store: &S, now_ms: i64, held_for: impl Fn(&Hold) -> bool) -> Result<usize, StoreError> {
     let (entries, _) = load_all(store).await?;
-    let mut released = 0;
+    let mut resumed = 0;
     for mut e in entries {
-        if e.hold.as_ref().is_some_and(&held_for) {
+        if matches!(e.hold, Some(Hold::SignedOut | Hold::NeedsReconnect | Hold::Offline)) {
             e.hold = None;
             e.next_attempt_at_ms = e.next_attempt_at_ms.min(now_ms);
             save(store, &mut e, now_ms).await?;
-            released += 1;
+            resumed += 1;
         }
     }
-    Ok(released)
+    Ok(resumed)
 }

@@ -159,6 +159,8 @@ where
     };
     let mut report = DrainReport::default();
     let mut slept = 0;
+    // Asked at most once per drain, and only when a log is held for a sign-in.
+    let mut token_asked = false;
     for _ in 0..MAX_PASSES {
         let (entries, unreadable) = match load_all(store).await {
             Ok(loaded) => loaded,
@@ -169,8 +171,25 @@ where
         };
         report.unreadable = unreadable;
         // Another account's logs are not this drain's: they wait for their own sign-in.
-        let entries: Vec<Entry> = entries.into_iter().filter(|e| e.belongs_to(account)).collect();
+        let mut entries: Vec<Entry> = entries.into_iter().filter(|e| e.belongs_to(account)).collect();
         let now = clock.now_ms();
+        // A log held for a sign-in while a token is in hand is held by mistake: a sign-in
+        // finished while a refused request was in flight (after it resumed the outbox), or
+        // before the browser closed. It is due now; a lost connection keeps its backoff.
+        let signed_in_held = |e: &Entry| matches!(e.hold, Some(Hold::SignedOut | Hold::NeedsReconnect));
+        if !token_asked && entries.iter().any(signed_in_held) {
+            token_asked = true;
+            if client.has_token().await {
+                for e in entries.iter_mut().filter(|e| signed_in_held(e)) {
+                    e.hold = None;
+                    e.next_attempt_at_ms = e.next_attempt_at_ms.min(now);
+                    if let Err(error) = save(store, e, now).await {
+                        report.store_error = Some(error);
+                        return report;
+                    }
+                }
+            }
+        }
         let due: Vec<EntryId> = entries.iter().filter(|e| e.is_due(now)).map(Entry::id).collect();
         if due.is_empty() {
             // A drain that bounced off the guard meanwhile may have enqueued something.

@@ -14,7 +14,7 @@ pub mod timing;
 pub mod verify;
 pub mod view;
 
-pub use control::{release_sign_in_holds, resume_after_sign_in, retry_now};
+pub use control::{resume_after_sign_in, retry_now};
 pub use drain::{drain, DrainGuard, DrainReport, Settled, TaskResult};
 pub use entry::{
     enqueue, external_id_from_random, migrate, Entry, EntryId, Hold, NewEntry, State, Unreadable, KEY_PREFIX, SCHEMA,

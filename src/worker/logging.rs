@@ -134,15 +134,9 @@ impl<H: Http, S: Store, C: Clock, B: Browser> Logging<H, S, C, B> {
         }
     }
 
-    /// One drain of the outbox: entries held for a sign-in are released first while a token is
-    /// in hand (such a hold is stale: a sign-in finished while a refused request was in flight,
-    /// or before the browser closed); settled calls go into the rep's history; what stopped the
-    /// drain is acted on.
+    /// One drain of the outbox (which releases logs held for a sign-in while a token is in
+    /// hand); settled calls go into the rep's history; what stopped the drain is acted on.
     async fn drain_round(&self, account: Option<&crate::ids::Account>) -> crate::outbox::DrainReport {
-        if self.hub.client.has_token().await {
-            // Unreleased, they wait for their recheck (15 minutes) or the next sign-in.
-            let _ = crate::outbox::release_sign_in_holds(self.hub.ports.store, self.hub.ports.clock.now_ms()).await;
-        }
         let report = crate::outbox::drain(
             self.hub.ports.drain_guard,
             self.hub.ports.store,
@@ -183,7 +177,7 @@ impl<H: Http, S: Store, C: Clock, B: Browser> Logging<H, S, C, B> {
         let first = self.drain_round(account).await;
         // Stopped for a sign-in while a token is in hand again: a sign-in finished while this
         // drain's refused request was in flight, after it had resumed the outbox. Once more, then
-        // (the round releases those holds); without a token the second round sends nothing.
+        // (the drain releases those holds); without a token the second round sends nothing.
         let report = match first.stopped {
             Some(Hold::SignedOut | Hold::NeedsReconnect) => first.then(self.drain_round(account).await),
             _ => first,
